@@ -1,0 +1,3 @@
+"""newsbot: Telegram alerts for geopolitical news that moves markets."""
+
+__version__ = "0.1.0"

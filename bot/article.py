@@ -1,0 +1,92 @@
+"""The article: the unit every stage after the sources works on, and its identity."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only track the reader; they never change which article a link names.
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "yclid",
+        "igshid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "cmpid",
+        "ncid",
+        "sr_share",
+        "spm",
+        "wt_mc",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "__s")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news item from a feed or a seed file, analysed and ready for the rules."""
+
+    id: str
+    title: str
+    summary: str = ""
+    body: str = ""
+    link: str | None = None
+    source: str = ""
+    published: datetime | None = None
+    tickers: frozenset[str] = field(default_factory=frozenset)
+    origin: str = ""  # where it was read: a seed file path or a feed URL
+
+
+def canonical_link(url: str) -> str | None:
+    """The link with scheme and host lower-cased, no fragment and no tracking parameters."""
+    url = url.strip()
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.lower()
+    scheme = parts.scheme.lower()
+    if (scheme, host.rsplit(":", 1)[-1]) in (("http", "80"), ("https", "443")):
+        host = host.rsplit(":", 1)[0]
+    query = urlencode(
+        [
+            (key, value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not _is_tracking(key)
+        ],
+        doseq=True,
+    )
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def _is_tracking(key: str) -> bool:
+    key = key.lower()
+    return key in _TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES)
+
+
+def article_id(
+    *, link: str | None, guid: str | None, source: str, title: str, published: datetime | None
+) -> str:
+    """The article's id: canonical link, else the feed's guid, else a stable hash."""
+    if link and (canonical := canonical_link(link)):
+        return canonical
+    if guid and guid.strip():
+        return guid.strip()
+    stamp = published.isoformat() if published else ""
+    digest = hashlib.sha256(f"{source}\x1f{title}\x1f{stamp}".encode()).hexdigest()
+    return f"sha256:{digest[:32]}"

@@ -1,0 +1,52 @@
+"""The `newsbot` command line: run, check, match, backtest."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+# Each sub-command lives in its own module exposing `add_arguments(parser)` and
+# `execute(args, settings) -> int`; they are imported only when used, so `newsbot check`
+# never pays for Telegram or the database.
+_COMMANDS = {
+    "run": "the bot: scheduler, sources, matching, delivery, Telegram commands",
+    "check": "validate rule files and feeds.yaml, run rule tests",
+    "match": "print which rules match the given articles and why",
+    "backtest": "match a whole corpus; per topic and rule counts, rates and examples",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__)
+    parser.add_argument("--log-format", choices=("text", "json"), default=None)
+    parser.add_argument("--log-level", default=None)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in _COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        _module(name).add_arguments(command)
+    return parser
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"bot.cli.{name}_command")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, read the settings once and run the sub-command."""
+    args = build_parser().parse_args(argv)
+    overrides = {
+        key: getattr(args, key, None)
+        for key in Settings.model_fields
+        if key != "telegram_bot_token"
+    }
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as error:
+        print(f"newsbot: {error}", file=sys.stderr)
+        return 2
+    return int(_module(args.command).execute(args, settings))

@@ -1,0 +1,143 @@
+"""Settings: read once at start from the environment, `.env` and command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.durations import parse_duration
+
+MIN_FEED_INTERVAL = 30.0
+
+
+class ConfigError(Exception):
+    """A setting has a value the bot cannot run with; the message is one line."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the product spec, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite:///newsbot.db"
+    rules_dir: Path = Path("rules")
+    seeds_dir: Path = Path("seeds")
+    feeds_file: Path = Path("feeds.yaml")
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    seeds_timezone: str = "UTC"
+    feed_interval: float = 300.0
+    seeds_rescan: float = 60.0
+    fleet: bool = False
+    webhook_url: str | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme.split("+")[0]
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(
+                f"unknown database scheme {scheme!r}: use sqlite:///file.db or postgresql://..."
+            )
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            try:
+                return frozenset(int(item) for item in items)
+            except ValueError:
+                message = f"must be comma-separated Telegram user ids, not {value!r}"
+                raise ValueError(message) from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("seeds_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("feed_interval", "seeds_rescan", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("feed_interval")
+    @classmethod
+    def _feed_floor(cls, value: float) -> float:
+        if value < MIN_FEED_INTERVAL:
+            raise ValueError(f"must be at least 30s, not {value:g}s")
+        return value
+
+    @field_validator("seeds_rescan")
+    @classmethod
+    def _rescan_floor(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError(f"must be at least 1s, not {value:g}s")
+        return value
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or None for terminal delivery."""
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the database is PostgreSQL."""
+        return urlsplit(self.database_url).scheme.startswith("postgres")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and `.env`, with command-line overrides (None = unset)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        raise ConfigError(_one_line(error)) from None
+
+
+def _one_line(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "setting"
+        env = "TELEGRAM_BOT_TOKEN" if name == "telegram_bot_token" else f"NEWSBOT_{name.upper()}"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{env}: {message}")
+    return "configuration error: " + "; ".join(problems)

@@ -1,0 +1,64 @@
+"""From source to ledger: new articles are recorded, matched and queued in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine
+
+from bot.article import Article
+from bot.storage.articles import record_articles, unseen_ids
+
+if TYPE_CHECKING:
+    from bot.rules import Match
+
+Matcher = Callable[[Article], "Sequence[Match]"]
+# Writes the deliveries of the matched articles in the ingest transaction (the ledger).
+Enqueuer = Callable[[Connection, "Sequence[Ingested]"], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """A new article and the rules it matched."""
+
+    article: Article
+    matches: tuple[Match, ...] = field(default_factory=tuple)
+
+
+def _first_of_each_id(batch: Iterable[Article]) -> list[Article]:
+    unique: dict[str, Article] = {}
+    for article in batch:
+        unique.setdefault(article.id, article)
+    return list(unique.values())
+
+
+def ingest(
+    engine: Engine,
+    batch: Iterable[Article],
+    *,
+    match: Matcher | None = None,
+    enqueue: Enqueuer | None = None,
+    alert: bool = True,
+) -> list[Ingested]:
+    """Record the articles not seen before; when alerting, match them and queue deliveries.
+
+    `alert=False` (a feed's first poll) records what is there without alerting it.
+    """
+    candidates = _first_of_each_id(batch)
+    if not candidates:
+        return []
+    with engine.begin() as connection:
+        fresh_ids = unseen_ids(connection, (article.id for article in candidates))
+        fresh = [article for article in candidates if article.id in fresh_ids]
+        if not fresh:
+            return []
+        result = [
+            Ingested(article, tuple(match(article)) if (alert and match) else ())
+            for article in fresh
+        ]
+        record_articles(connection, fresh, alerted=alert)
+        if alert and enqueue is not None:
+            enqueue(connection, result)
+    return result

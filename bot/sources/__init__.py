@@ -1,0 +1,1 @@
+"""Where articles come from: the seed folder and RSS/Atom/JSON feeds."""

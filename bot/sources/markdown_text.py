@@ -1,0 +1,40 @@
+"""Markdown to searchable text: a link counts as its text only (rules.md, article fields)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+# [text](url "title") and ![alt](src): the text stays, the address and title go.
+_INLINE_LINK = re.compile(
+    r"""!?\[([^\[\]]*)\]\(\s*<?[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*>?"""
+    r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)"""
+)
+_REFERENCE_LINK = re.compile(r"!?\[([^\[\]]+)\]\[[^\[\]]*\]")
+_REFERENCE_DEFINITION = re.compile(
+    r"(?m)^ {0,3}\[[^\[\]]+\]:\s*\S+(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*$"
+)
+_AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^<>\s]*>")
+_BARE_URL = re.compile(r"\bhttps?://[^\s<>()\[\]]+")
+_LINK_LINE = re.compile(r"\[[^\[\]]*\]\(\s*<?([^()\s<>]+)")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """The markdown with link targets removed and character references decoded."""
+    text = _REFERENCE_DEFINITION.sub("", markdown)
+    # Nested brackets ([**[x](y)**](z)) resolve from the inside out.
+    for _ in range(4):
+        replaced = _INLINE_LINK.sub(r"\1", text)
+        replaced = _REFERENCE_LINK.sub(r"\1", replaced)
+        if replaced == text:
+            break
+        text = replaced
+    text = _AUTOLINK.sub(" ", text)
+    text = _BARE_URL.sub(" ", text)
+    return html.unescape(text)
+
+
+def last_link(markdown: str) -> str | None:
+    """The address of the last markdown link, which the seed format uses as the source link."""
+    targets = _LINK_LINE.findall(markdown)
+    return targets[-1] if targets else None

@@ -1,0 +1,49 @@
+"""Articles seen: which ids are new, and recording them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select
+
+from bot.article import Article
+from bot.storage.models import articles
+
+_CHUNK = 500  # keeps IN lists under SQLite's variable limit
+
+
+def unseen_ids(connection: Connection, ids: Iterable[str]) -> set[str]:
+    """The ids among these that no source has brought before."""
+    wanted = list(dict.fromkeys(ids))
+    seen: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        seen.update(connection.scalars(select(articles.c.id).where(articles.c.id.in_(chunk))))
+    return set(wanted) - seen
+
+
+def record_articles(
+    connection: Connection, new: Sequence[Article], *, alerted: bool, now: datetime | None = None
+) -> None:
+    """Remember new articles, so no source brings them again."""
+    if not new:
+        return
+    moment = now or datetime.now(UTC)
+    connection.execute(
+        articles.insert(),
+        [
+            {
+                "id": article.id,
+                "title": article.title[:2000],
+                "link": article.link,
+                "source": article.source[:200],
+                "published": article.published,
+                "tickers": " ".join(sorted(article.tickers)),
+                "origin": article.origin,
+                "first_seen": moment,
+                "alerted": alerted,
+            }
+            for article in new
+        ],
+    )
