@@ -60,6 +60,6 @@ def setup_logging(*, log_format: str = "text", level: str = "INFO", secrets: lis
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
-    for noisy in ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors"):
+    for noisy in ("httpx", "httpcore", "alembic", "telegram.ext.Updater", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)

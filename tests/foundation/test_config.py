@@ -1,0 +1,51 @@
+"""Settings: defaults, environment, and one-line errors for bad values."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "NEWSBOT_DATABASE_URL", "NEWSBOT_ADMIN_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.token is None
+    assert settings.database_url == "sqlite:///newsbot.db"
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert str(settings.rules_dir) == "rules" and str(settings.seeds_dir) == "seeds"
+    assert settings.seeds_timezone == "UTC"
+    assert settings.admin_ids == frozenset()
+
+
+def test_environment_dotenv_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=123:abc\nNEWSBOT_ADMIN_IDS=1, 22\n")
+    monkeypatch.setenv("NEWSBOT_SEEDS_DIR", "/data/seeds")
+    settings = load_settings(seeds_dir="/flag/seeds")
+    assert settings.token == "123:abc"
+    assert settings.admin_ids == {1, 22}
+    assert str(settings.seeds_dir) == "/flag/seeds"
+    assert "123:abc" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NEWSBOT_DATABASE_URL", "mysql://x/y", "NEWSBOT_DATABASE_URL: unknown database scheme"),
+        ("NEWSBOT_TELEGRAM_API_URL", "ftp://x", "NEWSBOT_TELEGRAM_API_URL: must be an http"),
+        ("NEWSBOT_FEED_INTERVAL", "10s", "NEWSBOT_FEED_INTERVAL: must be at least 30s"),
+        ("NEWSBOT_ADMIN_IDS", "alice", "NEWSBOT_ADMIN_IDS: must be comma-separated"),
+        ("NEWSBOT_SEEDS_TIMEZONE", "Mars/Base", "NEWSBOT_SEEDS_TIMEZONE: unknown time zone"),
+    ],
+)
+def test_bad_values_are_one_line_errors(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)

@@ -1,0 +1,61 @@
+"""Storage: the same schema and behaviour on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect, select
+
+from bot.article import Article
+from bot.pipeline import ingest
+from bot.storage.db import make_engine, migrate, open_database
+from bot.storage.models import articles
+
+
+def _article(n: int, **changes: object) -> Article:
+    values: dict[str, object] = {
+        "id": f"https://news.test/{n}",
+        "title": f"Story {n}",
+        "source": "test",
+        "published": datetime(2025, 2, 12, 21, 33, tzinfo=UTC),
+        "tickers": frozenset({"USO", "XOM"}),
+    }
+    values.update(changes)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def test_migrations_create_the_schema_and_rerun_safely(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"articles", "feed_state", "alembic_version"} <= tables
+    if database_url.startswith("sqlite"):
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_ingest_records_each_article_once(database_url: str) -> None:
+    engine = open_database(database_url)
+    first = ingest(engine, [_article(1), _article(2), _article(1, title="dup in batch")])
+    assert [item.article.id for item in first] == ["https://news.test/1", "https://news.test/2"]
+    again = ingest(engine, [_article(1), _article(2), _article(3)])
+    assert [item.article.id for item in again] == ["https://news.test/3"]
+    with engine.connect() as connection:
+        row = connection.execute(select(articles).where(articles.c.id == "https://news.test/1"))
+        stored = row.mappings().one()
+    assert stored["published"] == datetime(2025, 2, 12, 21, 33, tzinfo=UTC)
+    assert stored["tickers"] == "USO XOM"
+
+
+def test_first_poll_records_without_matching(database_url: str) -> None:
+    engine = open_database(database_url)
+    calls: list[str] = []
+
+    def match(article: Article) -> list[str]:
+        calls.append(article.id)
+        return ["m"]
+
+    quiet = ingest(engine, [_article(1)], match=match, alert=False)  # type: ignore[arg-type]
+    assert quiet[0].matches == () and calls == []
+    assert ingest(engine, [_article(1)], match=match) == []  # type: ignore[arg-type]
