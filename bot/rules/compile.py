@@ -1,0 +1,466 @@
+"""From rule file texts to one immutable RuleBook: sets resolved, one automaton, an index."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import ahocorasick
+import re2
+
+from bot.rules import analysis
+from bot.rules.engine import (
+    ALL_FIELDS,
+    FIELD_BITS,
+    All,
+    AnyOf,
+    Exact,
+    FileInfo,
+    Near,
+    Node,
+    NoneOf,
+    Regex,
+    Rule,
+    RuleBook,
+    SetRef,
+    Ticker,
+    Topic,
+    Word,
+)
+from bot.rules.loader import (
+    Condition,
+    FileSpec,
+    Group,
+    RuleSpec,
+    SetSpec,
+    Term,
+    hint,
+    is_sets_file,
+    parse_file,
+)
+from bot.rules.loader import Near as NearSpec
+from bot.rules.problems import Problem
+
+# A trigger: something seen in the article without evaluating any rule.
+Atom = tuple[str, object]
+
+
+def compile_rules(texts: Mapping[str, str]) -> tuple[RuleBook, list[Problem]]:
+    """The rule book of the given {path: YAML text}; broken files are left out and reported."""
+    specs: dict[str, FileSpec] = {}
+    problems: list[Problem] = []
+    broken: set[str] = set()
+    for path in sorted(texts):
+        spec, found = parse_file(path, texts[path])
+        problems.extend(found)
+        if spec is None or found:
+            broken.add(path)
+            # Set names of a broken file still explain later "unknown set" problems.
+            if spec is not None:
+                specs[path] = spec
+            continue
+        specs[path] = spec
+    builder = _Builder(specs, broken)
+    problems.extend(builder.check())
+    book = builder.build({path: texts[path] for path in specs if path not in builder.broken})
+    return book, sorted(set(problems), key=_problem_order)
+
+
+def load_rulebook(
+    rules_dir: Path, *, previous: RuleBook | None = None
+) -> tuple[RuleBook, list[Problem]]:
+    """Every rule file under the folder, compiled; a broken file keeps its last good version."""
+    texts: dict[str, str] = {}
+    problems: list[Problem] = []
+    if not rules_dir.is_dir():
+        return RuleBook.empty(), [Problem(str(rules_dir), 1, 1, "rules folder not found")]
+    for path in rule_paths(rules_dir):
+        try:
+            texts[str(path)] = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(str(path), 1, 1, f"cannot read: {error}"))
+    book, found = compile_rules(texts)
+    problems.extend(found)
+    if previous is None:
+        return book, sorted(set(problems), key=_problem_order)
+    bad = {problem.path for problem in problems}
+    kept = {
+        path: previous.files[path].text
+        for path in bad
+        if path in previous.files and (path in texts or Path(path).exists())
+    }
+    if kept:
+        merged = {**texts, **kept}
+        book, again = compile_rules(merged)
+        # Problems of the kept (old) texts are not news; only new breakage elsewhere is.
+        problems.extend(problem for problem in again if problem.path not in kept)
+    return book, sorted(set(problems), key=_problem_order)
+
+
+def rule_paths(rules_dir: Path) -> list[Path]:
+    """Every `*.yaml` and `*.yml` under the folder, sorted, leaving out hidden files."""
+    found = [*rules_dir.rglob("*.yaml"), *rules_dir.rglob("*.yml")]
+    return sorted(
+        path
+        for path in found
+        if path.is_file()
+        and not any(part.startswith((".", "~", "#")) for part in path.relative_to(rules_dir).parts)
+    )
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
+    return (problem.path, problem.line, problem.column, problem.message)
+
+
+class _Builder:
+    """Resolves sets across files, finds cross-file problems, then compiles the good files."""
+
+    def __init__(self, specs: dict[str, FileSpec], broken: set[str]) -> None:
+        self.specs = specs
+        self.broken = set(broken)
+        self.shared: dict[str, SetSpec] = {}
+        self.topic_of: dict[str, str] = {}
+
+    # -- checks ------------------------------------------------------------------------
+
+    def check(self) -> list[Problem]:
+        problems: list[Problem] = []
+        # Sets files first: a broken one drops its sets, which can break others in turn.
+        changed = True
+        while changed:
+            changed = False
+            self.shared = {}
+            found: list[Problem] = []
+            owners: dict[str, str] = {}
+            for path, spec in self._good(topic=False):
+                for name, item in spec.sets.items():
+                    if name in self.shared:
+                        found.append(
+                            _at(item, f"set {name!r} is already defined in {owners[name]}")
+                        )
+                        continue
+                    self.shared[name] = item
+                    owners[name] = path
+            for path, spec in self._good(topic=False):
+                found.extend(self._check_sets(spec.sets, self.shared))
+            if found:
+                problems.extend(found)
+                newly = {problem.path for problem in found} - self.broken
+                if newly:
+                    self.broken |= newly
+                    changed = True
+        topics: dict[str, str] = {}
+        for path, spec in self._good(topic=True):
+            found = []
+            for name, item in spec.sets.items():
+                if name in self.shared:
+                    found.append(
+                        _at(item, f"set {name!r} is already defined in {self.shared[name].path}")
+                    )
+            sets = {**self.shared, **spec.sets}
+            found.extend(self._check_sets(spec.sets, sets))
+            for rule in spec.rules:
+                for condition in _conditions(rule):
+                    found.extend(self._check_condition(path, condition, sets))
+            if spec.topic in topics:
+                found.append(
+                    Problem(
+                        path,
+                        spec.topic_line,
+                        spec.topic_column,
+                        f"duplicate topic id {spec.topic!r}: already defined by {topics[spec.topic]}",
+                    )
+                )
+            if found:
+                problems.extend(found)
+                self.broken.add(path)
+                continue
+            topics[spec.topic] = path
+        return problems
+
+    def _good(self, *, topic: bool) -> list[tuple[str, FileSpec]]:
+        return [
+            (path, spec)
+            for path, spec in sorted(self.specs.items())
+            if path not in self.broken and spec.is_topic == topic
+        ]
+
+    def _check_sets(self, own: dict[str, SetSpec], visible: dict[str, SetSpec]) -> list[Problem]:
+        problems: list[Problem] = []
+        for item in own.values():
+            for term in item.terms:
+                problems.extend(self._check_term(item.path, term, visible))
+            cycle = _cycle(item.name, visible)
+            if cycle:
+                problems.append(_at(item, "set cycle: " + " -> ".join("@" + n for n in cycle)))
+        return problems
+
+    def _check_condition(
+        self, path: str, condition: Condition, sets: dict[str, SetSpec]
+    ) -> list[Problem]:
+        if isinstance(condition, Term):
+            return self._check_term(path, condition, sets)
+        if isinstance(condition, Group):
+            return [p for item in condition.items for p in self._check_condition(path, item, sets)]
+        problems = []
+        for term in condition.items:
+            found = self._check_term(path, term, sets)
+            problems.extend(found)
+            if not found and term.text.strip().startswith("@"):
+                for leaf in _leaves(term.text.strip()[1:], sets):
+                    if leaf.text.strip().startswith(("$", "/")):
+                        problems.append(
+                            Problem(
+                                path,
+                                term.line,
+                                term.column,
+                                f"`near` takes keyword terms only; {term.text} holds {leaf.text!r}",
+                            )
+                        )
+                        break
+        return problems
+
+    def _check_term(self, path: str, term: Term, sets: dict[str, SetSpec]) -> list[Problem]:
+        text = term.text.strip()
+        if not text.startswith("@") or text[1:] in sets:
+            return []
+        name = text[1:]
+        message = f"unknown set {text!r}{hint(name, sorted(sets))}"
+        elsewhere = [
+            path
+            for path, spec in sorted(self.specs.items())
+            if path in self.broken and not spec.is_topic and name in spec.sets
+        ]
+        if elsewhere:
+            message += f"; it is defined in {elsewhere[0]}, which has errors"
+        return [Problem(path, term.line, term.column, message)]
+
+    # -- compile -----------------------------------------------------------------------
+
+    def build(self, texts: Mapping[str, str]) -> RuleBook:
+        keys: dict[str, int] = {}
+        regexes: dict[str, int] = {}
+        compiled: list[Rule] = []
+        topics: dict[str, Topic] = {}
+        files: dict[str, FileInfo] = {}
+        for path, spec in sorted(self.specs.items()):
+            if path in self.broken:
+                continue
+            if not spec.is_topic:
+                files[path] = FileInfo(path, texts[path], None, (), tuple(spec.sets))
+                continue
+            sets = {**self.shared, **spec.sets}
+            compiler = _RuleCompiler(sets, keys, regexes)
+            for rule in spec.rules:
+                compiled.append(compiler.rule(spec, rule))
+            topics[spec.topic] = Topic(
+                spec.topic, spec.title or spec.topic, spec.description, spec.emoji, path
+            )
+            files[path] = FileInfo(
+                path,
+                texts[path],
+                spec.topic,
+                tuple(rule.name for rule in spec.rules),
+                tuple(spec.sets),
+            )
+        compiled.sort(key=lambda rule: (rule.topic, rule.name))
+        live = tuple(rule for rule in compiled if rule.status != "disabled")
+        key_rules: dict[int, list[int]] = {}
+        ticker_rules: dict[str, list[int]] = {}
+        regex_rules: dict[int, list[int]] = {}
+        always: list[int] = []
+        for index, rule in enumerate(live):
+            triggers = _rule_triggers(rule)
+            if triggers is None:
+                always.append(index)
+                continue
+            for kind, value in triggers:
+                target = {"k": key_rules, "t": ticker_rules, "r": regex_rules}[kind]
+                target.setdefault(value, []).append(index)  # type: ignore[attr-defined]
+        return RuleBook(
+            topics=dict(sorted(topics.items())),
+            files=files,
+            rules=live,
+            all_rules={(rule.topic, rule.name): rule for rule in compiled},
+            automaton=_automaton(keys),
+            key_rules={key: tuple(v) for key, v in key_rules.items()},
+            ticker_rules={key: tuple(v) for key, v in ticker_rules.items()},
+            regex_rules={key: tuple(v) for key, v in regex_rules.items()},
+            always=tuple(always),
+            regex_set=_regex_set(regexes),
+        )
+
+
+class _RuleCompiler:
+    """Turns the conditions of one file's rules into nodes, sharing keys and regexes."""
+
+    def __init__(self, sets: dict[str, SetSpec], keys: dict[str, int], regexes: dict[str, int]):
+        self.sets = sets
+        self.keys = keys
+        self.regexes = regexes
+
+    def rule(self, spec: FileSpec, rule: RuleSpec) -> Rule:
+        mask = 0
+        for name in rule.fields:
+            mask |= FIELD_BITS[name]
+        mask = mask or ALL_FIELDS
+        return Rule(
+            topic=spec.topic,
+            name=rule.name,
+            priority=rule.priority,
+            status=rule.status,
+            path=spec.path,
+            line=rule.line,
+            mask=mask,
+            sources=frozenset(source.strip().casefold() for source in rule.sources),
+            all=All(tuple(self.condition(c, mask) for c in rule.all)) if rule.all else None,
+            any=AnyOf(tuple(self.condition(c, mask) for c in rule.any)) if rule.any else None,
+            none=NoneOf(tuple(self.condition(c, mask) for c in rule.none)) if rule.none else None,
+            spec=rule,
+        )
+
+    def condition(self, condition: Condition, mask: int) -> Node:
+        if isinstance(condition, Term):
+            return self.term(condition.text, mask)
+        if isinstance(condition, Group):
+            items = tuple(self.condition(item, mask) for item in condition.items)
+            return {"all": All, "any": AnyOf, "none": NoneOf}[condition.kind](items)
+        assert isinstance(condition, NearSpec)
+        items = tuple(self.term(term.text, mask) for term in condition.items)
+        alternatives = tuple(tuple(_word_leaves(item)) for item in items)
+        return Near(items, alternatives, condition.within, mask)
+
+    def term(self, text: str, mask: int) -> Node:
+        written = text
+        text = text.strip()
+        if text.startswith("$"):
+            return Ticker(written, text[1:].upper())
+        if text.startswith("@"):
+            spec = self.sets[text[1:]]
+            return SetRef(written, tuple(self.term(item.text, mask) for item in spec.terms))
+        if text.startswith("/"):
+            index = self.regexes.setdefault(text[1:-1], len(self.regexes))
+            return Regex(written, index, mask)
+        exact = text.startswith("=")
+        body = text[1:] if exact else text
+        prefix = body.endswith("*")
+        if prefix:
+            body = body[:-1]
+        tail = "" if prefix else " "
+        pattern = " " + " ".join(analysis.words(body)) + tail
+        key = self.keys.setdefault(pattern, len(self.keys))
+        if exact:
+            cased = " " + " ".join(analysis.cased_words(body)) + tail
+            return Exact(written, key, cased, mask)
+        return Word(written, key, pattern, mask)
+
+
+def _word_leaves(node: Node) -> list[Word | Exact]:
+    if isinstance(node, Word | Exact):
+        return [node]
+    if isinstance(node, SetRef):
+        return [leaf for item in node.items for leaf in _word_leaves(item)]
+    return []
+
+
+def _triggers(node: Node) -> frozenset[Atom] | None:
+    """Atoms one of which must be seen for the node to hold; None if it can hold without."""
+    if isinstance(node, Word | Exact):
+        return frozenset({("k", node.key)})
+    if isinstance(node, Ticker):
+        return frozenset({("t", node.symbol)})
+    if isinstance(node, Regex):
+        return frozenset({("r", node.index)})
+    if isinstance(node, SetRef | AnyOf):
+        found: set[Atom] = set()
+        for item in node.items:
+            sub = _triggers(item)
+            if sub is None:
+                return None
+            found |= sub
+        return frozenset(found)
+    if isinstance(node, All):
+        return _narrowest(_triggers(item) for item in node.items)
+    if isinstance(node, Near):
+        return _narrowest(
+            frozenset(("k", leaf.key) for leaf in alternatives)
+            for alternatives in node.alternatives
+        )
+    return None  # NoneOf holds when nothing is seen.
+
+
+def _narrowest(options: object) -> frozenset[Atom] | None:
+    known = [option for option in options if option is not None]  # type: ignore[attr-defined]
+    return min(known, key=len) if known else None
+
+
+def _rule_triggers(rule: Rule) -> frozenset[Atom] | None:
+    parts = [_triggers(part) for part in (rule.all, rule.any) if part is not None]
+    return _narrowest(parts)
+
+
+def _automaton(keys: dict[str, int]) -> ahocorasick.Automaton | None:
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    for pattern, key in keys.items():
+        automaton.add_word(pattern, key)
+    automaton.make_automaton()
+    return automaton
+
+
+def _regex_set(regexes: dict[str, int]) -> re2.Set | None:
+    if not regexes:
+        return None
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    regex_set = re2.Set.SearchSet(options)
+    for pattern, index in sorted(regexes.items(), key=lambda item: item[1]):
+        added = regex_set.Add(pattern)
+        assert added == index
+    regex_set.Compile()
+    return regex_set
+
+
+def _conditions(rule: RuleSpec) -> list[Condition]:
+    return [*(rule.all or ()), *(rule.any or ()), *rule.none]
+
+
+def _leaves(name: str, sets: dict[str, SetSpec], seen: frozenset[str] = frozenset()) -> list[Term]:
+    if name in seen or name not in sets:
+        return []
+    found: list[Term] = []
+    for term in sets[name].terms:
+        text = term.text.strip()
+        if text.startswith("@"):
+            found.extend(_leaves(text[1:], sets, seen | {name}))
+        else:
+            found.append(term)
+    return found
+
+
+def _cycle(start: str, sets: dict[str, SetSpec]) -> list[str] | None:
+    """The first cycle of set references from `start` back to itself, if any."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        name, trail = stack.pop()
+        for term in sets[name].terms:
+            text = term.text.strip()
+            if not text.startswith("@") or text[1:] not in sets:
+                continue
+            target = text[1:]
+            if target == start:
+                return [*trail, start]
+            if target not in visited:
+                visited.add(target)
+                stack.append((target, [*trail, target]))
+    return None
+
+
+def _at(item: SetSpec, message: str) -> Problem:
+    return Problem(item.path, item.line, item.column, message)
+
+
+__all__ = ["compile_rules", "is_sets_file", "load_rulebook", "rule_paths"]

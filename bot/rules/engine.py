@@ -1,0 +1,522 @@
+"""The compiled rule book: one automaton pass per field, then only the candidate rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from operator import itemgetter
+from types import MappingProxyType
+from typing import Any
+
+from bot.article import Article
+from bot.rules import analysis
+
+TITLE, SUMMARY, BODY = 1, 2, 4
+ALL_FIELDS = TITLE | SUMMARY | BODY
+FIELD_BITS = {"title": TITLE, "summary": SUMMARY, "body": BODY}
+_BITS = (TITLE, SUMMARY, BODY)
+# Occurrences of one `near` item looked at per field; bounds the cost on giant articles.
+_NEAR_CAP = 500
+_second = itemgetter(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A topic users subscribe to: one topic file."""
+
+    id: str
+    title: str
+    description: str
+    emoji: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One rule that matched an article, with the terms (as written) that held."""
+
+    topic: str
+    rule: str
+    priority: str
+    status: str
+    terms: tuple[str, ...]
+
+
+class Context:
+    """One article, analysed once: word streams, keys seen per field, tickers, regex hits."""
+
+    __slots__ = ("_cased", "_unions", "article", "keys", "raw", "regex", "streams", "tickers")
+
+    def __init__(
+        self,
+        article: Article,
+        streams: tuple[str, str, str],
+        keys: tuple[set[int], set[int], set[int]],
+        regex: tuple[frozenset[int], frozenset[int], frozenset[int]],
+    ) -> None:
+        self.article = article
+        self.raw = (article.title, article.summary, article.body)
+        self.streams = streams
+        self.keys = keys
+        self.regex = regex
+        self.tickers = article.tickers
+        self._unions: dict[int, set[int]] = {ALL_FIELDS: keys[0] | keys[1] | keys[2]}
+        self._cased: list[str | None] = [None, None, None]
+
+    def keys_in(self, mask: int) -> set[int]:
+        """Key ids seen in the fields of the mask."""
+        found = self._unions.get(mask)
+        if found is None:
+            found = set().union(*(self.keys[i] for i, bit in enumerate(_BITS) if mask & bit))
+            self._unions[mask] = found
+        return found
+
+    def cased(self, index: int) -> str:
+        """The case-kept word stream of one field, computed on first use."""
+        found = self._cased[index]
+        if found is None:
+            found = self._cased[index] = analysis.cased_stream(self.raw[index])
+        return found
+
+    def regex_in(self, mask: int) -> frozenset[int]:
+        """Regex ids found in the raw text of the fields of the mask."""
+        return frozenset().union(*(self.regex[i] for i, bit in enumerate(_BITS) if mask & bit))
+
+
+class Node:
+    """A compiled condition."""
+
+    __slots__ = ()
+
+    def holds(self, ctx: Context) -> bool:
+        """Whether the condition holds for the article."""
+        raise NotImplementedError
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        """Append the terms, as written, that held; called only when the node holds."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The condition as an operator wrote it, shortened."""
+        raise NotImplementedError
+
+
+class Word(Node):
+    """A keyword, phrase or prefix, found by the automaton."""
+
+    __slots__ = ("key", "mask", "pattern", "text")
+
+    def __init__(self, text: str, key: int, pattern: str, mask: int) -> None:
+        self.text, self.key, self.pattern, self.mask = text, key, pattern, mask
+
+    def holds(self, ctx: Context) -> bool:
+        return self.key in ctx.keys_in(self.mask)
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        out.append(self.text)
+
+    def describe(self) -> str:
+        return self.text
+
+
+class Exact(Node):
+    """An `=` term: found case-insensitively by the automaton, then checked letter for letter."""
+
+    __slots__ = ("cased_key", "key", "mask", "text")
+
+    def __init__(self, text: str, key: int, cased_key: str, mask: int) -> None:
+        self.text, self.key, self.cased_key, self.mask = text, key, cased_key, mask
+
+    def holds(self, ctx: Context) -> bool:
+        if self.key not in ctx.keys_in(self.mask):
+            return False
+        return any(
+            self.mask & bit and self.key in ctx.keys[i] and self.cased_key in ctx.cased(i)
+            for i, bit in enumerate(_BITS)
+        )
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        out.append(self.text)
+
+    def describe(self) -> str:
+        return self.text
+
+
+class Ticker(Node):
+    """A `$` term: the symbol is among the article's tickers."""
+
+    __slots__ = ("symbol", "text")
+
+    def __init__(self, text: str, symbol: str) -> None:
+        self.text, self.symbol = text, symbol
+
+    def holds(self, ctx: Context) -> bool:
+        return self.symbol in ctx.tickers
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        out.append(self.text)
+
+    def describe(self) -> str:
+        return self.text
+
+
+class Regex(Node):
+    """A `/.../` term, searched by one RE2 set over the raw text of each field."""
+
+    __slots__ = ("index", "mask", "text")
+
+    def __init__(self, text: str, index: int, mask: int) -> None:
+        self.text, self.index, self.mask = text, index, mask
+
+    def holds(self, ctx: Context) -> bool:
+        return self.index in ctx.regex_in(self.mask)
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        out.append(self.text)
+
+    def describe(self) -> str:
+        return self.text
+
+
+class SetRef(Node):
+    """An `@` term: holds when any term of the set holds; reports the terms inside that held."""
+
+    __slots__ = ("items", "text")
+
+    def __init__(self, text: str, items: tuple[Node, ...]) -> None:
+        self.text, self.items = text, items
+
+    def holds(self, ctx: Context) -> bool:
+        return any(item.holds(ctx) for item in self.items)
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        for item in self.items:
+            if item.holds(ctx):
+                item.terms(ctx, out)
+
+    def describe(self) -> str:
+        return self.text
+
+
+class All(Node):
+    """Every item holds."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Node, ...]) -> None:
+        self.items = items
+
+    def holds(self, ctx: Context) -> bool:
+        return all(item.holds(ctx) for item in self.items)
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        for item in self.items:
+            item.terms(ctx, out)
+
+    def describe(self) -> str:
+        return "{all: [" + ", ".join(item.describe() for item in self.items) + "]}"
+
+
+class AnyOf(Node):
+    """At least one item holds; every item that holds is reported."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Node, ...]) -> None:
+        self.items = items
+
+    def holds(self, ctx: Context) -> bool:
+        return any(item.holds(ctx) for item in self.items)
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        for item in self.items:
+            if item.holds(ctx):
+                item.terms(ctx, out)
+
+    def describe(self) -> str:
+        return "{any: [" + ", ".join(item.describe() for item in self.items) + "]}"
+
+
+class NoneOf(Node):
+    """No item holds; reports nothing."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Node, ...]) -> None:
+        self.items = items
+
+    def holds(self, ctx: Context) -> bool:
+        return not any(item.holds(ctx) for item in self.items)
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "{none: [" + ", ".join(item.describe() for item in self.items) + "]}"
+
+
+class Near(Node):
+    """Every item occurs, all inside one window of at most `within` words of one field."""
+
+    __slots__ = ("alternatives", "items", "mask", "within")
+
+    def __init__(
+        self,
+        items: tuple[Node, ...],
+        alternatives: tuple[tuple[Word | Exact, ...], ...],
+        within: int,
+        mask: int,
+    ) -> None:
+        self.items, self.alternatives, self.within, self.mask = items, alternatives, within, mask
+
+    def holds(self, ctx: Context) -> bool:
+        return self._window(ctx) is not None
+
+    def terms(self, ctx: Context, out: list[str]) -> None:
+        chosen = self._window(ctx)
+        if chosen is None:
+            return
+        for item, leaves in zip(self.items, chosen, strict=True):
+            if isinstance(item, SetRef):
+                out.extend(leaf.text for leaf in leaves)
+            else:
+                out.append(item.describe())
+
+    def describe(self) -> str:
+        names = ", ".join(item.describe() for item in self.items)
+        return f"{{near: [{names}], within: {self.within}}}"
+
+    def _window(self, ctx: Context) -> list[list[Word | Exact]] | None:
+        """Per item, the alternatives inside the first window that holds; None if none does."""
+        seen = ctx.keys_in(self.mask)
+        if not all(any(alt.key in seen for alt in alts) for alts in self.alternatives):
+            return None
+        for index, bit in enumerate(_BITS):
+            if not self.mask & bit:
+                continue
+            spans = [_occurrences(ctx, index, alts) for alts in self.alternatives]
+            if not all(spans):
+                continue
+            chosen = _fit(spans, self.within)
+            if chosen is not None:
+                return chosen
+        return None
+
+
+def _occurrences(
+    ctx: Context, index: int, alts: tuple[Word | Exact, ...]
+) -> list[tuple[int, int, Word | Exact]]:
+    """(first word, last word, alternative) of every occurrence in one field, capped."""
+    found: list[tuple[int, int, Word | Exact]] = []
+    for alt in alts:
+        if alt.key not in ctx.keys[index]:
+            continue
+        if isinstance(alt, Exact):
+            text, key = ctx.cased(index), alt.cased_key
+        else:
+            text, key = ctx.streams[index], alt.pattern
+        width = key.strip(" ").count(" ")
+        pos, count, counted = text.find(key), 0, 0
+        while pos >= 0 and len(found) < _NEAR_CAP * len(alts):
+            count += text.count(" ", counted, pos + 1)
+            counted = pos + 1
+            start = count - 1
+            found.append((start, start + width, alt))
+            pos = text.find(key, pos + 1)
+    found.sort(key=itemgetter(0, 1))
+    return found
+
+
+def _fit(
+    spans: list[list[tuple[int, int, Word | Exact]]], within: int
+) -> list[list[Word | Exact]] | None:
+    """The first window of `within` words that holds an occurrence of every item."""
+    starts = sorted({start for item in spans for start, _, _ in item})
+    for first in starts:
+        last = first + within - 1
+        chosen = []
+        for item in spans:
+            inside = [alt for start, end, alt in item if start >= first and end <= last]
+            if not inside:
+                break
+            chosen.append(list(dict.fromkeys(inside)))
+        else:
+            return chosen
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled rule."""
+
+    topic: str
+    name: str
+    priority: str
+    status: str
+    path: str
+    line: int
+    mask: int
+    sources: frozenset[str]
+    all: All | None
+    any: AnyOf | None
+    none: NoneOf | None
+    spec: Any
+
+    def holds(self, ctx: Context) -> bool:
+        """Whether the rule matches the analysed article."""
+        if self.sources and ctx.article.source.casefold() not in self.sources:
+            return False
+        if self.all is not None and not self.all.holds(ctx):
+            return False
+        if self.any is not None and not self.any.holds(ctx):
+            return False
+        return self.none is None or self.none.holds(ctx)
+
+    def matched_terms(self, ctx: Context) -> tuple[str, ...]:
+        """The terms that held, as written, deduplicated, `all` before `any`."""
+        out: list[str] = []
+        if self.all is not None:
+            self.all.terms(ctx, out)
+        if self.any is not None:
+            self.any.terms(ctx, out)
+        return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """A rule file that compiled: its text (kept for live reload), topic and rules."""
+
+    path: str
+    text: str
+    topic: str | None
+    rules: tuple[str, ...]
+    sets: tuple[str, ...]
+
+
+class RuleBook:
+    """An immutable, compiled set of rule files; `match` is pure and safe to share."""
+
+    __slots__ = (
+        "_always",
+        "_automaton",
+        "_key_rules",
+        "_regex_rules",
+        "_regex_set",
+        "_rules",
+        "_ticker_rules",
+        "_trigger_keys",
+        "all_rules",
+        "files",
+        "topics",
+    )
+
+    def __init__(
+        self,
+        *,
+        topics: Mapping[str, Topic],
+        files: Mapping[str, FileInfo],
+        rules: tuple[Rule, ...],
+        all_rules: Mapping[tuple[str, str], Rule],
+        automaton: Any,
+        key_rules: Mapping[int, tuple[int, ...]],
+        ticker_rules: Mapping[str, tuple[int, ...]],
+        regex_rules: Mapping[int, tuple[int, ...]],
+        always: tuple[int, ...],
+        regex_set: Any,
+    ) -> None:
+        self.topics: Mapping[str, Topic] = MappingProxyType(dict(topics))
+        self.files: Mapping[str, FileInfo] = MappingProxyType(dict(files))
+        self.all_rules: Mapping[tuple[str, str], Rule] = MappingProxyType(dict(all_rules))
+        self._rules = rules
+        self._automaton = automaton
+        self._key_rules = dict(key_rules)
+        self._trigger_keys = frozenset(key_rules)
+        self._ticker_rules = dict(ticker_rules)
+        self._regex_rules = dict(regex_rules)
+        self._always = frozenset(always)
+        self._regex_set = regex_set
+
+    @classmethod
+    def empty(cls) -> RuleBook:
+        """A rule book with no topics and no rules."""
+        return cls(
+            topics={},
+            files={},
+            rules=(),
+            all_rules={},
+            automaton=None,
+            key_rules={},
+            ticker_rules={},
+            regex_rules={},
+            always=(),
+            regex_set=None,
+        )
+
+    @property
+    def rule_count(self) -> int:
+        """Rules that can match (active and test)."""
+        return len(self._rules)
+
+    def __repr__(self) -> str:
+        return f"RuleBook(topics={len(self.topics)}, rules={len(self._rules)})"
+
+    def analyse(self, article: Article) -> Context:
+        """The article analysed once against this rule book's automaton and regexes."""
+        raw = (article.title, article.summary, article.body)
+        streams = (
+            analysis.word_stream(raw[0]),
+            analysis.word_stream(raw[1]),
+            analysis.word_stream(raw[2]),
+        )
+        automaton = self._automaton
+        if automaton is not None:
+            keys = (
+                set(map(_second, automaton.iter(streams[0]))),
+                set(map(_second, automaton.iter(streams[1]))),
+                set(map(_second, automaton.iter(streams[2]))),
+            )
+        else:
+            keys = (set(), set(), set())
+        regex_set = self._regex_set
+        if regex_set is not None:
+            regex = tuple(
+                frozenset(regex_set.Match(text[: analysis.FIELD_CAP]) or ()) for text in raw
+            )
+        else:
+            regex = (frozenset(), frozenset(), frozenset())
+        return Context(article, streams, keys, regex)  # type: ignore[arg-type]
+
+    def candidates(self, ctx: Context) -> list[int]:
+        """Indexes of the rules worth evaluating: some trigger of theirs was seen."""
+        found = set(self._always)
+        key_rules = self._key_rules
+        for key in ctx.keys_in(ALL_FIELDS) & self._trigger_keys:
+            found.update(key_rules[key])
+        if self._ticker_rules:
+            for symbol in ctx.tickers:
+                rules = self._ticker_rules.get(symbol)
+                if rules:
+                    found.update(rules)
+        if self._regex_rules:
+            for index in ctx.regex_in(ALL_FIELDS):
+                rules = self._regex_rules.get(index)
+                if rules:
+                    found.update(rules)
+        return sorted(found)
+
+    def match(self, article: Article) -> list[Match]:
+        """Every active or test rule that matches the article, sorted by (topic, rule)."""
+        if not self._rules:
+            return []
+        ctx = self.analyse(article)
+        rules = self._rules
+        out = []
+        for index in self.candidates(ctx):
+            rule = rules[index]
+            if rule.holds(ctx):
+                out.append(
+                    Match(
+                        rule.topic, rule.name, rule.priority, rule.status, rule.matched_terms(ctx)
+                    )
+                )
+        return out

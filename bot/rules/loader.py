@@ -1,0 +1,585 @@
+"""Rule files: safe YAML with line and column of every node, checked against the schema."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import re2
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.rules import analysis
+from bot.rules.problems import Problem
+
+TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+RULE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+SET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.:^/=_-]{0,23}")
+PRIORITIES = ("low", "normal", "high", "critical")
+STATUSES = ("active", "test", "disabled")
+MAX_WITHIN = 50
+MIN_PREFIX = 3
+# Aliases can make a small file expand enormously; stop walking long before that hurts.
+_MAX_NODES = 200_000
+
+_TAG = "tag:yaml.org,2002:"
+_STRING_TAGS = frozenset(_TAG + kind for kind in ("str", "int", "float", "bool", "timestamp"))
+_ALLOWED_TAGS = _STRING_TAGS | {_TAG + "null", _TAG + "seq", _TAG + "map"}
+
+_TOPIC_KEYS = ("topic", "title", "description", "emoji", "sets", "rules")
+_SETS_FILE_KEYS = ("sets",)
+_RULE_KEYS = ("name", "priority", "status", "all", "any", "none", "fields", "sources", "tests")
+_CONDITION_KEYS = ("all", "any", "none", "near", "within")
+_TESTS_KEYS = ("match", "no_match")
+_EXAMPLE_KEYS = ("title", "summary", "body", "tickers", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A term as written, with where it was written."""
+
+    text: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """`all`, `any` or `none` with its conditions."""
+
+    kind: str
+    items: tuple[Condition, ...]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """`{near: [...], within: N}`."""
+
+    items: tuple[Term, ...]
+    within: int
+    line: int
+    column: int
+
+
+Condition = Term | Group | Near
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One `tests` example article."""
+
+    title: str
+    summary: str
+    body: str
+    tickers: tuple[str, ...]
+    source: str
+    label: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One rule as written."""
+
+    name: str
+    priority: str
+    status: str
+    all: tuple[Condition, ...] | None
+    any: tuple[Condition, ...] | None
+    none: tuple[Condition, ...]
+    fields: tuple[str, ...]
+    sources: tuple[str, ...]
+    match: tuple[Example, ...]
+    no_match: tuple[Example, ...]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpec:
+    """A named list of terms."""
+
+    name: str
+    terms: tuple[Term, ...]
+    path: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """A parsed rule file: a topic file, or a `_` file holding only sets."""
+
+    path: str
+    is_topic: bool
+    topic: str = ""
+    topic_line: int = 1
+    topic_column: int = 1
+    title: str = ""
+    description: str = ""
+    emoji: str = ""
+    sets: dict[str, SetSpec] = field(default_factory=dict)
+    rules: tuple[RuleSpec, ...] = ()
+
+
+def is_sets_file(path: str) -> bool:
+    """Whether the file defines no topic, only sets (its name starts with `_`)."""
+    return PurePath(path).name.startswith("_")
+
+
+def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
+    """The file's spec (None when its YAML cannot be read at all) and every problem in it."""
+    parser = _Parser(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(part for part in (error.context, error.problem) if part)
+        return None, [Problem(path, line, column, f"YAML syntax error: {message}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(path, 1, 1, f"YAML error: {error}")]
+    if root is None:
+        root = MappingNode(_TAG + "map", [])
+        root.start_mark = yaml.Mark(path, 0, 0, 0, None, None)
+    if not parser.check_tags(root):
+        return None, parser.problems
+    spec = parser.file(root)
+    return spec, parser.problems
+
+
+class _Parser:
+    """Walks the YAML nodes of one file, collecting problems as it goes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, node: Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, message))
+
+    def check_tags(self, root: Node) -> bool:
+        """Reject every tag that is not a plain YAML type; nothing is ever constructed."""
+        stack, seen, count = [root], set(), 0
+        ok = True
+        while stack:
+            node = stack.pop()
+            count += 1
+            if count > _MAX_NODES:
+                self.error(root, f"file too large: over {_MAX_NODES} YAML nodes (aliases?)")
+                return False
+            if node.tag not in _ALLOWED_TAGS:
+                self.error(node, f"tag {_short_tag(node.tag)!r} is not allowed (plain YAML only)")
+                ok = False
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, MappingNode):
+                for key, value in node.value:
+                    stack.extend((key, value))
+        return ok
+
+    # -- shapes ------------------------------------------------------------------------
+
+    def mapping(self, node: Node, what: str, allowed: tuple[str, ...]) -> dict[str, Node] | None:
+        """The mapping's items by key; unknown and duplicate keys are reported."""
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{what} must be a mapping, not {_kind(node)}")
+            return None
+        items: dict[str, Node] = {}
+        for key_node, value in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if not isinstance(key, str) or key_node.tag == _TAG + "null":
+                self.error(key_node, f"{what} keys must be names, not {_kind(key_node)}")
+                continue
+            if key not in allowed:
+                self.error(key_node, f"unknown key {key!r} in {what}{_hint(key, allowed)}")
+                continue
+            if key in items:
+                self.error(key_node, f"duplicate key {key!r} in {what}")
+                continue
+            items[key] = value
+        return items
+
+    def sequence(self, node: Node, what: str, *, empty_ok: bool = False) -> list[Node] | None:
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"{what} must be a list, not {_kind(node)}")
+            return None
+        if not node.value and not empty_ok:
+            self.error(node, f"{what} must not be empty")
+            return None
+        return list(node.value)
+
+    def string(self, node: Node, what: str) -> str | None:
+        if isinstance(node, ScalarNode) and node.tag in _STRING_TAGS:
+            return str(node.value)
+        self.error(node, f"{what} must be a string, not {_kind(node)}")
+        return None
+
+    def name(self, node: Node, what: str, pattern: re.Pattern[str], shape: str) -> str | None:
+        value = self.string(node, what)
+        if value is None:
+            return None
+        if not pattern.fullmatch(value):
+            self.error(node, f"bad {what} {value!r}: must match {shape}")
+            return None
+        return value
+
+    def choice(self, node: Node, what: str, choices: tuple[str, ...]) -> str | None:
+        value = self.string(node, what)
+        if value is None:
+            return None
+        if value not in choices:
+            self.error(
+                node, f"bad {what} {value!r}: one of {', '.join(choices)}{_hint(value, choices)}"
+            )
+            return None
+        return value
+
+    def strings(self, node: Node, what: str) -> list[str] | None:
+        items = self.sequence(node, what)
+        if items is None:
+            return None
+        values = [self.string(item, f"an item of {what}") for item in items]
+        return None if any(value is None for value in values) else [str(v) for v in values]
+
+    # -- file --------------------------------------------------------------------------
+
+    def file(self, root: Node) -> FileSpec | None:
+        stem = PurePath(self.path).stem
+        if is_sets_file(self.path):
+            items = self.mapping(root, "a sets file (names starting with _)", _SETS_FILE_KEYS)
+            if items is None:
+                return None
+            sets = self.sets(items["sets"]) if "sets" in items else {}
+            return FileSpec(self.path, is_topic=False, sets=sets or {})
+        items = self.mapping(root, "a topic file", _TOPIC_KEYS)
+        if items is None:
+            return None
+        topic, topic_line, topic_column = stem, 1, 1
+        if "topic" in items:
+            node = items["topic"]
+            topic = self.name(node, "topic id", TOPIC_ID, "[a-z0-9][a-z0-9_-]{0,31}") or ""
+            topic_line, topic_column = node.start_mark.line + 1, node.start_mark.column + 1
+        elif not TOPIC_ID.fullmatch(stem):
+            self.error(
+                root,
+                f"bad topic id {stem!r} (from the file name): must match "
+                "[a-z0-9][a-z0-9_-]{0,31}; rename the file or set `topic:`",
+            )
+        texts = {}
+        for key in ("title", "description", "emoji"):
+            texts[key] = (self.string(items[key], key) or "") if key in items else ""
+        sets = self.sets(items["sets"]) if "sets" in items else {}
+        rules: list[RuleSpec] = []
+        if "rules" not in items:
+            self.error(root, "a topic file needs `rules:`, a non-empty list of rules")
+        else:
+            rules = self.rules(items["rules"])
+        return FileSpec(
+            self.path,
+            is_topic=True,
+            topic=topic,
+            topic_line=topic_line,
+            topic_column=topic_column,
+            title=texts["title"].strip(),
+            description=texts["description"].strip(),
+            emoji=texts["emoji"].strip(),
+            sets=sets or {},
+            rules=tuple(rules),
+        )
+
+    def sets(self, node: Node) -> dict[str, SetSpec]:
+        if not isinstance(node, MappingNode):
+            self.error(
+                node, f"`sets` must be a mapping of name to list of terms, not {_kind(node)}"
+            )
+            return {}
+        sets: dict[str, SetSpec] = {}
+        for key_node, value in node.value:
+            name = self.name(key_node, "set name", SET_NAME, "[a-z0-9][a-z0-9_-]*")
+            if name is None:
+                continue
+            if name in sets:
+                self.error(key_node, f"duplicate set {name!r}")
+                continue
+            items = self.sequence(value, f"set {name!r}")
+            if items is None:
+                continue
+            terms = [self.term(item) for item in items]
+            if all(terms):
+                line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                sets[name] = SetSpec(name, tuple(terms), self.path, line, column)  # type: ignore[arg-type]
+        return sets
+
+    # -- rules -------------------------------------------------------------------------
+
+    def rules(self, node: Node) -> list[RuleSpec]:
+        items = self.sequence(node, "`rules`")
+        if items is None:
+            return []
+        rules: list[RuleSpec] = []
+        names: set[str] = set()
+        for item in items:
+            rule = self.rule(item)
+            if rule is None:
+                continue
+            if rule.name in names:
+                self.error(item, f"duplicate rule name {rule.name!r} in this file")
+                continue
+            names.add(rule.name)
+            rules.append(rule)
+        return rules
+
+    def rule(self, node: Node) -> RuleSpec | None:
+        before = len(self.problems)
+        items = self.mapping(node, "a rule", _RULE_KEYS)
+        if items is None:
+            return None
+        name = None
+        if "name" not in items:
+            self.error(node, "a rule needs `name:`")
+        else:
+            name = self.name(items["name"], "rule name", RULE_NAME, "[a-z0-9][a-z0-9_-]*")
+        priority = (
+            self.choice(items["priority"], "priority", PRIORITIES)
+            if "priority" in items
+            else "normal"
+        )
+        status = self.choice(items["status"], "status", STATUSES) if "status" in items else "active"
+        if "all" not in items and "any" not in items:
+            self.error(node, "a rule needs `all:` or `any:` (or both)")
+        all_ = self.conditions(items["all"], "`all`") if "all" in items else None
+        any_ = self.conditions(items["any"], "`any`") if "any" in items else None
+        none = self.conditions(items["none"], "`none`") if "none" in items else ()
+        fields: tuple[str, ...] = analysis.FIELDS
+        if "fields" in items:
+            values = self.strings(items["fields"], "`fields`")
+            if values is not None:
+                for value, item in zip(values, items["fields"].value, strict=True):
+                    if value not in analysis.FIELDS:
+                        self.error(
+                            item,
+                            f"unknown field {value!r}: one of title, summary, body"
+                            f"{_hint(value, analysis.FIELDS)}",
+                        )
+                fields = tuple(f for f in analysis.FIELDS if f in values)
+        sources: tuple[str, ...] = ()
+        if "sources" in items:
+            sources = tuple(self.strings(items["sources"], "`sources`") or ())
+        match: tuple[Example, ...] = ()
+        no_match: tuple[Example, ...] = ()
+        if "tests" in items:
+            match, no_match = self.tests(items["tests"])
+        if len(self.problems) > before or name is None:
+            return None
+        return RuleSpec(
+            name=name,
+            priority=priority or "normal",
+            status=status or "active",
+            all=all_,
+            any=any_,
+            none=none or (),
+            fields=fields,
+            sources=sources,
+            match=match,
+            no_match=no_match,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+        )
+
+    def conditions(self, node: Node, what: str) -> tuple[Condition, ...] | None:
+        items = self.sequence(node, what)
+        if items is None:
+            return None
+        conditions = [self.condition(item) for item in items]
+        return None if any(c is None for c in conditions) else tuple(conditions)  # type: ignore[arg-type]
+
+    def condition(self, node: Node) -> Condition | None:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if isinstance(node, ScalarNode):
+            return self.term(node)
+        if not isinstance(node, MappingNode):
+            self.error(node, f"a condition must be a term or a mapping, not {_kind(node)}")
+            return None
+        items = self.mapping(node, "a condition", _CONDITION_KEYS)
+        if items is None:
+            return None
+        keys = set(items)
+        if "near" in keys or "within" in keys:
+            if keys != {"near", "within"}:
+                self.error(node, "`near:` needs `within:` and nothing else in the same mapping")
+                return None
+            return self.near(items["near"], items["within"], line, column)
+        if len(keys) != 1:
+            self.error(node, "a condition mapping holds exactly one of all, any, none, near")
+            return None
+        kind = keys.pop()
+        sub = self.conditions(items[kind], f"`{kind}`")
+        return None if sub is None else Group(kind, sub, line, column)
+
+    def near(self, items_node: Node, within_node: Node, line: int, column: int) -> Near | None:
+        items = self.sequence(items_node, "`near`")
+        within = None
+        if not (isinstance(within_node, ScalarNode) and within_node.tag == _TAG + "int"):
+            self.error(within_node, f"`within` must be a whole number, not {_kind(within_node)}")
+        else:
+            within = int(yaml.constructor.SafeConstructor().construct_yaml_int(within_node))
+            if not 1 <= within <= MAX_WITHIN:
+                self.error(within_node, f"`within` must be from 1 to {MAX_WITHIN}, not {within}")
+                within = None
+        if items is None:
+            return None
+        terms = [self.term(item) for item in items]
+        if not all(terms) or within is None:
+            return None
+        for term, item in zip(terms, items, strict=True):
+            assert term is not None
+            if term.text.startswith(("$", "/")):
+                self.error(item, f"`near` takes keyword terms only, not {term.text!r}")
+                return None
+        return Near(tuple(terms), within, line, column)  # type: ignore[arg-type]
+
+    def term(self, node: Node) -> Term | None:
+        """A term, checked on its own (sets are resolved later, when all files are read)."""
+        if not isinstance(node, ScalarNode):
+            self.error(node, f"a term must be a string, not {_kind(node)}")
+            return None
+        text = self.string(node, "a term")
+        if text is None:
+            return None
+        problem = term_problem(text)
+        if problem:
+            self.error(node, problem)
+            return None
+        return Term(text, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    # -- tests -------------------------------------------------------------------------
+
+    def tests(self, node: Node) -> tuple[tuple[Example, ...], tuple[Example, ...]]:
+        items = self.mapping(node, "`tests`", _TESTS_KEYS)
+        if items is None:
+            return (), ()
+        found: dict[str, tuple[Example, ...]] = {"match": (), "no_match": ()}
+        for key, value in items.items():
+            examples = self.sequence(value, f"`tests.{key}`", empty_ok=True) or []
+            parsed = [self.example(example) for example in examples]
+            found[key] = tuple(example for example in parsed if example is not None)
+        return found["match"], found["no_match"]
+
+    def example(self, node: Node) -> Example | None:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if isinstance(node, ScalarNode):
+            title = self.string(node, "a test example")
+            if title is None:
+                return None
+            return Example(title, "", "", (), "", repr(title), line, column)
+        items = self.mapping(node, "a test example", _EXAMPLE_KEYS)
+        if items is None:
+            return None
+        values = {key: "" for key in ("title", "summary", "body", "source")}
+        for key in values:
+            if key in items:
+                values[key] = self.string(items[key], f"example `{key}`") or ""
+        tickers: list[str] = []
+        if "tickers" in items:
+            tickers = self.strings(items["tickers"], "example `tickers`") or []
+        shown = values["title"] or values["summary"] or values["body"] or ", ".join(tickers)
+        label = repr(shown[:80])
+        return Example(
+            values["title"],
+            values["summary"],
+            values["body"],
+            tuple(t.strip().lstrip("$").upper() for t in tickers),
+            values["source"],
+            label,
+            line,
+            column,
+        )
+
+
+def term_problem(text: str) -> str | None:
+    """Why a term, taken on its own, is not valid; None when it is."""
+    if not text.strip():
+        return "empty term"
+    text = text.strip()
+    if text.startswith("$"):
+        if not TICKER.fullmatch(text[1:]):
+            return f"bad ticker {text!r}: `$` then a symbol such as $USO, $CL1:COM or $BRK.B"
+        return None
+    if text.startswith("@"):
+        if not SET_NAME.fullmatch(text[1:]):
+            return f"bad set reference {text!r}: `@` then a set name such as @crude_etfs"
+        return None
+    if text.startswith("/"):
+        if len(text) < 3 or not text.endswith("/"):
+            return f"bad regex {text!r}: write it between slashes, such as /\\bOPEC\\+?\\b/"
+        return regex_problem(text[1:-1])
+    body = text[1:] if text.startswith("=") else text
+    if body.endswith("*"):
+        stem = body[:-1]
+        if not re.search(r"[^\W_]$", stem):
+            return f"bad prefix {text!r}: `*` must directly follow a word"
+        last = analysis.words(stem)[-1]
+        if len(last) < MIN_PREFIX:
+            return (
+                f"prefix {last + '*'!r} in {text!r} is too short: "
+                f"at least {MIN_PREFIX} characters before `*`"
+            )
+        return None
+    if not analysis.words(body):
+        return f"term {text!r} has no words (letters or digits) to look for"
+    return None
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why a RE2 pattern does not compile; None when it does."""
+    try:
+        re2.compile(pattern, _regex_options())
+    except re2.error as error:
+        return (
+            f"invalid regex /{pattern}/: {error} (RE2 syntax: no look-around, no back-references)"
+        )
+    except (TypeError, ValueError) as error:
+        return f"invalid regex /{pattern}/: {error}"
+    return None
+
+
+def _regex_options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return options
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    names = {"null": "empty (null)", "str": "a string", "int": "a number", "float": "a number"}
+    name = names.get(node.tag.removeprefix(_TAG), f"a {_short_tag(node.tag)} value")
+    return name if node.tag == _TAG + "null" else f"{name} {node.value!r}"
+
+
+def _short_tag(tag: str) -> str:
+    return tag.replace(_TAG, "!!") if tag.startswith(_TAG) else tag
+
+
+def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def hint(word: str, choices: list[str]) -> str:
+    """` (did you mean 'x'?)` for the nearest choice, or an empty string."""
+    return _hint(word, choices)
