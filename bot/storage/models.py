@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
     Dialect,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -78,4 +81,53 @@ feed_state = Table(
     Column("last_error", Text),
     Column("failing_since", UTCDateTime()),
     Column("polled_ok_before", Boolean, nullable=False, default=False),
+)
+
+# Telegram-side state (issue 5): who wants what, and every alert owed to a chat.
+_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite only autoincrements INTEGER keys
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("chat_type", String(20), nullable=False, default="private"),
+    Column("muted_until", UTCDateTime()),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("updated", UTCDateTime(), nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("kind", String(10), nullable=False),  # topic | ticker
+    Column("value", String(64), nullable=False),
+    Column("created", UTCDateTime(), nullable=False),
+    UniqueConstraint("chat_id", "kind", "value", name="uq_subscriptions_chat_kind_value"),
+    Index("ix_subscriptions_kind_value", "kind", "value"),
+)
+
+# One row per (article, chat), written in the ingest transaction before anything is sent.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("article_id", String(512), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("silent", Boolean, nullable=False, default=False),
+    Column("priority", String(10), nullable=False, default="normal"),
+    Column("state", String(10), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("claimed_until", UTCDateTime()),
+    Column("claim_owner", String(40)),
+    Column("last_error", Text),
+    Column("message_id", BigInteger),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    UniqueConstraint("article_id", "chat_id", name="uq_deliveries_article_chat"),
+    Index("ix_deliveries_state_next", "state", "next_attempt_at"),
+    Index("ix_deliveries_chat_state", "chat_id", "state"),
 )

@@ -1,0 +1,261 @@
+"""The delivery ledger's queries: one row per (article, chat), pending until Telegram answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.storage.models import UTCDateTime, deliveries
+
+# Telegram never uses chat id 0: the terminal sink stands for one chat under this id.
+TERMINAL_CHAT_ID = 0
+
+PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A claimed delivery: what to send, where, and how often it was tried."""
+
+    id: int
+    article_id: str
+    chat_id: int
+    text: str
+    silent: bool
+    attempts: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _scope(terminal: bool) -> ColumnElement[bool]:
+    column = deliveries.c.chat_id
+    return column == TERMINAL_CHAT_ID if terminal else column != TERMINAL_CHAT_ID
+
+
+def insert_deliveries(connection: Connection, rows: Sequence[Mapping[str, object]]) -> int:
+    """Write deliveries, skipping (article, chat) pairs already in the ledger; returns how many."""
+    if not rows:
+        return 0
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    statement = (
+        insert(deliveries)
+        .on_conflict_do_nothing(index_elements=["article_id", "chat_id"])
+        .returning(deliveries.c.id)
+    )
+    written = 0
+    for start in range(0, len(rows), _CHUNK):
+        result = connection.execute(statement, list(rows[start : start + _CHUNK]))
+        written += len(result.all())
+    return written
+
+
+def claim(
+    connection: Connection,
+    *,
+    owner: str,
+    limit: int,
+    lease: float,
+    terminal: bool = False,
+    now: datetime | None = None,
+) -> list[Delivery]:
+    """Take up to `limit` due pending deliveries for `lease` seconds, oldest first."""
+    moment = now or _now()
+    claimable = and_(
+        deliveries.c.state == PENDING,
+        deliveries.c.next_attempt_at <= moment,
+        or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment),
+        _scope(terminal),
+    )
+    ids = list(
+        connection.scalars(
+            select(deliveries.c.id)
+            .where(claimable)
+            .order_by(deliveries.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return []
+    # The claim condition is repeated so two senders never both take a row.
+    connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(ids), claimable)
+        .values(claimed_until=moment + timedelta(seconds=lease), claim_owner=owner)
+    )
+    rows = connection.execute(
+        select(
+            deliveries.c.id,
+            deliveries.c.article_id,
+            deliveries.c.chat_id,
+            deliveries.c.text,
+            deliveries.c.silent,
+            deliveries.c.attempts,
+        )
+        .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
+        .order_by(deliveries.c.id)
+    )
+    return [Delivery(*row) for row in rows]
+
+
+def mark_sent(
+    connection: Connection, sent: Iterable[tuple[int, int | None]], *, now: datetime | None = None
+) -> None:
+    """Record deliveries Telegram accepted, with the message id it gave."""
+    moment = now or _now()
+    for delivery_id, message_id in sent:
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id)
+            .values(
+                state=SENT,
+                sent_at=moment,
+                message_id=message_id,
+                attempts=deliveries.c.attempts + 1,
+                claimed_until=None,
+                claim_owner=None,
+                last_error=None,
+            )
+        )
+
+
+def retry_later(
+    connection: Connection,
+    delivery_id: int,
+    *,
+    at: datetime,
+    error: str | None = None,
+    attempted: bool = True,
+) -> None:
+    """Put a delivery back in the queue, due at `at`; `attempted` counts the try."""
+    values: dict[str, object] = {"next_attempt_at": at, "claimed_until": None, "claim_owner": None}
+    if attempted:
+        values["attempts"] = deliveries.c.attempts + 1
+    if error is not None:
+        values["last_error"] = error[:2000]
+    connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id, deliveries.c.state == PENDING)
+        .values(**values)
+    )
+
+
+def release(connection: Connection, ids: Iterable[int], *, at: datetime | None = None) -> None:
+    """Give claimed deliveries back untried, due at `at` (or as they were)."""
+    wanted = list(ids)
+    for start in range(0, len(wanted), _CHUNK):
+        values: dict[str, object] = {"claimed_until": None, "claim_owner": None}
+        if at is not None:
+            values["next_attempt_at"] = at
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(wanted[start : start + _CHUNK]))
+            .values(**values)
+        )
+
+
+def mark_failed(connection: Connection, delivery_id: int, error: str) -> None:
+    """Give up on a delivery, keeping the reason."""
+    connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(
+            state=FAILED,
+            attempts=deliveries.c.attempts + 1,
+            last_error=error[:2000],
+            claimed_until=None,
+            claim_owner=None,
+        )
+    )
+
+
+def cancel_chat(connection: Connection, chat_id: int, reason: str) -> int:
+    """Cancel every pending delivery of a chat (it blocked the bot or is gone)."""
+    result = connection.execute(
+        update(deliveries)
+        .where(deliveries.c.chat_id == chat_id, deliveries.c.state == PENDING)
+        .values(state=CANCELLED, last_error=reason[:2000], claimed_until=None, claim_owner=None)
+    )
+    return result.rowcount or 0
+
+
+def move_chat_deliveries(connection: Connection, old_chat_id: int, new_chat_id: int) -> int:
+    """Move a chat's pending deliveries to its new id, due now; duplicates there are cancelled."""
+    already = set(
+        connection.scalars(
+            select(deliveries.c.article_id).where(deliveries.c.chat_id == new_chat_id)
+        )
+    )
+    pending = connection.execute(
+        select(deliveries.c.id, deliveries.c.article_id).where(
+            deliveries.c.chat_id == old_chat_id, deliveries.c.state == PENDING
+        )
+    ).all()
+    moved = 0
+    for delivery_id, article_id in pending:
+        if article_id in already:
+            values: dict[str, object] = {
+                "state": CANCELLED,
+                "last_error": f"chat moved to {new_chat_id}, which already has this article",
+            }
+        else:
+            values = {"chat_id": new_chat_id, "next_attempt_at": _now()}
+            moved += 1
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id)
+            .values(claimed_until=None, claim_owner=None, **values)
+        )
+    return moved
+
+
+def release_all_claims(connection: Connection, *, terminal: bool = False) -> int:
+    """Take back every claim (a sole sender starting after a crash); returns how many."""
+    result = connection.execute(
+        update(deliveries)
+        .where(deliveries.c.state == PENDING, deliveries.c.claimed_until.is_not(None))
+        .where(_scope(terminal))
+        .values(claimed_until=None, claim_owner=None)
+    )
+    return result.rowcount or 0
+
+
+def next_due(connection: Connection, *, terminal: bool = False) -> datetime | None:
+    """When the earliest pending delivery can next be claimed, or None."""
+    due = case(
+        (
+            deliveries.c.claimed_until > deliveries.c.next_attempt_at,
+            deliveries.c.claimed_until,
+        ),
+        else_=deliveries.c.next_attempt_at,
+    )
+    return connection.scalar(
+        select(func.min(type_coerce(due, UTCDateTime()))).where(
+            deliveries.c.state == PENDING, _scope(terminal)
+        )
+    )
+
+
+def state_counts(connection: Connection) -> dict[str, int]:
+    """How many deliveries are in each state."""
+    rows = connection.execute(
+        select(deliveries.c.state, func.count()).group_by(deliveries.c.state)
+    ).all()
+    return {state: count for state, count in rows}
