@@ -141,7 +141,7 @@ class _Builder:
                         continue
                     self.shared[name] = item
                     owners[name] = path
-            for path, spec in self._good(topic=False):
+            for _path, spec in self._good(topic=False):
                 found.extend(self._check_sets(spec.sets, self.shared))
             if found:
                 problems.extend(found)
@@ -168,7 +168,8 @@ class _Builder:
                         path,
                         spec.topic_line,
                         spec.topic_column,
-                        f"duplicate topic id {spec.topic!r}: already defined by {topics[spec.topic]}",
+                        f"duplicate topic id {spec.topic!r}: "
+                        f"already defined by {topics[spec.topic]}",
                     )
                 )
             if found:
