@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 from xml.etree.ElementTree import ParseError as _XMLParseError
+from xml.sax import SAXException
 
 import defusedxml.ElementTree as _safe_et
 import feedparser
@@ -82,7 +83,7 @@ def _parse_xml_feed(data: bytes, *, source: str, url: str, content_type: str | N
     version = parsed.get("version") or ""
     if not entries and not version:
         raise FeedParseError(_no_feed_reason(data, parsed))
-    if not entries and parsed.get("bozo"):
+    if not entries and isinstance(parsed.get("bozo_exception"), SAXException):
         # Ill-formed with no entry is a broken answer (say, truncated), not an empty feed.
         error = " ".join(str(parsed.get("bozo_exception") or "ill-formed").split())[:200]
         raise FeedParseError(f"ill-formed feed with no entries: {error}")
@@ -133,8 +134,9 @@ def _xml_article(
             symbol := symbol_from_category(str(tag.get("term") or ""))
         ):
             tickers.add(symbol)
-    published = _struct_time(entry.get("published_parsed")) or _struct_time(
-        entry.get("updated_parsed")
+    # dict.get: FeedParserDict.get maps updated_parsed to published_parsed with a warning.
+    published = _struct_time(dict.get(entry, "published_parsed")) or _struct_time(
+        dict.get(entry, "updated_parsed")
     )
     guid = str(entry.get("id") or "") or None
     return Article(

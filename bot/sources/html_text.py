@@ -16,6 +16,7 @@ _BLOCK = frozenset(
         "table", "td", "th", "tr", "ul",
     }
 )  # fmt: skip
+_WHITESPACE = re.compile(r"\s+")
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
@@ -49,7 +50,8 @@ class _TextParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            self.parts.append(data)
+            # A newline in the source is just a space; only block elements break lines.
+            self.parts.append(_WHITESPACE.sub(" ", data))
 
 
 def _parse(html: str) -> _TextParser:
