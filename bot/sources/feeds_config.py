@@ -177,7 +177,10 @@ def _interval(node: Node) -> float | str:
 def _construct(node: Node) -> object:
     if not isinstance(node, ScalarNode):
         return node  # a list or mapping: never a valid value for our keys
-    return yaml.SafeLoader("").construct_object(node)
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except yaml.YAMLError:
+        return node  # a tag the safe loader refuses (say !!python/...): never a valid value
 
 
 def _scalar(node: Node) -> str:
