@@ -1,0 +1,68 @@
+"""One alert per (article, chat): the matches and tickers of that chat's subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from bot.article import Article
+from bot.rules import Match
+
+PRIORITIES = ("low", "normal", "high", "critical")
+_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What one chat is told about one article: every topic rule and ticker it follows."""
+
+    article: Article
+    matches: tuple[Match, ...]
+    tickers: tuple[str, ...] = ()
+
+    @property
+    def priority(self) -> str:
+        """The highest priority of the matched rules (`normal` for a ticker-only alert)."""
+        if not self.matches:
+            return "normal"
+        return max((m.priority for m in self.matches), key=lambda p: _RANK.get(p, 1))
+
+    @property
+    def silent(self) -> bool:
+        """Low-priority alerts arrive without a notification sound."""
+        return self.priority == "low"
+
+    @property
+    def critical(self) -> bool:
+        """Critical alerts come through even while a chat is muted."""
+        return self.priority == "critical"
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics named, in order of first match."""
+        return tuple(dict.fromkeys(m.topic for m in self.matches))
+
+
+def active(matches: Iterable[Match]) -> tuple[Match, ...]:
+    """The matches that may be sent: `status: test` rules never are."""
+    return tuple(m for m in matches if m.status == "active")
+
+
+def alert_for(
+    article: Article,
+    matches: Iterable[Match],
+    *,
+    topics: Collection[str] | None,
+    tickers: Collection[str] = (),
+) -> Alert | None:
+    """The alert for a chat following `topics` (None: every topic) and `tickers`, if any."""
+    named = tuple(
+        sorted(
+            (m for m in active(matches) if topics is None or m.topic in topics),
+            key=lambda m: (-_RANK.get(m.priority, 1), m.topic, m.rule),
+        )
+    )
+    held = tuple(sorted(t for t in tickers if t in article.tickers))
+    if not named and not held:
+        return None
+    return Alert(article, named, held)

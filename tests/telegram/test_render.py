@@ -1,0 +1,194 @@
+"""The alert renderer: valid Telegram HTML, everything escaped, never over 4096 characters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.alerts import MAX_MESSAGE, alert_for, render_html, render_text, visible_length
+from bot.article import Article
+from bot.rules import Match, Topic
+
+TELEGRAM_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+}
+TOPICS = {
+    "oil": Topic("oil", "Oil", "Crude and products", "🛢", "rules/oil.yaml"),
+    "gold": Topic("gold", "Gold <& silver>", "Metals", "🥇", "rules/gold.yaml"),
+}
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "&amp; &lt; & < > \" '",
+    "<b>unbalanced <i>tags</b>",
+    "</a><a href='javascript:alert(1)'>x",
+    "Oil 🛢🔥 👨‍👩‍👧 up",
+    "النفط يرتفع \u202e مקור עברית",
+    "\x00\x07 control \x1b[31m chars",
+    "x" * 10_000,
+]
+
+
+class _TelegramHtml(HTMLParser):
+    """Checks what Telegram's parser would: only its tags, properly nested, safe links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        assert tag in TELEGRAM_TAGS, tag
+        if tag == "span":
+            assert attrs == [("class", "tg-spoiler")]
+        if tag == "a":
+            assert len(attrs) == 1 and attrs[0][0] == "href"
+            assert (attrs[0][1] or "").startswith(("http://", "https://"))
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _check(message: str) -> str:
+    parser = _TelegramHtml()
+    parser.feed(message)
+    parser.close()
+    assert parser.stack == []
+    assert visible_length(message) <= MAX_MESSAGE
+    assert len(message.encode("utf-16-le")) // 2 < 20_000
+    return "".join(parser.text)
+
+
+def _article(**fields: object) -> Article:
+    base: dict[str, object] = {
+        "id": "https://example.com/a",
+        "title": "Oil jumps",
+        "summary": "Crude rose.",
+        "link": "https://example.com/a?x=1&y=2",
+        "source": "seekalpha",
+        "published": datetime(2025, 2, 12, 21, 33, tzinfo=UTC),
+        "tickers": frozenset({"USO", "CL1:COM"}),
+    }
+    base.update(fields)
+    return Article(**base)  # type: ignore[arg-type]
+
+
+MATCHES = [
+    Match("oil", "ukraine-crude", "high", "active", ("Ukraine", "$USO")),
+    Match("gold", "safe-haven", "normal", "active", ("gold",)),
+    Match("oil", "draft", "critical", "test", ("x",)),
+]
+
+
+def test_layout_names_every_topic_rule_and_term() -> None:
+    alert = alert_for(_article(), MATCHES, topics={"oil", "gold"}, tickers={"USO"})
+    assert alert is not None and alert.priority == "high" and not alert.silent
+    message = render_html(alert, TOPICS)
+    text = _check(message)
+    assert message.startswith("🛢 <b>Oil</b> · 🥇 <b>Gold &lt;&amp; silver&gt;</b>")
+    assert '<a href="https://example.com/a?x=1&amp;y=2">Oil jumps</a>' in message
+    assert "seekalpha · 2025-02-12 21:33 UTC" in text
+    assert "ukraine-crude" in text and "Ukraine, $USO" in text and "safe-haven" in text
+    assert "CL1:COM, USO" in text
+    assert "draft" not in text  # status: test rules are never sent
+
+
+def test_test_rules_alone_give_no_alert_and_low_is_silent() -> None:
+    assert alert_for(_article(), MATCHES[2:], topics={"oil"}) is None
+    low = alert_for(_article(), [Match("oil", "r", "low", "active", ())], topics={"oil"})
+    assert low is not None and low.silent
+
+
+def test_ticker_only_alert() -> None:
+    alert = alert_for(_article(), MATCHES, topics=set(), tickers={"USO", "XOM"})
+    assert alert is not None and alert.matches == () and alert.tickers == ("USO",)
+    assert "$USO" in _check(render_html(alert, TOPICS))
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_everywhere_stays_valid(hostile: str) -> None:
+    article = _article(
+        title=hostile,
+        summary=hostile * 3,
+        source=hostile,
+        link="javascript:alert(1)" if "script" in hostile else f"https://e.com/{hostile[:50]}",
+        tickers=frozenset({hostile[:20], "USO"}),
+    )
+    topics = {"oil": Topic("oil", hostile, hostile, hostile[:5], "x")}
+    matches = [Match("oil", hostile, "high", "active", (hostile, hostile[::-1]))]
+    alert = alert_for(article, matches, topics=None)
+    assert alert is not None
+    text = _check(render_html(alert, topics))
+    assert "<script>" not in render_html(alert, topics)
+    if hostile.startswith("<script>"):
+        assert "<script>" in text  # shown as text, escaped in the markup
+    assert render_text(alert, topics)
+
+
+def test_huge_summary_is_cut_at_a_word_boundary() -> None:
+    words = " ".join(f"word{i}" for i in range(3000))
+    alert = alert_for(_article(summary=words), MATCHES, topics={"oil"})
+    assert alert is not None
+    text = _check(render_html(alert, TOPICS))
+    summary_line = next(line for line in text.splitlines() if line.startswith("word0"))
+    assert summary_line.endswith("…")
+    assert summary_line[:-1].split(" ")[-1] in words.split(" ")
+
+
+def test_many_rules_terms_and_tickers_fit() -> None:
+    many = [
+        Match(
+            "oil", f"rule-{i}-" + "r" * 80, "normal", "active", tuple("t" * 90 for _ in range(40))
+        )
+        for i in range(200)
+    ]
+    article = _article(tickers=frozenset(f"T{i}" for i in range(500)), summary="s " * 9000)
+    alert = alert_for(article, many, topics=None)
+    assert alert is not None
+    _check(render_html(alert, TOPICS))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    title=st.text(max_size=600),
+    summary=st.text(max_size=6000),
+    source=st.text(max_size=100),
+    term=st.text(max_size=100),
+    link=st.text(max_size=100),
+)
+def test_any_text_renders_valid_html(
+    title: str, summary: str, source: str, term: str, link: str
+) -> None:
+    article = _article(title=title, summary=summary, source=source, link=link)
+    alert = alert_for(article, [Match("oil", term or "r", "low", "active", (term,))], topics=None)
+    assert alert is not None
+    _check(render_html(alert, TOPICS))
+
+
+def test_plain_text_for_the_terminal() -> None:
+    alert = alert_for(_article(title="A & B <c>"), MATCHES, topics=None)
+    assert alert is not None
+    text = render_text(alert, TOPICS)
+    assert "A & B <c>" in text and "🔗 https://example.com/a?x=1&y=2" in text
+    assert "<b>" not in text
