@@ -1,0 +1,99 @@
+"""The ledger: every (article, chat) an alert is owed to, written in the ingest transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine
+
+from bot.alerts import Alert, active, alert_for, render_html, render_text
+from bot.pipeline import Enqueuer, Ingested
+from bot.rules import Topic
+from bot.storage import deliveries as store
+from bot.storage import subscriptions as subs
+from bot.storage.deliveries import TERMINAL_CHAT_ID
+
+TopicsProvider = Callable[[], Mapping[str, Topic]]
+
+
+def enqueue_deliveries(
+    connection: Connection,
+    ingested: Sequence[Ingested],
+    *,
+    topics: Mapping[str, Topic],
+    terminal: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Write one delivery per (article, chat) owed an alert; returns how many were new.
+
+    `terminal`: the terminal pseudo chat, subscribed to every topic, is the only recipient.
+    """
+    moment = now or datetime.now(UTC)
+    rows: list[dict[str, object]] = []
+    for item in ingested:
+        matches = active(item.matches)
+        if terminal:
+            alert = alert_for(item.article, matches, topics=None)
+            if alert is not None:
+                rows.append(_row(alert, TERMINAL_CHAT_ID, render_text(alert, topics), moment))
+            continue
+        if not matches and not item.article.tickers:
+            continue
+        rendered: dict[tuple[object, ...], str] = {}
+        wanted_topics = {match.topic for match in matches}
+        for sub in subs.subscribers(connection, wanted_topics, item.article.tickers):
+            alert = alert_for(item.article, matches, topics=sub.topics, tickers=sub.tickers)
+            if alert is None or (_muted(sub.muted_until, moment) and not alert.critical):
+                continue
+            key = (alert.matches, alert.tickers)
+            if key not in rendered:  # a fan-out renders each distinct alert once
+                rendered[key] = render_html(alert, topics)
+            rows.append(_row(alert, sub.chat_id, rendered[key], moment))
+    return store.insert_deliveries(connection, rows)
+
+
+def _muted(until: datetime | None, now: datetime) -> bool:
+    return until is not None and until > now
+
+
+def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, object]:
+    return {
+        "article_id": alert.article.id,
+        "chat_id": chat_id,
+        "text": text,
+        "silent": alert.silent,
+        "priority": alert.priority,
+        "state": store.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created": now,
+    }
+
+
+def make_enqueuer(topics: TopicsProvider, *, terminal: bool = False) -> Enqueuer:
+    """An `enqueue` for `pipeline.ingest` reading the current topics at each call."""
+
+    def enqueue(connection: Connection, ingested: Sequence[Ingested]) -> int:
+        return enqueue_deliveries(connection, ingested, topics=topics(), terminal=terminal)
+
+    return enqueue
+
+
+def forget_chat(connection: Connection, chat_id: int, reason: str) -> int:
+    """A chat that blocked or removed the bot: drop its subscriptions and pending alerts."""
+    subs.unsubscribe_all(connection, chat_id)
+    return store.cancel_chat(connection, chat_id, reason)
+
+
+def move_chat(connection: Connection, old_chat_id: int, new_chat_id: int) -> int:
+    """A group that became a supergroup: its subscriptions and pending alerts follow it."""
+    subs.move_chat_subscriptions(connection, old_chat_id, new_chat_id)
+    return store.move_chat_deliveries(connection, old_chat_id, new_chat_id)
+
+
+def ledger_counts(engine: Engine) -> dict[str, int]:
+    """Deliveries per state (pending, sent, failed, cancelled), for `/status`."""
+    with engine.connect() as connection:
+        counts = store.state_counts(connection)
+    return {state: counts.get(state, 0) for state in ("pending", "sent", "failed", "cancelled")}
