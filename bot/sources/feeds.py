@@ -23,6 +23,10 @@ from bot.article import Article, article_id
 from bot.sources.html_text import html_links, html_to_text
 from bot.tickers import structured_tickers, symbol_from_category, tickers_in_text
 
+# Expat only: feedparser would otherwise try to import the libxml2 driver on every parse
+# (failed imports are not cached) and libxml2 treats entities its own way.
+feedparser.api.PREFERRED_XML_PARSERS = ["xml.sax.expatreader"]
+
 MAX_FEED_BYTES = 5 * 1024 * 1024
 _SA_NAMESPACE = "https://seekingalpha.com/api/1.0"
 _JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
