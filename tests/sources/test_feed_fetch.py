@@ -279,3 +279,14 @@ async def test_make_client_settings():
         assert client.follow_redirects is True
         assert client.headers["user-agent"] == "newsbot/0.1 (+https://github.com/newsbot)"
         assert client.timeout == httpx.Timeout(20.0)
+
+
+async def test_billion_laughs_over_http_finishes_quickly(server, client):
+    from tests.sources.test_feed_parse import BILLION_LAUGHS
+
+    server.route("/laughs", Reply(body=BILLION_LAUGHS))
+    started = time.monotonic()
+    result = await poll_feed(client, spec_for(server, "/laughs"), FeedState(), now=NOW)
+    assert time.monotonic() - started < 3
+    assert result.status == "ok"
+    assert all(len(a.title) + len(a.summary) < 1000 for a in result.articles)
