@@ -11,7 +11,7 @@ _SYMBOL_CHARS = re.compile(r"[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")
 # Quote-page links: the symbol is the path segment after these prefixes.
 _QUOTE_LINK = re.compile(
     r"""(?ix)
-    (?:https?://)?(?:[a-z0-9-]+\.)*
+    (?<![a-z0-9.-])(?:https?://)?(?:[a-z0-9-]+\.)*
     (?:
         seekingalpha\.com/symbol/
       | finance\.yahoo\.com/quote/

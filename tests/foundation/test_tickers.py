@@ -34,6 +34,7 @@ from tests.databases import corpus_path
         ("https://www.cnbc.com/quotes/AAPL?qsearchterm=", {"AAPL"}),
         ("https://www.benzinga.com/quote/BRK%2FB", {"BRK/B"}),
         ("https://seekingalpha.com/news/4407064-trump-putin", set()),
+        ("https://notseekingalpha.com/symbol/FAKE", set()),
     ],
 )
 def test_tickers_in_text(text: str, expected: set[str]) -> None:
