@@ -178,16 +178,50 @@ class Regex(Node):
         return self.text
 
 
-class SetRef(Node):
+class _Group(Node):
+    """Items, with plain keywords and tickers pulled out so they test as one set operation."""
+
+    __slots__ = ("_keys", "_mask", "_rest", "_symbols", "items")
+
+    def __init__(self, items: tuple[Node, ...]) -> None:
+        self.items = items
+        words = [item for item in items if type(item) is Word]
+        masks = {item.mask for item in words}
+        if len(masks) > 1:  # never from the compiler (one mask per rule); stay correct anyway
+            words = []
+        self._mask = masks.pop() if len(masks) == 1 else ALL_FIELDS
+        self._keys = frozenset(item.key for item in words)  # type: ignore[attr-defined]
+        symbols = [item for item in items if type(item) is Ticker]
+        self._symbols = frozenset(item.symbol for item in symbols)  # type: ignore[attr-defined]
+        pulled = {id(item) for item in [*words, *symbols]}
+        self._rest = tuple(item for item in items if id(item) not in pulled)
+
+    def _any(self, ctx: Context) -> bool:
+        if self._keys and not self._keys.isdisjoint(ctx.keys_in(self._mask)):
+            return True
+        if self._symbols and not self._symbols.isdisjoint(ctx.tickers):
+            return True
+        return any(item.holds(ctx) for item in self._rest)
+
+    def _all(self, ctx: Context) -> bool:
+        if self._keys and not self._keys <= ctx.keys_in(self._mask):
+            return False
+        if self._symbols and not self._symbols <= ctx.tickers:
+            return False
+        return all(item.holds(ctx) for item in self._rest)
+
+
+class SetRef(_Group):
     """An `@` term: holds when any term of the set holds; reports the terms inside that held."""
 
-    __slots__ = ("items", "text")
+    __slots__ = ("text",)
 
     def __init__(self, text: str, items: tuple[Node, ...]) -> None:
-        self.text, self.items = text, items
+        super().__init__(items)
+        self.text = text
 
     def holds(self, ctx: Context) -> bool:
-        return any(item.holds(ctx) for item in self.items)
+        return self._any(ctx)
 
     def terms(self, ctx: Context, out: list[str]) -> None:
         for item in self.items:
@@ -198,16 +232,13 @@ class SetRef(Node):
         return self.text
 
 
-class All(Node):
+class All(_Group):
     """Every item holds."""
 
-    __slots__ = ("items",)
-
-    def __init__(self, items: tuple[Node, ...]) -> None:
-        self.items = items
+    __slots__ = ()
 
     def holds(self, ctx: Context) -> bool:
-        return all(item.holds(ctx) for item in self.items)
+        return self._all(ctx)
 
     def terms(self, ctx: Context, out: list[str]) -> None:
         for item in self.items:
@@ -217,16 +248,13 @@ class All(Node):
         return "{all: [" + ", ".join(item.describe() for item in self.items) + "]}"
 
 
-class AnyOf(Node):
+class AnyOf(_Group):
     """At least one item holds; every item that holds is reported."""
 
-    __slots__ = ("items",)
-
-    def __init__(self, items: tuple[Node, ...]) -> None:
-        self.items = items
+    __slots__ = ()
 
     def holds(self, ctx: Context) -> bool:
-        return any(item.holds(ctx) for item in self.items)
+        return self._any(ctx)
 
     def terms(self, ctx: Context, out: list[str]) -> None:
         for item in self.items:
@@ -237,16 +265,13 @@ class AnyOf(Node):
         return "{any: [" + ", ".join(item.describe() for item in self.items) + "]}"
 
 
-class NoneOf(Node):
+class NoneOf(_Group):
     """No item holds; reports nothing."""
 
-    __slots__ = ("items",)
-
-    def __init__(self, items: tuple[Node, ...]) -> None:
-        self.items = items
+    __slots__ = ()
 
     def holds(self, ctx: Context) -> bool:
-        return not any(item.holds(ctx) for item in self.items)
+        return not self._any(ctx)
 
     def terms(self, ctx: Context, out: list[str]) -> None:
         return None
@@ -382,6 +407,15 @@ class Rule:
         return tuple(dict.fromkeys(out))
 
 
+def article_streams(article: Article) -> tuple[str, str, str]:
+    """The analysed word streams of title, summary and body; independent of any rule book."""
+    return (
+        analysis.word_stream(article.title),
+        analysis.word_stream(article.summary),
+        analysis.word_stream(article.body),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FileInfo:
     """A rule file that compiled: its text (kept for live reload), topic and rules."""
@@ -460,14 +494,11 @@ class RuleBook:
     def __repr__(self) -> str:
         return f"RuleBook(topics={len(self.topics)}, rules={len(self._rules)})"
 
-    def analyse(self, article: Article) -> Context:
-        """The article analysed once against this rule book's automaton and regexes."""
+    def analyse(self, article: Article, streams: tuple[str, str, str] | None = None) -> Context:
+        """The article against this rule book's automaton and regexes (streams: see `streams`)."""
         raw = (article.title, article.summary, article.body)
-        streams = (
-            analysis.word_stream(raw[0]),
-            analysis.word_stream(raw[1]),
-            analysis.word_stream(raw[2]),
-        )
+        if streams is None:
+            streams = article_streams(article)
         automaton = self._automaton
         if automaton is not None:
             keys = (
@@ -504,11 +535,15 @@ class RuleBook:
                     found.update(rules)
         return sorted(found)
 
-    def match(self, article: Article) -> list[Match]:
-        """Every active or test rule that matches the article, sorted by (topic, rule)."""
+    def match(self, article: Article, streams: tuple[str, str, str] | None = None) -> list[Match]:
+        """Every active or test rule that matches the article, sorted by (topic, rule).
+
+        `streams` is `article_streams(article)` when the caller already has it (it does not
+        depend on the rules, so one analysis serves every reload of the rule book).
+        """
         if not self._rules:
             return []
-        ctx = self.analyse(article)
+        ctx = self.analyse(article, streams)
         rules = self._rules
         out = []
         for index in self.candidates(ctx):
