@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     seeds_rescan: float = 60.0
     fleet: bool = False
     webhook_url: str | None = None
+    heartbeat_file: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
 

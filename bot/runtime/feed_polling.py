@@ -1,0 +1,91 @@
+"""Feed polls: fetch, ingest what is new, remember the feed's state; one feed at a time each."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import Engine
+
+from bot.article import Article
+from bot.pipeline import Ingested
+from bot.sources.feeds_config import FeedSpec
+from bot.sources.fetch import FeedState, PollResult, poll_feed
+from bot.storage.feeds import load_feed_states, save_feed_state
+
+log = logging.getLogger(__name__)
+
+Ingest = Callable[[Sequence[Article], bool], list[Ingested]]
+FAILING_REPORT_AFTER = timedelta(days=1)
+
+
+class FeedPoller:
+    """Polls feeds on behalf of the scheduler and keeps each feed's state in the database."""
+
+    def __init__(self, engine: Engine, client: httpx.AsyncClient, ingest: Ingest) -> None:
+        self._engine = engine
+        self._client = client
+        self._ingest = ingest
+        with engine.connect() as connection:
+            self.states: dict[str, FeedState] = load_feed_states(connection)
+
+    def state(self, spec: FeedSpec) -> FeedState:
+        """The feed's last known state (a fresh one for a new feed)."""
+        return self.states.get(spec.name) or FeedState()
+
+    async def poll(self, spec: FeedSpec) -> PollResult:
+        """Poll one feed now; a first successful poll records its items without alerting."""
+        result = await poll_feed(self._client, spec, self.state(spec))
+        if result.articles:
+            fresh = await asyncio.to_thread(self._ingest, result.articles, not result.first_poll)
+            if result.first_poll:
+                log.info(
+                    "feed %s: first poll, %d item(s) recorded, none alerted", spec.name, len(fresh)
+                )
+            elif fresh:
+                log.info("feed %s: %d new article(s)", spec.name, len(fresh))
+        if result.status == "error":
+            log.warning(
+                "feed %s: %s (attempt %d, next poll %s)",
+                spec.name,
+                result.error,
+                result.state.failures,
+                _clock(result.state.next_poll),
+            )
+        self.states[spec.name] = result.state
+        await asyncio.to_thread(self._save, spec, result.state)
+        return result
+
+    def _save(self, spec: FeedSpec, state: FeedState) -> None:
+        with self._engine.begin() as connection:
+            save_feed_state(connection, spec.name, spec.url, state)
+
+    async def poll_all(
+        self, specs: Sequence[FeedSpec], *, concurrency: int = 20
+    ) -> list[PollResult]:
+        """Poll every given feed once, a bounded number at a time."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(spec: FeedSpec) -> PollResult:
+            async with gate:
+                return await self.poll(spec)
+
+        return list(await asyncio.gather(*(one(spec) for spec in specs)))
+
+    def failing_for_a_day(
+        self, specs: Sequence[FeedSpec], now: datetime | None = None
+    ) -> list[str]:
+        """Names of the feeds that have failed without a success for over a day."""
+        moment = now or datetime.now(UTC)
+        return [
+            spec.name
+            for spec in specs
+            if (since := self.state(spec).failing_since) and moment - since > FAILING_REPORT_AFTER
+        ]
+
+
+def _clock(moment: datetime | None) -> str:
+    return moment.strftime("%H:%M:%S UTC") if moment else "soon"

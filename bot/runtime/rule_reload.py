@@ -1,0 +1,67 @@
+"""Live rule reload: a good file replaces its old version, a broken one keeps the last good."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.rules import Problem, RuleBook, load_rulebook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """What one reload changed."""
+
+    book: RuleBook
+    problems: tuple[Problem, ...]
+    new_problems: tuple[Problem, ...]  # not reported before: admins hear of these once
+    added_topics: frozenset[str] = field(default_factory=frozenset)
+    removed_topics: frozenset[str] = field(default_factory=frozenset)
+
+    def summary(self) -> str:
+        """One line for the log and for `/reload`."""
+        rules = sum(len(getattr(f, "rules", ())) for f in self.book.files.values())
+        text = f"rules reloaded: {len(self.book.topics)} topic(s)"
+        if rules:
+            text += f", {rules} rule(s)"
+        if self.added_topics:
+            text += f"; new: {', '.join(sorted(self.added_topics))}"
+        if self.removed_topics:
+            text += f"; removed: {', '.join(sorted(self.removed_topics))}"
+        if self.problems:
+            text += f"; {len(self.problems)} problem(s), last good versions kept"
+        return text
+
+
+class RuleReloader:
+    """Holds the live rule book; each reload swaps it whole, so matching never sees a mix."""
+
+    def __init__(self, rules_dir: Path) -> None:
+        self.rules_dir = rules_dir
+        self.book = RuleBook.empty()
+        self.problems: tuple[Problem, ...] = ()
+        self._reported: set[str] = set()
+        self._lock = threading.Lock()
+
+    def reload(self) -> Reload:
+        """Read every rule file again; broken files keep their last good version."""
+        with self._lock:
+            previous = self.book
+            book, problems = load_rulebook(self.rules_dir, previous=previous)
+            self.book, self.problems = book, tuple(problems)
+            fresh = tuple(p for p in problems if str(p) not in self._reported)
+            # A fixed problem is forgotten, so the same mistake made again is reported again.
+            self._reported = {str(p) for p in problems}
+        for problem in fresh:
+            log.error("rule file problem: %s", problem)
+        return Reload(
+            book=book,
+            problems=tuple(problems),
+            new_problems=fresh,
+            added_topics=frozenset(book.topics) - frozenset(previous.topics),
+            removed_topics=frozenset(previous.topics) - frozenset(book.topics),
+        )

@@ -1,0 +1,68 @@
+"""The admins' `/status`: sources, rule files, the delivery queue, alerts sent, uptime."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.durations import format_duration
+from bot.sources.feeds_config import FeedSpec
+from bot.sources.fetch import FeedState
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    """The ledger at a glance."""
+
+    pending: int = 0
+    failed: int = 0
+    sent_last_hour: int = 0
+    sent_last_day: int = 0
+
+
+def status_text(
+    *,
+    feeds: Sequence[FeedSpec],
+    states: Mapping[str, FeedState],
+    feed_problems: Sequence[str],
+    seed_folder: str,
+    topics: int,
+    rule_problems: Sequence[str],
+    deliveries: DeliveryCounts,
+    uptime: float,
+    now: datetime | None = None,
+) -> str:
+    """Plain text, one fact per line (the Telegram layer escapes it)."""
+    moment = now or datetime.now(UTC)
+    lines = [f"newsbot up {format_duration(uptime)}", "", f"Sources: seeds in {seed_folder}"]
+    for spec in feeds:
+        state = states.get(spec.name)
+        lines.append(f"• {spec.name}: {_feed_line(state, moment)}")
+    if not feeds:
+        lines.append("• no feeds configured")
+    lines += [f"  ⚠ {problem}" for problem in feed_problems]
+    lines += ["", f"Rules: {topics} topic(s), {len(rule_problems)} problem(s)"]
+    lines += [f"  ⚠ {problem}" for problem in rule_problems]
+    lines += [
+        "",
+        f"Deliveries: {deliveries.pending} pending, {deliveries.failed} failed",
+        f"Alerts sent: {deliveries.sent_last_hour} in the last hour, "
+        f"{deliveries.sent_last_day} in the last day",
+    ]
+    return "\n".join(lines)
+
+
+def _feed_line(state: FeedState | None, now: datetime) -> str:
+    if state is None or state.last_poll is None:
+        return "not polled yet"
+    text = f"last poll {_ago(state.last_poll, now)}"
+    if state.failures:
+        text += f", failing ×{state.failures}: {state.last_error}"
+    if state.next_poll:
+        text += f", next in {format_duration(max(0.0, (state.next_poll - now).total_seconds()))}"
+    return text
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    return f"{format_duration(max(0.0, (now - moment).total_seconds()))} ago"
