@@ -168,6 +168,10 @@ class Runtime:
 
     async def run_forever(self) -> int:
         """Run until SIGTERM or SIGINT, then stop cleanly within a few seconds."""
+        if self.settings.fleet:
+            from bot.fleet import run_fleet
+
+            return await run_fleet(self)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop_event.set)
