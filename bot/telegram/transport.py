@@ -1,0 +1,72 @@
+"""Alerts to Telegram through python-telegram-bot, its errors turned into delivery outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.delivery.transports import ChatGone, ChatMoved, RateLimited, Rejected, Transient
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
+
+
+class TelegramTransport:
+    """Sends alerts with `sendMessage` in HTML parse mode, link previews off."""
+
+    terminal = False
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, chat_id: int, text: str, *, silent: bool) -> int | None:
+        """Send one alert; raises the delivery outcome for any refusal."""
+        try:
+            message = await self._bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                disable_notification=silent,
+                link_preview_options=_NO_PREVIEW,
+            )
+        except RetryAfter as error:
+            raise RateLimited(self._reason(error), _seconds(error)) from None
+        except ChatMigrated as error:
+            raise ChatMoved(self._reason(error), int(error.new_chat_id)) from None
+        except Forbidden as error:
+            raise ChatGone(self._reason(error)) from None
+        except BadRequest as error:
+            reason = self._reason(error)
+            if any(mark in reason.lower() for mark in _GONE_400):
+                raise ChatGone(reason) from None
+            raise Rejected(reason) from None
+        except (TimedOut, NetworkError) as error:
+            raise Transient(self._reason(error)) from None
+        except TelegramError as error:  # InvalidToken, Conflict, ...: an operator must look
+            raise Transient(self._reason(error)) from None
+        return message.message_id
+
+    def _reason(self, error: TelegramError) -> str:
+        """The error text with the token taken out (some errors quote the request URL)."""
+        text = f"{type(error).__name__}: {error.message}"
+        token = self._bot.token
+        return text.replace(token, "<token>") if token else text
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that int retry_after becomes a timedelta
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
