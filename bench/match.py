@@ -10,6 +10,7 @@ automaton pass, candidate rules, evaluation) over every article. Run:
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import statistics
 import sys
@@ -118,7 +119,7 @@ def _vocabulary(articles: list[Article]) -> _Vocabulary:
     for article in articles:
         found = words(f"{article.title} {article.summary} {article.body}")
         word_df.update(set(found))
-        pair_df.update({f"{a} {b}" for a, b in zip(found, found[1:], strict=False)})
+        pair_df.update({f"{a} {b}" for a, b in itertools.pairwise(found)})
         ticker_df.update(article.tickers)
     count = len(articles)
     # Rules name things, not stop words: keep terms found in 0.02%-0.1% of articles, as an

@@ -298,14 +298,9 @@ class Near(Node):
         return self._window(ctx) is not None
 
     def terms(self, ctx: Context, out: list[str]) -> None:
-        chosen = self._window(ctx)
-        if chosen is None:
-            return
-        for item, leaves in zip(self.items, chosen, strict=True):
-            if isinstance(item, SetRef):
-                out.extend(leaf.text for leaf in leaves)
-            else:
-                out.append(item.describe())
+        # A set item reports its terms found in the rule's fields, as a set does anywhere else.
+        for item in self.items:
+            item.terms(ctx, out) if isinstance(item, SetRef) else out.append(item.describe())
 
     def describe(self) -> str:
         names = ", ".join(item.describe() for item in self.items)

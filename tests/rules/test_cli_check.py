@@ -1,0 +1,189 @@
+"""`newsbot check`: every kind of broken rule file gives exit 1 and the right path:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+GOOD_SETS = "sets:\n  crude_etfs: [$USO, $UCO]\n"
+GOOD_TOPIC = """\
+title: Oil
+rules:
+  - name: crude
+    all: [crude oil]
+    tests:
+      match: ["Crude oil jumps"]
+      no_match: ["Olive oil"]
+"""
+
+
+def _check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> tuple[int, str]:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name, text in files.items():
+        (rules / name).parent.mkdir(parents=True, exist_ok=True)
+        (rules / name).write_text(text, encoding="utf-8")
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: []\n")
+    code = main(["check", "--rules", str(rules), "--feeds", str(feeds)])
+    return code, capsys.readouterr().out
+
+
+BROKEN = {
+    "yaml-syntax": ("oil.yaml", "rules:\n  - name: a\n    all: [oil\n", 4, None, "YAML syntax"),
+    "unknown-key": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    all: [oil]\n    nnone: [gas]\n",
+        4,
+        5,
+        "unknown key 'nnone' in a rule (did you mean 'none'?)",
+    ),
+    "unknown-top-key": (
+        "oil.yaml",
+        "rule:\n  - name: a\n    all: [oil]\n",
+        1,
+        1,
+        "(did you mean 'rules'?)",
+    ),
+    "wrong-type": ("oil.yaml", "rules:\n  - name: a\n    all: oil\n", 3, 10, "must be a list"),
+    "bad-name": (
+        "oil.yaml",
+        "rules:\n  - name: Bad Name\n    all: [oil]\n",
+        2,
+        11,
+        "bad rule name",
+    ),
+    "duplicate-rule": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    all: [oil]\n  - name: a\n    all: [gas]\n",
+        4,
+        5,
+        "duplicate rule name 'a'",
+    ),
+    "unknown-set": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    all: [oil, '@crude_etf']\n",
+        3,
+        16,
+        "unknown set '@crude_etf' (did you mean 'crude_etfs'?)",
+    ),
+    "short-prefix": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    any: [oil, 'sa*']\n",
+        3,
+        16,
+        "too short",
+    ),
+    "no-words": ("oil.yaml", "rules:\n  - name: a\n    any: ['&&']\n", 3, 11, "has no words"),
+    "bad-regex": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    any: ['/(oil/']\n",
+        3,
+        11,
+        "invalid regex",
+    ),
+    "within-range": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    all:\n      - {near: [oil, Iran], within: 99}\n",
+        4,
+        37,
+        "`within` must be from 1 to 50",
+    ),
+    "priority": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    priority: hihg\n    all: [oil]\n",
+        3,
+        15,
+        "(did you mean 'high'?)",
+    ),
+    "failing-test": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    all: [oil, Iran]\n    tests:\n      match:\n        - Oil rises\n",
+        6,
+        11,
+        "expected match: `all` item 2 `Iran` did not hold",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_broken_file_is_reported_with_line(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name, text, line, column, message = BROKEN[kind]
+    code, out = _check(tmp_path, capsys, {"_sets.yaml": GOOD_SETS, name: text})
+    assert code == 1
+    where = f"{tmp_path / 'rules' / name}:{line}:" + (f"{column}:" if column else "")
+    hits = [row for row in out.splitlines() if row.startswith(where)]
+    assert any(message in row for row in hits), out
+
+
+def test_duplicate_topic_across_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _check(
+        tmp_path,
+        capsys,
+        {"oil.yaml": GOOD_TOPIC, "sub/crude.yaml": "topic: oil\n" + GOOD_TOPIC},
+    )
+    assert code == 1
+    assert f"{tmp_path / 'rules' / 'sub' / 'crude.yaml'}:1:8: duplicate topic id 'oil'" in out
+
+
+def test_set_cycle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sets = "sets:\n  a: [oil, '@b']\n  b: [gas, '@a']\n"
+    code, out = _check(tmp_path, capsys, {"_sets.yaml": sets, "oil.yaml": GOOD_TOPIC})
+    assert code == 1
+    assert f"{tmp_path / 'rules' / '_sets.yaml'}:2:3: set cycle: @a -> @b -> @a" in out
+
+
+def test_python_tag_is_rejected_and_never_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marker = tmp_path / "pwned"
+    text = f'rules: !!python/object/apply:os.system ["touch {marker}"]\n'
+    code, out = _check(tmp_path, capsys, {"oil.yaml": text})
+    assert code == 1
+    assert f"{tmp_path / 'rules' / 'oil.yaml'}:1:8: tag '!!python/object/apply:os.system'" in out
+    assert not marker.exists()
+
+
+def test_every_problem_of_every_file_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = "rules:\n  - name: a\n    all: ['sa*']\n  - name: B\n    any: ['&&']\n"
+    code, out = _check(tmp_path, capsys, {"a.yaml": bad, "b.yaml": "rules: []\n"})
+    assert code == 1
+    rows = [row for row in out.splitlines() if row.startswith(str(tmp_path))]
+    assert len(rows) == 4, out  # prefix, name, no words, empty rules
+
+
+def test_good_rules_pass_with_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _check(tmp_path, capsys, {"_sets.yaml": GOOD_SETS, "oil.yaml": GOOD_TOPIC})
+    assert code == 0, out
+    assert out.strip().splitlines()[-1].startswith("ok: 1 topics, 1 rules, 2 tests passed")
+
+
+def test_feeds_problems_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "oil.yaml").write_text(GOOD_TOPIC)
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: x\n")
+    code = main(["check", "--rules", str(rules), "--feeds", str(feeds)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{feeds}:2" in out
+
+
+def test_starter_rules_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: []\n")
+    code = main(["check", "--rules", str(repo / "rules"), "--feeds", str(feeds)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "7 topics" in out
