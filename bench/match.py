@@ -134,7 +134,9 @@ def _vocabulary(articles: list[Article]) -> _Vocabulary:
         )
 
     return _Vocabulary(
-        usable(word_df), usable(pair_df), sorted(t for t, df in ticker_df.items() if df >= 2)
+        usable(word_df),
+        usable(pair_df),
+        sorted(t for t, df in ticker_df.items() if low <= df <= high),
     )
 
 

@@ -103,7 +103,8 @@ BROKEN = {
     ),
     "failing-test": (
         "oil.yaml",
-        "rules:\n  - name: a\n    all: [oil, Iran]\n    tests:\n      match:\n        - Oil rises\n",
+        "rules:\n  - name: a\n    all: [oil, Iran]\n"
+        "    tests:\n      match:\n        - Oil rises\n",
         6,
         11,
         "expected match: `all` item 2 `Iran` did not hold",
