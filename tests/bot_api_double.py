@@ -396,6 +396,9 @@ class BotApiDouble:
                 self._serve()
 
             def _serve(self) -> None:
+                if double._closing:  # stopped: kept-alive connections get hung up on
+                    self.close_connection = True
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, payload = double._handle(

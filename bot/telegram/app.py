@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -97,7 +98,12 @@ async def run_bot(
     poll_timeout: float = 10.0,
 ) -> None:
     """Register the commands, long-poll for updates until `stop` is set, then shut down."""
-    async with application:  # initialize() ... shutdown()
+    try:
+        await application.initialize()
+    except InvalidToken:
+        # PTB's own message quotes the token; ours must not.
+        raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
+    try:
         await application.bot.set_my_commands(list(COMMANDS))
         await application.start()
         updater = application.updater
@@ -113,3 +119,9 @@ async def run_bot(
         finally:
             await updater.stop()
             await application.stop()
+    finally:
+        await application.shutdown()
+
+
+class TokenRejected(Exception):
+    """The Bot API does not know the token (the message never contains it)."""

@@ -60,7 +60,9 @@ class TelegramTransport:
 
     def _reason(self, error: TelegramError) -> str:
         """The error text with the token taken out (some errors quote the request URL)."""
-        text = f"{type(error).__name__}: {error.message}"
+        kind, text = type(error).__name__, error.message
+        if not text.lower().startswith(kind.lower()):
+            text = f"{kind}: {text}"
         token = self._bot.token
         return text.replace(token, "<token>") if token else text
 
