@@ -83,17 +83,27 @@ def load_rulebook(
     problems.extend(found)
     if previous is None:
         return book, sorted(set(problems), key=_problem_order)
-    bad = {problem.path for problem in problems}
-    kept = {
-        path: previous.files[path].text
-        for path in bad
-        if path in previous.files and (path in texts or Path(path).exists())
-    }
+    # Keep the last good version of broken files; sets files first, since a broken sets file
+    # also breaks the topic files that use it, and its old version may be all they need.
+    current = problems
+    kept: dict[str, str] = {}
+    while True:
+        bad = {
+            p.path
+            for p in current
+            if p.path not in kept and p.path in previous.files and p.path in texts
+        }
+        if not bad:
+            break
+        sets_files = {path for path in bad if is_sets_file(path)}
+        kept.update({path: previous.files[path].text for path in sets_files or bad})
+        book, current = compile_rules({**texts, **kept})
+        current = [p for p in current if p.path not in kept]
     if kept:
-        merged = {**texts, **kept}
-        book, again = compile_rules(merged)
-        # Problems of the kept (old) texts are not news; only new breakage elsewhere is.
-        problems.extend(problem for problem in again if problem.path not in kept)
+        # A kept file reports its new text's problems; every other file is judged against
+        # the kept versions.
+        problems = [p for p in problems if p.path in kept or p.path not in texts]
+        problems.extend(current)
     return book, sorted(set(problems), key=_problem_order)
 
 

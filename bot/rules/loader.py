@@ -315,10 +315,10 @@ class _Parser:
             items = self.sequence(value, f"set {name!r}")
             if items is None:
                 continue
-            terms = [self.term(item) for item in items]
-            if all(terms):
-                line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                sets[name] = SetSpec(name, tuple(terms), self.path, line, column)  # type: ignore[arg-type]
+            # A set with a bad term is still named, so "unknown set" elsewhere can say where.
+            terms = tuple(term for term in map(self.term, items) if term is not None)
+            line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            sets[name] = SetSpec(name, terms, self.path, line, column)
         return sets
 
     # -- rules -------------------------------------------------------------------------

@@ -1,0 +1,71 @@
+"""load_rulebook: broken files left out, last good version kept on reload, shared sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.article import Article
+from bot.rules import load_rulebook
+
+OIL = "rules:\n  - name: crude\n    any: [crude oil, '@etfs']\n"
+GOLD = "rules:\n  - name: bullion\n    any: [bullion]\n"
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
+def test_broken_file_left_out_rest_compiles(tmp_path: Path) -> None:
+    _write(
+        tmp_path, {"_sets.yaml": "sets:\n  etfs: [$USO]\n", "oil.yaml": OIL, "gold.yaml": "x: ["}
+    )
+    book, problems = load_rulebook(tmp_path)
+    assert set(book.topics) == {"oil"}
+    assert [p.path for p in problems] == [str(tmp_path / "gold.yaml")]
+    assert book.match(Article(id="a", title="", tickers=frozenset({"USO"})))[0].terms == ("$USO",)
+
+
+def test_reload_keeps_last_good_version_and_drops_removed(tmp_path: Path) -> None:
+    _write(tmp_path, {"_sets.yaml": "sets:\n  etfs: [$USO]\n", "oil.yaml": OIL, "gold.yaml": GOLD})
+    first, problems = load_rulebook(tmp_path)
+    assert problems == [] and set(first.topics) == {"oil", "gold"}
+    _write(tmp_path, {"oil.yaml": "rules:\n  - name: crude\n    any: ['sa*']\n"})
+    (tmp_path / "gold.yaml").unlink()
+    second, problems = load_rulebook(tmp_path, previous=first)
+    assert [p.path for p in problems] == [str(tmp_path / "oil.yaml")]
+    assert set(second.topics) == {"oil"}
+    assert second.match(Article(id="a", title="crude oil"))[0].rule == "crude"
+
+
+def test_broken_shared_sets_keep_old_sets(tmp_path: Path) -> None:
+    _write(tmp_path, {"_sets.yaml": "sets:\n  etfs: [$USO]\n", "oil.yaml": OIL})
+    first, _ = load_rulebook(tmp_path)
+    _write(tmp_path, {"_sets.yaml": "sets:\n  etfs: ['&&']\n"})
+    second, problems = load_rulebook(tmp_path, previous=first)
+    assert {p.path for p in problems} == {str(tmp_path / "_sets.yaml")}
+    assert set(second.topics) == {"oil"}
+    assert second.match(Article(id="a", title="", tickers=frozenset({"USO"})))
+
+
+def test_unknown_set_names_broken_sets_file(tmp_path: Path) -> None:
+    _write(tmp_path, {"_sets.yaml": "sets:\n  etfs: ['&&']\n", "oil.yaml": OIL})
+    book, problems = load_rulebook(tmp_path)
+    assert book.topics == {}
+    messages = [str(p) for p in problems]
+    assert any("which has errors" in m and "oil.yaml:3" in m for m in messages), messages
+
+
+def test_missing_folder_is_a_problem(tmp_path: Path) -> None:
+    book, problems = load_rulebook(tmp_path / "nope")
+    assert book.topics == {} and problems[0].message == "rules folder not found"
+
+
+def test_local_set_may_not_shadow_shared(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {"_sets.yaml": "sets:\n  etfs: [$USO]\n", "oil.yaml": "sets:\n  etfs: [$UCO]\n" + OIL},
+    )
+    _, problems = load_rulebook(tmp_path)
+    assert "already defined" in problems[0].message
