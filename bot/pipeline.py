@@ -54,11 +54,14 @@ def ingest(
         fresh = [article for article in candidates if article.id in fresh_ids]
         if not fresh:
             return []
+        # Another process may record the same id between the look-up and the insert: the
+        # insert skips it, and only the articles this call wrote are matched and queued.
+        written = record_articles(connection, fresh, alerted=alert)
         result = [
             Ingested(article, tuple(match(article)) if (alert and match) else ())
             for article in fresh
+            if article.id in written
         ]
-        record_articles(connection, fresh, alerted=alert)
-        if alert and enqueue is not None:
+        if alert and enqueue is not None and result:
             enqueue(connection, result)
     return result

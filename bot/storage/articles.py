@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.article import Article
 from bot.storage.models import articles
@@ -25,25 +26,34 @@ def unseen_ids(connection: Connection, ids: Iterable[str]) -> set[str]:
 
 def record_articles(
     connection: Connection, new: Sequence[Article], *, alerted: bool, now: datetime | None = None
-) -> None:
-    """Remember new articles, so no source brings them again."""
+) -> set[str]:
+    """Remember new articles, so no source brings them again; returns the ids this call wrote.
+
+    An id another writer recorded first (several processes on one PostgreSQL) is skipped, not
+    an error: only the writer whose row went in alerts the article.
+    """
     if not new:
-        return
+        return set()
     moment = now or datetime.now(UTC)
-    connection.execute(
-        articles.insert(),
-        [
-            {
-                "id": article.id,
-                "title": article.title[:2000],
-                "link": article.link,
-                "source": article.source[:200],
-                "published": article.published,
-                "tickers": " ".join(sorted(article.tickers)),
-                "origin": article.origin,
-                "first_seen": moment,
-                "alerted": alerted,
-            }
-            for article in new
-        ],
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    statement = (
+        insert(articles).on_conflict_do_nothing(index_elements=["id"]).returning(articles.c.id)
     )
+    rows = [
+        {
+            "id": article.id,
+            "title": article.title[:2000],
+            "link": article.link,
+            "source": article.source[:200],
+            "published": article.published,
+            "tickers": " ".join(sorted(article.tickers)),
+            "origin": article.origin,
+            "first_seen": moment,
+            "alerted": alerted,
+        }
+        for article in new
+    ]
+    written: set[str] = set()
+    for start in range(0, len(rows), _CHUNK):
+        written.update(connection.scalars(statement, rows[start : start + _CHUNK]))
+    return written
