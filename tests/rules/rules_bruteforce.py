@@ -61,6 +61,10 @@ class BruteForce:
         raw = {f: getattr(article, f)[:CAP] for f in FIELDS}
         folded = {f: words(raw[f]) for f in FIELDS}
         exact = {f: cased(raw[f]) for f in FIELDS}
+        where: dict[str, dict[str, list[int]]] = {f: {} for f in FIELDS}
+        for f in FIELDS:
+            for i, w in enumerate(folded[f]):
+                where[f].setdefault(w, []).append(i)
         for topic, data in self.topics:
             sets = {**self.shared, **(data.get("sets") or {})}
             for rule in data["rules"]:
@@ -70,7 +74,8 @@ class BruteForce:
                 sources = [s.casefold() for s in rule.get("sources") or []]
                 if sources and article.source.casefold() not in sources:
                     continue
-                ev = _Eval(article, raw, folded, exact, sets, rule.get("fields") or FIELDS)
+                fields = rule.get("fields") or FIELDS
+                ev = _Eval(article, raw, folded, exact, where, sets, fields)
                 if not all(ev.holds(c) for c in rule.get("all") or []):
                     continue
                 if "any" in rule and not any(ev.holds(c) for c in rule["any"]):
@@ -96,8 +101,9 @@ class BruteForce:
 
 
 class _Eval:
-    def __init__(self, article, raw, folded, exact, sets, fields) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, article, raw, folded, exact, where, sets, fields) -> None:  # type: ignore[no-untyped-def]
         self.article, self.raw, self.folded, self.exact = article, raw, folded, exact
+        self.where = where
         self.sets, self.fields = sets, list(fields)
 
     def holds(self, condition: object) -> bool:
@@ -160,15 +166,28 @@ class _Eval:
         haystack = self.exact[field] if exact else self.folded[field]
         found = []
         n = len(wanted)
-        for i in range(len(haystack) - n + 1):
+        if not n:
+            return found
+        # Where the first word can start: every word equal to it (or, for a one-word prefix,
+        # starting with it), straight from the word list of the field.
+        folded_first = fold(wanted[0]) if exact else wanted[0]
+        if prefix and n == 1:
+            starts = [
+                i for w, at in self.where[field].items() if w.startswith(folded_first) for i in at
+            ]
+        else:
+            starts = self.where[field].get(folded_first, [])
+        for i in starts:
             window = haystack[i : i + n]
+            if len(window) < n:
+                continue
             if prefix:
                 ok = window[:-1] == wanted[:-1] and window[-1].startswith(wanted[-1])
             else:
                 ok = window == wanted
             if ok:
                 found.append((i, i + n - 1))
-        return found
+        return sorted(found)
 
     def near(self, items: list[str], within: int) -> bool:
         for field in self.fields:

@@ -1,0 +1,170 @@
+"""`newsbot match` and `newsbot backtest` on files the tests write, and the starter rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO.parent / "shared" / "seeds" / "000_062cbf74e09447a5.txt"
+
+RULES = """\
+title: Oil
+rules:
+  - name: crude
+    priority: high
+    all: [crude oil, '@etfs']
+  - name: quiet
+    status: test
+    any: [Iran]
+  - name: off
+    status: disabled
+    any: [crude oil]
+"""
+ARTICLE = """\
+---
+title: "Crude oil rises as Iran talks stall"
+date: "2025-02-12 21:33:29"
+summary: "Traders watch S&amp;P futures"
+categories:
+  - "seekalpha"
+---
+
+WTI crude oil futures ([CL1:COM](https://seekingalpha.com/symbol/CL1:COM "Crude")) rose.
+([USO](https://seekingalpha.com/symbol/USO "US Oil Fund")).
+
+[seekalpha](https://seekingalpha.com/news/1-crude)
+"""
+FEED = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>x</title><link>https://example.com</link>
+<item><title>Iran seizes tanker</title><link>https://example.com/a</link>
+<description>Crude oil jumps</description></item>
+<item><title>Gold flat</title><link>https://example.com/b</link></item>
+</channel></rss>
+"""
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "_sets.yaml").write_text("sets:\n  etfs: [$USO, $UCO]\n")
+    (folder / "oil.yaml").write_text(RULES)
+    return folder
+
+
+def test_match_json_shape(tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = tmp_path / "a.md"
+    seed.write_text(ARTICLE)
+    assert main(["match", str(seed), "--rules", str(rules), "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line == {
+        "path": str(seed),
+        "id": "https://seekingalpha.com/news/1-crude",
+        "title": "Crude oil rises as Iran talks stall",
+        "source": "seekalpha",
+        "published": "2025-02-12T21:33:29+00:00",
+        "tickers": ["CL1:COM", "USO"],
+        "matches": [
+            {
+                "topic": "oil",
+                "rule": "crude",
+                "priority": "high",
+                "status": "active",
+                "terms": ["crude oil", "$USO"],
+            },
+            {
+                "topic": "oil",
+                "rule": "quiet",
+                "priority": "normal",
+                "status": "test",
+                "terms": ["Iran"],
+            },
+        ],
+    }
+
+
+def test_match_folder_feeds_and_errors(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "feed.xml").write_text(FEED)
+    (folder / "a.md").write_text(ARTICLE)
+    (folder / "broken.md").write_bytes(b"\xff\xfe not utf-8")
+    (folder / "notes.txt").write_text("ignored")
+    code = main(
+        ["match", str(folder), str(tmp_path / "missing.md"), "--rules", str(rules), "--json"]
+    )
+    lines = [json.loads(row) for row in capsys.readouterr().out.splitlines()]
+    assert code == 2
+    assert [row["path"] for row in lines] == [
+        str(folder / "a.md"),
+        str(folder / "broken.md"),
+        str(folder / "sub" / "feed.xml"),
+        str(folder / "sub" / "feed.xml"),
+        str(tmp_path / "missing.md"),
+    ]
+    assert "error" in lines[1] and "matches" not in lines[1]
+    assert [m["rule"] for m in lines[2]["matches"]] == ["quiet"]
+    assert lines[3]["matches"] == []
+    assert "error" in lines[4]
+
+
+def test_match_human_output_shows_context(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = tmp_path / "a.md"
+    seed.write_text(ARTICLE)
+    assert main(["match", str(seed), "--rules", str(rules)]) == 0
+    out = capsys.readouterr().out
+    assert "oil/crude [high]: crude oil, $USO" in out
+    assert "[Crude oil] rises as Iran" in out
+    assert "oil/quiet [normal, test]" in out
+
+
+def test_backtest_json(tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text(ARTICLE)
+    (folder / "b.md").write_text(
+        ARTICLE.replace("2025-02-12", "2025-02-16").replace("1-crude", "2")
+    )
+    assert main(["backtest", str(folder), "--rules", str(rules), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["articles"] == 2 and data["days"] == 4.0
+    topic = data["topics"][0]
+    assert topic["topic"] == "oil" and topic["matched"] == 2 and topic["per_day"] == 0.5
+    crude = {rule["rule"]: rule for rule in topic["rules"]}
+    assert crude["crude"]["matched"] == 2 and len(crude["crude"]["examples"]) == 2
+    assert crude["quiet"]["status"] == "test"
+    assert "off" not in crude
+
+
+def test_backtest_plain_has_no_progress_bar_when_piped(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text(ARTICLE)
+    assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
+    out = capsys.readouterr().out
+    assert "oil (Oil): 1 articles, 1.0/day" in out
+    assert "\x1b[" not in out
+
+
+@pytest.mark.skipif(not SEED.exists(), reason=f"seed article {SEED} absent (beside the checkout)")
+def test_seed_article_matches_oil_not_gold(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.rules import load_rulebook
+    from bot.sources.seeds import read_seed
+
+    book, problems = load_rulebook(REPO / "rules")
+    assert problems == []
+    article = read_seed(SEED)
+    topics = {match.topic for match in book.match(article)}
+    assert "oil" in topics
+    assert "gold" not in topics
