@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import quote
 
 _REDACTED = "<token>"
 
@@ -15,7 +18,9 @@ class _RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
+        # A token also shows up URL-encoded (`:` as `%3A`) in some request errors.
+        forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
@@ -27,6 +32,8 @@ class _RedactSecrets(logging.Filter):
             message = message.replace(secret, _REDACTED)
             if record.exc_text:
                 record.exc_text = record.exc_text.replace(secret, _REDACTED)
+            if record.stack_info:
+                record.stack_info = record.stack_info.replace(secret, _REDACTED)
         record.msg, record.args = message, None
         return True
 
@@ -63,3 +70,25 @@ def setup_logging(*, log_format: str = "text", level: str = "INFO", secrets: lis
     for noisy in ("httpx", "httpcore", "alembic", "telegram.ext.Updater", "apscheduler.executors"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
+    # Uncaught exceptions go through the log too, so their text is redacted like the rest.
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    logging.getLogger("bot").critical("uncaught exception", exc_info=(kind, error, trace))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+        return
+    logging.getLogger("bot").error(
+        "uncaught exception in thread %s",
+        args.thread.name if args.thread else "?",
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )

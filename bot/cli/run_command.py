@@ -21,20 +21,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", dest="seeds_dir", type=Path, default=None)
     parser.add_argument("--feeds", dest="feeds_file", type=Path, default=None)
     parser.add_argument("--fleet", dest="fleet", action="store_true", default=None)
+    # Also accepted after `run` (`newsbot run --log-format json`); SUPPRESS keeps the value
+    # given before `run` when this one is absent.
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), default=argparse.SUPPRESS, help="text or json"
+    )
+    parser.add_argument("--log-level", default=argparse.SUPPRESS, help="DEBUG, INFO, WARNING...")
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot until stopped, or for one pass with --once."""
+    """Run the bot until stopped, or for one pass with --once; 1 if it failed."""
     setup_logging(
-        log_format=args.log_format or settings.log_format,
-        level=args.log_level or settings.log_level,
+        log_format=getattr(args, "log_format", None) or settings.log_format,
+        level=getattr(args, "log_level", None) or settings.log_level,
         secrets=[settings.token or ""],
     )
-    from bot.runtime import Runtime
+    try:
+        from bot.runtime import Runtime
 
-    runtime = Runtime(settings)
-    if not settings.token:
-        log.info("no TELEGRAM_BOT_TOKEN: alerts go to this terminal")
-    if args.once:
-        return asyncio.run(runtime.run_once())
-    return asyncio.run(runtime.run_forever())
+        runtime = Runtime(settings)
+        if not settings.token:
+            log.info("no TELEGRAM_BOT_TOKEN: alerts go to this terminal")
+        if args.once:
+            return asyncio.run(runtime.run_once())
+        return asyncio.run(runtime.run_forever())
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # logged, not printed: the log redacts the token
+        log.exception("newsbot run failed")
+        return 1

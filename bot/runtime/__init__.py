@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,13 +26,14 @@ from bot.runtime.status import status_text
 from bot.runtime.watch import watch_files
 from bot.sources.feeds_config import FeedSpec, load_feeds_file
 from bot.sources.fetch import make_client
-from bot.sources.seeds import SeedError, SeedProblem, read_seed, scan_seeds
+from bot.sources.seeds import SeedError, SeedProblem, read_seed, scan_seeds, seed_paths
 from bot.storage.db import open_database
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE_SECONDS = 8.0
+STOP_GRACE_SECONDS = 7.0
 HOUSEKEEPING_INTERVAL = 3600.0
+FIRST_POLL_SPREAD = 10.0  # new feeds' first polls are spread over this many seconds
 
 
 class Runtime:
@@ -41,11 +43,16 @@ class Runtime:
         self.settings = settings
         self.engine = engine or open_database(settings.database_url)
         self.rules = RuleReloader(settings.rules_dir)
+        self._seeds_dir = settings.seeds_dir.resolve()
         self.started = time.monotonic()
         self.feeds: list[FeedSpec] = []
         self.feed_problems: list[str] = []
         self.stop_event = asyncio.Event()
+        self.ready = asyncio.Event()  # set once run_forever is watching, scheduling and polling
         self._reported_seeds: dict[Path, str] = {}
+        # (mtime, size) of each seed file as last read, so a rescan reads only what changed.
+        self._seed_marks: dict[Path, tuple[int, int]] = {}
+        self._background: set[asyncio.Task[object]] = set()
         self._client = make_client()
         self.poller = FeedPoller(self.engine, self._client, self._ingest_blocking)
         self.delivery = Delivery(self, status=self.status_text)
@@ -73,14 +80,35 @@ class Runtime:
 
     def read_seed_files(self, paths: Sequence[Path]) -> list[Article]:
         """The articles in these seed files, broken ones logged once per reason."""
-        articles, problems = [], []
+        articles: list[Article] = []
+        problems: list[SeedProblem] = []
         for path in sorted(paths):
+            before = _mark(path)
+            article: Article | None = None
             try:
-                articles.append(read_seed(path, timezone=self.settings.seeds_timezone))
+                article = read_seed(path, timezone=self.settings.seeds_timezone)
             except SeedError as error:
-                problems.append(SeedProblem(path, str(error)))
+                problem = SeedProblem(path, str(error))
+            if _mark(path) != before:
+                # Changed while being read: still being written. Its next change event (or
+                # the rescan, which sees a different mark) reads it again.
+                self._seed_marks.pop(path, None)
+                continue
+            self._seed_marks[path] = before
+            if article is not None:
+                articles.append(article)
+            else:
+                problems.append(problem)
         self._report_seed_problems(problems)
         return articles
+
+    def changed_seed_files(self) -> list[Path]:
+        """Seed files new or changed since they were last read (deleted ones are forgotten)."""
+        paths = list(seed_paths(self._seeds_dir))
+        present = set(paths)
+        for gone in [path for path in self._seed_marks if path not in present]:
+            del self._seed_marks[gone]
+        return [path for path in paths if self._seed_marks.get(path) != _mark(path)]
 
     def _report_seed_problems(self, problems: Sequence[SeedProblem]) -> None:
         for problem in problems:
@@ -106,8 +134,21 @@ class Runtime:
         return await asyncio.to_thread(self._ingest_blocking, articles, alert)
 
     async def ingest_seed_folder(self) -> list[Ingested]:
-        """Rescan the whole seed folder (the fallback behind the file watcher)."""
-        fresh = await self.ingest(await asyncio.to_thread(self.read_seed_folder))
+        """Rescan the seed folder for files new or changed since read (behind the watcher)."""
+
+        def read() -> list[Article]:
+            return self.read_seed_files(self.changed_seed_files())
+
+        return self._log_fresh(await self.ingest(await asyncio.to_thread(read)))
+
+    async def _on_seed_change(self, changed: set[Path], _deleted: set[Path]) -> None:
+        paths = sorted(path for path in changed if _visible_in(path, self._seeds_dir))
+        if paths:
+            articles = await asyncio.to_thread(self.read_seed_files, paths)
+            self._log_fresh(await self.ingest(articles))
+
+    @staticmethod
+    def _log_fresh(fresh: list[Ingested]) -> list[Ingested]:
         for item in fresh:
             log.info(
                 "new article from %s: %s (%d match(es))",
@@ -116,17 +157,6 @@ class Runtime:
                 len(item.matches),
             )
         return fresh
-
-    async def _on_seed_change(self, changed: set[Path], _deleted: set[Path]) -> None:
-        if changed:
-            articles = await asyncio.to_thread(self.read_seed_files, sorted(changed))
-            for item in await self.ingest(articles):
-                log.info(
-                    "new article from %s: %s (%d match(es))",
-                    item.article.origin,
-                    item.article.title,
-                    len(item.matches),
-                )
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -173,9 +203,7 @@ class Runtime:
 
             return await run_fleet(self)
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, self.stop_event.set)
-        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload_rules()))
+        handled = self._handle_signals(loop)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         tasks: list[asyncio.Task[object]] = []
         try:
@@ -184,9 +212,8 @@ class Runtime:
             await self.delivery.start(self.stop_event)
             tasks = [
                 asyncio.create_task(
-                    watch_files(
-                        self.settings.seeds_dir, (".md",), self._on_seed_change, self.stop_event
-                    )
+                    watch_files(self._seeds_dir, (".md",), self._on_seed_change, self.stop_event),
+                    name="watch-seeds",
                 ),
                 asyncio.create_task(
                     watch_files(
@@ -194,9 +221,10 @@ class Runtime:
                         (".yaml", ".yml"),
                         self._on_rules_change,
                         self.stop_event,
-                    )
+                    ),
+                    name="watch-rules",
                 ),
-                asyncio.create_task(self._watch_feeds_file()),
+                asyncio.create_task(self._watch_feeds_file(), name="watch-feeds-file"),
             ]
             await self.ingest_seed_folder()
             self._schedule_all()
@@ -207,20 +235,52 @@ class Runtime:
                 len(self.rules.book.topics),
                 self.settings.seeds_dir,
             )
+            self.ready.set()
             await self.stop_event.wait()
             log.info("stopping")
         finally:
             self.stop_event.set()
             if self.scheduler.running:
-                self.scheduler.shutdown(wait=False)
-            with contextlib.suppress(Exception):
+                self.scheduler.shutdown(wait=False)  # cancels feed polls under way
+            try:
                 await asyncio.wait_for(self.delivery.stop(), STOP_GRACE_SECONDS)
-            for task in tasks:
+            except TimeoutError:
+                log.warning(
+                    "delivery did not stop within %gs; unsent alerts stay queued",
+                    STOP_GRACE_SECONDS,
+                )
+            for task in [*tasks, *self._background]:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, *self._background, return_exceptions=True)
             await self.close()
+            for signum in handled:
+                loop.remove_signal_handler(signum)
         log.info("stopped")
         return 0
+
+    def _handle_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
+        """SIGTERM and SIGINT stop the bot, SIGHUP reloads the rules; returns those handled."""
+        handled: list[int] = []
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, self._stop_on_signal, signum)
+                handled.append(signum)
+            loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
+            handled.append(signal.SIGHUP)
+        return handled
+
+    def _stop_on_signal(self, signum: int) -> None:
+        log.info("%s received", signal.Signals(signum).name)
+        self.stop_event.set()
+
+    def _reload_on_signal(self) -> None:
+        log.info("SIGHUP received: reloading rules")
+        self._in_background(self.reload_rules())
+
+    def _in_background(self, work: Coroutine[object, object, object]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)  # held, or the task may be collected before it finishes
+        task.add_done_callback(self._background.discard)
 
     async def _watch_feeds_file(self) -> None:
         feeds_file = self.settings.feeds_file.resolve()
@@ -231,7 +291,10 @@ class Runtime:
             if feeds_file in {p.resolve() for p in paths | deleted}:
                 await self._on_feeds_change(paths, deleted)
 
-        await watch_files(feeds_file.parent, (feeds_file.name,), changed, self.stop_event)
+        # Not recursive: feeds.yaml usually sits at the top of a checkout (.venv, .git...).
+        await watch_files(
+            feeds_file.parent, (feeds_file.name,), changed, self.stop_event, recursive=False
+        )
 
     def _schedule_all(self) -> None:
         self.scheduler.add_job(
@@ -249,6 +312,7 @@ class Runtime:
             max_instances=1,
             coalesce=True,
             replace_existing=True,
+            next_run_time=datetime.now(UTC) + timedelta(minutes=5),
         )
         if self.settings.heartbeat_file:
             self.scheduler.add_job(
@@ -274,40 +338,59 @@ class Runtime:
         now = datetime.now(UTC)
         for job_id, spec in wanted.items():
             due = self.poller.state(spec).next_poll
+            existing = self.scheduler.get_job(job_id)
+            if existing is not None and existing.args[0] == spec:
+                continue  # unchanged: keep its place in the schedule
+            if due is None:  # never polled: first polls spread out, not all in one burst
+                due = now + timedelta(seconds=random.uniform(0, FIRST_POLL_SPREAD))
             self.scheduler.add_job(
-                self._poll_and_reschedule,
-                IntervalTrigger(seconds=spec.interval, jitter=min(30.0, spec.interval / 10)),
+                self.poll_feed_job,
+                IntervalTrigger(seconds=spec.interval, jitter=_jitter(spec)),
                 args=[spec],
                 id=job_id,
                 max_instances=1,
                 coalesce=True,
                 replace_existing=True,
-                next_run_time=max(due, now) if due else now + timedelta(seconds=1),
+                next_run_time=max(due, now),
                 misfire_grace_time=None,
             )
 
-    async def _poll_and_reschedule(self, spec: FeedSpec) -> None:
+    async def poll_feed_job(self, spec: FeedSpec) -> None:
+        """The scheduler's job for one feed: poll it, then wait for its floor before the next."""
         result = await self.poller.poll(spec)
-        # Retry-After, max-age, ttl and back-off set the floor: the next poll waits for it.
+        # Retry-After, max-age, ttl and back-off set the floor; jitter only ever adds to it,
+        # so feeds with the same interval do not stay in step.
         job = self.scheduler.get_job(f"feed:{spec.name}")
         if job is not None and result.state.next_poll is not None:
-            job.modify(next_run_time=result.state.next_poll)
+            extra = timedelta(seconds=random.uniform(0, _jitter(spec)))
+            job.modify(next_run_time=result.state.next_poll + extra)
 
     async def housekeeping(self) -> None:
-        """Prune old deliveries and report feeds that have failed for over a day."""
+        """Prune old deliveries, summarise feed errors, tell admins of feeds failing a day."""
         pruned = await self.delivery.prune(older_than=timedelta(days=30))
-        failing = self.poller.failing_for_a_day(self.feeds)
-        errors = [s for s in self.feeds if self.poller.state(s).failures]
+        failing = [spec for spec in self.feeds if self.poller.state(spec).failures]
+        summary = "; ".join(
+            f"{spec.name} ×{state.failures}: {state.last_error}"
+            for spec in failing
+            if (state := self.poller.state(spec))
+        )
         log.info(
             "housekeeping: %d old deliveries pruned; %d of %d feed(s) failing%s",
             pruned,
-            len(errors),
+            len(failing),
             len(self.feeds),
-            f" (over a day: {', '.join(failing)})" if failing else "",
+            f" ({summary})" if summary else "",
         )
-        if failing:
+        for name in self.poller.failing_for_a_day(self.feeds):
+            state = self.poller.states[name]
+            since = state.failing_since
+            assert since is not None
+            # One notice per failing spell: the id names the feed and when it started failing,
+            # so hourly housekeeping, restarts and other instances never repeat it.
             await self.delivery.tell_admins(
-                "Feeds failing for over a day: " + ", ".join(sorted(failing))
+                f"Feed {name} has been failing since {since:%Y-%m-%d %H:%M} UTC "
+                f"({state.failures} attempts): {state.last_error}",
+                notice_id=f"notice:feed-failing:{name}:{since:%Y%m%dT%H%M%S}",
             )
 
     async def status_text(self) -> str:
@@ -328,3 +411,26 @@ class Runtime:
         """Release the HTTP client and the database."""
         await self._client.aclose()
         self.engine.dispose()
+
+
+def _mark(path: Path) -> tuple[int, int]:
+    """What tells a seed file changed: its modification time and size."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, -1)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _visible_in(path: Path, folder: Path) -> bool:
+    """Whether a watcher's path is a seed file the rescan would read too (no hidden parts)."""
+    try:
+        parts = path.relative_to(folder).parts
+    except ValueError:
+        return False
+    return not any(part.startswith((".", "~", "#")) for part in parts)
+
+
+def _jitter(spec: FeedSpec) -> float:
+    """Seconds of random delay added to a feed's polls (a tenth of its interval, at most 30)."""
+    return min(30.0, spec.interval / 10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html
 import logging
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+BOT_RESTART_CAP = 60.0
+
 
 class Delivery:
     """The ledger, the sender and (with a token) the Telegram Application of one process."""
@@ -47,15 +50,15 @@ class Delivery:
         from bot.telegram.handlers import BotHooks
         from bot.telegram.transport import TelegramTransport
 
+        limiter = TokenBucketLimiter()  # command answers and alerts share Telegram's limits
         self.application = build_application(
             settings,
             runtime.engine,
             rulebook=lambda: runtime.rules.book,
             hooks=BotHooks(status_text=status, reload=self._reload_command),
+            limiter=limiter,
         )
-        self.sender = Sender(
-            runtime.engine, TelegramTransport(self.application.bot), TokenBucketLimiter()
-        )
+        self.sender = Sender(runtime.engine, TelegramTransport(self.application.bot), limiter)
 
     async def _reload_command(self) -> str:
         result = await self._runtime.reload_rules()
@@ -70,9 +73,28 @@ class Delivery:
         """Start the sender and, with a token, long polling for Telegram updates."""
         self._tasks.append(asyncio.create_task(self.sender.run(stop), name="sender"))
         if self.application is not None:
-            from bot.telegram.app import run_bot
+            self._tasks.append(asyncio.create_task(self._run_bot(stop), name="bot"))
 
-            self._tasks.append(asyncio.create_task(run_bot(self.application, stop), name="bot"))
+    async def _run_bot(self, stop: asyncio.Event) -> None:
+        """Long-poll Telegram until stopped; a failed start (network, 5xx, bad token) is retried."""
+        from bot.telegram.app import run_bot
+
+        assert self.application is not None
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                await run_bot(self.application, stop)
+                return
+            except Exception as error:  # the sender goes on meanwhile: alerts stay queued
+                log.error(
+                    "Telegram bot could not start (%s: %s); retrying in %.0fs",
+                    type(error).__name__,
+                    error,
+                    delay,
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, BOT_RESTART_CAP)
 
     async def stop(self) -> None:
         """Wait for the sender to hand back what it holds and the bot to shut down."""
@@ -110,14 +132,19 @@ class Delivery:
 
         return await asyncio.to_thread(work)
 
-    async def tell_admins(self, text: str) -> None:
-        """A notice to every admin, through the ledger (rate limits hold, nothing is lost)."""
+    async def tell_admins(self, text: str, *, notice_id: str | None = None) -> None:
+        """A notice to every admin, through the ledger (rate limits hold, nothing is lost).
+
+        `notice_id` makes the notice once-only: a second notice with the same id is dropped.
+        """
         admins = self._runtime.settings.admin_ids
         if self.terminal or not admins:
             log.warning("admin notice: %s", text)
             return
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        await self._notify(f"notice:admin:{_digest(text)}:{stamp}", sorted(admins), text)
+        await self._notify(
+            notice_id or f"notice:admin:{_digest(text)}:{stamp}", sorted(admins), text
+        )
 
     async def after_reload(self, result: Reload) -> None:
         """Admins hear of new rule problems once; subscribers of a removed topic are told once."""

@@ -38,12 +38,15 @@ async def watch_files(
     on_change: Callable[[set[Path], set[Path]], Awaitable[None]],
     stop: asyncio.Event,
     *,
-    quiet_ms: int = 30,
+    step_ms: int = 30,
+    recursive: bool = True,
 ) -> None:
     """Call `on_change(changed, deleted)` for each debounced batch of changes until stopped.
 
-    A batch is yielded once the folder has been quiet for `quiet_ms`, so a file written in
-    several chunks is read once it is complete, not half-way.
+    A batch is handed over once `step_ms` passed without a new kind of change (at most a
+    second after its first change). A file still being written may be read half-way: if it
+    does not parse it is read again on its next change, so writers that cannot write a file
+    at once should write a temporary name and rename it into place.
     """
     if not folder.is_dir():
         log.warning("not watching %s: no such folder (the periodic rescan still runs)", folder)
@@ -52,9 +55,9 @@ async def watch_files(
         folder,
         watch_filter=_FilesOf(suffixes),
         debounce=1000,
-        step=quiet_ms,
+        step=step_ms,
         stop_event=stop,
-        force_polling=None,
+        recursive=recursive,
     ):
         changed = {Path(path) for kind, path in changes if kind != Change.deleted}
         deleted = {Path(path) for kind, path in changes if kind == Change.deleted} - changed
