@@ -44,7 +44,7 @@ class RuleReloader:
         self.rules_dir = rules_dir
         self.book = RuleBook.empty()
         self.problems: tuple[Problem, ...] = ()
-        self._reported: set[str] = set()
+        self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     def reload(self) -> Reload:
@@ -53,9 +53,11 @@ class RuleReloader:
             previous = self.book
             book, problems = load_rulebook(self.rules_dir, previous=previous)
             self.book, self.problems = book, tuple(problems)
-            fresh = tuple(p for p in problems if str(p) not in self._reported)
-            # A fixed problem is forgotten, so the same mistake made again is reported again.
-            self._reported = {str(p) for p in problems}
+            # A problem is known by file and message, not position: an edit that only moves
+            # the same mistake to another line is not news. A fixed problem is forgotten, so
+            # the same mistake made again later is reported again.
+            fresh = tuple(p for p in problems if (p.path, p.message) not in self._reported)
+            self._reported = {(p.path, p.message) for p in problems}
         for problem in fresh:
             log.error("rule file problem: %s", problem)
         return Reload(
