@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.durations import parse_duration
@@ -68,6 +75,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown database scheme {scheme!r}: use sqlite:///file.db or postgresql://..."
             )
+        return value
+
+    @field_validator("fleet")
+    @classmethod
+    def _fleet_needs_postgres(cls, value: bool, info: ValidationInfo) -> bool:
+        url = str(info.data.get("database_url") or "")
+        if value and url and not urlsplit(url).scheme.startswith("postgres"):
+            raise ValueError("needs a PostgreSQL NEWSBOT_DATABASE_URL (postgresql://...)")
         return value
 
     @field_validator("admin_ids", mode="before")
