@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import ahocorasick
 import re2
 
 from bot.rules import analysis
@@ -16,6 +15,7 @@ from bot.rules.engine import (
     AnyOf,
     Exact,
     FileInfo,
+    KeyFinder,
     Near,
     Node,
     NoneOf,
@@ -293,7 +293,7 @@ class _Builder:
             files=files,
             rules=live,
             all_rules={(rule.topic, rule.name): rule for rule in compiled},
-            automaton=_automaton(keys),
+            automaton=KeyFinder(keys) if keys else None,
             key_rules={key: tuple(v) for key, v in key_rules.items()},
             ticker_rules={key: tuple(v) for key, v in ticker_rules.items()},
             regex_rules={key: tuple(v) for key, v in regex_rules.items()},
@@ -408,16 +408,6 @@ def _narrowest(options: object) -> frozenset[Atom] | None:
 def _rule_triggers(rule: Rule) -> frozenset[Atom] | None:
     parts = [_triggers(part) for part in (rule.all, rule.any) if part is not None]
     return _narrowest(parts)
-
-
-def _automaton(keys: dict[str, int]) -> ahocorasick.Automaton | None:
-    if not keys:
-        return None
-    automaton = ahocorasick.Automaton()
-    for pattern, key in keys.items():
-        automaton.add_word(pattern, key)
-    automaton.make_automaton()
-    return automaton
 
 
 def _regex_set(regexes: dict[str, int]) -> re2.Set | None:

@@ -8,6 +8,8 @@ from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
+import ahocorasick
+
 from bot.article import Article
 from bot.rules import analysis
 
@@ -402,6 +404,28 @@ class Rule:
         return tuple(dict.fromkeys(out))
 
 
+class KeyFinder:
+    """Finds every key of the rule book in a word stream: one Aho-Corasick pass.
+
+    Keys are ` w1 w2 ` (whole words) or ` w1 w2` (last word a prefix) over streams of
+    single-space-separated words, so a match always starts and ends on word boundaries.
+    (Looking single words up in a set instead measured slower on real articles.)
+    """
+
+    __slots__ = ("_automaton",)
+
+    def __init__(self, keys: Mapping[str, int]) -> None:
+        automaton = ahocorasick.Automaton()
+        for pattern, key in keys.items():
+            automaton.add_word(pattern, key)
+        automaton.make_automaton()
+        self._automaton = automaton
+
+    def find(self, stream: str) -> set[int]:
+        """Ids of the keys that occur in the word stream."""
+        return set(map(_second, self._automaton.iter(stream)))
+
+
 def article_streams(article: Article) -> tuple[str, str, str]:
     """The analysed word streams of title, summary and body; independent of any rule book."""
     return (
@@ -494,13 +518,9 @@ class RuleBook:
         raw = (article.title, article.summary, article.body)
         if streams is None:
             streams = article_streams(article)
-        automaton = self._automaton
-        if automaton is not None:
-            keys = (
-                set(map(_second, automaton.iter(streams[0]))),
-                set(map(_second, automaton.iter(streams[1]))),
-                set(map(_second, automaton.iter(streams[2]))),
-            )
+        finder = self._automaton
+        if finder is not None:
+            keys = (finder.find(streams[0]), finder.find(streams[1]), finder.find(streams[2]))
         else:
             keys = (set(), set(), set())
         regex_set = self._regex_set
