@@ -118,7 +118,7 @@ def read_items(paths: list[Path], *, timezone: str = "UTC") -> Iterator[Item]:
 
 def read_file(path: Path, *, timezone: str = "UTC") -> Iterator[Item]:
     """The articles of one seed or feed file, or one item naming the error."""
-    suffix = path.suffix.lower()
+    suffix = _kind(path)
     if suffix in SEED_SUFFIXES:
         from bot.sources.seeds import SeedError, read_seed
 
@@ -144,6 +144,24 @@ def read_file(path: Path, *, timezone: str = "UTC") -> Iterator[Item]:
         return
     for article in articles:
         yield Item(str(path), article)
+
+
+def _kind(path: Path) -> str:
+    """The file's suffix; for a file named on the command line with another suffix (such as
+    a seed saved as `.txt`), `.md` or `.xml` by its first bytes."""
+    suffix = path.suffix.lower()
+    if suffix in SEED_SUFFIXES | FEED_SUFFIXES:
+        return suffix
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return suffix
+    if head.startswith(b"---"):
+        return ".md"
+    if head.startswith((b"<", b"{")):
+        return ".xml"
+    return suffix
 
 
 def _human(path: str, article: Article, matches: list[Match]) -> str:
