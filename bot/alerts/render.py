@@ -122,7 +122,9 @@ def _summary_source(alert: Alert) -> str:
 
 
 def _tickers(alert: Alert) -> list[str]:
-    names = sorted(alert.article.tickers)
+    """The article's tickers, the chat's own and those the rules named first."""
+    named = {term[1:].upper() for m in alert.matches for term in m.terms if term.startswith("$")}
+    names = sorted(alert.article.tickers, key=lambda t: (t not in alert.tickers, t not in named, t))
     shown = [shorten(_clean(name), 24) for name in names[:_MAX_TICKERS]]
     if len(names) > _MAX_TICKERS:
         shown.append(f"+{len(names) - _MAX_TICKERS} more")

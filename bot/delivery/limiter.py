@@ -29,6 +29,7 @@ class Limits:
     group_per_minute: float = 20.0
     # Telegram counts requests as they arrive; a small margin absorbs network jitter.
     headroom: float = 0.97
+    overall_slack: float = 1.1
 
 
 class TokenBucket:
@@ -64,8 +65,12 @@ class TokenBucketLimiter:
         self.limits = limits or Limits()
         self._clock = clock
         share = self.limits.headroom
-        # Capacity 1 everywhere: spaced sends never exceed the limit in any sliding window.
-        self._overall = TokenBucket(self.limits.overall_per_second * share, 1, clock())
+        # Capacity about 1: spaced sends never exceed a limit in any sliding window. The overall
+        # bucket keeps a tenth of a token more, so a send woken a millisecond late does not
+        # cost the rate (31 sends still span over a second at 97 % of 30/s).
+        self._overall = TokenBucket(
+            self.limits.overall_per_second * share, self.limits.overall_slack, clock()
+        )
         self._chat_rate = self.limits.chat_per_second * share
         self._group_rate = self.limits.group_per_minute / 60 * share
         self._chats: dict[int, TokenBucket] = {}

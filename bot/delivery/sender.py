@@ -84,12 +84,14 @@ class Sender:
         self._kick = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._claims_retaken = False
+        self._fresh = False  # new deliveries may be due: claim even if the last claim was short
         self._recent_floods: dict[int, float] = {}
         self.sent = 0
         self.failed = 0
 
     def wake(self) -> None:
         """New deliveries are in the ledger: look now (safe from any thread)."""
+        self._fresh = True
         loop = self._loop
         if loop is not None and loop.is_running() and not _in_loop_thread(loop):
             loop.call_soon_threadsafe(self._kick.set)
@@ -122,22 +124,29 @@ class Sender:
             if retaken:
                 log.info("took back %d deliveries claimed before a restart", retaken)
         exhausted_at: float | None = None
+        claiming: asyncio.Task[int] | None = None
+        asked = 0
         try:
             while stop is None or not stop.is_set():
                 now = time.monotonic()
-                if exhausted_at is not None and (
-                    self._kick.is_set() or now - exhausted_at > self._poll
-                ):
+                if self._fresh:
+                    self._fresh, exhausted_at = False, None
+                elif exhausted_at is not None and now - exhausted_at > self._poll:
                     exhausted_at = None
                 self._kick.clear()
+                if claiming is not None and claiming.done():
+                    if claiming.result() < asked:
+                        exhausted_at = now
+                    claiming = None
                 want = self._batch - self._held
-                if (
-                    exhausted_at is None
-                    and want > self._batch // 2
-                    and await self._claim(want) < want
-                ):
-                    exhausted_at = now
+                if claiming is None and exhausted_at is None and want > self._batch // 2:
+                    # Claims run beside the dispatch, so sends keep their pace meanwhile.
+                    asked, claiming = want, asyncio.create_task(self._claim(want))
+                    claiming.add_done_callback(lambda _: self._kick.set())
                 await self._dispatch()
+                if self._held == 0 and claiming is not None:
+                    await asyncio.wait([claiming])
+                    continue
                 if self._held == 0:
                     await self._flush()
                     timeout = await self._idle_timeout(drain_horizon)
@@ -151,6 +160,8 @@ class Sender:
                 if timeout > 0:
                     await self._sleep(timeout)
         finally:
+            if claiming is not None:
+                await asyncio.gather(claiming, return_exceptions=True)
             await self._shutdown()
 
     async def _idle_timeout(self, drain_horizon: float | None) -> float | None:
@@ -242,7 +253,7 @@ class Sender:
             await self._db(move_chat, chat_id, error.new_chat_id)
             log.info("chat %d became %d; its subscriptions moved", chat_id, error.new_chat_id)
             self._drop_chat(chat_id)
-            self._kick.set()  # claim the moved deliveries at once
+            self._fresh = True  # claim the moved deliveries at once
         except ChatGone as error:
             cancelled = await self._db(forget_chat, chat_id, error.reason)
             log.info("chat %d unsubscribed (%s); %d alerts cancelled", chat_id, error, cancelled)

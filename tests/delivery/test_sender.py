@@ -138,7 +138,8 @@ async def test_limits_space_messages_per_chat_and_overall(sqlite_url: str) -> No
     engine = _setup(sqlite_url, [1, 2, 3])
     _enqueue(engine, *(_article(n) for n in range(3)))
     transport = ScriptedTransport()
-    limiter = TokenBucketLimiter(Limits(overall_per_second=10, chat_per_second=4, headroom=1))
+    limits = Limits(overall_per_second=10, chat_per_second=4, headroom=1, overall_slack=1)
+    limiter = TokenBucketLimiter(limits)
     assert await Sender(engine, transport, limiter).drain() == 9
     times = [t for _, _, t in transport.sent]
     assert all(b - a >= 0.099 for a, b in itertools.pairwise(times))

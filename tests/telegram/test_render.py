@@ -110,7 +110,7 @@ def test_layout_names_every_topic_rule_and_term() -> None:
     assert '<a href="https://example.com/a?x=1&amp;y=2">Oil jumps</a>' in message
     assert "seekalpha · 2025-02-12 21:33 UTC" in text
     assert "ukraine-crude" in text and "Ukraine, $USO" in text and "safe-haven" in text
-    assert "CL1:COM, USO" in text
+    assert "USO, CL1:COM" in text  # the followed ticker first
     assert "draft" not in text  # status: test rules are never sent
 
 
