@@ -67,7 +67,15 @@ def setup_logging(*, log_format: str = "text", level: str = "INFO", secrets: lis
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO, and Bot API URLs carry the token.
-    for noisy in ("httpx", "httpcore", "alembic", "telegram.ext.Updater", "apscheduler.executors"):
+    noisy_loggers = (
+        "httpx",
+        "httpcore",
+        "alembic",
+        "telegram.ext.Updater",
+        "apscheduler",
+        "watchfiles",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)
     # Uncaught exceptions go through the log too, so their text is redacted like the rest.

@@ -149,10 +149,11 @@ class BotProcess:
     """`newsbot run` as a real process, its stderr kept in a file."""
 
     def __init__(self, env: dict[str, str], cwd: Path, *args: str, name: str = "bot") -> None:
+        """Start `newsbot` with these arguments (`run` when none)."""
         self.log_path = cwd / f"{name}.stderr.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [str(NEWSBOT), *args, "run"],
+            [str(NEWSBOT), *(args or ("run",))],
             env=env,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
@@ -164,10 +165,10 @@ class BotProcess:
         """Everything the process logged so far."""
         return self.log_path.read_text(errors="replace")
 
-    def wait_for_log(self, text: str, timeout: float = 20.0) -> None:
-        """Block until the log holds this text (or the process died)."""
+    def wait_for_log(self, text: str, timeout: float = 20.0, *, count: int = 1) -> None:
+        """Block until the log holds this text `count` times (or the process died)."""
         deadline = time.monotonic() + timeout
-        while text not in self.stderr:
+        while self.stderr.count(text) < count:
             if self.process.poll() is not None:
                 raise AssertionError(f"newsbot exited {self.process.returncode}:\n{self.stderr}")
             if time.monotonic() > deadline:
