@@ -106,18 +106,20 @@ async def run_bot(
     try:
         await application.bot.set_my_commands(list(COMMANDS))
         await application.start()
-        updater = application.updater
-        assert updater is not None  # the builder always makes one unless told not to
-        await updater.start_polling(
-            timeout=dt.timedelta(seconds=poll_timeout),
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-        )
-        log.info("Telegram bot @%s is polling for updates", application.bot.username)
         try:
-            await stop.wait()
+            updater = application.updater
+            assert updater is not None  # the builder always makes one unless told not to
+            await updater.start_polling(
+                timeout=dt.timedelta(seconds=poll_timeout),
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+            log.info("Telegram bot @%s is polling for updates", application.bot.username)
+            try:
+                await stop.wait()
+            finally:
+                await updater.stop()
         finally:
-            await updater.stop()
             await application.stop()
     finally:
         await application.shutdown()
