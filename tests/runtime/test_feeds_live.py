@@ -1,0 +1,112 @@
+"""Feeds under the scheduler: polled on their interval, floors honoured, new items alerted."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+
+from bot.runtime import Runtime
+from bot.storage.models import articles
+from tests.bot_api_double import BotApiDouble
+from tests.runtime.support import Workspace, command, running, until
+from tests.sources.feed_server import FeedServer, Reply, Request, rss
+
+CHAT = 801
+FIRST = [("Brent crude oil steadies", "https://example.com/a/1")]
+SECOND = [*FIRST, ("Crude oil jumps after pipeline strike", "https://example.com/a/2")]
+
+
+def _feeds_yaml(url: str) -> str:
+    return f"feeds:\n  - name: wire\n    url: {url}\n    interval: 30s\n"
+
+
+async def _poll_now(runtime: Runtime, server: FeedServer, path: str) -> None:
+    """Make the feed's job due now and wait for the scheduler to have run it to the end."""
+    before = server.count(path)
+    done = asyncio.Event()
+
+    def executed(event: JobExecutionEvent) -> None:
+        if event.job_id == "feed:wire":
+            done.set()
+
+    runtime.scheduler.add_listener(executed, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    try:
+        runtime.scheduler.get_job("feed:wire").modify(next_run_time=datetime.now(UTC))
+        runtime.scheduler.wakeup()
+        await asyncio.wait_for(done.wait(), 10)
+    finally:
+        runtime.scheduler.remove_listener(executed)
+    assert server.count(path) == before + 1
+
+
+def _serving(items: list[list[tuple[str, str]]], extra: dict[str, str]) -> Callable[..., Reply]:
+    def reply(_request: Request) -> Reply:
+        body = rss(items[0])
+        return Reply(body=body, etag=f'"v{len(items[0])}"', headers=dict(extra))
+
+    return reply
+
+
+async def test_a_feed_is_polled_on_its_interval_and_only_new_items_alert(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    items, headers = [FIRST], {}
+    with FeedServer() as server:
+        server.route("/oil.xml", _serving(items, headers))
+        workspace.feeds_file.write_text(_feeds_yaml(server.url("/oil.xml")))
+        async with running(workspace.settings(api)) as runtime:
+            job = runtime.scheduler.get_job("feed:wire")
+            assert isinstance(job.trigger, IntervalTrigger)
+            assert job.trigger.interval == timedelta(seconds=30) and job.trigger.jitter == 3
+            assert job.max_instances == 1 and job.coalesce
+            assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
+
+            await _poll_now(runtime, server, "/oil.xml")  # first poll: recorded, not alerted
+            state = runtime.poller.state(runtime.feeds[0])
+            assert state.last_success is not None and state.polled_ok_before
+            next_run = runtime.scheduler.get_job("feed:wire").next_run_time
+            assert state.last_poll is not None
+            assert timedelta(seconds=30) <= next_run - state.last_poll <= timedelta(seconds=33)
+            with runtime.engine.connect() as connection:
+                seen = connection.execute(select(articles.c.title, articles.c.alerted)).all()
+            assert seen == [("Brent crude oil steadies", False)]
+
+            await _poll_now(runtime, server, "/oil.xml")  # unchanged: a 304
+            assert server.requests_for("/oil.xml")[-1].headers["if-none-match"] == '"v1"'
+            assert len(api.messages(CHAT)) == 1  # only the /subscribe answer
+
+            items[0] = SECOND
+            headers["Cache-Control"] = "max-age=600"  # the server asks for fewer polls
+            await _poll_now(runtime, server, "/oil.xml")
+            await until(lambda: len(api.messages(CHAT)) == 2, "the new item's alert")
+            assert "Crude oil jumps after pipeline strike" in api.answers_to(CHAT)[1]
+            polled = runtime.poller.state(runtime.feeds[0]).last_poll
+            assert polled is not None
+            floor = runtime.scheduler.get_job("feed:wire").next_run_time - polled
+            assert timedelta(seconds=600) <= floor <= timedelta(seconds=603)
+
+            server.route("/oil.xml", Reply(status=503, headers={"Retry-After": "3600"}))
+            await _poll_now(runtime, server, "/oil.xml")
+            state = runtime.poller.state(runtime.feeds[0])
+            assert state.failures == 1 and "503" in (state.last_error or "")
+            floor = runtime.scheduler.get_job("feed:wire").next_run_time - state.last_poll
+            assert floor >= timedelta(seconds=3600)
+    assert len(api.messages(CHAT)) == 2 and api.violations == 0
+
+
+async def test_feeds_file_changes_reschedule_the_feeds(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    with FeedServer() as server:
+        server.route("/a.xml", Reply(body=rss(FIRST)))
+        async with running(workspace.settings(api)) as runtime:
+            assert runtime.scheduler.get_job("feed:wire") is None
+            workspace.feeds_file.write_text(_feeds_yaml(server.url("/a.xml")))
+            await until(lambda: runtime.scheduler.get_job("feed:wire"), "the new feed's job")
+            workspace.feeds_file.write_text("feeds: []\n")
+            await until(lambda: runtime.scheduler.get_job("feed:wire") is None, "its removal")
