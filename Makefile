@@ -21,6 +21,9 @@ test: $(STAMP)
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/python -m pytest -q
 
+test-pg: $(STAMP)
+	NEWSBOT_TEST_BACKENDS=postgresql $(BIN)/python -m pytest -q
+
 lint: $(STAMP)
 	$(BIN)/ruff check --fix bot tests bench
 	$(BIN)/ruff format bot tests bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,9 +11,24 @@ import pytest
 from tests.databases import database_url_for
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def _backends() -> list[str]:
+    """The database engines to run on: `NEWSBOT_TEST_BACKENDS`, default `sqlite,postgresql`."""
+    raw = os.environ.get("NEWSBOT_TEST_BACKENDS") or "sqlite,postgresql"
+    backends = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = sorted(set(backends) - {"sqlite", "postgresql"})
+    if unknown or not backends:
+        raise pytest.UsageError(
+            f"NEWSBOT_TEST_BACKENDS: unknown backend(s) {unknown}; use sqlite and/or postgresql"
+        )
+    return backends
+
+
+@pytest.fixture(params=_backends())
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The same test on SQLite (a temporary file) and on a fresh PostgreSQL database."""
+    """The same test on each backend: SQLite (a temporary file), a fresh PostgreSQL database.
+
+    PostgreSQL legs skip, with the reason, when it does not answer on 127.0.0.1:5432.
+    """
     with database_url_for(request.param, tmp_path) as url:
         yield url
 
