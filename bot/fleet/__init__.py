@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +69,11 @@ async def run_fleet(runtime: Runtime) -> int:
         await runtime.close()
         return 2
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    # Each poll job hops to threads for the database (state, ingest, save): one thread per
+    # job slot, not the default handful, or slots wait on the pool instead of the network.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(WORKER_CONCURRENCY + 8, thread_name_prefix="newsbot")
+    )
     member = FleetMember(runtime, conninfo_for(settings.database_url))
     return await member.run()
 
