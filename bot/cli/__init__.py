@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,4 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"newsbot: {error}", file=sys.stderr)
         return 2
-    return int(_module(args.command).execute(args, settings))
+    try:
+        return int(_module(args.command).execute(args, settings))
+    except BrokenPipeError:
+        # The reader went away (`newsbot match ... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
