@@ -36,6 +36,9 @@ STALLED_AFTER_SECONDS = 15.0  # five missed heartbeats: the worker is gone (kill
 DUE_SLACK = timedelta(seconds=1)
 KEEP_FINISHED_JOBS_HOURS = 72
 SCHEMA_LOCK = 7_310_203
+# Thousands of jobs queued at once (a fleet's first cycle) leave the planner's statistics
+# saying the table is empty; procrastinate's fetch then takes ~0.5 s a job, not ~0.1 ms.
+ANALYZE_AFTER = 200
 
 
 def feed_lock(name: str) -> str:
@@ -60,7 +63,10 @@ def build_app(conninfo: str, runtime: Runtime, *, pool_size: int = 8) -> App:
         if not names:
             return 0
         due = await asyncio.to_thread(due_feeds, runtime.engine, names, datetime.now(UTC))
-        return await defer_polls(app, due)
+        queued = await defer_polls(app, due)
+        if queued >= ANALYZE_AFTER:
+            await asyncio.to_thread(analyze_jobs, runtime.engine)
+        return queued
 
     @app.task(name=POLL_TASK, queue=QUEUE, retry=RetryStrategy(max_attempts=2, wait=5))
     async def poll_feed(name: str) -> str:
@@ -149,6 +155,12 @@ async def defer_polls(app: App, names: list[str]) -> int:
             await app.job_manager.defer_job_async(job)
             queued += 1
     return queued
+
+
+def analyze_jobs(engine: Engine) -> None:
+    """Refresh the planner's statistics of procrastinate's jobs table."""
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE procrastinate_jobs"))
 
 
 _STATE_FIELDS = tuple(field.name for field in fields(FeedState))
