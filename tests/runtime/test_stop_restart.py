@@ -62,6 +62,7 @@ def test_sigterm_mid_broadcast_exits_cleanly_and_a_restart_completes_it(
     assert set(per_chat) == set(CHATS)
     assert not twice, f"served twice: {twice}"
     # The limiter keeps 3 % under 30/s, some 30 ms a second; on a busy 2-core machine the
-    # requests' arrival jitter can beat that margin now and then. A 429 is retried (every
-    # chat was served once above); more than a handful would mean the limiter is off.
-    assert api.violations <= 5, f"{api.violations} messages over Telegram's limits"
+    # requests' arrival jitter beats that margin now and then (the limiter's own tests and
+    # bench measure it). A 429 is retried, and every chat was served once above: here it
+    # only must stay rare.
+    assert api.violations <= len(CHATS) // 50, f"{api.violations} messages over the limits"
