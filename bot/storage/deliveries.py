@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    bindparam,
     case,
     func,
     or_,
@@ -118,22 +119,24 @@ def claim(
 def mark_sent(
     connection: Connection, sent: Iterable[tuple[int, int | None]], *, now: datetime | None = None
 ) -> None:
-    """Record deliveries Telegram accepted, with the message id it gave."""
-    moment = now or _now()
-    for delivery_id, message_id in sent:
-        connection.execute(
-            update(deliveries)
-            .where(deliveries.c.id == delivery_id)
-            .values(
-                state=SENT,
-                sent_at=moment,
-                message_id=message_id,
-                attempts=deliveries.c.attempts + 1,
-                claimed_until=None,
-                claim_owner=None,
-                last_error=None,
-            )
-        )
+    """Record deliveries Telegram accepted, with the message id it gave (one executemany)."""
+    rows = [{"b_id": delivery_id, "b_message": message_id} for delivery_id, message_id in sent]
+    if not rows:
+        return
+    connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id == bindparam("b_id"))
+        .values(
+            state=SENT,
+            sent_at=now or _now(),
+            message_id=bindparam("b_message"),
+            attempts=deliveries.c.attempts + 1,
+            claimed_until=None,
+            claim_owner=None,
+            last_error=None,
+        ),
+        rows,
+    )
 
 
 def retry_later(
