@@ -43,9 +43,7 @@ WORDS = [f"zq{n:04d}" for n in range(5000)]  # made-up words: matches are exactl
 
 def _resident_mb() -> tuple[float, float]:
     """Resident and peak resident memory of this process, in MB (Linux)."""
-    fields = dict(
-        line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
-    )
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
