@@ -121,13 +121,13 @@ def _summary_source(alert: Alert) -> str:
     return _clean(alert.article.summary or alert.article.body[:5000])
 
 
-def _tickers(alert: Alert) -> list[str]:
-    """The article's tickers, the chat's own and those the rules named first."""
+def _tickers(alert: Alert, limit: int | None = _MAX_TICKERS) -> list[str]:
+    """The article's tickers, the chat's own and those the rules named first; `limit` shown."""
     named = {term[1:].upper() for m in alert.matches for term in m.terms if term.startswith("$")}
     names = sorted(alert.article.tickers, key=lambda t: (t not in alert.tickers, t not in named, t))
-    shown = [shorten(_clean(name), 24) for name in names[:_MAX_TICKERS]]
-    if len(names) > _MAX_TICKERS:
-        shown.append(f"+{len(names) - _MAX_TICKERS} more")
+    shown = [shorten(_clean(name), 24) for name in names[:limit]]
+    if limit is not None and len(names) > limit:
+        shown.append(f"+{len(names) - limit} more")
     return shown
 
 
@@ -219,7 +219,8 @@ def render_text(alert: Alert, topics: Mapping[str, Topic]) -> str:
         lines.append("")
         lines.append(summary)
     tail = []
-    if tickers := _tickers(alert):
+    # A terminal has no length limit and an operator reading it wants every ticker.
+    if tickers := _tickers(alert, limit=None):
         tail.append("💹 " + ", ".join(tickers))
     for match in alert.matches[:_MAX_RULES]:
         rule, topic_title, terms = _rule_line(match, topics)

@@ -192,3 +192,14 @@ def test_plain_text_for_the_terminal() -> None:
     text = render_text(alert, TOPICS)
     assert "A & B <c>" in text and "🔗 https://example.com/a?x=1&y=2" in text
     assert "<b>" not in text
+
+
+def test_terminal_shows_every_ticker_telegram_a_dozen() -> None:
+    tickers = frozenset(f"T{i:02d}" for i in range(17))
+    alert = alert_for(_article(tickers=tickers), MATCHES, topics=None)
+    assert alert is not None
+    ticker_line = next(
+        line for line in render_text(alert, TOPICS).splitlines() if line.startswith("💹")
+    )
+    assert set(ticker_line.removeprefix("💹 ").split(", ")) == set(tickers)
+    assert "+5 more" in _check(render_html(alert, TOPICS))
