@@ -29,27 +29,10 @@ from bot.storage.db import open_database
 from bot.storage.models import chats, subscriptions
 from tests.bot_api_double import BotApiDouble
 from tests.databases import fresh_postgres_database
+from tests.fleet.crude_alert import MARK, RULES, SEED
 from tests.sources.feed_server import FeedServer, Reply, Request, rss
 
 INTERVAL_SECONDS = 30  # the production floor
-MARK = "Tanker seized near Hormuz"
-RULES = """\
-title: Crude oil
-description: Crude oil and the geopolitics around it.
-emoji: "🛢️"
-rules:
-  - name: crude
-    priority: high
-    any: ["crude", "tanker"]
-"""
-SEED = f"""\
----
-title: "{MARK}, crude jumps"
-date: "2025-02-12 21:33:29"
-link: "https://example.com/news/tanker-hormuz"
----
-Crude oil rose after a tanker was seized near the Strait of Hormuz.
-"""
 # Bench only: the sender (and command answers) run without rate limits.
 LAUNCHER = (
     "import sys; import bot.fleet as fleet; from bot.delivery.limiter import NoLimits; "

@@ -49,7 +49,6 @@ class Settings(BaseSettings):
     feed_interval: float = 300.0
     seeds_rescan: float = 60.0
     fleet: bool = False
-    webhook_url: str | None = None
     heartbeat_file: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"

@@ -212,6 +212,14 @@ class _Group(Node):
             return False
         return all(item.holds(ctx) for item in self._rest)
 
+    def _terms_of_those_held(self, ctx: Context, out: list[str]) -> None:
+        for item in self.items:
+            if item.holds(ctx):
+                item.terms(ctx, out)
+
+    def _describe(self, kind: str) -> str:
+        return "{" + kind + ": [" + ", ".join(item.describe() for item in self.items) + "]}"
+
 
 class SetRef(_Group):
     """An `@` term: holds when any term of the set holds; reports the terms inside that held."""
@@ -226,9 +234,7 @@ class SetRef(_Group):
         return self._any(ctx)
 
     def terms(self, ctx: Context, out: list[str]) -> None:
-        for item in self.items:
-            if item.holds(ctx):
-                item.terms(ctx, out)
+        self._terms_of_those_held(ctx, out)
 
     def describe(self) -> str:
         return self.text
@@ -247,7 +253,7 @@ class All(_Group):
             item.terms(ctx, out)
 
     def describe(self) -> str:
-        return "{all: [" + ", ".join(item.describe() for item in self.items) + "]}"
+        return self._describe("all")
 
 
 class AnyOf(_Group):
@@ -259,12 +265,10 @@ class AnyOf(_Group):
         return self._any(ctx)
 
     def terms(self, ctx: Context, out: list[str]) -> None:
-        for item in self.items:
-            if item.holds(ctx):
-                item.terms(ctx, out)
+        self._terms_of_those_held(ctx, out)
 
     def describe(self) -> str:
-        return "{any: [" + ", ".join(item.describe() for item in self.items) + "]}"
+        return self._describe("any")
 
 
 class NoneOf(_Group):
@@ -279,7 +283,7 @@ class NoneOf(_Group):
         return None
 
     def describe(self) -> str:
-        return "{none: [" + ", ".join(item.describe() for item in self.items) + "]}"
+        return self._describe("none")
 
 
 class Near(Node):

@@ -423,21 +423,26 @@ async def _call_hook(hook: Callable[[], str | Awaitable[str]]) -> str:
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/status (operators only): what the runtime reports."""
-    state = _state(context)
-    if not _is_operator(update, state):
-        await _reply(update, context, "/status is for the bot's operators.")
-        return
-    text = await _call_hook(state.hooks.status_text)
-    await _reply(update, context, html.escape(shorten(text, 4000), quote=False))
+    await _operator_command(update, context, "/status", _state(context).hooks.status_text)
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (operators only): reload the rules now."""
+    await _operator_command(update, context, "/reload", _state(context).hooks.reload)
+
+
+async def _operator_command(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    hook: Callable[[], str | Awaitable[str]],
+) -> None:
+    """Answer with the hook's text if the sender is an operator, else say it is not for them."""
     state = _state(context)
     if not _is_operator(update, state):
-        await _reply(update, context, "/reload is for the bot's operators.")
+        await _reply(update, context, f"{name} is for the bot's operators.")
         return
-    text = await _call_hook(state.hooks.reload)
+    text = await _call_hook(hook)
     await _reply(update, context, html.escape(shorten(text, 4000), quote=False))
 
 

@@ -26,6 +26,7 @@ from bot.storage.db import open_database
 from bot.storage.subscriptions import TOPIC, remember_chat, subscribe
 from tests.bot_api_double import BotApiDouble
 from tests.databases import fresh_postgres_database
+from tests.fleet.crude_alert import MARK, RULES, SEED
 from tests.sources.feed_server import FeedServer, Reply, Request, rss
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(420)]
@@ -36,28 +37,8 @@ CHATS_BY_ROW = range(2001, 2101)  # 100 more written straight into the database
 FEEDS = 20
 INTERVAL = 30.0  # the production floor; nothing in the bot is shortened for this test
 FEED_WINDOW = 75.0  # from the first feed request: polls at ~0, ~30 and ~60 s
-MARK = "Tanker seized near Hormuz"
 ALERT_BEFORE_KILL = 40
 IN_FLIGHT_BOUND = 20  # the sender's concurrency (16) plus the marks not yet written
-
-RULES = """\
-title: Crude oil
-description: Crude oil and the geopolitics around it.
-emoji: "🛢️"
-rules:
-  - name: crude
-    priority: high
-    any: ["crude", "tanker"]
-"""
-
-SEED = f"""\
----
-title: "{MARK}, crude jumps"
-date: "2025-02-12 21:33:29"
-link: "https://example.com/news/tanker-hormuz"
----
-Crude oil rose after a tanker was seized near the Strait of Hormuz.
-"""
 
 
 def _newsbot() -> list[str]:
