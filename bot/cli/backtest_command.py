@@ -21,7 +21,7 @@ class _RuleStats:
     priority: str
     status: str
     matched: int = 0
-    examples: list[str] = field(default_factory=list)
+    examples: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Backtest:
     first: datetime | None = None
     last: datetime | None = None
     topics: dict[str, set[str]] = field(default_factory=dict)
+    # Per topic, the articles its active rules matched: what subscribers would receive.
+    alerting: dict[str, set[str]] = field(default_factory=dict)
     rules: dict[tuple[str, str], _RuleStats] = field(default_factory=dict)
 
     @property
@@ -80,6 +82,7 @@ def _start(book: RuleBook) -> Backtest:
             result.rules[(topic, name)] = _RuleStats(rule.priority, rule.status)
     for topic in book.topics:
         result.topics[topic] = set()
+        result.alerting[topic] = set()
     return result
 
 
@@ -95,12 +98,15 @@ def run(book: RuleBook, items: Iterable[object], result: Backtest) -> Backtest:
             when = article.published
             result.first = when if result.first is None or when < result.first else result.first
             result.last = when if result.last is None or when > result.last else result.last
+        key = article.id or f"{item.path}#{result.articles}"  # type: ignore[attr-defined]
         for match in book.match(article):
             stats = result.rules[(match.topic, match.rule)]
             stats.matched += 1
             if len(stats.examples) < _EXAMPLES:
-                stats.examples.append(article.title)
-            result.topics[match.topic].add(article.id or f"{item.path}#{result.articles}")  # type: ignore[attr-defined]
+                stats.examples.append({"title": article.title, "link": article.link})
+            result.topics[match.topic].add(key)
+            if match.status == "active":
+                result.alerting[match.topic].add(key)
     return result
 
 
@@ -127,6 +133,8 @@ def to_json(book: RuleBook, result: Backtest) -> dict[str, object]:
                 "title": book.topics[topic].title,
                 "matched": len(ids),
                 "per_day": round(len(ids) / days, 2),
+                "alerting": len(result.alerting[topic]),
+                "alerting_per_day": round(len(result.alerting[topic]) / days, 2),
                 "rules": rules,
             }
         )
@@ -160,15 +168,22 @@ def _print_table(book: RuleBook, result: Backtest) -> None:
     span = f"{data['first'] or '?'} to {data['last'] or '?'}"
     print(f"{result.articles} articles ({result.errors} unreadable), {span}, {data['days']} days")
     for topic in data["topics"]:  # type: ignore[attr-defined]
-        print(
-            f"\n{topic['topic']} ({topic['title']}): {topic['matched']} articles, "
-            f"{topic['per_day']}/day"
-        )
+        line = f"\n{topic['topic']} ({topic['title']}): {topic['matched']} articles, "
+        line += f"{topic['per_day']}/day"
+        if topic["alerting"] != topic["matched"]:
+            line += (
+                f"; {topic['alerting']} ({topic['alerting_per_day']}/day) from active rules, "
+                "the rest only from test rules"
+            )
+        print(line)
         for rule in topic["rules"]:
             status = "" if rule["status"] == "active" else f" [{rule['status']}]"
             print(
                 f"  {rule['rule']}{status} ({rule['priority']}): {rule['matched']} articles, "
                 f"{rule['per_day']}/day"
             )
-            for title in rule["examples"]:
-                print(f"    - {title}")
+            for example in rule["examples"]:
+                print(
+                    f"    - {example['title']}"
+                    + (f"  {example['link']}" if example["link"] else "")
+                )

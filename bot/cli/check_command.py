@@ -28,11 +28,18 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     for line in lines:
         print(line)
     if lines:
-        print(f"{len(lines)} problem{'s' if len(lines) != 1 else ''} found")
+        print(f"{_count(len(lines), 'problem')} found")
         return 1
     rules = sum(len(info.rules) for info in book.files.values())
-    print(f"ok: {len(book.topics)} topics, {rules} rules, {report.passed} tests passed{feeds_note}")
+    summary = ", ".join(
+        (_count(len(book.topics), "topic"), _count(rules, "rule"), _count(report.passed, "test"))
+    )
+    print(f"ok: {summary} passed{feeds_note}")
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _check_feeds(path: Path) -> tuple[str, list[str]]:
@@ -44,4 +51,4 @@ def _check_feeds(path: Path) -> tuple[str, list[str]]:
     if not path.exists():
         return f"; no feeds file at {path}, skipped", []
     feeds, problems = feeds_config.load_feeds_file(path)
-    return f"; {len(feeds)} feeds", [str(problem) for problem in problems]
+    return f"; {_count(len(feeds), 'feed')}", [str(problem) for problem in problems]

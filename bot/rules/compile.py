@@ -128,6 +128,7 @@ class _Builder:
     def __init__(self, specs: dict[str, FileSpec], broken: set[str]) -> None:
         self.specs = specs
         self.broken = set(broken)
+        self.unparsed = set(broken)  # files with problems of their own, before any cross-check
         self.shared: dict[str, SetSpec] = {}
         self.topic_of: dict[str, str] = {}
 
@@ -187,6 +188,22 @@ class _Builder:
                 self.broken.add(path)
                 continue
             topics[spec.topic] = path
+        problems.extend(self._check_broken_files())
+        return problems
+
+    def _check_broken_files(self) -> list[Problem]:
+        """Set problems of files that already failed on their own: every problem at once."""
+        problems: list[Problem] = []
+        for path, spec in sorted(self.specs.items()):
+            if path not in self.unparsed:
+                continue
+            sets = {**self.shared, **spec.sets}
+            problems.extend(self._check_sets(spec.sets, sets))
+            for term in spec.references:
+                problems.extend(self._check_term(path, term, sets))
+            for term in spec.near_references:
+                if term.text.strip()[1:] in sets:
+                    problems.extend(self._check_near_set(path, term, sets))
         return problems
 
     def _good(self, *, topic: bool) -> list[tuple[str, FileSpec]]:
@@ -202,7 +219,8 @@ class _Builder:
             for term in item.terms:
                 problems.extend(self._check_term(item.path, term, visible))
             cycle = _cycle(item.name, visible)
-            if cycle:
+            # A cycle is told once, at its first set by name, not once per member.
+            if cycle and item.name == min(cycle):
                 problems.append(_at(item, "set cycle: " + " -> ".join("@" + n for n in cycle)))
         return problems
 
@@ -218,18 +236,15 @@ class _Builder:
             found = self._check_term(path, term, sets)
             problems.extend(found)
             if not found and term.text.strip().startswith("@"):
-                for leaf in _leaves(term.text.strip()[1:], sets):
-                    if leaf.text.strip().startswith(("$", "/")):
-                        problems.append(
-                            Problem(
-                                path,
-                                term.line,
-                                term.column,
-                                f"`near` takes keyword terms only; {term.text} holds {leaf.text!r}",
-                            )
-                        )
-                        break
+                problems.extend(self._check_near_set(path, term, sets))
         return problems
+
+    def _check_near_set(self, path: str, term: Term, sets: dict[str, SetSpec]) -> list[Problem]:
+        for leaf in _leaves(term.text.strip()[1:], sets):
+            if leaf.text.strip().startswith(("$", "/")):
+                message = f"`near` takes keyword terms only; {term.text} holds {leaf.text!r}"
+                return [Problem(path, term.line, term.column, message)]
+        return []
 
     def _check_term(self, path: str, term: Term, sets: dict[str, SetSpec]) -> list[Problem]:
         text = term.text.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 import re2
@@ -126,6 +126,10 @@ class FileSpec:
     emoji: str = ""
     sets: dict[str, SetSpec] = field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()
+    # Every `@set` term written in the file's rules, and those inside `near`, kept even when
+    # their rule is broken, so that "unknown set" is reported with the file's other problems.
+    references: tuple[Term, ...] = ()
+    near_references: tuple[Term, ...] = ()
 
 
 def is_sets_file(path: str) -> bool:
@@ -139,9 +143,13 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        # "while scanning a quoted scalar" is reported where the scalar starts, where the
+        # mistake is, not at the end of the file where the scanner gave up.
+        mark = error.context_mark or error.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
+        if error.context_mark and error.problem_mark:
+            message += f" (at line {error.problem_mark.line + 1})"
         return None, [Problem(path, line, column, f"YAML syntax error: {message}")]
     except yaml.YAMLError as error:
         return None, [Problem(path, 1, 1, f"YAML error: {error}")]
@@ -151,6 +159,12 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
     if not parser.check_tags(root):
         return None, parser.problems
     spec = parser.file(root)
+    if spec is not None:
+        spec = replace(
+            spec,
+            references=tuple(parser.references),
+            near_references=tuple(parser.near_references),
+        )
     return spec, parser.problems
 
 
@@ -160,6 +174,9 @@ class _Parser:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.references: list[Term] = []
+        self.near_references: list[Term] = []
+        self._in_rules = False
 
     def error(self, node: Node, message: str) -> None:
         mark = node.start_mark
@@ -329,15 +346,19 @@ class _Parser:
             return []
         rules: list[RuleSpec] = []
         names: set[str] = set()
+        self._in_rules = True
         for item in items:
+            # The name is checked for duplicates even when the rule has other problems.
+            name = _declared_name(item)
+            duplicate = name in names
+            if duplicate:
+                self.error(item, f"duplicate rule name {name!r} in this file")
+            elif name is not None:
+                names.add(name)
             rule = self.rule(item)
-            if rule is None:
-                continue
-            if rule.name in names:
-                self.error(item, f"duplicate rule name {rule.name!r} in this file")
-                continue
-            names.add(rule.name)
-            rules.append(rule)
+            if rule is not None and not duplicate:
+                rules.append(rule)
+        self._in_rules = False
         return rules
 
     def rule(self, node: Node) -> RuleSpec | None:
@@ -440,6 +461,9 @@ class _Parser:
         if items is None:
             return None
         terms = [self.term(item) for item in items]
+        self.near_references.extend(
+            t for t in terms if t is not None and t.text.strip().startswith("@")
+        )
         if not all(terms) or within is None:
             return None
         for term, item in zip(terms, items, strict=True):
@@ -461,7 +485,10 @@ class _Parser:
         if problem:
             self.error(node, problem)
             return None
-        return Term(text, node.start_mark.line + 1, node.start_mark.column + 1)
+        term = Term(text, node.start_mark.line + 1, node.start_mark.column + 1)
+        if self._in_rules and text.strip().startswith("@"):
+            self.references.append(term)
+        return term
 
     # -- tests -------------------------------------------------------------------------
 
@@ -531,8 +558,9 @@ def term_problem(text: str) -> str | None:
             return f"bad prefix {text!r}: `*` must directly follow a word"
         last = analysis.words(stem)[-1]
         if len(last) < MIN_PREFIX:
+            written = analysis.cased_words(stem)[-1]  # as the operator wrote it
             return (
-                f"prefix {last + '*'!r} in {text!r} is too short: "
+                f"prefix {written + '*'!r} in {text!r} is too short: "
                 f"at least {MIN_PREFIX} characters before `*`"
             )
         return None
@@ -546,8 +574,11 @@ def regex_problem(pattern: str) -> str | None:
     try:
         re2.compile(pattern, _regex_options())
     except re2.error as error:
+        reason = error.args[0] if error.args else error
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
         return (
-            f"invalid regex /{pattern}/: {error} (RE2 syntax: no look-around, no back-references)"
+            f"invalid regex /{pattern}/: {reason} (RE2 syntax: no look-around, no back-references)"
         )
     except (TypeError, ValueError) as error:
         return f"invalid regex /{pattern}/: {error}"
@@ -559,6 +590,16 @@ def _regex_options() -> re2.Options:
     options.case_sensitive = False
     options.log_errors = False
     return options
+
+
+def _declared_name(node: Node) -> str | None:
+    """The `name:` a rule mapping declares, whatever else is wrong with it."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "name" and isinstance(value, ScalarNode):
+            return str(value.value)
+    return None
 
 
 def _kind(node: Node) -> str:

@@ -35,7 +35,8 @@ def _check(
 
 
 BROKEN = {
-    "yaml-syntax": ("oil.yaml", "rules:\n  - name: a\n    all: [oil\n", 4, None, "YAML syntax"),
+    # Reported where the unclosed `[` opens, not where the file ends.
+    "yaml-syntax": ("oil.yaml", "rules:\n  - name: a\n    all: [oil\n", 3, 10, "YAML syntax"),
     "unknown-key": (
         "oil.yaml",
         "rules:\n  - name: a\n    all: [oil]\n    nnone: [gas]\n",
@@ -162,10 +163,40 @@ def test_every_problem_of_every_file_is_reported(
     assert len(rows) == 4, out  # prefix, name, no words, empty rules
 
 
+def test_problems_of_every_kind_come_in_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        'sets: {s1: ["@s2"], s2: ["@s1"]}\n'
+        "rules:\n"
+        "  - name: a\n"
+        "    nnone: [x]\n"
+        "    any: ['@nope', ab*, '/(x/']\n"
+        "  - name: a\n"
+        "    any: [oil]\n"
+        "  - name: b\n"
+        "    all: [{near: ['@etfs', crude], within: 5}]\n"
+    )
+    shared = "sets:\n  etfs: [$USO, crude oil]\n"
+    code, out = _check(tmp_path, capsys, {"_sets.yaml": shared, "oil.yaml": text})
+    assert code == 1
+    where = str(tmp_path / "rules" / "oil.yaml")
+    rows = [row.removeprefix(where) for row in out.splitlines() if row.startswith(where)]
+    assert rows == [
+        ":1:8: set cycle: @s1 -> @s2 -> @s1",  # once, not once per set in the cycle
+        ":4:5: unknown key 'nnone' in a rule (did you mean 'none'?)",
+        ":5:11: unknown set '@nope'",
+        ":5:20: prefix 'ab*' in 'ab*' is too short: at least 3 characters before `*`",
+        ":5:25: invalid regex /(x/: missing ): (x (RE2 syntax: no look-around, no back-references)",
+        ":6:5: duplicate rule name 'a' in this file",
+        ":9:19: `near` takes keyword terms only; @etfs holds '$USO'",
+    ], out
+
+
 def test_good_rules_pass_with_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = _check(tmp_path, capsys, {"_sets.yaml": GOOD_SETS, "oil.yaml": GOOD_TOPIC})
     assert code == 0, out
-    assert out.strip().splitlines()[-1].startswith("ok: 1 topics, 1 rules, 2 tests passed")
+    assert out.strip().splitlines()[-1].startswith("ok: 1 topic, 1 rule, 2 tests passed")
 
 
 def test_feeds_problems_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -139,8 +139,10 @@ def test_backtest_json(tmp_path: Path, rules: Path, capsys: pytest.CaptureFixtur
     assert data["articles"] == 2 and data["days"] == 4.0
     topic = data["topics"][0]
     assert topic["topic"] == "oil" and topic["matched"] == 2 and topic["per_day"] == 0.5
+    assert topic["alerting"] == 2  # the active rule, not only the test one
     crude = {rule["rule"]: rule for rule in topic["rules"]}
     assert crude["crude"]["matched"] == 2 and len(crude["crude"]["examples"]) == 2
+    assert crude["crude"]["examples"][0]["link"].startswith("https://")
     assert crude["quiet"]["status"] == "test"
     assert "off" not in crude
 
@@ -168,3 +170,17 @@ def test_seed_article_matches_oil_not_gold(capsys: pytest.CaptureFixture[str]) -
     topics = {match.topic for match in book.match(article)}
     assert "oil" in topics
     assert "gold" not in topics
+
+
+def test_backtest_tells_apart_what_only_test_rules_matched(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oil = rules / "oil.yaml"
+    oil.write_text(oil.read_text().replace("name: crude\n", "name: crude\n    status: test\n"))
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text(ARTICLE)
+    assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
+    out = capsys.readouterr().out
+    assert "oil (Oil): 1 articles, 1.0/day; 0 (0.0/day) from active rules" in out
+    assert "https://seekingalpha.com/news/1-crude" in out
