@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-_SYMBOL_CHARS = re.compile(r"[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")
+# Index symbols may start with a dot (CNBC: .SPX) or a caret (Yahoo: ^GSPC).
+_SYMBOL_CHARS = re.compile(r"[.^]?[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")
 
 # Quote-page links: the symbol is the path segment after these prefixes.
 _QUOTE_LINK = re.compile(

@@ -17,7 +17,7 @@ from bot.rules.problems import Problem
 TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 RULE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 SET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
-TICKER = re.compile(r"[A-Za-z0-9^][A-Za-z0-9.:^/=_-]{0,23}")
+TICKER = re.compile(r"[.^]?[A-Za-z0-9][A-Za-z0-9.:^/=_-]{0,23}")
 PRIORITIES = ("low", "normal", "high", "critical")
 STATUSES = ("active", "test", "disabled")
 MAX_WITHIN = 50

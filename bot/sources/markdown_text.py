@@ -16,7 +16,8 @@ _REFERENCE_DEFINITION = re.compile(
 )
 _AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^<>\s]*>")
 _BARE_URL = re.compile(r"\bhttps?://[^\s<>()\[\]]+")
-_LINK_LINE = re.compile(r"\[[^\[\]]*\]\(\s*<?([^()\s<>]+)")
+# A link, not an image (`![alt](src)` is never the article's address).
+_LINK_LINE = re.compile(r"(?<!!)\[[^\[\]]*\]\(\s*<?([^()\s<>]+)")
 
 
 def markdown_to_text(markdown: str) -> str:

@@ -65,6 +65,14 @@ def test_entities_are_decoded_and_link_falls_back_to_last_markdown_link() -> Non
     assert article.id == "https://b.test/2"
 
 
+def test_an_image_is_never_the_articles_link() -> None:
+    data = _seed(
+        'title: "Tanker attacked"\n',
+        "See [the report](https://example.com/red-sea-attack) and ![map](https://example.com/m.png).",
+    )
+    assert parse_seed(data).id == "https://example.com/red-sea-attack"
+
+
 def test_structured_tickers_from_front_matter() -> None:
     article = parse_seed(_seed('title: "x"\ntickers: ["xom", "$cvx"]\nsymbols: "BP, SHEL"\n'))
     assert article.tickers == {"XOM", "CVX", "BP", "SHEL"}

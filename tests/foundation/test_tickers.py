@@ -32,6 +32,8 @@ from tests.databases import corpus_path
         ("https://www.marketwatch.com/investing/stock/aapl", {"AAPL"}),
         ("https://www.nasdaq.com/market-activity/stocks/msft#x", {"MSFT"}),
         ("https://www.cnbc.com/quotes/AAPL?qsearchterm=", {"AAPL"}),
+        ("[S&P](https://www.cnbc.com/quotes/.SPX?qsearch=1)", {".SPX"}),
+        ("https://finance.yahoo.com/quote/%5EGSPC/", {"^GSPC"}),
         ("https://www.benzinga.com/quote/BRK%2FB", {"BRK/B"}),
         ("https://seekingalpha.com/news/4407064-trump-putin", set()),
         ("https://notseekingalpha.com/symbol/FAKE", set()),
