@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -33,8 +33,7 @@ class Topic:
     path: str
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """One rule that matched an article, with the terms (as written) that held."""
 
     topic: str
@@ -408,6 +407,70 @@ class Rule:
         return tuple(dict.fromkeys(out))
 
 
+class _Flat:
+    """A rule of plain keywords and tickers only, tested with set operations alone.
+
+    Most operators' rules have this shape; it holds and reports the same terms as the
+    node tree (`Rule.holds`, `Rule.matched_terms`) at a fraction of the calls.
+    """
+
+    __slots__ = (
+        "_all_keys",
+        "_all_symbols",
+        "_all_terms",
+        "_any",
+        "_any_keys",
+        "_any_symbols",
+        "_mask",
+        "_none_keys",
+        "_none_symbols",
+    )
+
+    def __init__(self, rule: Rule) -> None:
+        all_items = rule.all.items if rule.all is not None else ()
+        any_items = rule.any.items if rule.any is not None else ()
+        none_items = rule.none.items if rule.none is not None else ()
+        self._mask = rule.mask
+        self._all_keys = frozenset(i.key for i in all_items if type(i) is Word)
+        self._all_symbols = frozenset(i.symbol for i in all_items if type(i) is Ticker)
+        self._all_terms = tuple(dict.fromkeys(i.text for i in all_items))
+        self._any_keys = frozenset(i.key for i in any_items if type(i) is Word)
+        self._any_symbols = frozenset(i.symbol for i in any_items if type(i) is Ticker)
+        # (is a ticker, key or symbol, text) in the file's order, for the terms that held.
+        self._any = tuple(
+            (type(i) is Ticker, i.symbol if type(i) is Ticker else i.key, i.text) for i in any_items
+        )
+        self._none_keys = frozenset(i.key for i in none_items if type(i) is Word)
+        self._none_symbols = frozenset(i.symbol for i in none_items if type(i) is Ticker)
+
+    @staticmethod
+    def of(rule: Rule) -> _Flat | None:
+        """The flat form of the rule, or None when it needs the node tree."""
+        if rule.sources:
+            return None
+        for group in (rule.all, rule.any, rule.none):
+            if group is not None and not all(type(i) in (Word, Ticker) for i in group.items):
+                return None
+        return _Flat(rule)
+
+    def terms_if_holds(self, ctx: Context) -> tuple[str, ...] | None:
+        """The terms that held, as `Rule.matched_terms` gives them; None if the rule fails."""
+        seen = ctx.keys_in(self._mask)
+        tickers = ctx.tickers
+        if not (self._all_keys <= seen and self._all_symbols <= tickers):
+            return None
+        if not (self._none_keys.isdisjoint(seen) and self._none_symbols.isdisjoint(tickers)):
+            return None
+        if not self._any:
+            return self._all_terms
+        if self._any_keys.isdisjoint(seen) and self._any_symbols.isdisjoint(tickers):
+            return None
+        held = [
+            text for symbol, key, text in self._any if (key in tickers if symbol else key in seen)
+        ]
+        return tuple(dict.fromkeys((*self._all_terms, *held)))
+
+
 class KeyFinder:
     """Finds every key of the rule book in a word stream: one Aho-Corasick pass.
 
@@ -456,6 +519,7 @@ class RuleBook:
     __slots__ = (
         "_always",
         "_automaton",
+        "_flat",
         "_key_rules",
         "_regex_rules",
         "_regex_set",
@@ -485,6 +549,7 @@ class RuleBook:
         self.files: Mapping[str, FileInfo] = MappingProxyType(dict(files))
         self.all_rules: Mapping[tuple[str, str], Rule] = MappingProxyType(dict(all_rules))
         self._rules = rules
+        self._flat = tuple(_Flat.of(rule) for rule in rules)
         self._automaton = automaton
         self._key_rules = dict(key_rules)
         self._trigger_keys = frozenset(key_rules)
@@ -563,14 +628,18 @@ class RuleBook:
         if not self._rules:
             return []
         ctx = self.analyse(article, streams)
-        rules = self._rules
+        rules, flat = self._rules, self._flat
         out = []
         for index in self.candidates(ctx):
             rule = rules[index]
-            if rule.holds(ctx):
-                out.append(
-                    Match(
-                        rule.topic, rule.name, rule.priority, rule.status, rule.matched_terms(ctx)
-                    )
-                )
+            fast = flat[index]
+            if fast is not None:
+                terms = fast.terms_if_holds(ctx)
+                if terms is None:
+                    continue
+            elif rule.holds(ctx):
+                terms = rule.matched_terms(ctx)
+            else:
+                continue
+            out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
         return out
