@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     feed_interval: float = 300.0
     seeds_rescan: float = 60.0
     fleet: bool = False
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0:8443"
     heartbeat_file: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -65,6 +67,24 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
         return value.rstrip("/")
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        parts = urlsplit(str(value))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be the public https:// URL Telegram posts to, not {value!r}")
+        return str(value)
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"must be HOST:PORT such as 0.0.0.0:8443, not {value!r}")
+        return value
 
     @field_validator("database_url")
     @classmethod

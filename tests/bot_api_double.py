@@ -18,6 +18,8 @@ import math
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,6 +183,9 @@ class BotApiDouble:
         self._chat_last: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = defaultdict(deque)
         self._closing = False
+        # setWebhook: updates are POSTed there (with the secret header), not kept for getUpdates.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_answers: list[int] = []
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -238,9 +243,34 @@ class BotApiDouble:
                     self._remember_chat(update[key]["chat"])
             if "callback_query" in update:
                 self._remember_chat(update["callback_query"]["message"]["chat"])
-            self._updates.append(update)
-            self._lock.notify_all()
-            return update["update_id"]
+            webhook = self.webhook
+            if webhook is None:
+                self._updates.append(update)
+                self._lock.notify_all()
+                return update["update_id"]
+        threading.Thread(target=self._post_update, args=(webhook, update), daemon=True).start()
+        return update["update_id"]
+
+    def _post_update(self, webhook: dict[str, Any], update: dict[str, Any]) -> None:
+        """Deliver one update to the webhook as Telegram does, retrying a failed POST."""
+        headers = {"Content-Type": "application/json"}
+        if webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = webhook["secret_token"]
+        body = json.dumps(update).encode()
+        for attempt in range(20):
+            request = urllib.request.Request(webhook["url"], body, headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    status = answer.status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            except OSError:
+                status = 0
+            with self._lock:
+                self.webhook_answers.append(status)
+            if 200 <= status < 300:
+                return
+            time.sleep(0.1 * (attempt + 1))
 
     # -- building real update JSON -----------------------------------------------------------
 
@@ -438,6 +468,20 @@ class BotApiDouble:
         return _ok(self.bot_user())
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.webhook = None
+        return _ok(True)
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        url = str(params.get("url") or "")
+        if not url:
+            return self._api_deleteWebhook(params)
+        if not url.startswith(("https://", "http://127.0.0.1")):
+            return _error(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        with self._lock:
+            self.webhook = {"url": url, "secret_token": params.get("secret_token")}
         return _ok(True)
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -455,6 +499,12 @@ class BotApiDouble:
         return _ok(True)
 
     def _api_getUpdates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.webhook is not None:
+            return _error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)

@@ -34,6 +34,7 @@ from bot.storage.models import deliveries
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.telegram.app import Webhook
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ class FleetMember:
         self.app = build_app(conninfo, runtime)
         self.sender: Sender | None = None
         self.leadership = Leadership(conninfo, on_notify=self._wake_sender)
+        from bot.telegram.app import Webhook
+
+        self.webhook = Webhook.from_settings(runtime.settings)
         self.exit_code = 0
 
     def _wake_sender(self) -> None:
@@ -142,6 +146,13 @@ class FleetMember:
         tasks = [asyncio.create_task(watch) for watch in watches]
         tasks.append(asyncio.create_task(self._worker(stop), name="worker"))
         tasks.append(asyncio.create_task(self._lead_when_elected(stop), name="leadership"))
+        application = self.runtime.delivery.application
+        if application is not None and self.webhook is not None:
+            # Behind a load balancer every member answers Telegram's POSTs; only long
+            # polling needs the single update taker.
+            tasks.append(
+                asyncio.create_task(_take_updates(application, stop, self.webhook), name="updates")
+            )
         if settings.heartbeat_file:
             tasks.append(asyncio.create_task(_heartbeat(settings.heartbeat_file, stop)))
         return tasks  # type: ignore[return-value]
@@ -239,7 +250,7 @@ class FleetMember:
             asyncio.create_task(self.sender.run(term), name="sender"),
             asyncio.create_task(self._refresh_states(term), name="feed-states"),
         ]
-        if application is not None:
+        if application is not None and self.webhook is None:
             tasks.append(asyncio.create_task(_take_updates(application, term), name="updates"))
         try:
             await asyncio.gather(*tasks)
@@ -271,13 +282,16 @@ async def _initialize(application: object, term: asyncio.Event) -> bool:
     return False
 
 
-async def _take_updates(application: object, term: asyncio.Event) -> None:
-    """Long-poll getUpdates, the fleet's only caller (Telegram answers 409 to a second one)."""
+async def _take_updates(
+    application: object, term: asyncio.Event, webhook: Webhook | None = None
+) -> None:
+    """Long-poll getUpdates as the fleet's only caller (Telegram answers 409 to a second
+    one), or with a webhook serve Telegram's POSTs as one member among many."""
     from bot.telegram.app import run_bot
 
     while not term.is_set():
         try:
-            await run_bot(application, term)  # type: ignore[arg-type]
+            await run_bot(application, term, webhook=webhook)  # type: ignore[arg-type]
         except Exception as error:
             log.error("update polling failed (%s); starting again in 5 s", error)
             await _wait(term, 5.0)

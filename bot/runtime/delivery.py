@@ -76,14 +76,15 @@ class Delivery:
             self._tasks.append(asyncio.create_task(self._run_bot(stop), name="bot"))
 
     async def _run_bot(self, stop: asyncio.Event) -> None:
-        """Long-poll Telegram until stopped; a failed start (network, 5xx, bad token) is retried."""
-        from bot.telegram.app import run_bot
+        """Take Telegram updates until stopped; a failed start (network, 5xx, token) is retried."""
+        from bot.telegram.app import Webhook, run_bot
 
         assert self.application is not None
+        webhook = Webhook.from_settings(self._runtime.settings)
         delay = 1.0
         while not stop.is_set():
             try:
-                await run_bot(self.application, stop)
+                await run_bot(self.application, stop, webhook=webhook)
                 return
             except Exception as error:  # the sender goes on meanwhile: alerts stay queued
                 log.error(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from telegram import BotCommand, Update
@@ -40,6 +43,34 @@ COMMANDS = (
     BotCommand("status", "Operators: sources, rules, queue"),
     BotCommand("reload", "Operators: reload the rules now"),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where Telegram posts updates (`url`) and where this process listens for them."""
+
+    url: str
+    host: str
+    port: int
+    path: str
+    secret: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Webhook | None:
+        """The webhook of the settings, or None for long polling."""
+        if not settings.webhook_url or not settings.token:
+            return None
+        host, _, port = settings.webhook_listen.rpartition(":")
+        # Every instance derives the same secret from the token, so a fleet needs no extra
+        # setting, and a request without Telegram's header is refused.
+        digest = hashlib.sha256(f"newsbot-webhook:{settings.token}".encode()).hexdigest()
+        return cls(
+            url=settings.webhook_url,
+            host=host.strip("[]"),
+            port=int(port),
+            path=urlsplit(settings.webhook_url).path.strip("/"),
+            secret=digest,
+        )
 
 
 def build_application(
@@ -95,9 +126,13 @@ async def run_bot(
     application: Application,  # type: ignore[type-arg]
     stop: asyncio.Event,
     *,
+    webhook: Webhook | None = None,
     poll_timeout: float = 10.0,
 ) -> None:
-    """Register the commands, long-poll for updates until `stop` is set, then shut down."""
+    """Register the commands, take updates until `stop` is set, then shut down.
+
+    Updates come by long polling, or, with a `webhook`, as Telegram's POSTs to it.
+    """
     try:
         await application.initialize()
     except InvalidToken:
@@ -109,12 +144,30 @@ async def run_bot(
         try:
             updater = application.updater
             assert updater is not None  # the builder always makes one unless told not to
-            await updater.start_polling(
-                timeout=dt.timedelta(seconds=poll_timeout),
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=False,
-            )
-            log.info("Telegram bot @%s is polling for updates", application.bot.username)
+            if webhook is None:
+                await updater.start_polling(
+                    timeout=dt.timedelta(seconds=poll_timeout),
+                    allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=False,
+                )
+                log.info("Telegram bot @%s is polling for updates", application.bot.username)
+            else:
+                await updater.start_webhook(
+                    listen=webhook.host,
+                    port=webhook.port,
+                    url_path=webhook.path,
+                    webhook_url=webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=False,
+                )
+                log.info(
+                    "Telegram bot @%s takes updates at %s (listening on %s:%d)",
+                    application.bot.username,
+                    webhook.url,
+                    webhook.host,
+                    webhook.port,
+                )
             try:
                 await stop.wait()
             finally:

@@ -39,6 +39,8 @@ def test_environment_dotenv_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_p
         ("NEWSBOT_FEED_INTERVAL", "10s", "NEWSBOT_FEED_INTERVAL: must be at least 30s"),
         ("NEWSBOT_ADMIN_IDS", "alice", "NEWSBOT_ADMIN_IDS: must be comma-separated"),
         ("NEWSBOT_SEEDS_TIMEZONE", "Mars/Base", "NEWSBOT_SEEDS_TIMEZONE: unknown time zone"),
+        ("NEWSBOT_WEBHOOK_URL", "bot.example.com/hook", "NEWSBOT_WEBHOOK_URL: must be the public"),
+        ("NEWSBOT_WEBHOOK_LISTEN", "8443", "NEWSBOT_WEBHOOK_LISTEN: must be HOST:PORT"),
     ],
 )
 def test_bad_values_are_one_line_errors(
