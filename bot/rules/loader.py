@@ -148,8 +148,6 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
         mark = error.context_mark or error.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
-        if error.context_mark and error.problem_mark:
-            message += f" (at line {error.problem_mark.line + 1})"
         return None, [Problem(path, line, column, f"YAML syntax error: {message}")]
     except yaml.YAMLError as error:
         return None, [Problem(path, 1, 1, f"YAML error: {error}")]
