@@ -49,6 +49,7 @@ GROUP_WINDOW = timedelta(minutes=1)
 STATES_REFRESH_SECONDS = 15.0
 SENDER_POLL_SECONDS = 1.0  # a fallback: queued deliveries raise a NOTIFY the leader hears
 EXIT_LEADERSHIP_LOST = 3
+EXIT_CONFIG = 2  # a setting no retry can fix (a rejected token), as for a bad setting at start
 # The sender's rate limiter; a benchmark may swap it for NoLimits.
 make_limiter: Callable[[], Limiter] = TokenBucketLimiter
 
@@ -234,6 +235,7 @@ class FleetMember:
         application = runtime.delivery.application
         transport: Transport = TerminalTransport()
         if application is not None:
+            from bot.telegram.app import TokenRejected
             from bot.telegram.handlers import STATE_KEY
             from bot.telegram.transport import TelegramTransport
 
@@ -241,7 +243,13 @@ class FleetMember:
             state = application.bot_data[STATE_KEY]
             application.bot_data[STATE_KEY] = dataclasses.replace(state, limiter=limiter)
             transport = TelegramTransport(application.bot)
-            if not await _initialize(application, term):
+            try:
+                if not await _initialize(application, term):
+                    return
+            except TokenRejected as error:
+                log.error("%s: stopping; fix the token and start again", error)
+                self.exit_code = EXIT_CONFIG
+                runtime.stop_event.set()
                 return
         self.sender = Sender(
             runtime.engine, transport, limiter, poll_interval=SENDER_POLL_SECONDS, exclusive=True
@@ -272,10 +280,16 @@ class FleetMember:
 
 async def _initialize(application: object, term: asyncio.Event) -> bool:
     """Initialize the bot (getMe), retrying while Telegram does not answer."""
+    from telegram.error import InvalidToken
+
+    from bot.telegram.app import TokenRejected
+
     while not term.is_set():
         try:
             await application.initialize()  # type: ignore[attr-defined]
             return True
+        except InvalidToken:
+            raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
         except Exception as error:
             log.warning("Telegram does not answer (%s); trying again in 5 s", type(error).__name__)
             await _wait(term, 5.0)

@@ -48,6 +48,7 @@ class Runtime:
         self.feeds: list[FeedSpec] = []
         self.feed_problems: list[str] = []
         self.stop_event = asyncio.Event()
+        self.exit_code = 0  # set by a stage that stops the bot for good (a rejected token)
         self.ready = asyncio.Event()  # set once run_forever is watching, scheduling and polling
         self._reported_seeds: dict[Path, str] = {}
         # (mtime, size) of each seed file as last read, so a rescan reads only what changed.
@@ -256,7 +257,7 @@ class Runtime:
             for signum in handled:
                 loop.remove_signal_handler(signum)
         log.info("stopped")
-        return 0
+        return self.exit_code
 
     def _handle_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
         """SIGTERM and SIGINT stop the bot, SIGHUP reloads the rules; returns those handled."""

@@ -77,7 +77,7 @@ class Delivery:
 
     async def _run_bot(self, stop: asyncio.Event) -> None:
         """Take Telegram updates until stopped; a failed start (network, 5xx, token) is retried."""
-        from bot.telegram.app import Webhook, run_bot
+        from bot.telegram.app import TokenRejected, Webhook, run_bot
 
         assert self.application is not None
         webhook = Webhook.from_settings(self._runtime.settings)
@@ -85,6 +85,13 @@ class Delivery:
         while not stop.is_set():
             try:
                 await run_bot(self.application, stop, webhook=webhook)
+                return
+            except TokenRejected as error:
+                # No retry brings a wrong token to life: stop, so the operator (or the
+                # supervisor's failed health check) sees it. Alerts stay queued.
+                log.error("%s: stopping; fix the token and start again", error)
+                self._runtime.exit_code = 2
+                stop.set()
                 return
             except Exception as error:  # the sender goes on meanwhile: alerts stay queued
                 log.error(

@@ -118,6 +118,13 @@ def build_application(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
+    # Last: in a private chat, a command no handler above took.
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
+            handlers.unknown_command,
+        )
+    )
     application.add_error_handler(handlers.on_error)
     return application
 

@@ -369,9 +369,10 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state, chat, message = _state(context), update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    args = command_args(message)
+    text = "".join(command_args(message))
     try:
-        seconds = parse_duration("".join(args)) if args else 0.0
+        # A bare number is ambiguous (2 what?): a unit is required.
+        seconds = parse_duration(text) if text and not text.replace(".", "").isdigit() else 0.0
     except ValueError:
         seconds = 0.0
     if seconds <= 0:
@@ -381,6 +382,7 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _refuse(update, context)
         return
     span = min(timedelta(seconds=seconds), _MAX_MUTE)
+    capped = " (the longest mute)" if span == _MAX_MUTE else ""
     until = datetime.now(UTC) + span
 
     def work(connection: Connection) -> None:
@@ -391,7 +393,8 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _reply(
         update,
         context,
-        f"Muted for {format_duration(span.total_seconds())}, until {until:%Y-%m-%d %H:%M} UTC. "
+        f"Muted for {format_duration(span.total_seconds())}{capped}, "
+        f"until {until:%Y-%m-%d %H:%M} UTC. "
         "Critical alerts still come. /unmute to end it.",
     )
 
@@ -404,8 +407,16 @@ async def unmute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _may_change(update, context):
         await _refuse(update, context)
         return
-    await _db(state.engine, subs.set_muted_until, chat.id, None)
-    await _reply(update, context, "Alerts are on again.")
+
+    def work(connection: Connection) -> bool:
+        until = subs.muted_until(connection, chat.id)
+        subs.set_muted_until(connection, chat.id, None)
+        return until is not None and until > datetime.now(UTC)
+
+    was_muted = await _db(state.engine, work)
+    await _reply(
+        update, context, "Alerts are on again." if was_muted else "This chat was not muted."
+    )
 
 
 def _is_operator(update: Update, state: BotState) -> bool:
@@ -530,6 +541,17 @@ async def channel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     handler = COMMAND_HANDLERS.get(name.lower())
     if handler is not None:
         await handler(update, context)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not know, in a private chat: point to /help."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name, _, bot_name = message.text.split()[0][1:].partition("@")
+    if bot_name and bot_name.lower() != (context.bot.username or "").lower():
+        return
+    await _reply(update, context, f"Unknown command /{html.escape(name)}. /help lists them.")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
