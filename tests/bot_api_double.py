@@ -169,7 +169,8 @@ class BotApiDouble:
         self.latency = latency
         self.requests: list[ApiRequest] = []
         self.violations = 0
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default scope: every user
+        self.chat_commands: dict[int, list[dict[str, Any]]] = {}  # per-chat scopes
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -485,11 +486,20 @@ class BotApiDouble:
         return _ok(True)
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat" and int(scope["chat_id"]) not in self._chats:
+            return _error(400, "Bad Request: chat not found")
         with self._lock:
-            self.commands = list(params.get("commands") or [])
+            if scope.get("type") == "chat":
+                self.chat_commands[int(scope["chat_id"])] = list(params.get("commands") or [])
+            else:
+                self.commands = list(params.get("commands") or [])
         return _ok(True)
 
     def _api_getMyCommands(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat":
+            return _ok(self.chat_commands.get(int(scope["chat_id"]), self.commands))
         return _ok(self.commands)
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

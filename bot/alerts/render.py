@@ -104,8 +104,20 @@ def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
     return shorten(emoji, 8), shorten(title, _TOPIC_TITLE_LIMIT)
 
 
+def _readable_term(term: str) -> str:
+    """A term as a subscriber reads it: `=CPI` is CPI, `Zelensky*` is Zelensky…."""
+    term = term.strip()
+    if term.startswith("="):
+        term = term[1:]
+    if term.endswith("*"):
+        term = term[:-1] + "…"
+    return term
+
+
 def _rule_line(match: Match, topics: Mapping[str, Topic]) -> tuple[str, str, list[str]]:
-    terms = [shorten(_clean(term), _TERM_LIMIT) for term in match.terms[:_MAX_TERMS]]
+    terms = [
+        shorten(_clean(_readable_term(term)), _TERM_LIMIT) for term in match.terms[:_MAX_TERMS]
+    ]
     if len(match.terms) > _MAX_TERMS:
         terms.append(f"+{len(match.terms) - _MAX_TERMS} more")
     _, title = _topic_label(match.topic, topics)
@@ -117,8 +129,25 @@ def _when(alert: Alert) -> str:
     return published.strftime("%Y-%m-%d %H:%M UTC") if published else ""
 
 
+# Markdown emphasis and code marks, and line-start heading and quote marks, in a body.
+_MARKDOWN_MARKS = re.compile(
+    r"(?m)\*\*|__|`+|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)"
+    r"|^\s{0,3}(?:#{1,6}|>)\s"
+)
+_MIN_SUMMARY_WORDS = 4
+
+
 def _summary_source(alert: Alert) -> str:
-    return _clean(alert.article.summary or alert.article.body[:5000])
+    """The article's summary, else the start of its body as plain text; empty if too thin."""
+    article = alert.article
+    if article.summary.strip():
+        return _clean(article.summary)
+    lines = article.body[:5000].strip().splitlines()
+    # The seed format ends with the source's own link, which reads as just its name.
+    if lines and lines[-1].strip().casefold() == article.source.strip().casefold():
+        lines.pop()
+    text = _clean(_MARKDOWN_MARKS.sub("", "\n".join(lines)))
+    return text if len(text.split()) >= _MIN_SUMMARY_WORDS else ""
 
 
 def _tickers(alert: Alert, limit: int | None = _MAX_TICKERS) -> list[str]:

@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 
 from bot.config import Settings
+from bot.wording import count
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,18 +29,14 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     for line in lines:
         print(line)
     if lines:
-        print(f"{_count(len(lines), 'problem')} found")
+        print(f"{count(len(lines), 'problem')} found")
         return 1
     rules = sum(len(info.rules) for info in book.files.values())
     summary = ", ".join(
-        (_count(len(book.topics), "topic"), _count(rules, "rule"), _count(report.passed, "test"))
+        (count(len(book.topics), "topic"), count(rules, "rule"), count(report.passed, "test"))
     )
     print(f"ok: {summary} passed{feeds_note}")
     return 0
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _check_feeds(path: Path) -> tuple[str, list[str]]:
@@ -51,4 +48,4 @@ def _check_feeds(path: Path) -> tuple[str, list[str]]:
     if not path.exists():
         return f"; no feeds file at {path}, skipped", []
     feeds, problems = feeds_config.load_feeds_file(path)
-    return f"; {_count(len(feeds), 'feed')}", [str(problem) for problem in problems]
+    return f"; {count(len(feeds), 'feed')}", [str(problem) for problem in problems]

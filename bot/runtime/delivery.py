@@ -22,6 +22,7 @@ from bot.runtime.status import DeliveryCounts
 from bot.storage import deliveries as store
 from bot.storage.models import deliveries
 from bot.storage.subscriptions import subscribers
+from bot.wording import count
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -157,7 +158,10 @@ class Delivery:
     async def after_reload(self, result: Reload) -> None:
         """Admins hear of new rule problems once; subscribers of a removed topic are told once."""
         if result.new_problems:
-            lines = ["Rule file problem(s); the last good version of each file stays live:"]
+            lines = [
+                f"{count(len(result.new_problems), 'rule file problem')}; "
+                "the last good version of each file stays live:"
+            ]
             lines += [str(problem) for problem in result.new_problems]
             await self.tell_admins("\n".join(lines))
         if self.terminal:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.rules import Problem, RuleBook, load_rulebook
+from bot.wording import count
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +26,15 @@ class Reload:
     def summary(self) -> str:
         """One line for the log and for `/reload`."""
         rules = sum(len(getattr(f, "rules", ())) for f in self.book.files.values())
-        text = f"rules reloaded: {len(self.book.topics)} topic(s)"
+        text = f"Rules reloaded: {count(len(self.book.topics), 'topic')}"
         if rules:
-            text += f", {rules} rule(s)"
+            text += f", {count(rules, 'rule')}"
         if self.added_topics:
             text += f"; new: {', '.join(sorted(self.added_topics))}"
         if self.removed_topics:
             text += f"; removed: {', '.join(sorted(self.removed_topics))}"
         if self.problems:
-            text += f"; {len(self.problems)} problem(s), last good versions kept"
+            text += f"; {count(len(self.problems), 'problem')}, last good versions kept"
         return text
 
 

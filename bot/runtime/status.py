@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot.durations import format_duration
 from bot.sources.feeds_config import FeedSpec
 from bot.sources.fetch import FeedState
+from bot.wording import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def status_text(
     if not feeds:
         lines.append("• no feeds configured")
     lines += [f"  ⚠ {problem}" for problem in feed_problems]
-    lines += ["", f"Rules: {topics} topic(s), {len(rule_problems)} problem(s)"]
+    lines += ["", f"Rules: {count(topics, 'topic')}, {count(len(rule_problems), 'problem')}"]
     lines += [f"  ⚠ {problem}" for problem in rule_problems]
     lines += [
         "",

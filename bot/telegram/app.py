@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import (
     Application,
@@ -30,19 +30,6 @@ from bot.telegram import handlers
 from bot.telegram.handlers import STATE_KEY, TOGGLE_PREFIX, BotHooks, BotState
 
 log = logging.getLogger(__name__)
-
-COMMANDS = (
-    BotCommand("start", "What this bot does"),
-    BotCommand("help", "Commands and topics"),
-    BotCommand("topics", "Every topic, with buttons to follow or drop it"),
-    BotCommand("subscribe", "Follow topics and $TICKERS: /subscribe oil $USO"),
-    BotCommand("unsubscribe", "Drop topics or tickers: /unsubscribe oil, or all"),
-    BotCommand("list", "What this chat follows"),
-    BotCommand("mute", "Pause alerts: /mute 2h (critical ones still come)"),
-    BotCommand("unmute", "Alerts again"),
-    BotCommand("status", "Operators: sources, rules, queue"),
-    BotCommand("reload", "Operators: reload the rules now"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +133,7 @@ async def run_bot(
         # PTB's own message quotes the token; ours must not.
         raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
     try:
-        await application.bot.set_my_commands(list(COMMANDS))
+        await handlers.register_commands(application.bot, application.bot_data[STATE_KEY].admin_ids)
         await application.start()
         try:
             updater = application.updater

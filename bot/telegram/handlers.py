@@ -15,6 +15,9 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
     Chat,
     ChatMember,
     InlineKeyboardButton,
@@ -200,6 +203,38 @@ HELP = (
 )
 
 
+USER_COMMANDS = (
+    BotCommand("start", "What this bot does"),
+    BotCommand("help", "Commands and topics"),
+    BotCommand("topics", "Every topic, with buttons to follow or drop it"),
+    BotCommand("subscribe", "Follow topics and $TICKERS: /subscribe oil $USO"),
+    BotCommand("unsubscribe", "Drop topics or tickers: /unsubscribe oil, or all"),
+    BotCommand("list", "What this chat follows"),
+    BotCommand("mute", "Pause alerts: /mute 2h (critical ones still come)"),
+    BotCommand("unmute", "Alerts again"),
+)
+OPERATOR_COMMANDS = (
+    BotCommand("status", "Operators: sources, rules, queue"),
+    BotCommand("reload", "Operators: reload the rules now"),
+)
+
+
+async def register_commands(bot: Bot, admin_ids: frozenset[int]) -> None:
+    """The command menu: subscribers' commands for everyone, operators' too for admins."""
+    await bot.set_my_commands(list(USER_COMMANDS))
+    for admin in sorted(admin_ids):
+        await _operator_menu(bot, admin)
+
+
+async def _operator_menu(bot: Bot, admin: int) -> None:
+    try:
+        scope = BotCommandScopeChat(admin)
+        await bot.set_my_commands([*USER_COMMANDS, *OPERATOR_COMMANDS], scope=scope)
+    except BadRequest:
+        # Telegram knows no private chat with this admin yet; their /start sets the menu.
+        log.debug("operator %s has no private chat with the bot yet", admin)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help: what the bot does, the commands, the topics as buttons."""
     state, chat = _state(context), update.effective_chat
@@ -208,6 +243,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _db(state.engine, subs.remember_chat, chat.id, chat.type)
     followed = await _db(state.engine, _followed_topics, chat.id)
     await _reply(update, context, HELP, topics_keyboard(state.topics(), followed))
+    if chat.type == Chat.PRIVATE and _is_operator(update, state):
+        await _operator_menu(context.bot, chat.id)
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

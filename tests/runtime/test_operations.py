@@ -42,7 +42,7 @@ async def test_status_tells_admins_about_sources_rules_queue_and_uptime(
     assert status.startswith("newsbot up ")
     assert re.search(r"down-wire: last poll \d+s ago, failing ×\d: HTTP 500 .*, next in", status)
     assert "• quiet-wire: " in status  # not polled yet, or failing: its first poll is random
-    assert "Rules: 1 topic(s), 1 problem(s)" in status and "broken.yaml:" in status
+    assert "Rules: 1 topic, 1 problem" in status and "broken.yaml:" in status
     assert "Deliveries: 0 pending, 0 failed" in status
     assert "Alerts sent: 2 in the last hour, 2 in the last day" in status  # alert + notice
     assert "operators" in refused

@@ -63,7 +63,7 @@ async def test_broken_rule_file_keeps_last_good_and_admins_hear_once(
 
 
 def _fixed(caplog: pytest.LogCaptureFixture) -> bool:
-    reloads = [r.getMessage() for r in caplog.records if "rules reloaded" in r.getMessage()]
+    reloads = [r.getMessage() for r in caplog.records if "Rules reloaded" in r.getMessage()]
     return bool(reloads) and "problem" not in reloads[-1]
 
 
@@ -98,5 +98,5 @@ async def test_new_topic_is_subscribable_and_a_removed_one_tells_its_subscribers
 async def test_reload_command_for_admins(api: BotApiDouble, workspace: Workspace) -> None:
     async with running(workspace.settings(api)):
         (workspace.rules / "gold.yaml").write_text(topic_yaml("Gold", ["bullion"]))
-        assert "rules reloaded: 2 topic(s)" in await command(api, ADMIN, "/reload")
+        assert "Rules reloaded: 2 topics" in await command(api, ADMIN, "/reload")
         assert "operators" in await command(api, 77, "/reload")

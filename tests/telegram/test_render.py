@@ -203,3 +203,26 @@ def test_terminal_shows_every_ticker_telegram_a_dozen() -> None:
     )
     assert set(ticker_line.removeprefix("💹 ").split(", ")) == set(tickers)
     assert "+5 more" in _check(render_html(alert, TOPICS))
+
+
+def test_a_summary_from_the_body_is_plain_text_and_never_just_the_source() -> None:
+    body = "**Brent** crude rose 2% on *Monday*, see `the chart`.\n\nseekalpha"
+    alert = alert_for(_article(summary="", body=body), MATCHES, topics=None)
+    assert alert is not None
+    text = render_text(alert, TOPICS)
+    assert "Brent crude rose 2% on Monday, see the chart." in text
+    assert "**" not in text and "`" not in text
+
+    thin = alert_for(_article(summary="", body="![chart](x)\n\nseekalpha"), MATCHES, topics=None)
+    assert thin is not None
+    lines = render_text(thin, TOPICS).splitlines()
+    assert "seekalpha" not in lines and "chart" not in lines  # no summary line at all
+    assert "seekalpha" not in _check(render_html(thin, TOPICS)).splitlines()
+
+
+def test_terms_read_as_words_not_rule_syntax() -> None:
+    matches = [Match("oil", "crude", "high", "active", ("=CPI", "Zelensky*", "$USO"))]
+    alert = alert_for(_article(), matches, topics=None)
+    assert alert is not None
+    assert "CPI, Zelensky…, $USO" in render_text(alert, TOPICS)
+    assert "CPI, Zelensky…, $USO" in _check(render_html(alert, TOPICS))
