@@ -29,6 +29,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.transports import TerminalTransport, Transport
 from bot.fleet.jobs import HEARTBEAT_SECONDS, STALLED_AFTER_SECONDS, build_app, ensure_schema
 from bot.fleet.leader import Leadership
+from bot.runtime import log_new_articles
 from bot.runtime.watch import watch_files
 from bot.storage.models import deliveries
 
@@ -199,13 +200,7 @@ class FleetMember:
             return
         articles = await asyncio.to_thread(self.runtime.read_seed_files, sorted(changed))
         # Every process sees the file; the one whose insert wins the article id alerts it.
-        for item in await self.runtime.ingest(articles):
-            log.info(
-                "new article from %s: %s (%d match(es))",
-                item.article.origin,
-                item.article.title,
-                len(item.matches),
-            )
+        log_new_articles(await self.runtime.ingest(articles))
 
     async def _on_rules(self, _changed: set[Path], _deleted: set[Path]) -> None:
         await self.runtime.reload_rules()

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from bot.alerts.render import shorten
 from bot.article import Article
 from bot.config import Settings
 from bot.pipeline import Ingested, ingest
@@ -28,12 +29,24 @@ from bot.sources.feeds_config import FeedSpec, load_feeds_file
 from bot.sources.fetch import make_client
 from bot.sources.seeds import SeedError, SeedProblem, read_seed, scan_seeds, seed_paths
 from bot.storage.db import open_database
+from bot.wording import count
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 7.0
 HOUSEKEEPING_INTERVAL = 3600.0
 FIRST_POLL_SPREAD = 10.0  # new feeds' first polls are spread over this many seconds
+
+
+def log_new_articles(fresh: Sequence[Ingested]) -> None:
+    """One log line per new article (a giant title shortened: the log stays readable)."""
+    for item in fresh:
+        log.info(
+            "new article from %s: %s (%s)",
+            item.article.origin,
+            shorten(item.article.title, 200),
+            count(len(item.matches), "rule match", "rule matches"),
+        )
 
 
 class Runtime:
@@ -150,13 +163,7 @@ class Runtime:
 
     @staticmethod
     def _log_fresh(fresh: list[Ingested]) -> list[Ingested]:
-        for item in fresh:
-            log.info(
-                "new article from %s: %s (%d match(es))",
-                item.article.origin,
-                item.article.title,
-                len(item.matches),
-            )
+        log_new_articles(fresh)
         return fresh
 
     # -- rules -------------------------------------------------------------------------------

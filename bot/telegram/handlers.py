@@ -266,7 +266,7 @@ def _split_targets(args: list[str]) -> tuple[list[str], list[str]]:
     """Topic names (lower case) and tickers (`$USO` → `USO`) among command arguments."""
     names, tickers = [], []
     for arg in args:
-        if arg.startswith("$") and len(arg) > 1:
+        if arg.startswith("$"):  # a lone `$` is a ticker that is not one, said as such
             tickers.append(arg[1:].upper())
         else:
             names.append(arg.lower())
@@ -274,10 +274,25 @@ def _split_targets(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _near(name: str, topics: Mapping[str, Topic]) -> list[str]:
-    by_title = {topic.title.lower(): topic_id for topic_id, topic in topics.items()}
-    near = difflib.get_close_matches(name, list(topics), n=3, cutoff=0.5)
-    near += [by_title[t] for t in difflib.get_close_matches(name, list(by_title), n=3, cutoff=0.6)]
-    return list(dict.fromkeys(near))[:3]
+    """Up to three topics whose id or title is close to the name, the closest first."""
+    scores: dict[str, float] = {}
+    for topic_id, topic in topics.items():
+        for text, cutoff in ((topic_id, 0.5), (topic.title.lower(), 0.6)):
+            score = difflib.SequenceMatcher(None, name, text).ratio()
+            if score >= cutoff:
+                scores[topic_id] = max(scores.get(topic_id, 0.0), score)
+    if not scores:
+        return []
+    # Only the close race: `oli` suggests oil, not gold as well.
+    best = max(scores.values())
+    ranked = sorted(scores, key=lambda topic_id: -scores[topic_id])
+    return [topic_id for topic_id in ranked if scores[topic_id] >= best - 0.05][:3]
+
+
+def _by_title(args: list[str], topics: Mapping[str, Topic]) -> str | None:
+    """The topic whose title the arguments spell out (`/subscribe Crude oil`), if any."""
+    wanted = " ".join(args).casefold()
+    return next((t for t, topic in topics.items() if topic.title.casefold() == wanted), None)
 
 
 def _unknown_topic(name: str, topics: Mapping[str, Topic]) -> str:
@@ -308,7 +323,8 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _may_change(update, context):
         await _refuse(update, context)
         return
-    names, tickers = _split_targets(args)
+    titled = _by_title(args, current)
+    names, tickers = ([titled], []) if titled else _split_targets(args)
     known = [name for name in names if name in current]
     problems = [_unknown_topic(name, current) for name in names if name not in current]
     bad = [t for t in tickers if not _TICKER.fullmatch(t)]
@@ -356,7 +372,9 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         count = await _db(state.engine, subs.unsubscribe_all, chat.id)
         await _reply(update, context, f"Unsubscribed from everything ({count} subscriptions).")
         return
-    names, tickers = _split_targets(args)
+    current = state.topics()
+    titled = _by_title(args, current)
+    names, tickers = ([titled], []) if titled else _split_targets(args)
 
     def work(connection: Connection) -> list[str]:
         return subs.unsubscribe(connection, chat.id, subs.TOPIC, names) + [
@@ -364,14 +382,16 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         ]
 
     removed = await _db(state.engine, work)
-    missing = [n for n in names if n not in removed] + [
+    missing = [n for n in names if n not in removed and n in current] + [
         f"${t}" for t in tickers if f"${t}" not in removed
     ]
+    unknown = [n for n in names if n not in removed and n not in current]
     lines = []
     if removed:
         lines.append("Unsubscribed from " + html.escape(", ".join(removed), quote=False) + ".")
     if missing:
         lines.append("Not following " + html.escape(", ".join(missing), quote=False) + ".")
+    lines += [_unknown_topic(name, current) for name in unknown]
     await _reply(update, context, "\n".join(lines))
 
 

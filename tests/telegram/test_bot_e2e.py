@@ -132,7 +132,11 @@ async def test_commands_answer_sensibly(
     api = loose_api
     async with Harness(api, sqlite_url, seeds, limits=False) as bot:
         assert "/subscribe" in await bot.command(9, "/start")
-        assert "Did you mean: oil" in await bot.command(9, "/subscribe oli")
+        assert "Did you mean: oil?" in await bot.command(9, "/subscribe oli")  # not gold too
+        assert "is not a ticker" in await bot.command(9, "/subscribe $")
+        assert "Unknown topic “nonsense”" in await bot.command(9, "/unsubscribe nonsense")
+        assert "Subscribed to 🛢️ Crude oil" in await bot.command(9, "/subscribe Crude Oil")
+        assert "Unsubscribed from oil" in await bot.command(9, "/unsubscribe crude oil")
         answer = await bot.command(9, "/subscribe oil, gold $uso $USO")
         assert "Crude oil" in answer and "$USO" in answer
         assert "Already following" in await bot.command(9, "/subscribe oil")
