@@ -156,6 +156,7 @@ async def test_commands_answer_sensibly(
         assert "operators" in await bot.command(9, "/reload")
         assert OPERATOR not in api.chat_commands  # no private chat with the bot yet
         await bot.command(OPERATOR, "/start")
+        await bot.until(lambda: OPERATOR in api.chat_commands, "the operator's menu")
         operator_menu = {c["command"] for c in api.chat_commands[OPERATOR]}
         assert {"subscribe", "status", "reload"} <= operator_menu
         assert await bot.command(OPERATOR, "/status") == "queue: 0 &lt;ok&gt;"
