@@ -64,6 +64,7 @@ class Runtime:
         self.exit_code = 0  # set by a stage that stops the bot for good (a rejected token)
         self.ready = asyncio.Event()  # set once run_forever is watching, scheduling and polling
         self._reported_seeds: dict[Path, str] = {}
+        self._seeds_read_at: datetime | None = None
         # (mtime, size) of each seed file as last read, so a rescan reads only what changed.
         self._seed_marks: dict[Path, tuple[int, int]] = {}
         self._background: set[asyncio.Task[object]] = set()
@@ -111,9 +112,11 @@ class Runtime:
             self._seed_marks[path] = before
             if article is not None:
                 articles.append(article)
+                self._reported_seeds.pop(path, None)  # fixed: a new break is told again
             else:
                 problems.append(problem)
         self._report_seed_problems(problems)
+        self._seeds_read_at = datetime.now(UTC)
         return articles
 
     def changed_seed_files(self) -> list[Path]:
@@ -122,6 +125,7 @@ class Runtime:
         present = set(paths)
         for gone in [path for path in self._seed_marks if path not in present]:
             del self._seed_marks[gone]
+            self._reported_seeds.pop(gone, None)
         return [path for path in paths if self._seed_marks.get(path) != _mark(path)]
 
     def _report_seed_problems(self, problems: Sequence[SeedProblem]) -> None:
@@ -409,6 +413,11 @@ class Runtime:
             states=self.poller.states,
             feed_problems=self.feed_problems,
             seed_folder=str(self.settings.seeds_dir),
+            seed_files=len(self._seed_marks),
+            seeds_read_at=self._seeds_read_at,
+            seed_problems=[
+                f"{path.name}: {reason}" for path, reason in sorted(self._reported_seeds.items())
+            ],
             topics=len(self.rules.book.topics),
             rule_problems=[str(problem) for problem in self.rules.problems],
             deliveries=counts,

@@ -29,6 +29,9 @@ def status_text(
     feed_problems: Sequence[str],
     seed_folder: str,
     topics: int,
+    seed_files: int = 0,
+    seeds_read_at: datetime | None = None,
+    seed_problems: Sequence[str] = (),
     rule_problems: Sequence[str],
     deliveries: DeliveryCounts,
     uptime: float,
@@ -36,7 +39,13 @@ def status_text(
 ) -> str:
     """Plain text, one fact per line (the Telegram layer escapes it)."""
     moment = now or datetime.now(UTC)
-    lines = [f"newsbot up {format_duration(uptime)}", "", f"Sources: seeds in {seed_folder}"]
+    seeds = f"Sources: seeds in {seed_folder}: {count(seed_files, 'file')}"
+    if seeds_read_at is not None:
+        seeds += f", last read {_ago(seeds_read_at, moment)}"
+    if seed_problems:
+        seeds += f", {len(seed_problems)} skipped"
+    lines = [f"newsbot up {format_duration(uptime)}", "", seeds]
+    lines += [f"  ⚠ {problem}" for problem in seed_problems]
     for spec in feeds:
         state = states.get(spec.name)
         lines.append(f"• {spec.name}: {_feed_line(state, moment)}")

@@ -34,12 +34,15 @@ async def test_status_tells_admins_about_sources_rules_queue_and_uptime(
             assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
             await asyncio.sleep(1.0)
             workspace.write_seed("a.md", "Brent crude oil rallies")
+            (workspace.seeds / "nofm.md").write_text("no front matter here\n")
             await until(lambda: len(api.messages(CHAT)) == 2, "the alert")
             await until(lambda: len(api.messages(ADMIN)) == 1, "the broken file notice")
             await asyncio.sleep(1.0)
             status = await command(api, ADMIN, "/status")
             refused = await command(api, CHAT + 1, "/status")
     assert status.startswith("newsbot up ")
+    assert re.search(r"seeds in .*: \d+ files, last read \d+s ago, 1 skipped", status), status
+    assert "⚠ nofm.md: " in status
     assert re.search(r"down-wire: last poll \d+s ago, failing ×\d: HTTP 500 .*, next in", status)
     assert "• quiet-wire: " in status  # not polled yet, or failing: its first poll is random
     assert "Rules: 1 topic, 1 problem" in status and "broken.yaml:" in status
