@@ -22,14 +22,16 @@ class Reload:
     new_problems: tuple[Problem, ...]  # not reported before: admins hear of these once
     added_topics: frozenset[str] = field(default_factory=frozenset)
     removed_topics: frozenset[str] = field(default_factory=frozenset)
+    first: bool = False  # the load at start, not a reload
 
     def summary(self) -> str:
         """One line for the log and for `/reload`."""
         rules = sum(len(getattr(f, "rules", ())) for f in self.book.files.values())
-        text = f"Rules reloaded: {count(len(self.book.topics), 'topic')}"
+        verb = "loaded" if self.first else "reloaded"
+        text = f"Rules {verb}: {count(len(self.book.topics), 'topic')}"
         if rules:
             text += f", {count(rules, 'rule')}"
-        if self.added_topics:
+        if self.added_topics and not self.first:
             text += f"; new: {', '.join(sorted(self.added_topics))}"
         if self.removed_topics:
             text += f"; removed: {', '.join(sorted(self.removed_topics))}"
@@ -47,10 +49,12 @@ class RuleReloader:
         self.problems: tuple[Problem, ...] = ()
         self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        self._loaded = False
 
     def reload(self) -> Reload:
         """Read every rule file again; broken files keep their last good version."""
         with self._lock:
+            first, self._loaded = not self._loaded, True
             previous = self.book
             book, problems = load_rulebook(self.rules_dir, previous=previous)
             self.book, self.problems = book, tuple(problems)
@@ -67,4 +71,5 @@ class RuleReloader:
             new_problems=fresh,
             added_topics=frozenset(book.topics) - frozenset(previous.topics),
             removed_topics=frozenset(previous.topics) - frozenset(book.topics),
+            first=first,
         )
