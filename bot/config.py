@@ -74,7 +74,9 @@ class Settings(BaseSettings):
         if value in ("", None):
             return None
         parts = urlsplit(str(value))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        # Telegram posts only to https; plain http is for a Bot API on this machine (tests).
+        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not (parts.scheme == "https" or loopback) or not parts.netloc:
             raise ValueError(f"must be the public https:// URL Telegram posts to, not {value!r}")
         return str(value)
 

@@ -134,7 +134,8 @@ _MARKDOWN_MARKS = re.compile(
     r"(?m)\*\*|__|`+|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)"
     r"|^\s{0,3}(?:#{1,6}|>)\s"
 )
-_MIN_SUMMARY_WORDS = 4
+# Below this, a body gives no summary worth a line (counted in characters: CJK has no spaces).
+_MIN_SUMMARY_CHARS = 24
 
 
 def _summary_source(alert: Alert) -> str:
@@ -147,7 +148,7 @@ def _summary_source(alert: Alert) -> str:
     if lines and lines[-1].strip().casefold() == article.source.strip().casefold():
         lines.pop()
     text = _clean(_MARKDOWN_MARKS.sub("", "\n".join(lines)))
-    return text if len(text.split()) >= _MIN_SUMMARY_WORDS else ""
+    return text if len(text) >= _MIN_SUMMARY_CHARS else ""
 
 
 def _tickers(alert: Alert, limit: int | None = _MAX_TICKERS) -> list[str]:

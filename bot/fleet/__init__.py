@@ -153,7 +153,9 @@ class FleetMember:
             # Behind a load balancer every member answers Telegram's POSTs; only long
             # polling needs the single update taker.
             tasks.append(
-                asyncio.create_task(_take_updates(application, stop, self.webhook), name="updates")
+                asyncio.create_task(
+                    self._take_updates(application, stop, self.webhook), name="updates"
+                )
             )
         if settings.heartbeat_file:
             tasks.append(asyncio.create_task(_heartbeat(settings.heartbeat_file, stop)))
@@ -254,13 +256,32 @@ class FleetMember:
             asyncio.create_task(self._refresh_states(term), name="feed-states"),
         ]
         if application is not None and self.webhook is None:
-            tasks.append(asyncio.create_task(_take_updates(application, term), name="updates"))
+            tasks.append(asyncio.create_task(self._take_updates(application, term), name="updates"))
         try:
             await asyncio.gather(*tasks)
         finally:
             term.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             self.sender = None
+
+    async def _take_updates(
+        self, application: object, term: asyncio.Event, webhook: Webhook | None = None
+    ) -> None:
+        """Long-poll getUpdates as the fleet's only caller (Telegram answers 409 to a second
+        one), or with a webhook serve Telegram's POSTs as one member among many."""
+        from bot.telegram.app import TelegramSetupError, run_bot
+
+        while not term.is_set():
+            try:
+                await run_bot(application, term, webhook=webhook)  # type: ignore[arg-type]
+            except TelegramSetupError as error:
+                log.error("%s: stopping; fix the setting and start again", error)
+                self.exit_code = EXIT_CONFIG
+                self.runtime.stop_event.set()
+                return
+            except Exception as error:
+                log.error("update polling failed (%s); starting again in 5 s", error)
+                await _wait(term, 5.0)
 
     async def _refresh_states(self, term: asyncio.Event) -> None:
         """Keep this process's view of every feed fresh, for the leader's `/status`."""
@@ -289,21 +310,6 @@ async def _initialize(application: object, term: asyncio.Event) -> bool:
             log.warning("Telegram does not answer (%s); trying again in 5 s", type(error).__name__)
             await _wait(term, 5.0)
     return False
-
-
-async def _take_updates(
-    application: object, term: asyncio.Event, webhook: Webhook | None = None
-) -> None:
-    """Long-poll getUpdates as the fleet's only caller (Telegram answers 409 to a second
-    one), or with a webhook serve Telegram's POSTs as one member among many."""
-    from bot.telegram.app import run_bot
-
-    while not term.is_set():
-        try:
-            await run_bot(application, term, webhook=webhook)  # type: ignore[arg-type]
-        except Exception as error:
-            log.error("update polling failed (%s); starting again in 5 s", error)
-            await _wait(term, 5.0)
 
 
 def _recent_groups(engine: Engine) -> list[tuple[int, float]]:

@@ -143,9 +143,10 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        # "while scanning a quoted scalar" is reported where the scalar starts, where the
-        # mistake is, not at the end of the file where the scanner gave up.
-        mark = error.context_mark or error.problem_mark
+        # A construct left open (a quote, a `[`) is only found at the end of the file: it is
+        # reported where it opens, where the mistake is. Anything else where it was found.
+        at_end = error.problem_mark is not None and error.problem_mark.index >= len(text.rstrip())
+        mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
         return None, [Problem(path, line, column, f"YAML syntax error: {message}")]

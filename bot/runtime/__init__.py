@@ -425,7 +425,8 @@ class Runtime:
         )
 
     async def close(self) -> None:
-        """Release the HTTP client and the database."""
+        """Release the Telegram bot, the HTTP client and the database."""
+        await self.delivery.close()
         await self._client.aclose()
         self.engine.dispose()
 

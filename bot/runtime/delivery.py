@@ -78,7 +78,7 @@ class Delivery:
 
     async def _run_bot(self, stop: asyncio.Event) -> None:
         """Take Telegram updates until stopped; a failed start (network, 5xx, token) is retried."""
-        from bot.telegram.app import TokenRejected, Webhook, run_bot
+        from bot.telegram.app import TelegramSetupError, Webhook, run_bot
 
         assert self.application is not None
         webhook = Webhook.from_settings(self._runtime.settings)
@@ -87,10 +87,11 @@ class Delivery:
             try:
                 await run_bot(self.application, stop, webhook=webhook)
                 return
-            except TokenRejected as error:
-                # No retry brings a wrong token to life: stop, so the operator (or the
-                # supervisor's failed health check) sees it. Alerts stay queued.
-                log.error("%s: stopping; fix the token and start again", error)
+            except TelegramSetupError as error:
+                # No retry brings a wrong token or a taken port to life: stop, so the
+                # operator (or the supervisor's failed health check) sees it. Alerts stay
+                # queued.
+                log.error("%s: stopping; fix the setting and start again", error)
                 self._runtime.exit_code = 2
                 stop.set()
                 return
@@ -106,8 +107,15 @@ class Delivery:
             delay = min(delay * 2, BOT_RESTART_CAP)
 
     async def stop(self) -> None:
-        """Wait for the sender to hand back what it holds and the bot to shut down."""
+        """Wait for the sender to hand back what it holds and the bot to stop."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Close the bot's connections, once nothing sends any more."""
+        if self.application is not None:
+            from bot.telegram.app import shutdown_application
+
+            await shutdown_application(self.application)
 
     async def drain(self) -> int:
         """Send everything pending now (for `run --once`); returns how many were sent."""

@@ -6,13 +6,15 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from telegram import Update
-from telegram.error import InvalidToken
+from telegram.error import BadRequest, InvalidToken
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -20,6 +22,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    Updater,
     filters,
 )
 
@@ -123,21 +126,25 @@ async def run_bot(
     webhook: Webhook | None = None,
     poll_timeout: float = 10.0,
 ) -> None:
-    """Register the commands, take updates until `stop` is set, then shut down.
+    """Register the commands and take updates until `stop` is set.
 
-    Updates come by long polling, or, with a `webhook`, as Telegram's POSTs to it.
+    Updates come by long polling, or, with a `webhook`, as Telegram's POSTs to it. The
+    Application stays initialized afterwards: its bot also carries the sender's alerts, so
+    its owner shuts it down (`shutdown_application`) once nothing sends any more.
     """
     try:
         await application.initialize()
     except InvalidToken:
         # PTB's own message quotes the token; ours must not.
         raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
+    await handlers.register_commands(application.bot, application.bot_data[STATE_KEY].admin_ids)
+    if webhook is not None:
+        _check_listen(webhook)  # before setWebhook points Telegram at a port nobody serves
+    await application.start()
     try:
-        await handlers.register_commands(application.bot, application.bot_data[STATE_KEY].admin_ids)
-        await application.start()
+        updater = application.updater
+        assert updater is not None  # the builder always makes one unless told not to
         try:
-            updater = application.updater
-            assert updater is not None  # the builder always makes one unless told not to
             if webhook is None:
                 await updater.start_polling(
                     timeout=dt.timedelta(seconds=poll_timeout),
@@ -146,15 +153,7 @@ async def run_bot(
                 )
                 log.info("Telegram bot @%s is polling for updates", application.bot.username)
             else:
-                await updater.start_webhook(
-                    listen=webhook.host,
-                    port=webhook.port,
-                    url_path=webhook.path,
-                    webhook_url=webhook.url,
-                    secret_token=webhook.secret,
-                    allowed_updates=Update.ALL_TYPES,
-                    drop_pending_updates=False,
-                )
+                await _start_webhook(updater, webhook)
                 log.info(
                     "Telegram bot @%s takes updates at %s (listening on %s:%d)",
                     application.bot.username,
@@ -162,15 +161,59 @@ async def run_bot(
                     webhook.host,
                     webhook.port,
                 )
-            try:
-                await stop.wait()
-            finally:
-                await updater.stop()
+            await stop.wait()
         finally:
-            await application.stop()
+            if updater.running:
+                await updater.stop()
     finally:
-        await application.shutdown()
+        await application.stop()
 
 
-class TokenRejected(Exception):
+async def shutdown_application(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the Application and its bot's connections (safe to call more than once)."""
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+def _check_listen(webhook: Webhook) -> None:
+    """Fail now, with the reason, when the webhook's address cannot be listened on."""
+    family = socket.AF_INET6 if ":" in webhook.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((webhook.host, webhook.port))
+        except OSError as error:
+            raise WebhookRefused(
+                f"cannot listen on {webhook.host}:{webhook.port} "
+                f"(NEWSBOT_WEBHOOK_LISTEN): {error.strerror or error}"
+            ) from None
+
+
+async def _start_webhook(updater: Updater, webhook: Webhook) -> None:
+    try:
+        await updater.start_webhook(
+            listen=webhook.host,
+            port=webhook.port,
+            url_path=re.escape(webhook.path),  # PTB routes by regex; the path is literal
+            webhook_url=webhook.url,
+            secret_token=webhook.secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    except BadRequest as error:
+        raise WebhookRefused(
+            f"Telegram refused the webhook {webhook.url} (NEWSBOT_WEBHOOK_URL): {error.message}"
+        ) from None
+
+
+class TelegramSetupError(Exception):
+    """A setting Telegram cannot work with; retrying does not help, the operator must."""
+
+
+class TokenRejected(TelegramSetupError):
     """The Bot API does not know the token (the message never contains it)."""
+
+
+class WebhookRefused(TelegramSetupError):
+    """The webhook cannot be served: its port is taken, or Telegram refused its URL."""

@@ -40,7 +40,7 @@ from bot.storage import subscriptions as subs
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-_TICKER = re.compile(r"[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")
+_TICKER = re.compile(r"[.^]?[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")  # as bot/tickers.py finds them
 _MAX_BUTTONS = 96
 _MAX_MUTE = timedelta(days=365)
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -220,8 +220,14 @@ OPERATOR_COMMANDS = (
 
 
 async def register_commands(bot: Bot, admin_ids: frozenset[int]) -> None:
-    """The command menu: subscribers' commands for everyone, operators' too for admins."""
-    await bot.set_my_commands(list(USER_COMMANDS))
+    """The command menu: subscribers' commands for everyone, operators' too for admins.
+
+    Best effort: a menu Telegram will not take now never keeps the bot from starting.
+    """
+    try:
+        await bot.set_my_commands(list(USER_COMMANDS))
+    except TelegramError as error:
+        log.warning("command menu not set (%s); commands still work", error.message)
     for admin in sorted(admin_ids):
         await _operator_menu(bot, admin)
 
@@ -233,6 +239,8 @@ async def _operator_menu(bot: Bot, admin: int) -> None:
     except BadRequest:
         # Telegram knows no private chat with this admin yet; their /start sets the menu.
         log.debug("operator %s has no private chat with the bot yet", admin)
+    except TelegramError as error:
+        log.warning("operator %s's command menu not set (%s)", admin, error.message)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -290,7 +298,12 @@ def _near(name: str, topics: Mapping[str, Topic]) -> list[str]:
 
 
 def _by_title(args: list[str], topics: Mapping[str, Topic]) -> str | None:
-    """The topic whose title the arguments spell out (`/subscribe Crude oil`), if any."""
+    """The topic whose title the arguments spell out (`/subscribe Crude oil`), if any.
+
+    Ids and tickers come first: `/subscribe oil` is topic `oil` even if another is titled Oil.
+    """
+    if all(arg.lower() in topics or arg.startswith("$") for arg in args):
+        return None
     wanted = " ".join(args).casefold()
     return next((t for t, topic in topics.items() if topic.title.casefold() == wanted), None)
 
@@ -438,7 +451,7 @@ async def mute(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _may_change(update, context):
         await _refuse(update, context)
         return
-    span = min(timedelta(seconds=seconds), _MAX_MUTE)
+    span = timedelta(seconds=min(seconds, _MAX_MUTE.total_seconds()))
     capped = " (the longest mute)" if span == _MAX_MUTE else ""
     until = datetime.now(UTC) + span
 
@@ -608,7 +621,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     name, _, bot_name = message.text.split()[0][1:].partition("@")
     if bot_name and bot_name.lower() != (context.bot.username or "").lower():
         return
-    await _reply(update, context, f"Unknown command /{html.escape(name)}. /help lists them.")
+    shown = html.escape(shorten(name, 32), quote=False)
+    await _reply(update, context, f"Unknown command /{shown}. /help lists them.")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

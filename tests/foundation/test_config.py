@@ -40,6 +40,7 @@ def test_environment_dotenv_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_p
         ("NEWSBOT_ADMIN_IDS", "alice", "NEWSBOT_ADMIN_IDS: must be comma-separated"),
         ("NEWSBOT_SEEDS_TIMEZONE", "Mars/Base", "NEWSBOT_SEEDS_TIMEZONE: unknown time zone"),
         ("NEWSBOT_WEBHOOK_URL", "bot.example.com/hook", "NEWSBOT_WEBHOOK_URL: must be the public"),
+        ("NEWSBOT_WEBHOOK_URL", "http://bot.example.com/h", "NEWSBOT_WEBHOOK_URL: must be the"),
         ("NEWSBOT_WEBHOOK_LISTEN", "8443", "NEWSBOT_WEBHOOK_LISTEN: must be HOST:PORT"),
     ],
 )

@@ -35,6 +35,14 @@ def _check(
 
 
 BROKEN = {
+    # A bad indent is reported on its own line, not where the enclosing list starts.
+    "bad-indent": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    any: [oil]\n    any2: [x]\n     all: [gas]\n",
+        5,
+        6,
+        "YAML syntax",
+    ),
     # Reported where the unclosed `[` opens, not where the file ends.
     "yaml-syntax": ("oil.yaml", "rules:\n  - name: a\n    all: [oil\n", 3, 10, "YAML syntax"),
     "unknown-key": (

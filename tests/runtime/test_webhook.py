@@ -8,6 +8,9 @@ import socket
 import urllib.error
 import urllib.request
 
+import pytest
+
+from bot.runtime import Runtime
 from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import Workspace, command, running, until
 
@@ -37,7 +40,7 @@ async def test_updates_come_by_webhook_and_forged_posts_are_refused(
     api: BotApiDouble, workspace: Workspace
 ) -> None:
     port = _free_port()
-    url = f"http://127.0.0.1:{port}/telegram-updates"
+    url = f"http://127.0.0.1:{port}/telegram-updates+v1"  # `+` is literal, not a regex
     settings = workspace.settings(api, webhook_url=url, webhook_listen=f"127.0.0.1:{port}")
     async with running(settings):
         await until(lambda: api.webhook is not None, "setWebhook")
@@ -58,3 +61,18 @@ async def test_updates_come_by_webhook_and_forged_posts_are_refused(
     assert api.messages(INTRUDER) == []  # the forged command was never handled
     assert not [r for r in api.requests if r.method == "getUpdates"]
     assert api.violations == 0
+
+
+async def test_a_webhook_port_in_use_stops_the_bot_with_the_reason(
+    api: BotApiDouble, workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = "https://bot.example.com/telegram-updates"
+        settings = workspace.settings(api, webhook_url=url, webhook_listen=f"127.0.0.1:{port}")
+        code = await asyncio.wait_for(Runtime(settings).run_forever(), 20)
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port} (NEWSBOT_WEBHOOK_LISTEN)" in caplog.text
+    assert api.webhook is None  # Telegram was never pointed at a port nobody serves

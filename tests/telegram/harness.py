@@ -20,7 +20,7 @@ from bot.pipeline import ingest
 from bot.rules import RuleBook, load_rulebook
 from bot.sources.seeds import scan_seeds
 from bot.storage.db import open_database
-from bot.telegram.app import build_application, run_bot
+from bot.telegram.app import build_application, run_bot, shutdown_application
 from bot.telegram.handlers import BotHooks
 from bot.telegram.transport import TelegramTransport
 from tests.bot_api_double import BotApiDouble
@@ -79,6 +79,8 @@ class Harness:
     async def __aexit__(self, *exc: object) -> None:
         self._stop.set()
         await asyncio.wait_for(asyncio.gather(*self._tasks), 15)
+        if self.app is not None:
+            await shutdown_application(self.app)
 
     async def until(self, condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
         """Wait for a condition the bot brings about, failing with what was awaited."""

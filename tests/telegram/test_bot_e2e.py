@@ -137,6 +137,9 @@ async def test_commands_answer_sensibly(
         assert "Unknown topic “nonsense”" in await bot.command(9, "/unsubscribe nonsense")
         assert "Subscribed to 🛢️ Crude oil" in await bot.command(9, "/subscribe Crude Oil")
         assert "Unsubscribed from oil" in await bot.command(9, "/unsubscribe crude oil")
+        assert "$.SPX" in await bot.command(9, "/subscribe $.SPX")  # an index, as CNBC links it
+        assert "the longest mute" in await bot.command(9, "/mute 99999999999d")
+        assert "on again" in await bot.command(9, "/unmute")
         answer = await bot.command(9, "/subscribe oil, gold $uso $USO")
         assert "Crude oil" in answer and "$USO" in answer
         assert "Already following" in await bot.command(9, "/subscribe oil")
@@ -151,7 +154,7 @@ async def test_commands_answer_sensibly(
         assert "Muted until" in await bot.command(9, "/list")
         assert "on again" in await bot.command(9, "/unmute")
         assert "/help" in await bot.command(9, "/frobnicate")
-        assert "everything (2" in await bot.command(9, "/unsubscribe all")
+        assert "everything (3" in await bot.command(9, "/unsubscribe all")  # oil, $USO, $.SPX
         assert "operators" in await bot.command(9, "/status")
         assert "operators" in await bot.command(9, "/reload")
         assert OPERATOR not in api.chat_commands  # no private chat with the bot yet
