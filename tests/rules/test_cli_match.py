@@ -147,14 +147,19 @@ def test_backtest_json(tmp_path: Path, rules: Path, capsys: pytest.CaptureFixtur
     assert "off" not in crude
 
 
-def test_backtest_plain_has_no_progress_bar_when_piped(
-    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _backtest_one_article(tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """`newsbot backtest` on a corpus of ARTICLE alone, as printed (piped, no terminal)."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "a.md").write_text(ARTICLE)
     assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_backtest_plain_has_no_progress_bar_when_piped(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _backtest_one_article(tmp_path, rules, capsys)
     assert "oil (Oil): 1 articles, 1.0/day" in out
     assert "\x1b[" not in out
 
@@ -177,10 +182,6 @@ def test_backtest_tells_apart_what_only_test_rules_matched(
 ) -> None:
     oil = rules / "oil.yaml"
     oil.write_text(oil.read_text().replace("name: crude\n", "name: crude\n    status: test\n"))
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "a.md").write_text(ARTICLE)
-    assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
-    out = capsys.readouterr().out
+    out = _backtest_one_article(tmp_path, rules, capsys)
     assert "oil (Oil): 1 articles, 1.0/day; 0 (0.0/day) from active rules" in out
     assert "https://seekingalpha.com/news/1-crude" in out
