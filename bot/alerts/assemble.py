@@ -19,13 +19,16 @@ class Alert:
     article: Article
     matches: tuple[Match, ...]
     tickers: tuple[str, ...] = ()
+    # The highest priority of every active rule the article matched, in any topic: what a
+    # chat that follows only a ticker of the article is told.
+    article_priority: str = "normal"
 
     @property
     def priority(self) -> str:
-        """The highest priority of the matched rules (`normal` for a ticker-only alert)."""
+        """The highest priority of the matched rules (the article's own for a ticker alert)."""
         if not self.matches:
-            return "normal"
-        return max((m.priority for m in self.matches), key=lambda p: _RANK.get(p, 1))
+            return self.article_priority
+        return highest(m.priority for m in self.matches)
 
     @property
     def silent(self) -> bool:
@@ -43,6 +46,11 @@ class Alert:
         return tuple(dict.fromkeys(m.topic for m in self.matches))
 
 
+def highest(priorities: Iterable[str]) -> str:
+    """The highest of these priorities (`normal` when there are none)."""
+    return max(priorities, key=lambda p: _RANK.get(p, 1), default="normal")
+
+
 def active(matches: Iterable[Match]) -> tuple[Match, ...]:
     """The matches that may be sent: `status: test` rules never are."""
     return tuple(m for m in matches if m.status == "active")
@@ -56,13 +64,14 @@ def alert_for(
     tickers: Collection[str] = (),
 ) -> Alert | None:
     """The alert for a chat following `topics` (None: every topic) and `tickers`, if any."""
+    sendable = active(matches)
     named = tuple(
         sorted(
-            (m for m in active(matches) if topics is None or m.topic in topics),
+            (m for m in sendable if topics is None or m.topic in topics),
             key=lambda m: (-_RANK.get(m.priority, 1), m.topic, m.rule),
         )
     )
     held = tuple(sorted(t for t in tickers if t in article.tickers))
     if not named and not held:
         return None
-    return Alert(article, named, held)
+    return Alert(article, named, held, highest(m.priority for m in sendable))

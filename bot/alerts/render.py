@@ -6,11 +6,15 @@ import html
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from bot.alerts.assemble import Alert
-from bot.rules import Match, Topic
+from bot.alerts.sources import source_name
+from bot.article import Article
+from bot.rules import Topic
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 SUMMARY_LIMIT = 480
@@ -19,10 +23,14 @@ _SOURCE_LIMIT = 64
 _TOPIC_TITLE_LIMIT = 64
 _TERM_LIMIT = 48
 _MAX_TOPICS = 5
-_MAX_RULES = 8
-_MAX_TERMS = 6
-_SUMMARY_FLOOR = 200
-_MAX_TICKERS = 12
+_WHY_TOPICS = 3
+_WHY_TERMS = 6
+_WHY_TOPIC_TERMS = 3
+_WHY_TICKERS = 2  # the tickers line lists them all; the why line names the strongest
+_QUOTE_LIMIT = 220
+_MORE_TICKERS = 5  # shown after those the rules named and the chat follows
+_MAX_NAMED_TICKERS = 12
+_OLD_AFTER = timedelta(hours=2)
 _DEFAULT_EMOJI = "📰"
 _PRIORITY_LABEL = {
     "low": "low priority",
@@ -104,7 +112,7 @@ def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
     return shorten(emoji, 8), shorten(title, _TOPIC_TITLE_LIMIT)
 
 
-def _readable_term(term: str) -> str:
+def readable_term(term: str) -> str:
     """A term as a subscriber reads it: `=CPI` is CPI, `Zelensky*` is Zelensky…."""
     term = term.strip()
     if term.startswith("="):
@@ -114,19 +122,147 @@ def _readable_term(term: str) -> str:
     return term
 
 
-def _rule_line(match: Match, topics: Mapping[str, Topic]) -> tuple[str, str, list[str]]:
-    terms = [
-        shorten(_clean(_readable_term(term)), _TERM_LIMIT) for term in match.terms[:_MAX_TERMS]
-    ]
-    if len(match.terms) > _MAX_TERMS:
-        terms.append(f"+{len(match.terms) - _MAX_TERMS} more")
-    _, title = _topic_label(match.topic, topics)
-    return shorten(_clean(match.rule), _TERM_LIMIT), title, terms
+def find_term(text: str, term: str) -> tuple[int, int] | None:
+    """Where a keyword, phrase, prefix, exact or ticker term first occurs, as whole words."""
+    term = term.strip()
+    if term.startswith(("@", "/")) or not term:
+        return None
+    if term.startswith("$"):
+        pattern = re.compile(rf"(?<![\w$]){re.escape(term[1:])}(?!\w)", re.IGNORECASE)
+    else:
+        exact = term.startswith("=")
+        body = term[1:] if exact else term
+        prefix = body.endswith("*")
+        words = re.findall(r"[^\W_]+", body.rstrip("*"))
+        if not words:
+            return None
+        tail = r"[^\W_]*" if prefix else r"(?![^\W_])"  # a prefix reads as its whole word
+        joined = r"[\W_]+".join(re.escape(word) for word in words)
+        pattern = re.compile(rf"(?<![^\W_]){joined}{tail}", 0 if exact else re.IGNORECASE)
+    found = pattern.search(text)
+    return found.span() if found else None
+
+
+def _as_found(article: Article, term: str) -> str:
+    """A prefix term as the word the article used (`negotiations`), others as readable."""
+    if term.strip().endswith("*"):
+        for text in (article.title, article.summary, article.body[:5000]):
+            if span := find_term(text, term):
+                return text[span[0] : span[1]]
+    return readable_term(term)
+
+
+@dataclass(frozen=True, slots=True)
+class _Why:
+    """Why a chat gets the alert: per topic its strongest terms, and where the first occurs."""
+
+    topics: tuple[tuple[str, tuple[str, ...]], ...]
+    strongest: tuple[str, ...]
+
+
+def _why(alert: Alert, topics: Mapping[str, Topic]) -> _Why:
+    """Terms ranked: tickers of the article first, then terms of the headline, then the rest."""
+    article = alert.article
+    ranked: list[tuple[int, int, str, str]] = []
+    for order, (topic, term) in enumerate(
+        (match.topic, term) for match in alert.matches for term in match.terms
+    ):
+        if term.strip().startswith("$"):
+            rank = 0 if term.strip()[1:].upper() in article.tickers else 2
+        else:
+            rank = 1 if find_term(article.title, term) else 2
+        ranked.append((rank, order, topic, term))
+    ranked.sort()
+    shown: dict[str, list[str]] = {topic: [] for topic in alert.topics[:_WHY_TOPICS]}
+    seen: set[str] = set()
+    tickers = total = 0
+    for rank, _, topic, term in ranked:
+        words = _as_found(article, term)
+        key = words.casefold().lstrip("$")
+        if key in seen or topic not in shown or total >= _WHY_TERMS:
+            continue
+        if len(shown[topic]) >= _WHY_TOPIC_TERMS:
+            continue
+        if rank == 0:
+            if tickers >= _WHY_TICKERS:
+                continue
+            tickers += 1
+        seen.add(key)
+        shown[topic].append(words)
+        total += 1
+    labels = tuple((_topic_label(topic, topics)[1], tuple(terms)) for topic, terms in shown.items())
+    strongest = tuple(term for rank, _, _, term in ranked if rank > 0 or term.startswith("$"))
+    return _Why(labels, strongest)
+
+
+def _why_text(why: _Why) -> str:
+    parts = []
+    for title, terms in why.topics:
+        shown = ", ".join(shorten(_clean(term), _TERM_LIMIT) for term in terms)
+        parts.append(f"{title}: {shown}" if shown else title)
+    return " · ".join(parts)
+
+
+# A sentence ends at . ! ? … before a capital, but not after an initial (`U.S. President`).
+_SENTENCE_END = re.compile(r"(?<=[^A-Z.][.!?…])\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+def _first_term(text: str, terms: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where the strongest of these terms that occurs in the text is."""
+    return next((span for term in terms if (span := find_term(text, term))), None)
+
+
+def _quote(text: str, terms: tuple[str, ...]) -> tuple[str, int, int] | None:
+    """The sentence where the strongest term occurs, cut to a short quote, with its span."""
+    span = _first_term(text, terms)
+    if span is None:
+        return None
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, span[0])), default=0)
+    end_match = _SENTENCE_END.search(text, span[1])
+    end = end_match.start() if end_match else len(text)
+    sentence = text[start:end]
+    left, right = span[0] - start, span[1] - start
+    if tg_length(sentence) > _QUOTE_LIMIT:  # centred on the term, cut at words
+        side = max(20, (_QUOTE_LIMIT - (right - left)) // 2)
+        cut_start = max(0, left - side)
+        if cut_start:
+            cut_start = sentence.find(" ", cut_start, left) + 1 or cut_start
+        cut_end = min(len(sentence), right + side)
+        space = sentence.rfind(" ", right, cut_end)
+        cut_end = space if space > 0 and cut_end < len(sentence) else cut_end
+        prefix = "…" if cut_start else ""
+        suffix = "…" if cut_end < len(sentence) else ""
+        sentence = prefix + sentence[cut_start:cut_end] + suffix
+        left, right = left - cut_start + len(prefix), right - cut_start + len(prefix)
+    return sentence, left, right
+
+
+def _highlighted(text: str, left: int, right: int) -> str:
+    e = _escape
+    return f"{e(text[:left])}<b>{e(text[left:right])}</b>{e(text[right:])}"
 
 
 def _when(alert: Alert) -> str:
     published = alert.article.published
     return published.strftime("%Y-%m-%d %H:%M UTC") if published else ""
+
+
+def _age(alert: Alert, now: datetime) -> str:
+    """`published 3 days ago` when the article is old: an archive is not breaking news."""
+    published = alert.article.published
+    if published is None or now - published < _OLD_AFTER:
+        return ""
+    seconds = (now - published).total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600)):
+        if seconds >= size:
+            number = int(seconds // size)
+            return f"published {number} {unit}{'' if number == 1 else 's'} ago"
+    return ""
+
+
+def _byline(alert: Alert, sources: Mapping[str, str] | None, now: datetime) -> str:
+    source = shorten(_clean(source_name(alert.article.source, sources)), _SOURCE_LIMIT)
+    return " · ".join(part for part in (source, _when(alert), _age(alert, now)) if part)
 
 
 # Markdown emphasis and code marks, and line-start heading and quote marks, in a body.
@@ -138,73 +274,113 @@ _MARKDOWN_MARKS = re.compile(
 _MIN_SUMMARY_CHARS = 24
 
 
+_BYLINE_GLUED = re.compile(r"^By (?:[A-Z][\w'.-]*\s){0,3}[A-Z][a-z'.-]+(?=[A-Z][a-z])")
+_BYLINE_LINE = re.compile(r"^By\s+[A-Z][\w'.,& -]{0,60}$")
+_CREDIT_WORDS = 6
+
+
+def _is_credit(line: str) -> bool:
+    """A photo credit or byline before the text: `luza studios`, `By Avi Salzman`."""
+    words = line.split()
+    if _BYLINE_LINE.match(line):
+        return True
+    return 0 < len(words) <= _CREDIT_WORDS and len(line) < 40 and line[-1] not in '.!?:;"”'
+
+
 def _summary_source(alert: Alert) -> str:
     """The article's summary, else the start of its body as plain text; empty if too thin."""
     article = alert.article
     if article.summary.strip():
-        return _clean(article.summary)
-    lines = article.body[:5000].strip().splitlines()
+        return _BYLINE_GLUED.sub("", _clean(article.summary)).strip()
+    lines = [line.strip() for line in article.body[:5000].strip().splitlines()]
     # The seed format ends with the source's own link, which reads as just its name.
-    if lines and lines[-1].strip().casefold() == article.source.strip().casefold():
+    if lines and lines[-1].casefold() == article.source.strip().casefold():
         lines.pop()
-    text = _clean(_MARKDOWN_MARKS.sub("", "\n".join(lines)))
+    lines = [_MARKDOWN_MARKS.sub("", line).strip() for line in lines]
+    while lines and (not lines[0] or _is_credit(lines[0])):
+        lines.pop(0)
+    text = _clean(" ".join(lines))
     return text if len(text) >= _MIN_SUMMARY_CHARS else ""
 
 
-def _tickers(alert: Alert, limit: int | None = _MAX_TICKERS) -> list[str]:
-    """The article's tickers, the chat's own and those the rules named first; `limit` shown."""
-    named = {term[1:].upper() for m in alert.matches for term in m.terms if term.startswith("$")}
-    names = sorted(alert.article.tickers, key=lambda t: (t not in alert.tickers, t not in named, t))
-    shown = [shorten(_clean(name), 24) for name in names[:limit]]
-    if limit is not None and len(names) > limit:
-        shown.append(f"+{len(names) - limit} more")
+def _tickers(alert: Alert, limit: int | None = _MORE_TICKERS) -> list[str]:
+    """The tickers the rules named and the chat follows, then `limit` more of the article's."""
+    article = alert.article
+    named = [
+        term.strip()[1:].upper()
+        for match in alert.matches
+        for term in match.terms
+        if term.strip().startswith("$")
+    ]
+    first = [t for t in dict.fromkeys([*alert.tickers, *named]) if t in article.tickers]
+    rest = sorted(article.tickers - set(first))
+    names = first + rest if limit is None else first[:_MAX_NAMED_TICKERS] + rest[:limit]
+    shown = [shorten(_clean(name), 24) for name in names]
+    if len(names) < len(article.tickers):
+        shown.append(f"+{len(article.tickers) - len(names)} more")
     return shown
 
 
-def render_html(alert: Alert, topics: Mapping[str, Topic]) -> str:
+def render_html(
+    alert: Alert,
+    topics: Mapping[str, Topic],
+    *,
+    sources: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> str:
     """The alert as one Telegram message in HTML parse mode, at most 4096 characters."""
-    rules = _MAX_RULES
-    without_summary = _html(alert, topics, summary="", rules=rules)
-    # Every piece is capped; only a flood of long rule lines can still crowd out the summary.
-    while rules > 1 and visible_length(without_summary) > MAX_MESSAGE - _SUMMARY_FLOOR:
-        rules //= 2
-        without_summary = _html(alert, topics, summary="", rules=rules)
+    moment = now or datetime.now(UTC)
+    why = _why(alert, topics)
+    without_summary = _html(alert, topics, why, sources, moment, summary="")
     budget = MAX_MESSAGE - visible_length(without_summary) - 2
     summary = shorten(_summary_source(alert), max(0, min(SUMMARY_LIMIT, budget)))
-    return _html(alert, topics, summary=summary, rules=rules)
+    return _html(alert, topics, why, sources, moment, summary=summary)
 
 
-def _html(alert: Alert, topics: Mapping[str, Topic], *, summary: str, rules: int) -> str:
+def _html(
+    alert: Alert,
+    topics: Mapping[str, Topic],
+    why: _Why,
+    sources: Mapping[str, str] | None,
+    now: datetime,
+    *,
+    summary: str,
+) -> str:
     e = _escape
     lines = [_html_header(alert, topics)]
     title = e(shorten(_clean(alert.article.title) or "(untitled)", _TITLE_LIMIT))
     href = _safe_href(alert.article.link)
     lines.append(f'<b><a href="{html.escape(href)}">{title}</a></b>' if href else f"<b>{title}</b>")
-    byline = " · ".join(
-        part
-        for part in (shorten(_clean(alert.article.source), _SOURCE_LIMIT), _when(alert))
-        if part
-    )
-    if byline:
+    if byline := _byline(alert, sources, now):
         lines.append(f"<i>{e(byline)}</i>")
+    in_summary = _first_term(summary, why.strongest) if summary else None
     if summary:
         lines.append("")
-        lines.append(e(summary))
+        lines.append(_highlighted(summary, *in_summary) if in_summary else e(summary))
+    if in_summary is None and (quoted := _quote_in(alert, why.strongest)):
+        lines.append(f"<blockquote>{_highlighted(*quoted)}</blockquote>")
     tail = []
+    if why.topics and alert.matches:
+        tail.append("🔎 " + e(_why_text(why)))
     if tickers := _tickers(alert):
         tail.append("💹 " + e(", ".join(tickers)))
-    for match in alert.matches[:rules]:
-        rule, topic_title, terms = _rule_line(match, topics)
-        terms_text = f": {e(', '.join(terms))}" if terms else ""
-        tail.append(f"🔎 <b>{e(rule)}</b> ({e(topic_title)}){terms_text}")
-    if len(alert.matches) > rules:
-        tail.append(e(f"+{len(alert.matches) - rules} more rules"))
     if alert.tickers:
-        tail.append("🔔 following " + e(", ".join(f"${t}" for t in alert.tickers[:_MAX_TICKERS])))
+        tail.append(
+            "🔔 following " + e(", ".join(f"${t}" for t in alert.tickers[:_MAX_NAMED_TICKERS]))
+        )
     if tail:
         lines.append("")
         lines.extend(tail)
     return "\n".join(lines)
+
+
+def _quote_in(alert: Alert, terms: tuple[str, ...]) -> tuple[str, int, int] | None:
+    """The quote of the strongest term from the summary, else the body (never the title)."""
+    article = alert.article
+    for text in (_clean(article.summary), _clean(_MARKDOWN_MARKS.sub("", article.body[:5000]))):
+        if text and (quoted := _quote(text, terms)):
+            return quoted
+    return None
 
 
 def _html_header(alert: Alert, topics: Mapping[str, Topic]) -> str:
@@ -215,7 +391,7 @@ def _html_header(alert: Alert, topics: Mapping[str, Topic]) -> str:
         parts.append(f"{e(emoji)} <b>{e(title)}</b>")
     if not parts:
         parts.append(
-            "💲 <b>" + e(", ".join(f"${t}" for t in alert.tickers[:_MAX_TICKERS])) + "</b>"
+            "💲 <b>" + e(", ".join(f"${t}" for t in alert.tickers[:_MAX_NAMED_TICKERS])) + "</b>"
         )
     if len(alert.topics) > _MAX_TOPICS:
         parts.append(e(f"+{len(alert.topics) - _MAX_TOPICS} more"))
@@ -226,8 +402,16 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def render_text(alert: Alert, topics: Mapping[str, Topic]) -> str:
+def render_text(
+    alert: Alert,
+    topics: Mapping[str, Topic],
+    *,
+    sources: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> str:
     """The alert as plain text for a terminal, laid out like the Telegram message."""
+    moment = now or datetime.now(UTC)
+    why = _why(alert, topics)
     heads = []
     for topic_id in alert.topics[:_MAX_TOPICS]:
         emoji, title = _topic_label(topic_id, topics)
@@ -236,27 +420,23 @@ def render_text(alert: Alert, topics: Mapping[str, Topic]) -> str:
         heads.append(", ".join(f"${t}" for t in alert.tickers))
     lines = [" · ".join(heads) + " — " + _PRIORITY_LABEL.get(alert.priority, alert.priority)]
     lines.append(shorten(_clean(alert.article.title) or "(untitled)", _TITLE_LIMIT))
-    byline = " · ".join(
-        part
-        for part in (shorten(_clean(alert.article.source), _SOURCE_LIMIT), _when(alert))
-        if part
-    )
-    if byline:
+    if byline := _byline(alert, sources, moment):
         lines.append(byline)
     if href := _safe_href(alert.article.link):
         lines.append(f"🔗 {href}")
-    if summary := shorten(_summary_source(alert), SUMMARY_LIMIT):
+    summary = shorten(_summary_source(alert), SUMMARY_LIMIT)
+    if summary:
         lines.append("")
         lines.append(summary)
+    in_summary = bool(summary) and _first_term(summary, why.strongest) is not None
+    if not in_summary and (quoted := _quote_in(alert, why.strongest)):
+        lines.append(f"❝ {quoted[0]} ❞")
     tail = []
+    if why.topics and alert.matches:
+        tail.append("🔎 " + _why_text(why))
     # A terminal has no length limit and an operator reading it wants every ticker.
     if tickers := _tickers(alert, limit=None):
         tail.append("💹 " + ", ".join(tickers))
-    for match in alert.matches[:_MAX_RULES]:
-        rule, topic_title, terms = _rule_line(match, topics)
-        tail.append(f"🔎 {rule} ({topic_title})" + (f": {', '.join(terms)}" if terms else ""))
-    if len(alert.matches) > _MAX_RULES:
-        tail.append(f"+{len(alert.matches) - _MAX_RULES} more rules")
     if tail:
         lines.append("")
         lines.extend(tail)

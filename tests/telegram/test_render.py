@@ -101,16 +101,17 @@ MATCHES = [
 ]
 
 
-def test_layout_names_every_topic_rule_and_term() -> None:
+def test_layout_names_every_topic_and_the_strongest_terms_not_rule_ids() -> None:
     alert = alert_for(_article(), MATCHES, topics={"oil", "gold"}, tickers={"USO"})
     assert alert is not None and alert.priority == "high" and not alert.silent
     message = render_html(alert, TOPICS)
     text = _check(message)
     assert message.startswith("🛢 <b>Oil</b> · 🥇 <b>Gold &lt;&amp; silver&gt;</b>")
     assert '<a href="https://example.com/a?x=1&amp;y=2">Oil jumps</a>' in message
-    assert "seekalpha · 2025-02-12 21:33 UTC" in text
-    assert "ukraine-crude" in text and "Ukraine, $USO" in text and "safe-haven" in text
-    assert "USO, CL1:COM" in text  # the followed ticker first
+    assert "Seeking Alpha · 2025-02-12 21:33 UTC" in text  # the outlet's name, not its slug
+    assert "🔎 Oil: $USO, Ukraine · Gold <& silver>: gold" in text  # one why line
+    assert "ukraine-crude" not in text and "safe-haven" not in text  # rule ids: match, /status
+    assert "💹 USO, CL1:COM" in text  # the followed ticker first
     assert "draft" not in text  # status: test rules are never sent
 
 
@@ -194,15 +195,17 @@ def test_plain_text_for_the_terminal() -> None:
     assert "<b>" not in text
 
 
-def test_terminal_shows_every_ticker_telegram_a_dozen() -> None:
-    tickers = frozenset(f"T{i:02d}" for i in range(17))
-    alert = alert_for(_article(tickers=tickers), MATCHES, topics=None)
+def test_tickers_the_rules_named_first_then_a_handful_more() -> None:
+    tickers = frozenset(f"T{i:02d}" for i in range(17)) | {"USO"}
+    matches = [Match("oil", "crude", "high", "active", ("crude", "$T16", "$USO"))]
+    alert = alert_for(_article(tickers=tickers), matches, topics=None)
     assert alert is not None
+    line = next(line for line in _check(render_html(alert, TOPICS)).splitlines() if "💹" in line)
+    assert line == "💹 T16, USO, T00, T01, T02, T03, T04, +11 more"
     ticker_line = next(
         line for line in render_text(alert, TOPICS).splitlines() if line.startswith("💹")
     )
-    assert set(ticker_line.removeprefix("💹 ").split(", ")) == set(tickers)
-    assert "+5 more" in _check(render_html(alert, TOPICS))
+    assert set(ticker_line.removeprefix("💹 ").split(", ")) == set(tickers)  # a terminal: all
 
 
 def test_a_summary_from_the_body_is_plain_text_and_never_just_the_source() -> None:
@@ -221,8 +224,74 @@ def test_a_summary_from_the_body_is_plain_text_and_never_just_the_source() -> No
 
 
 def test_terms_read_as_words_not_rule_syntax() -> None:
-    matches = [Match("oil", "crude", "high", "active", ("=CPI", "Zelensky*", "$USO"))]
-    alert = alert_for(_article(), matches, topics=None)
+    matches = [Match("oil", "crude", "high", "active", ("=CPI", "Zelensky*", "=Fed", "Fed"))]
+    article = _article(title="Zelenskyy meets CPI team", summary="The Fed and the Fed chair.")
+    alert = alert_for(article, matches, topics=None)
     assert alert is not None
-    assert "CPI, Zelensky…, $USO" in render_text(alert, TOPICS)
-    assert "CPI, Zelensky…, $USO" in _check(render_html(alert, TOPICS))
+    why = next(line for line in render_text(alert, TOPICS).splitlines() if "🔎" in line)
+    # Headline terms first, a prefix as the word it matched, =Fed and Fed merged.
+    assert why == "🔎 Oil: CPI, Zelenskyy, Fed"
+    assert why in _check(render_html(alert, TOPICS))
+
+
+def test_the_sentence_of_the_strongest_term_is_quoted_with_the_term_in_bold() -> None:
+    body = (
+        "Markets were calm in Asia. Traders said the Strait of Hormuz closure would lift "
+        "tanker rates sharply. Nothing else moved."
+    )
+    matches = [Match("oil", "hormuz", "critical", "active", ("Hormuz",))]
+    alert = alert_for(_article(summary="", body=body), matches, topics=None)
+    assert alert is not None
+    message = render_html(alert, TOPICS)
+    assert "Traders said the Strait of <b>Hormuz</b> closure" in message
+    # In the summary shown, the term is bolded in place rather than quoted again.
+    assert "<blockquote>" not in message
+    headline = _article(title="Hormuz closed", summary="Analysts weigh in.", body=body)
+    quoted = render_html(alert_for(headline, matches, topics=None), TOPICS)  # type: ignore[arg-type]
+    assert (
+        "<blockquote>Traders said the Strait of <b>Hormuz</b> closure would lift tanker rates "
+        "sharply.</blockquote>" in quoted
+    )
+
+
+def test_a_ticker_only_subscriber_sees_the_articles_real_priority() -> None:
+    matches = [Match("oil", "strait", "critical", "active", ("Hormuz",))]
+    alert = alert_for(_article(), matches, topics=set(), tickers={"USO"})
+    assert alert is not None and alert.matches == ()
+    assert alert.priority == "critical" and alert.critical
+    assert "🚨 CRITICAL" in _check(render_html(alert, TOPICS))
+
+
+def test_an_old_article_says_how_old_it_is() -> None:
+    alert = alert_for(_article(), MATCHES, topics=None)
+    assert alert is not None
+    fresh = datetime(2025, 2, 12, 22, 0, tzinfo=UTC)
+    assert "ago" not in _check(render_html(alert, TOPICS, now=fresh))
+    later = datetime(2025, 2, 15, 23, 0, tzinfo=UTC)
+    assert "published 3 days ago" in _check(render_html(alert, TOPICS, now=later))
+    assert "published 5 hours ago" in render_text(
+        alert, TOPICS, now=datetime(2025, 2, 13, 2, 40, tzinfo=UTC)
+    )
+
+
+def test_source_names_from_the_operator_then_known_outlets() -> None:
+    alert = alert_for(_article(source="investing_us"), MATCHES, topics=None)
+    assert alert is not None
+    assert "Investing.com ·" in _check(render_html(alert, TOPICS))
+    named = alert_for(_article(source="bbc-world"), MATCHES, topics=None)
+    assert named is not None
+    assert "BBC News ·" in render_text(named, TOPICS, sources={"bbc-world": "BBC News"})
+    assert "bbc-world ·" in render_text(named, TOPICS)  # unknown and unnamed: as written
+
+
+def test_a_summary_never_starts_with_a_photo_credit_or_byline() -> None:
+    credit = "luza studios\n\nASML Holding was already slated to report robust earnings."
+    alert = alert_for(_article(summary="", body=credit), MATCHES, topics=None)
+    assert alert is not None
+    assert "\nASML Holding was already slated" in render_text(alert, TOPICS)
+    assert "luza" not in render_text(alert, TOPICS)
+    glued = "By Avi SalzmanThe outlook for stocks changes almost every day."
+    bylined = alert_for(_article(summary=glued), MATCHES, topics=None)
+    assert bylined is not None
+    assert "\nThe outlook for stocks changes" in _check(render_html(bylined, TOPICS))
+    assert "Salzman" not in render_text(bylined, TOPICS)
