@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,8 +15,8 @@ from bot.durations import parse_duration
 
 MIN_INTERVAL = 30.0
 DEFAULT_INTERVAL = 300.0
-_ENTRY_KEYS = ("name", "url", "interval", "enabled")
-_TOP_KEYS = ("feeds",)
+_ENTRY_KEYS = ("name", "url", "interval", "enabled", "title")
+_TOP_KEYS = ("feeds", "sources")
 
 _Problem = Callable[[Node | None, str], None]
 
@@ -30,25 +30,54 @@ class FeedSpec:
     interval: float = DEFAULT_INTERVAL
     enabled: bool = True
     line: int = 0
+    title: str = ""  # the name subscribers read (`BBC News`); the `name` when empty
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsFile:
+    """What `feeds.yaml` says: the feeds, the display names of sources, and its problems."""
+
+    feeds: list[FeedSpec] = field(default_factory=list)
+    source_names: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def display_names(self) -> dict[str, str]:
+        """Source name to the name subscribers read: `sources:`, then each feed's `title`."""
+        titled = {spec.name: spec.title for spec in self.feeds if spec.title}
+        return {**self.source_names, **titled}
 
 
 def load_feeds_file(
     path: Path, *, default_interval: float = DEFAULT_INTERVAL
 ) -> tuple[list[FeedSpec], list[str]]:
     """The valid feeds of a `feeds.yaml` file and one `path:line: message` per problem."""
+    found = read_feeds_file(path, default_interval=default_interval)
+    return found.feeds, found.problems
+
+
+def read_feeds_file(path: Path, *, default_interval: float = DEFAULT_INTERVAL) -> FeedsFile:
+    """Everything a `feeds.yaml` file says, its problems as `path:line: message`."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return [], [f"{path}: file not found"]
+        return FeedsFile(problems=[f"{path}: file not found"])
     except (OSError, UnicodeDecodeError) as error:
-        return [], [f"{path}: cannot read: {error}"]
-    return parse_feeds_yaml(text, path=str(path), default_interval=default_interval)
+        return FeedsFile(problems=[f"{path}: cannot read: {error}"])
+    return parse_feeds_config(text, path=str(path), default_interval=default_interval)
 
 
 def parse_feeds_yaml(
     text: str, *, path: str = "feeds.yaml", default_interval: float = DEFAULT_INTERVAL
 ) -> tuple[list[FeedSpec], list[str]]:
     """The valid feeds of `feeds.yaml` text and its problems; pure."""
+    found = parse_feeds_config(text, path=path, default_interval=default_interval)
+    return found.feeds, found.problems
+
+
+def parse_feeds_config(
+    text: str, *, path: str = "feeds.yaml", default_interval: float = DEFAULT_INTERVAL
+) -> FeedsFile:
+    """Everything `feeds.yaml` text says, and its problems; pure."""
     problems: list[str] = []
 
     def problem(node: Node | None, message: str) -> None:
@@ -61,26 +90,29 @@ def parse_feeds_yaml(
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         reason = " ".join(str(getattr(error, "problem", None) or error).split())
-        return [], [f"{path}:{line}: YAML syntax error: {reason}"]
+        return FeedsFile(problems=[f"{path}:{line}: YAML syntax error: {reason}"])
     if root is None:
-        return [], [f"{path}:1: empty file: expected a mapping with a `feeds` list"]
+        return FeedsFile(problems=[f"{path}:1: empty file: expected a mapping with a `feeds` list"])
     if not isinstance(root, MappingNode):
         problem(root, "expected a mapping with a `feeds` list")
-        return [], problems
+        return FeedsFile(problems=problems)
 
     feeds_node: Node | None = None
+    names: dict[str, str] = {}
     for key_node, value_node in root.value:
         key = _scalar(key_node)
         if key == "feeds":
             feeds_node = value_node
+        elif key == "sources":
+            names = _source_names(value_node, problem)
         else:
             problem(key_node, f"unknown key {key!r}{_hint(key, _TOP_KEYS)}")
     if feeds_node is None:
         problem(root, "missing `feeds` (use `feeds: []` for none)")
-        return [], problems
+        return FeedsFile(problems=problems)
     if not isinstance(feeds_node, SequenceNode):
         problem(feeds_node, "`feeds` must be a list of feeds (use `feeds: []` for none)")
-        return [], problems
+        return FeedsFile(problems=problems)
 
     specs: list[FeedSpec] = []
     first_line: dict[str, int] = {}
@@ -95,7 +127,22 @@ def parse_feeds_yaml(
             continue
         first_line[spec.name] = spec.line
         specs.append(spec)
-    return specs, problems
+    return FeedsFile(specs, names, problems)
+
+
+def _source_names(node: Node, problem: _Problem) -> dict[str, str]:
+    """`sources:`, a mapping of source name to the name subscribers read."""
+    if not isinstance(node, MappingNode):
+        problem(node, "`sources` must map source names to display names (seekalpha: Seeking Alpha)")
+        return {}
+    names: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        key, value = _string(key_node), _string(value_node)
+        if key is None or value is None:
+            problem(key_node, "`sources` entries are `name: Display name`, both non-empty text")
+            continue
+        names[key] = value
+    return names
 
 
 def _entry(node: Node, problem: _Problem, default_interval: float) -> FeedSpec | None:
@@ -155,9 +202,14 @@ def _entry(node: Node, problem: _Problem, default_interval: float) -> FeedSpec |
         else:
             enabled = value
 
+    title = _string(values.get("title")) or ""
+    if "title" in values and not title:
+        problem(values["title"], f"{label}`title` must be a non-empty string")
+        ok = False
+
     if not ok or name is None or url is None:
         return None
-    return FeedSpec(name, url, interval, enabled, node.start_mark.line + 1)
+    return FeedSpec(name, url, interval, enabled, node.start_mark.line + 1, title)
 
 
 def _interval(node: Node) -> float | str:
@@ -184,7 +236,7 @@ def _construct(node: Node) -> object:
 
 
 def _scalar(node: Node) -> str:
-    return str(node.value) if isinstance(node, ScalarNode) else f"<{node.id}>"
+    return str(node.value) if isinstance(node, ScalarNode) else f"<{getattr(node, 'id', 'node')}>"
 
 
 def _string(node: Node | None) -> str | None:

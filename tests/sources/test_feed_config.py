@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sources.feeds_config import FeedSpec, load_feeds_file
+from bot.sources.feeds_config import FeedSpec, load_feeds_file, read_feeds_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -139,4 +139,34 @@ def test_unsafe_yaml_tags_are_errors_not_objects(tmp_path):
     assert problems == [
         f"{path}:2: `name` must be a non-empty string",
         f"{path}:5: feed 'b': `url` must be a non-empty string",
+    ]
+
+
+def test_display_names_of_sources_and_feeds(tmp_path):
+    path = tmp_path / "feeds.yaml"
+    path.write_text(
+        "sources:\n"
+        "  seekalpha: Seeking Alpha (SA)\n"
+        "  bbc-world: ignored, the feed's title wins\n"
+        "feeds:\n"
+        "  - name: bbc-world\n"
+        "    title: BBC News\n"
+        "    url: https://feeds.bbci.co.uk/news/world/rss.xml\n",
+        encoding="utf-8",
+    )
+    found = read_feeds_file(path)
+    assert found.problems == []
+    assert found.feeds[0].title == "BBC News"
+    assert found.display_names() == {"seekalpha": "Seeking Alpha (SA)", "bbc-world": "BBC News"}
+
+
+def test_bad_display_names_are_reported(tmp_path):
+    specs, problems, path = load(
+        tmp_path,
+        "sources: [seekalpha]\nfeeds:\n  - name: a\n    url: https://e.com/a\n    title: ''\n",
+    )
+    assert specs == []
+    assert problems == [
+        f"{path}:1: `sources` must map source names to display names (seekalpha: Seeking Alpha)",
+        f"{path}:5: feed 'a': `title` must be a non-empty string",
     ]
