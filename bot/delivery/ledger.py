@@ -15,6 +15,7 @@ from bot.storage import subscriptions as subs
 from bot.storage.deliveries import TERMINAL_CHAT_ID
 
 TopicsProvider = Callable[[], Mapping[str, Topic]]
+NamesProvider = Callable[[], Mapping[str, str]]
 
 
 def enqueue_deliveries(
@@ -23,6 +24,7 @@ def enqueue_deliveries(
     *,
     topics: Mapping[str, Topic],
     terminal: bool = False,
+    source_names: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> int:
     """Write one delivery per (article, chat) owed an alert; returns how many were new.
@@ -36,7 +38,8 @@ def enqueue_deliveries(
         if terminal:
             alert = alert_for(item.article, matches, topics=None)
             if alert is not None:
-                rows.append(_row(alert, TERMINAL_CHAT_ID, render_text(alert, topics), moment))
+                text = render_text(alert, topics, sources=source_names, now=moment)
+                rows.append(_row(alert, TERMINAL_CHAT_ID, text, moment))
             continue
         if not matches and not item.article.tickers:
             continue
@@ -48,7 +51,7 @@ def enqueue_deliveries(
                 continue
             key = (alert.matches, alert.tickers)
             if key not in rendered:  # a fan-out renders each distinct alert once
-                rendered[key] = render_html(alert, topics)
+                rendered[key] = render_html(alert, topics, sources=source_names, now=moment)
             rows.append(_row(alert, sub.chat_id, rendered[key], moment))
     return store.insert_deliveries(connection, rows)
 
@@ -71,11 +74,16 @@ def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, obje
     }
 
 
-def make_enqueuer(topics: TopicsProvider, *, terminal: bool = False) -> Enqueuer:
-    """An `enqueue` for `pipeline.ingest` reading the current topics at each call."""
+def make_enqueuer(
+    topics: TopicsProvider, *, terminal: bool = False, source_names: NamesProvider | None = None
+) -> Enqueuer:
+    """An `enqueue` for `pipeline.ingest` reading the current topics and names at each call."""
 
     def enqueue(connection: Connection, ingested: Sequence[Ingested]) -> int:
-        return enqueue_deliveries(connection, ingested, topics=topics(), terminal=terminal)
+        names = source_names() if source_names is not None else None
+        return enqueue_deliveries(
+            connection, ingested, topics=topics(), terminal=terminal, source_names=names
+        )
 
     return enqueue
 
