@@ -63,7 +63,7 @@ class _TextOnly(HTMLParser):
         self.parts.append(data)
 
 
-def _clean(text: str) -> str:
+def one_line(text: str) -> str:
     """One line of text: control characters dropped, whitespace runs collapsed."""
     kept = "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) != "Cc")
     return _SPACES.sub(" ", kept).strip()
@@ -89,7 +89,7 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def _safe_href(link: str | None) -> str | None:
+def safe_href(link: str | None) -> str | None:
     """The link when it is a plain http(s) URL, else None (no javascript:, no data:)."""
     if not link:
         return None
@@ -107,8 +107,8 @@ def _safe_href(link: str | None) -> str | None:
 
 def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
     topic = topics.get(topic_id)
-    emoji = _clean(topic.emoji) if topic and topic.emoji else _DEFAULT_EMOJI
-    title = _clean(topic.title) if topic and topic.title else topic_id
+    emoji = one_line(topic.emoji) if topic and topic.emoji else _DEFAULT_EMOJI
+    title = one_line(topic.title) if topic and topic.title else topic_id
     return shorten(emoji, 8), shorten(title, _TOPIC_TITLE_LIMIT)
 
 
@@ -198,7 +198,7 @@ def _why(alert: Alert, topics: Mapping[str, Topic]) -> _Why:
 def _why_text(why: _Why) -> str:
     parts = []
     for title, terms in why.topics:
-        shown = ", ".join(shorten(_clean(term), _TERM_LIMIT) for term in terms)
+        shown = ", ".join(shorten(one_line(term), _TERM_LIMIT) for term in terms)
         parts.append(f"{title}: {shown}" if shown else title)
     return " · ".join(parts)
 
@@ -261,7 +261,7 @@ def _age(alert: Alert, now: datetime) -> str:
 
 
 def _byline(alert: Alert, sources: Mapping[str, str] | None, now: datetime) -> str:
-    source = shorten(_clean(source_name(alert.article.source, sources)), _SOURCE_LIMIT)
+    source = shorten(one_line(source_name(alert.article.source, sources)), _SOURCE_LIMIT)
     return " · ".join(part for part in (source, _when(alert), _age(alert, now)) if part)
 
 
@@ -291,7 +291,7 @@ def _summary_source(alert: Alert) -> str:
     """The article's summary, else the start of its body as plain text; empty if too thin."""
     article = alert.article
     if article.summary.strip():
-        return _BYLINE_GLUED.sub("", _clean(article.summary)).strip()
+        return _BYLINE_GLUED.sub("", one_line(article.summary)).strip()
     lines = [line.strip() for line in article.body[:5000].strip().splitlines()]
     # The seed format ends with the source's own link, which reads as just its name.
     if lines and lines[-1].casefold() == article.source.strip().casefold():
@@ -299,7 +299,7 @@ def _summary_source(alert: Alert) -> str:
     lines = [_MARKDOWN_MARKS.sub("", line).strip() for line in lines]
     while lines and (not lines[0] or _is_credit(lines[0])):
         lines.pop(0)
-    text = _clean(" ".join(lines))
+    text = one_line(" ".join(lines))
     return text if len(text) >= _MIN_SUMMARY_CHARS else ""
 
 
@@ -315,7 +315,7 @@ def _tickers(alert: Alert, limit: int | None = _MORE_TICKERS) -> list[str]:
     first = [t for t in dict.fromkeys([*alert.tickers, *named]) if t in article.tickers]
     rest = sorted(article.tickers - set(first))
     names = first + rest if limit is None else first[:_MAX_NAMED_TICKERS] + rest[:limit]
-    shown = [shorten(_clean(name), 24) for name in names]
+    shown = [shorten(one_line(name), 24) for name in names]
     if len(names) < len(article.tickers):
         shown.append(f"+{len(article.tickers) - len(names)} more")
     return shown
@@ -348,8 +348,8 @@ def _html(
 ) -> str:
     e = _escape
     lines = [_html_header(alert, topics)]
-    title = e(shorten(_clean(alert.article.title) or "(untitled)", _TITLE_LIMIT))
-    href = _safe_href(alert.article.link)
+    title = e(shorten(one_line(alert.article.title) or "(untitled)", _TITLE_LIMIT))
+    href = safe_href(alert.article.link)
     lines.append(f'<b><a href="{html.escape(href)}">{title}</a></b>' if href else f"<b>{title}</b>")
     if byline := _byline(alert, sources, now):
         lines.append(f"<i>{e(byline)}</i>")
@@ -377,7 +377,7 @@ def _html(
 def _quote_in(alert: Alert, terms: tuple[str, ...]) -> tuple[str, int, int] | None:
     """The quote of the strongest term from the summary, else the body (never the title)."""
     article = alert.article
-    for text in (_clean(article.summary), _clean(_MARKDOWN_MARKS.sub("", article.body[:5000]))):
+    for text in (one_line(article.summary), one_line(_MARKDOWN_MARKS.sub("", article.body[:5000]))):
         if text and (quoted := _quote(text, terms)):
             return quoted
     return None
@@ -419,10 +419,10 @@ def render_text(
     if not heads:
         heads.append(", ".join(f"${t}" for t in alert.tickers))
     lines = [" · ".join(heads) + " — " + _PRIORITY_LABEL.get(alert.priority, alert.priority)]
-    lines.append(shorten(_clean(alert.article.title) or "(untitled)", _TITLE_LIMIT))
+    lines.append(shorten(one_line(alert.article.title) or "(untitled)", _TITLE_LIMIT))
     if byline := _byline(alert, sources, moment):
         lines.append(byline)
-    if href := _safe_href(alert.article.link):
+    if href := safe_href(alert.article.link):
         lines.append(f"🔗 {href}")
     summary = shorten(_summary_source(alert), SUMMARY_LIMIT)
     if summary:

@@ -1,0 +1,143 @@
+"""When a chat hears alerts: its time zone, quiet hours, digest times and mute (DST-correct)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+MAX_DIGEST_TIMES = 4
+_CLOCK = re.compile(r"(\d{1,2})(?::?(\d{2}))?")
+# Sent at once whatever the chat's quiet hours or digest mode say.
+_ALWAYS_NOW = frozenset({"critical"})
+# Sent at once in digest mode (quiet hours and a mute still hold them).
+_NOT_DIGESTED = frozenset({"high", "critical"})
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Quiet hours: from `start` to `end` in the chat's zone, across midnight when end < start."""
+
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatHours:
+    """A chat's delivery settings: its zone, quiet hours, digest times and mute."""
+
+    zone: ZoneInfo
+    quiet: Window | None = None
+    digest_times: tuple[time, ...] = ()
+    muted_until: datetime | None = None
+
+
+def parse_clock(text: str) -> time:
+    """`7`, `07:00`, `0700` or `22:30` as a time of day; ValueError says what is wrong."""
+    found = _CLOCK.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"“{text}” is not a time of day: write it as 07:00 or 22:30")
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"“{text}” is not a time of day: hours 00-23, minutes 00-59")
+    return time(hour, minute)
+
+
+def parse_window(text: str) -> Window:
+    """`22:00-07:00` as quiet hours; ValueError says what is wrong."""
+    parts = [part for part in re.split(r"\s*(?:-|–|—|to)\s*", text.strip()) if part]
+    if len(parts) != 2:
+        raise ValueError("write quiet hours as a start and an end, such as 22:00-07:00")
+    window = Window(parse_clock(parts[0]), parse_clock(parts[1]))
+    if window.start == window.end:
+        raise ValueError("quiet hours need a start and an end that differ")
+    return window
+
+
+def parse_digest_times(words: Iterable[str]) -> tuple[time, ...]:
+    """`08:00 18:00`: up to four times a day, sorted, duplicates merged."""
+    times = tuple(sorted({parse_clock(word) for word in words}))
+    if not times:
+        raise ValueError("give one to four times of day, such as /digest 08:00 18:00")
+    if len(times) > MAX_DIGEST_TIMES:
+        raise ValueError(f"at most {MAX_DIGEST_TIMES} digests a day, not {len(times)}")
+    return times
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone of that name, in any letter case; ValueError names close ones."""
+    found = _zone_names().get(name.strip().casefold())
+    if found is None:
+        raise ValueError(f"unknown time zone “{name}”")
+    try:
+        return ZoneInfo(found)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone “{name}”") from None
+
+
+def zone_suggestions(name: str, limit: int = 3) -> list[str]:
+    """Zones whose name is close to a typo (`Europe/Londn` -> Europe/London)."""
+    names = _zone_names()
+    wanted = name.strip().casefold().replace(" ", "_")
+    close = difflib.get_close_matches(wanted, list(names), n=limit, cutoff=0.6)
+    if not close:  # a city alone: `london`, `new york`
+        close = [key for key in names if key.rsplit("/", 1)[-1] == wanted][:limit]
+    return [names[key] for key in close]
+
+
+def _at(day: datetime, moment: time, zone: ZoneInfo) -> datetime:
+    """That time of day on that date in the zone (a time a DST change skips reads as after)."""
+    return datetime.combine(day.date(), moment, tzinfo=zone)
+
+
+def quiet_end(now: datetime, hours: ChatHours) -> datetime | None:
+    """When the quiet window `now` falls in ends, or None when the chat is not quiet now."""
+    window = hours.quiet
+    if window is None:
+        return None
+    local = now.astimezone(hours.zone)
+    for days_back in (1, 0):
+        day = local - timedelta(days=days_back)
+        start = _at(day, window.start, hours.zone)
+        end_day = day + timedelta(days=1) if window.end <= window.start else day
+        end = _at(end_day, window.end, hours.zone)
+        if start <= now < end:
+            return end
+    return None
+
+
+def next_digest(after: datetime, times: Sequence[time], zone: ZoneInfo) -> datetime | None:
+    """The first digest time at or after the moment, in the chat's zone."""
+    if not times:
+        return None
+    local = after.astimezone(zone)
+    for days in range(3):  # a DST change can skip one time of a day, never a whole day
+        day = local + timedelta(days=days)
+        for moment in times:
+            due = _at(day, moment, zone)
+            if due >= after:
+                return due
+    return None
+
+
+def release_at(now: datetime, hours: ChatHours, priority: str) -> datetime | None:
+    """When an alert of this priority may reach the chat: None for now, else a digest's time."""
+    if priority in _ALWAYS_NOW:
+        return None
+    held = [moment for moment in (quiet_end(now, hours), hours.muted_until) if moment]
+    release = max((moment for moment in held if moment > now), default=None)
+    if hours.digest_times and priority not in _NOT_DIGESTED:
+        return next_digest(release or now, hours.digest_times, hours.zone)
+    return release
