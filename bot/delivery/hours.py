@@ -132,12 +132,25 @@ def next_digest(after: datetime, times: Sequence[time], zone: ZoneInfo) -> datet
     return None
 
 
-def release_at(now: datetime, hours: ChatHours, priority: str) -> datetime | None:
-    """When an alert of this priority may reach the chat: None for now, else a digest's time."""
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """An alert kept for a digest: until when, and why (quiet, mute or digest)."""
+
+    until: datetime
+    reason: str
+
+
+def release_at(now: datetime, hours: ChatHours, priority: str) -> Hold | None:
+    """Whether an alert of this priority waits for a digest, and until when (None: send now)."""
     if priority in _ALWAYS_NOW:
         return None
-    held = [moment for moment in (quiet_end(now, hours), hours.muted_until) if moment]
-    release = max((moment for moment in held if moment > now), default=None)
+    holds = [
+        Hold(moment, reason)
+        for moment, reason in ((quiet_end(now, hours), "quiet"), (hours.muted_until, "mute"))
+        if moment is not None and moment > now
+    ]
+    hold = max(holds, key=lambda item: item.until, default=None)
     if hours.digest_times and priority not in _NOT_DIGESTED:
-        return next_digest(release or now, hours.digest_times, hours.zone)
-    return release
+        due = next_digest(hold.until if hold else now, hours.digest_times, hours.zone)
+        return Hold(due, "digest") if due is not None else hold
+    return hold

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import Connection, Engine
 
 from bot.alerts import Alert, active, alert_for, render_html, render_text
+from bot.delivery.hours import ChatHours, Window, parse_digest_times, release_at, zone_named
 from bot.pipeline import Enqueuer, Ingested
 from bot.rules import Topic
 from bot.storage import deliveries as store
 from bot.storage import subscriptions as subs
 from bot.storage.deliveries import TERMINAL_CHAT_ID
+from bot.storage.held import HELD
 
 TopicsProvider = Callable[[], Mapping[str, Topic]]
 NamesProvider = Callable[[], Mapping[str, str]]
@@ -25,11 +28,14 @@ def enqueue_deliveries(
     topics: Mapping[str, Topic],
     terminal: bool = False,
     source_names: Mapping[str, str] | None = None,
+    default_zone: str = "UTC",
     now: datetime | None = None,
 ) -> int:
     """Write one delivery per (article, chat) owed an alert; returns how many were new.
 
-    `terminal`: the terminal pseudo chat, subscribed to every topic, is the only recipient.
+    An alert a chat's quiet hours, mute or digest mode hold is written `held`, due when its
+    digest is. `terminal`: the terminal pseudo chat, subscribed to every topic, is the only
+    recipient.
     """
     moment = now or datetime.now(UTC)
     rows: list[dict[str, object]] = []
@@ -46,18 +52,36 @@ def enqueue_deliveries(
         rendered: dict[tuple[object, ...], str] = {}
         wanted_topics = {match.topic for match in matches}
         for sub in subs.subscribers(connection, wanted_topics, item.article.tickers):
-            alert = alert_for(item.article, matches, topics=sub.topics, tickers=sub.tickers)
-            if alert is None or (_muted(sub.muted_until, moment) and not alert.critical):
+            heard = [m for m in matches if (m.topic, m.rule) not in sub.settings.muted_rules]
+            alert = alert_for(item.article, heard, topics=sub.topics, tickers=sub.tickers)
+            if alert is None:
                 continue
             key = (alert.matches, alert.tickers)
             if key not in rendered:  # a fan-out renders each distinct alert once
                 rendered[key] = render_html(alert, topics, sources=source_names, now=moment)
-            rows.append(_row(alert, sub.chat_id, rendered[key], moment))
+            row = _row(alert, sub.chat_id, rendered[key], moment)
+            hold = release_at(moment, chat_hours(sub.settings, default_zone), alert.priority)
+            if hold is not None:
+                row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)
+            rows.append(row)
     return store.insert_deliveries(connection, rows)
 
 
-def _muted(until: datetime | None, now: datetime) -> bool:
-    return until is not None and until > now
+def chat_hours(settings: subs.ChatSettings, default_zone: str = "UTC") -> ChatHours:
+    """A chat's stored settings as the hours `release_at` reads (bad stored values ignored)."""
+    try:
+        zone = zone_named(settings.timezone or default_zone)
+    except ValueError:
+        zone = zone_named("UTC")
+    quiet = None
+    if settings.quiet is not None:
+        start, end = settings.quiet
+        quiet = Window(time(start // 60, start % 60), time(end // 60, end % 60))
+    times: tuple[time, ...] = ()
+    if settings.digest_times:
+        with contextlib.suppress(ValueError):
+            times = parse_digest_times(settings.digest_times.split(","))
+    return ChatHours(zone, quiet, times, settings.muted_until)
 
 
 def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, object]:
@@ -67,6 +91,9 @@ def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, obje
         "text": text,
         "silent": alert.silent,
         "priority": alert.priority,
+        "kind": "alert",
+        "topics": ",".join(alert.topics),
+        "rules": ",".join(f"{m.topic}/{m.rule}" for m in alert.matches),
         "state": store.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
@@ -75,14 +102,23 @@ def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, obje
 
 
 def make_enqueuer(
-    topics: TopicsProvider, *, terminal: bool = False, source_names: NamesProvider | None = None
+    topics: TopicsProvider,
+    *,
+    terminal: bool = False,
+    source_names: NamesProvider | None = None,
+    default_zone: str = "UTC",
 ) -> Enqueuer:
     """An `enqueue` for `pipeline.ingest` reading the current topics and names at each call."""
 
     def enqueue(connection: Connection, ingested: Sequence[Ingested]) -> int:
         names = source_names() if source_names is not None else None
         return enqueue_deliveries(
-            connection, ingested, topics=topics(), terminal=terminal, source_names=names
+            connection,
+            ingested,
+            topics=topics(),
+            terminal=terminal,
+            source_names=names,
+            default_zone=default_zone,
         )
 
     return enqueue

@@ -94,6 +94,37 @@ chats = Table(
     Column("muted_until", UTCDateTime()),
     Column("created", UTCDateTime(), nullable=False),
     Column("updated", UTCDateTime(), nullable=False),
+    # When the chat hears alerts (migration 0005): an IANA zone, quiet hours as minutes after
+    # midnight in that zone, digest times as `08:00,18:00`.
+    Column("timezone", String(64)),
+    Column("quiet_start", Integer),
+    Column("quiet_end", Integer),
+    Column("digest_times", String(64)),
+)
+
+# Rules a chat asked to hear less of (`🔕 Less like this`).
+muted_rules = Table(
+    "muted_rules",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("rule", String(128), nullable=False),
+    Column("created", UTCDateTime(), nullable=False),
+    UniqueConstraint("chat_id", "topic", "rule", name="uq_muted_rules_chat_topic_rule"),
+)
+
+# Each press of an alert's feedback buttons, so operators see which rules chats mute most.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("rule", String(128), nullable=False),
+    Column("action", String(20), nullable=False),  # less | undo | unsubscribe
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_feedback_topic_rule", "topic", "rule"),
 )
 
 subscriptions = Table(
@@ -127,7 +158,13 @@ deliveries = Table(
     Column("message_id", BigInteger),
     Column("created", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime()),
+    # Migration 0005: what a held alert needs for its digest line, and why it is held.
+    Column("kind", String(10), nullable=False, default="alert"),  # alert|notice|digest|edit
+    Column("topics", Text, nullable=False, default=""),  # the groups it named, comma-separated
+    Column("rules", Text, nullable=False, default=""),  # topic/rule pairs, for feedback buttons
+    Column("hold", String(10)),  # quiet | mute | digest while state is `held`
     UniqueConstraint("article_id", "chat_id", name="uq_deliveries_article_chat"),
     Index("ix_deliveries_state_next", "state", "next_attempt_at"),
     Index("ix_deliveries_chat_state", "chat_id", "state"),
+    Index("ix_deliveries_held", "state", "chat_id", "next_attempt_at"),
 )

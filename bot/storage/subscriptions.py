@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.storage.models import chats, subscriptions
+from bot.storage.models import chats, feedback, muted_rules, subscriptions
 
 TOPIC = "topic"
 TICKER = "ticker"
+_CHUNK = 500  # keeps IN lists under SQLite's variable limit
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """When a chat hears alerts, as stored: zone, quiet hours (minutes), digest times, mute."""
+
+    timezone: str | None = None
+    quiet: tuple[int, int] | None = None
+    digest_times: str | None = None
+    muted_until: datetime | None = None
+    muted_rules: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +37,7 @@ class Subscriber:
     topics: frozenset[str]
     tickers: frozenset[str]
     muted_until: datetime | None
+    settings: ChatSettings = ChatSettings()
 
 
 def _now() -> datetime:
@@ -132,24 +147,171 @@ def subscribers(
         wanted.append(and_(subscriptions.c.kind == TICKER, subscriptions.c.value.in_(ticker_list)))
     if not wanted:
         return []
+    matching = or_(*wanted)
     rows = connection.execute(
         select(
             subscriptions.c.chat_id,
             subscriptions.c.kind,
             subscriptions.c.value,
+            chats.c.timezone,
+            chats.c.quiet_start,
+            chats.c.quiet_end,
+            chats.c.digest_times,
             chats.c.muted_until,
         )
         .select_from(subscriptions.outerjoin(chats, chats.c.chat_id == subscriptions.c.chat_id))
-        .where(or_(*wanted))
+        .where(matching)
     )
-    found: dict[int, tuple[set[str], set[str], datetime | None]] = {}
+    found: dict[int, tuple[set[str], set[str], ChatSettings]] = {}
     for row in rows:
-        topic_set, ticker_set, _ = found.setdefault(row.chat_id, (set(), set(), row.muted_until))
+        if row.chat_id not in found:
+            found[row.chat_id] = (set(), set(), _settings(row))
+        topic_set, ticker_set, _ = found[row.chat_id]
         (topic_set if row.kind == TOPIC else ticker_set).add(row.value)
-    return [
-        Subscriber(chat_id, frozenset(topic_set), frozenset(ticker_set), until)
-        for chat_id, (topic_set, ticker_set, until) in sorted(found.items())
+    muted: dict[int, set[tuple[str, str]]] = {}
+    chat_ids = select(subscriptions.c.chat_id).where(matching)
+    for mute in connection.execute(
+        select(muted_rules.c.chat_id, muted_rules.c.topic, muted_rules.c.rule).where(
+            muted_rules.c.chat_id.in_(chat_ids)
+        )
+    ):
+        muted.setdefault(mute.chat_id, set()).add((mute.topic, mute.rule))
+    result = []
+    for chat_id, (topic_set, ticker_set, settings) in sorted(found.items()):
+        if chat_id in muted:
+            settings = dataclasses.replace(settings, muted_rules=frozenset(muted[chat_id]))
+        result.append(
+            Subscriber(
+                chat_id, frozenset(topic_set), frozenset(ticker_set), settings.muted_until, settings
+            )
+        )
+    return result
+
+
+def _settings(row: Row[*tuple[Any, ...]]) -> ChatSettings:
+    """The settings columns of a row that joined `chats` (None where the chat has no row)."""
+    quiet = (
+        (row.quiet_start, row.quiet_end)
+        if row.quiet_start is not None and row.quiet_end is not None
+        else None
+    )
+    return ChatSettings(row.timezone, quiet, row.digest_times, row.muted_until)
+
+
+def chat_settings_of(connection: Connection, chat_ids: list[int]) -> dict[int, ChatSettings]:
+    """The delivery settings of these chats (defaults for a chat with no row)."""
+    found: dict[int, ChatSettings] = {chat_id: ChatSettings() for chat_id in chat_ids}
+    muted: dict[int, set[tuple[str, str]]] = {}
+    for start in range(0, len(chat_ids), _CHUNK):
+        chunk = chat_ids[start : start + _CHUNK]
+        for row in connection.execute(
+            select(muted_rules.c.chat_id, muted_rules.c.topic, muted_rules.c.rule).where(
+                muted_rules.c.chat_id.in_(chunk)
+            )
+        ):
+            muted.setdefault(row.chat_id, set()).add((row.topic, row.rule))
+        for chat in connection.execute(
+            select(
+                chats.c.chat_id,
+                chats.c.timezone,
+                chats.c.quiet_start,
+                chats.c.quiet_end,
+                chats.c.digest_times,
+                chats.c.muted_until,
+            ).where(chats.c.chat_id.in_(chunk))
+        ):
+            found[chat.chat_id] = _settings(chat)
+    for chat_id, pairs in muted.items():
+        found[chat_id] = dataclasses.replace(found[chat_id], muted_rules=frozenset(pairs))
+    return found
+
+
+def chat_settings(connection: Connection, chat_id: int) -> ChatSettings:
+    """One chat's delivery settings."""
+    return chat_settings_of(connection, [chat_id])[chat_id]
+
+
+def set_timezone(connection: Connection, chat_id: int, name: str | None) -> None:
+    """The chat's IANA time zone (None: the operator's default); the chat row must exist."""
+    _update_chat(connection, chat_id, timezone=name)
+
+
+def set_quiet_hours(connection: Connection, chat_id: int, window: tuple[int, int] | None) -> None:
+    """Quiet hours as minutes after midnight (start, end), or None for none."""
+    start, end = window if window is not None else (None, None)
+    _update_chat(connection, chat_id, quiet_start=start, quiet_end=end)
+
+
+def set_digest_times(connection: Connection, chat_id: int, times: str | None) -> None:
+    """Digest times as `08:00,18:00`, or None to send alerts at once."""
+    _update_chat(connection, chat_id, digest_times=times)
+
+
+def _update_chat(connection: Connection, chat_id: int, **values: object) -> None:
+    connection.execute(
+        update(chats).where(chats.c.chat_id == chat_id).values(updated=_now(), **values)
+    )
+
+
+def mute_rules(
+    connection: Connection, chat_id: int, rules: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Stop this chat hearing these (topic, rule)s; returns those newly muted."""
+    added = []
+    for topic, rule in dict.fromkeys(rules):
+        result = connection.execute(
+            _insert(connection, muted_rules)
+            .values(chat_id=chat_id, topic=topic, rule=rule, created=_now())
+            .on_conflict_do_nothing(index_elements=["chat_id", "topic", "rule"])
+            .returning(muted_rules.c.id)
+        )
+        if result.first() is not None:
+            added.append((topic, rule))
+    return added
+
+
+def unmute_rules(
+    connection: Connection, chat_id: int, rules: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Let these (topic, rule)s reach the chat again; returns those that were muted."""
+    removed = []
+    for topic, rule in dict.fromkeys(rules):
+        result = connection.execute(
+            delete(muted_rules).where(
+                muted_rules.c.chat_id == chat_id,
+                muted_rules.c.topic == topic,
+                muted_rules.c.rule == rule,
+            )
+        )
+        if result.rowcount:
+            removed.append((topic, rule))
+    return removed
+
+
+def record_feedback(
+    connection: Connection, chat_id: int, rules: Iterable[tuple[str, str]], action: str
+) -> None:
+    """Count one press of a feedback button for each of these rules."""
+    rows = [
+        {"chat_id": chat_id, "topic": topic, "rule": rule, "action": action, "at": _now()}
+        for topic, rule in dict.fromkeys(rules)
     ]
+    if rows:
+        connection.execute(feedback.insert(), rows)
+
+
+def most_muted(connection: Connection, limit: int = 5) -> list[tuple[str, str, int]]:
+    """The rules chats asked to hear less of most, net of undos: (topic, rule, presses)."""
+    net = func.sum(case((feedback.c.action == "less", 1), else_=-1))
+    rows = connection.execute(
+        select(feedback.c.topic, feedback.c.rule, net.label("presses"))
+        .where(feedback.c.action.in_(("less", "undo")))
+        .group_by(feedback.c.topic, feedback.c.rule)
+        .having(net > 0)
+        .order_by(net.desc(), feedback.c.topic, feedback.c.rule)
+        .limit(limit)
+    )
+    return [(row.topic, row.rule, int(row.presses)) for row in rows]
 
 
 def move_chat_subscriptions(connection: Connection, old_chat_id: int, new_chat_id: int) -> int:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.delivery.hours import (
     ChatHours,
+    Hold,
     Window,
     next_digest,
     parse_digest_times,
@@ -63,27 +64,30 @@ def test_critical_comes_at_once_other_alerts_wait_for_the_end() -> None:
     hours = ChatHours(LONDON, NIGHT)
     night = utc(2026, 1, 11, 3, 0)
     assert release_at(night, hours, "critical") is None
-    assert release_at(night, hours, "high") == utc(2026, 1, 11, 7, 0)
-    assert release_at(night, hours, "low") == utc(2026, 1, 11, 7, 0)
+    assert release_at(night, hours, "high").until == utc(2026, 1, 11, 7, 0)
+    assert release_at(night, hours, "low").until == utc(2026, 1, 11, 7, 0)
     assert release_at(utc(2026, 1, 11, 12, 0), hours, "normal") is None
+    assert release_at(night, hours, "normal") == Hold(utc(2026, 1, 11, 7, 0), "quiet")
 
 
 def test_a_mute_holds_until_it_ends_and_the_later_of_mute_and_quiet_wins() -> None:
     muted = ChatHours(LONDON, NIGHT, muted_until=utc(2026, 1, 11, 9, 0))
-    assert release_at(utc(2026, 1, 11, 3, 0), muted, "high") == utc(2026, 1, 11, 9, 0)
+    assert release_at(utc(2026, 1, 11, 3, 0), muted, "high").until == utc(2026, 1, 11, 9, 0)
     assert release_at(utc(2026, 1, 11, 9, 0), muted, "high") is None
     assert release_at(utc(2026, 1, 11, 3, 0), muted, "critical") is None
+    assert release_at(utc(2026, 1, 11, 3, 0), muted, "low") == Hold(utc(2026, 1, 11, 9), "mute")
 
 
 def test_digest_mode_holds_below_high_until_the_next_digest_time() -> None:
     hours = ChatHours(LONDON, digest_times=parse_digest_times(["18:00", "8"]))
     assert hours.digest_times == (time(8, 0), time(18, 0))
-    assert release_at(utc(2026, 1, 11, 9, 0), hours, "normal") == utc(2026, 1, 11, 18, 0)
-    assert release_at(utc(2026, 1, 11, 19, 0), hours, "low") == utc(2026, 1, 12, 8, 0)
+    assert release_at(utc(2026, 1, 11, 9, 0), hours, "normal").until == utc(2026, 1, 11, 18, 0)
+    assert release_at(utc(2026, 1, 11, 19, 0), hours, "low").until == utc(2026, 1, 12, 8, 0)
     assert release_at(utc(2026, 1, 11, 9, 0), hours, "high") is None
+    assert release_at(utc(2026, 1, 11, 9, 0), hours, "low") == Hold(utc(2026, 1, 11, 18), "digest")
     # Quiet hours first: the digest after the quiet window, not one inside it.
     both = ChatHours(LONDON, parse_window("05:00-09:00"), digest_times=(time(8, 0),))
-    assert release_at(utc(2026, 1, 11, 6, 0), both, "normal") == utc(2026, 1, 12, 8, 0)
+    assert release_at(utc(2026, 1, 11, 6, 0), both, "normal").until == utc(2026, 1, 12, 8, 0)
 
 
 def test_digest_times_across_dst() -> None:
