@@ -193,7 +193,7 @@ async def test_mute_holds_all_but_critical(sqlite_url: str) -> None:
         assert (
             enqueue_deliveries(connection, [Ingested(_article(2), (critical,))], topics=TOPICS) == 1
         )
-        states = dict(connection.execute(select(deliveries.c.article_id, deliveries.c.state)))
+        states = dict(connection.execute(select(deliveries.c.article_id, deliveries.c.state)).all())
     assert sorted(states.values()) == ["held", "pending"]
     assert await Sender(engine, ScriptedTransport()).drain() == 1  # held alerts wait
 
