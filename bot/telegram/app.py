@@ -21,6 +21,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     Updater,
     filters,
@@ -30,7 +31,7 @@ from bot.config import Settings
 from bot.delivery.limiter import Limiter
 from bot.rules import RuleBook
 from bot.telegram import handlers
-from bot.telegram.handlers import STATE_KEY, TOGGLE_PREFIX, BotHooks, BotState
+from bot.telegram.handlers import STATE_KEY, TOGGLE_PREFIX, BotContext, BotHooks, BotState
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def build_application(
     hooks: BotHooks | None = None,
     limiter: Limiter | None = None,
     connection_pool_size: int = 64,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """The Application for the settings' token and Bot API address, with every handler.
 
     Pass the sender's `limiter` so command answers count against the same rate limits.
@@ -86,6 +87,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .connection_pool_size(connection_pool_size)
+        .context_types(ContextTypes(context=BotContext))
         .build()
     )
     application.bot_data[STATE_KEY] = BotState(
@@ -120,7 +122,7 @@ def build_application(
 
 
 async def run_bot(
-    application: Application,  # type: ignore[type-arg]
+    application: Application,
     stop: asyncio.Event,
     *,
     webhook: Webhook | None = None,
@@ -169,7 +171,7 @@ async def run_bot(
         await application.stop()
 
 
-async def shutdown_application(application: Application) -> None:  # type: ignore[type-arg]
+async def shutdown_application(application: Application) -> None:
     """Close the Application and its bot's connections (safe to call more than once)."""
     if application.running:
         await application.stop()

@@ -1,0 +1,58 @@
+"""Commands PTB's CommandHandler does not route: channel posts, and commands nobody handles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+
+from bot.alerts.render import shorten
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.formatting import escape
+from bot.telegram.handlers.help import start
+from bot.telegram.handlers.operators import reload, status
+from bot.telegram.handlers.settings import mute, unmute
+from bot.telegram.handlers.subscriptions import list_subscriptions, subscribe, topics, unsubscribe
+
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+COMMAND_HANDLERS: dict[str, Handler] = {
+    "start": start,
+    "help": start,
+    "topics": topics,
+    "subscribe": subscribe,
+    "unsubscribe": unsubscribe,
+    "list": list_subscriptions,
+    "mute": mute,
+    "unmute": unmute,
+    "status": status,
+    "reload": reload,
+}
+
+
+def addressed_command(text: str, bot_username: str | None) -> str | None:
+    """The command a message starts with (`/list@bot` gives `list`), unless for another bot."""
+    if not text.startswith("/"):
+        return None
+    name, _, bot_name = text.split()[0][1:].partition("@")
+    if bot_name and bot_name.lower() != (bot_username or "").lower():
+        return None
+    return name
+
+
+async def channel_command(update: Update, context: BotContext) -> None:
+    """Commands posted in a channel (PTB's CommandHandler skips channel posts)."""
+    message = update.channel_post
+    name = addressed_command(message.text or "", context.bot.username) if message else None
+    handler = COMMAND_HANDLERS.get(name.lower()) if name is not None else None
+    if handler is not None:
+        await handler(update, context)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not know, in a private chat: point to /help."""
+    message = update.effective_message
+    name = addressed_command(message.text or "", context.bot.username) if message else None
+    if name is not None:
+        await context.reply(f"Unknown command /{escape(shorten(name, 32))}. /help lists them.")

@@ -1,0 +1,33 @@
+"""/start and /help: what the bot does, its commands, and the topics as buttons."""
+
+from __future__ import annotations
+
+from telegram import Chat, Update
+
+from bot.storage import subscriptions as subs
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.keyboards import topics_keyboard
+from bot.telegram.handlers.menus import set_operator_menu
+from bot.telegram.handlers.subscriptions import followed_topics
+
+HELP = (
+    "I send alerts about geopolitical news that moves markets: oil, gold, wars, sanctions, "
+    "trade and central banks.\n\n"
+    "/topics: every topic, with buttons to follow or drop it\n"
+    "/subscribe oil gold $USO: follow topics and tickers\n"
+    "/unsubscribe oil, /unsubscribe all\n"
+    "/list: what this chat follows\n"
+    "/mute 2h, /unmute: pause alerts (critical ones still come)\n"
+    "/help: this message\n\n"
+    "In groups and channels only admins change subscriptions."
+)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start and /help: what the bot does, the commands, the topics as buttons."""
+    chat = context.chat
+    await context.transaction(subs.remember_chat, chat.id, chat.type)
+    followed = await context.transaction(followed_topics, chat.id)
+    await context.reply(HELP, topics_keyboard(context.state.topics(), followed))
+    if chat.type == Chat.PRIVATE and context.from_operator():
+        await set_operator_menu(context.bot, chat.id)

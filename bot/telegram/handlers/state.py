@@ -1,0 +1,40 @@
+"""What every handler reads: the database, the rules in force, the runtime's hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from bot.delivery.limiter import Limiter
+from bot.rules import RuleBook, Topic
+
+STATE_KEY = "newsbot"
+
+
+@dataclass(frozen=True, slots=True)
+class BotHooks:
+    """What the runtime provides: `/status` text and the `/reload` action (sync or async)."""
+
+    status_text: Callable[[], str | Awaitable[str]] = field(
+        default=lambda: "newsbot is running. No further status is wired in."
+    )
+    reload: Callable[[], str | Awaitable[str]] = field(
+        default=lambda: "Reloading is not available in this process."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BotState:
+    """What every handler needs; kept in `application.bot_data`, read fresh on each update."""
+
+    engine: Engine
+    rulebook: Callable[[], RuleBook]
+    hooks: BotHooks
+    admin_ids: frozenset[int]
+    limiter: Limiter | None = None  # the sender's, so replies and alerts share one budget
+
+    def topics(self) -> Mapping[str, Topic]:
+        """The topics of the rule book in force now (rules reload at runtime)."""
+        return self.rulebook().topics

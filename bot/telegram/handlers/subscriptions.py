@@ -1,0 +1,185 @@
+"""/topics, /subscribe, /unsubscribe, /list and the topic buttons: what a chat follows."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.rules import Topic
+from bot.storage import subscriptions as subs
+from bot.telegram.handlers.context import REFUSAL, BotContext
+from bot.telegram.handlers.formatting import escape, fit, topic_label, topic_line
+from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
+from bot.telegram.handlers.targets import named_targets, not_a_ticker, unknown_topic
+from bot.tickers import normalize_symbol
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBE_USAGE = "Usage: /subscribe oil gold $USO (topics from /topics, tickers with $)."
+UNSUBSCRIBE_USAGE = "Usage: /unsubscribe oil $USO, or /unsubscribe all."
+
+
+def followed_topics(connection: Connection, chat_id: int) -> set[str]:
+    """The ids of the topics a chat follows."""
+    return {
+        value for kind, value in subs.chat_subscriptions(connection, chat_id) if kind == subs.TOPIC
+    }
+
+
+async def topics(update: Update, context: BotContext) -> None:
+    """/topics: every topic with its title and description, a toggle button for each."""
+    current = context.state.topics()
+    if not current:
+        await context.reply("No topics are defined yet.")
+        return
+    followed = await context.transaction(followed_topics, context.chat.id)
+    lines = ["<b>Topics</b> (press to follow or drop):", ""]
+    lines += [topic_line(topic) for _, topic in sorted(current.items())]
+    await context.reply(fit(lines), topics_keyboard(current, followed))
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    """/subscribe oil gold $USO: follow topics and tickers, several at once."""
+    chat, current = context.chat, context.state.topics()
+    if not context.words:
+        followed = await context.transaction(followed_topics, chat.id)
+        await context.reply(SUBSCRIBE_USAGE, topics_keyboard(current, followed))
+        return
+    if not await context.may_change():
+        await context.refuse()
+        return
+    names, tickers = named_targets(context.words, current)
+    known = [name for name in names if name in current]
+    symbols = [symbol for ticker in tickers if (symbol := normalize_symbol(ticker))]
+
+    def work(connection: Connection) -> tuple[list[str], list[str]]:
+        subs.remember_chat(connection, chat.id, chat.type)
+        return (
+            subs.subscribe(connection, chat.id, subs.TOPIC, known),
+            subs.subscribe(connection, chat.id, subs.TICKER, symbols),
+        )
+
+    added_topics, added_tickers = await context.transaction(work)
+    lines = _subscribed(current, known, symbols, added_topics, added_tickers)
+    lines += [unknown_topic(name, current) for name in names if name not in current]
+    lines += [not_a_ticker(ticker) for ticker in tickers if normalize_symbol(ticker) is None]
+    await context.reply("\n".join(lines))
+
+
+def _subscribed(
+    current: Mapping[str, Topic],
+    topic_ids: list[str],
+    symbols: list[str],
+    added_topics: list[str],
+    added_tickers: list[str],
+) -> list[str]:
+    """What /subscribe added, and what the chat followed already."""
+    added = [topic_label(current, t) for t in added_topics] + [f"${t}" for t in added_tickers]
+    already = [topic_label(current, t) for t in topic_ids if t not in added_topics]
+    already += [f"${t}" for t in symbols if t not in added_tickers]
+    lines = []
+    if added:
+        lines.append("Subscribed to " + ", ".join(added) + ".")
+    if already:
+        lines.append("Already following " + ", ".join(already) + ".")
+    return lines
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    """/unsubscribe oil $USO, or /unsubscribe all."""
+    chat, words = context.chat, context.words
+    if not words:
+        await context.reply(UNSUBSCRIBE_USAGE)
+        return
+    if not await context.may_change():
+        await context.refuse()
+        return
+    if [word.lower() for word in words] == ["all"]:
+        count = await context.transaction(subs.unsubscribe_all, chat.id)
+        await context.reply(f"Unsubscribed from everything ({count} subscriptions).")
+        return
+    current = context.state.topics()
+    # Names the rules no longer define are dropped too: the chat may still follow them.
+    names, tickers = named_targets(words, current)
+
+    def work(connection: Connection) -> list[str]:
+        return subs.unsubscribe(connection, chat.id, subs.TOPIC, names) + [
+            f"${t}" for t in subs.unsubscribe(connection, chat.id, subs.TICKER, tickers)
+        ]
+
+    removed = await context.transaction(work)
+    await context.reply("\n".join(_unsubscribed(current, names, tickers, removed)))
+
+
+def _unsubscribed(
+    current: Mapping[str, Topic], names: list[str], tickers: list[str], removed: list[str]
+) -> list[str]:
+    """What /unsubscribe dropped, what the chat did not follow, and names that are no topic."""
+    missing = [n for n in names if n not in removed and n in current]
+    missing += [f"${t}" for t in tickers if f"${t}" not in removed]
+    lines = []
+    if removed:
+        lines.append("Unsubscribed from " + escape(", ".join(removed)) + ".")
+    if missing:
+        lines.append("Not following " + escape(", ".join(missing)) + ".")
+    lines += [unknown_topic(n, current) for n in names if n not in removed and n not in current]
+    return lines
+
+
+async def list_subscriptions(update: Update, context: BotContext) -> None:
+    """/list: this chat's topics and tickers, and its mute."""
+    chat_id = context.chat.id
+
+    def work(connection: Connection) -> tuple[list[tuple[str, str]], datetime | None]:
+        return subs.chat_subscriptions(connection, chat_id), subs.muted_until(connection, chat_id)
+
+    rows, until = await context.transaction(work)
+    current = context.state.topics()
+    topic_names = [topic_label(current, v) for k, v in rows if k == subs.TOPIC]
+    tickers = [f"${escape(v)}" for k, v in rows if k == subs.TICKER]
+    if not rows:
+        lines = ["This chat follows nothing yet. Try /topics or /subscribe oil $USO."]
+    else:
+        lines = ["<b>This chat follows</b>"]
+        if topic_names:
+            lines.append("Topics: " + ", ".join(topic_names))
+        if tickers:
+            lines.append("Tickers: " + ", ".join(tickers))
+    if until is not None and until > datetime.now(UTC):
+        lines.append(f"Muted until {until:%Y-%m-%d %H:%M} UTC (critical alerts still come).")
+    await context.reply(fit(lines))
+
+
+async def toggle_topic(update: Update, context: BotContext) -> None:
+    """A topic button: follow or drop that topic, then redraw the buttons."""
+    query = update.callback_query
+    if query is None or query.message is None or query.data is None:
+        return
+    chat, current = query.message.chat, context.state.topics()
+    topic_id = query.data.removeprefix(TOGGLE_PREFIX)
+    if topic_id not in current:
+        await query.answer("That topic no longer exists; see /topics.", show_alert=True)
+        return
+    if not await context.may_change():
+        await query.answer(REFUSAL, show_alert=True)
+        return
+
+    def work(connection: Connection) -> tuple[bool, set[str]]:
+        subs.remember_chat(connection, chat.id, chat.type)
+        removed = subs.unsubscribe(connection, chat.id, subs.TOPIC, [topic_id])
+        if not removed:
+            subs.subscribe(connection, chat.id, subs.TOPIC, [topic_id])
+        return not removed, followed_topics(connection, chat.id)
+
+    now_following, followed = await context.transaction(work)
+    title = current[topic_id].title or topic_id
+    await query.answer(("Following " if now_following else "Dropped ") + title)
+    try:
+        await query.edit_message_reply_markup(reply_markup=topics_keyboard(current, followed))
+    except BadRequest as error:  # "message is not modified", or too old to edit
+        log.debug("topic buttons not redrawn: %s", error)
