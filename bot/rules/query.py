@@ -29,6 +29,7 @@ _OPERATORS = {"AND": "and", "OR": "or", "NOT": "not"}
 _QUOTES = {'"': '"', "\u201c": "\u201d"}
 _WORD_ENDS = frozenset("()").union(_QUOTES)
 _NEAR = "NEAR/"
+MAX_NESTING = 20
 
 
 class QueryError(ValueError):
@@ -265,6 +266,7 @@ class _Parser:
         self.text = text
         self.tokens = tokens
         self.index = 0
+        self.depth = 0
 
     def error(self, position: int, reason: str) -> QueryError:
         return QueryError(self.text, position, reason)
@@ -318,25 +320,38 @@ class _Parser:
         if token.kind == ")":
             raise self.error(token.position, "`)` has no `(` to close")
         self.take()
+        if token.kind in ("not", "("):
+            # Bounded, so that no query can exhaust the parser's (or the engine's) stack.
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.error(
+                    token.position,
+                    f"nested too deep: at most {MAX_NESTING} levels of parentheses and NOT",
+                )
+            try:
+                return self.nested(token)
+            finally:
+                self.depth -= 1
+        if token.kind == "near":
+            return self.near(token)
+        return self.term(token)
+
+    def nested(self, token: _Token) -> _Node:
+        """What follows a `NOT` or a `(`."""
         if token.kind == "not":
             if not self.starts_item():
                 raise self.error(token.position, "`NOT` needs something after it")
             return _Not(self.unary(), token.position)
-        if token.kind == "(":
-            following = self.peek()
-            if following is not None and following.kind == ")":
-                raise self.error(token.position, "empty parentheses: put something between them")
-            if following is None:
-                raise self.error(token.position, "`(` is never closed: add `)`")
-            inner = self.either()
-            closing = self.peek()
-            if closing is None:
-                raise self.error(token.position, "`(` is never closed: add `)`")
-            self.take()
-            return inner
-        if token.kind == "near":
-            return self.near(token)
-        return self.term(token)
+        following = self.peek()
+        if following is not None and following.kind == ")":
+            raise self.error(token.position, "empty parentheses: put something between them")
+        if following is None:
+            raise self.error(token.position, "`(` is never closed: add `)`")
+        inner = self.either()
+        if self.peek() is None:
+            raise self.error(token.position, "`(` is never closed: add `)`")
+        self.take()
+        return inner
 
     def near(self, near: _Token) -> Near:
         example = f"such as {near.text}(Putin talks)"

@@ -189,6 +189,14 @@ def test_errors_say_what_and_where(query: str, position: int, words: str) -> Non
     assert words in error.reason
 
 
+def test_deep_nesting_is_refused_not_a_crash() -> None:
+    assert rule_shape(parse_query("(" * 20 + "a" + ")" * 20)) == {"all": ["a"]}
+    error = error_of("x " + "(" * 5000 + "a" + ")" * 5000)
+    assert error.position == 23 and "nested too deep" in error.reason
+    error = error_of("x " + "NOT " * 5000 + "a")
+    assert error.position == 83 and "nested too deep" in error.reason
+
+
 def test_the_pointer_puts_a_caret_under_the_position() -> None:
     error = error_of("Ukraine (crude OR $USO")
     assert error.pointer() == "  Ukraine (crude OR $USO\n          ^"
