@@ -295,3 +295,16 @@ def test_match_query_reports_the_query_as_topic_and_rule_query(
     captured = capsys.readouterr()
     assert captured.err == ""
     assert "✔ query/query [normal]: oil price*" in captured.out
+
+
+def test_match_query_tells_of_a_broken_sets_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "_sets.yaml").write_text("sets:\n  crude_words: [crude, oi*]\n")
+    seed = tmp_path / "a.md"
+    seed.write_text('---\ntitle: "Crude rises"\n---\n\nBody.\n')
+    code = main(["match", "--query", "@crude_words", str(seed), "--rules", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"newsbot: {tmp_path / '_sets.yaml'}:2:24: prefix 'oi*'" in err
+    assert "bad query, character 1: unknown set '@crude_words'" in err
