@@ -13,6 +13,8 @@ from pathlib import Path
 from bot.article import Article
 from bot.config import Settings
 from bot.rules import Match, RuleBook, analysis, load_rulebook
+from bot.rules.loader import SetSpec, is_sets_file
+from bot.rules.query import QueryError, compile_query, shared_sets
 
 SEED_SUFFIXES = frozenset({".md"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
@@ -33,11 +35,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     parser.add_argument("--rules", dest="rules_dir", type=Path, default=None, help="rules folder")
     parser.add_argument("--json", action="store_true", help="one JSON object per article per line")
+    parser.add_argument(
+        "--query",
+        default=None,
+        metavar="QUERY",
+        help="match this one-line query (topic and rule `query`) instead of the rule files; "
+        "@sets come from the rules folder's _ files",
+    )
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     """Print the matches of every article; exit 2 if any article could not be read."""
-    book = load_book(settings.rules_dir)
+    if args.query is None:
+        book = load_book(settings.rules_dir)
+    else:
+        query_book = load_query_book(args.query, settings.rules_dir)
+        if query_book is None:
+            return 2
+        book = query_book
     failed = False
     for item in read_items(args.paths, timezone=settings.seeds_timezone):
         if item.article is None:
@@ -68,6 +83,23 @@ def load_book(rules_dir: Path) -> RuleBook:
             file=sys.stderr,
         )
     return book
+
+
+def load_query_book(query: str, rules_dir: Path) -> RuleBook | None:
+    """The rule book of one query with the folder's shared sets; None once a bad query is shown."""
+    sets: dict[str, SetSpec] = {}
+    if rules_dir.is_dir():
+        book, problems = load_rulebook(rules_dir)
+        # Only the shared sets matter to a query: a broken topic file is none of its business.
+        for problem in problems:
+            if is_sets_file(problem.path):
+                print(f"newsbot: {problem}", file=sys.stderr)
+        sets = shared_sets(book)
+    try:
+        return compile_query(query, sets)
+    except QueryError as error:
+        print(f"newsbot: bad query, {error}\n{error.pointer()}", file=sys.stderr)
+        return None
 
 
 def to_json(path: str, article: Article, matches: list[Match]) -> dict[str, object]:

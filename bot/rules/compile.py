@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import re2
@@ -41,6 +41,8 @@ from bot.rules.loader import (
 from bot.rules.loader import Near as NearSpec
 from bot.rules.problems import Problem
 
+# Where `compile_specs` puts the shared sets it is given.
+_SHARED_SETS = "<shared sets>"
 # A trigger: something seen in the article without evaluating any rule.
 Atom = tuple[str, object]
 
@@ -63,6 +65,19 @@ def compile_rules(texts: Mapping[str, str]) -> tuple[RuleBook, list[Problem]]:
     builder = _Builder(specs, broken)
     problems.extend(builder.check())
     book = builder.build({path: texts[path] for path in specs if path not in builder.broken})
+    return book, sorted(set(problems), key=_problem_order)
+
+
+def compile_specs(
+    topics: Sequence[FileSpec], shared_sets: Mapping[str, SetSpec]
+) -> tuple[RuleBook, list[Problem]]:
+    """The rule book of topic specs made in code (one-line queries) with the given shared sets."""
+    specs = {spec.path: spec for spec in topics}
+    if shared_sets:
+        specs[_SHARED_SETS] = FileSpec(_SHARED_SETS, is_topic=False, sets=dict(shared_sets))
+    builder = _Builder(specs, set())
+    problems = builder.check()
+    book = builder.build({path: "" for path in specs})
     return book, sorted(set(problems), key=_problem_order)
 
 
@@ -479,4 +494,4 @@ def _at(item: SetSpec, message: str) -> Problem:
     return Problem(item.path, item.line, item.column, message)
 
 
-__all__ = ["compile_rules", "is_sets_file", "load_rulebook", "rule_paths"]
+__all__ = ["compile_rules", "compile_specs", "is_sets_file", "load_rulebook", "rule_paths"]
