@@ -59,6 +59,7 @@ def test_seed_articles_and_feeds_agree(capsys: pytest.CaptureFixture[str]) -> No
     assert matched >= 30  # the starter rules do fire on real news
 
 
+@pytest.mark.timeout(1200)  # 20,261 articles read twice and brute-forced: minutes on 2 cores
 def test_the_whole_english_archive_agrees(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
