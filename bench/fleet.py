@@ -35,8 +35,9 @@ from tests.sources.feed_server import FeedServer, Reply, Request, rss
 INTERVAL_SECONDS = 30  # the production floor
 # Bench only: the sender (and command answers) run without rate limits.
 LAUNCHER = (
-    "import sys; import bot.fleet as fleet; from bot.delivery.limiter import NoLimits; "
-    "fleet.make_limiter = NoLimits; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    "import sys; import bot.drivers.fleet.member as member; "
+    "from bot.delivery.limiter import NoLimits; member.make_limiter = NoLimits; "
+    "from bot.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 
 

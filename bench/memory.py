@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/memory.py [--feeds 1000] [--rules 10000] [--subscrip
          [--cycles 100] [--database-url URL]
 Target (product spec): under 200 MB resident; no growth from cycle 50 to cycle 100 beyond noise.
 
-The Runtime runs (`run_forever`, Telegram included) in this process; the feeds' HTTP server
+The single process runs (`run_forever`, Telegram included) in this process; the feeds' HTTP server
 and the Bot API double run in a child process so their memory is not counted. Each cycle
 polls every feed once (`poller.poll_all`): most answer 304, two a cycle have new items.
 """
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.drivers.single import SingleProcess
 from bot.storage.db import open_database
 from bot.storage.models import subscriptions
 from tests.bot_api_double import BotApiDouble
@@ -128,9 +128,10 @@ async def _bench(options: argparse.Namespace, root: Path) -> int:
         seeds_dir=seeds,
         feeds_file=root / "feeds.yaml",
     )
-    runtime = Runtime(settings)
-    running = asyncio.create_task(runtime.run_forever())
-    await asyncio.wait_for(runtime.ready.wait(), 120)
+    single = SingleProcess(settings)
+    runtime = single.runtime
+    running = asyncio.create_task(single.run_forever())
+    await asyncio.wait_for(single.ready.wait(), 120)
     print(
         f"running: {len(runtime.feeds)} feeds, {options.rules} rules in "
         f"{len(runtime.rules.book.topics)} topics, {options.subscriptions} subscriptions"
@@ -158,10 +159,10 @@ async def _bench(options: argparse.Namespace, root: Path) -> int:
             print(
                 f"cycle {number:3d}: {marks[number]:6.1f} MB resident; "
                 f"{statuses['not_modified']} x 304, {statuses['ok']} x 200; "
-                f"{runtime.delivery.sender.sent} alerts sent so far"
+                f"{single.sender.sent} alerts sent so far"
             )
     took = time.monotonic() - began
-    runtime.stop_event.set()
+    single.stop_event.set()
     await asyncio.wait_for(running, 30)
     ours.send("stop")
     child.join(10)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 
 from bot.article import Article
+from bot.rules import Match
 from bot.storage.articles import record_articles, unseen_ids
 
-if TYPE_CHECKING:
-    from bot.rules import Match
-
-Matcher = Callable[[Article], "Sequence[Match]"]
+Matcher = Callable[[Article], Sequence[Match]]
 # Writes the deliveries of the matched articles in the ingest transaction (the ledger).
 Enqueuer = Callable[[Connection, "Sequence[Ingested]"], int]
 

@@ -1,4 +1,4 @@
-"""`newsbot run [--once]`: the bot itself."""
+"""`newsbot run [--once] [--fleet]`: the bot itself, as one process or a fleet member."""
 
 from __future__ import annotations
 
@@ -37,14 +37,18 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         secrets=[settings.token or ""],
     )
     try:
-        from bot.runtime import Runtime
-
-        runtime = Runtime(settings)
         if not settings.token:
             log.info("no TELEGRAM_BOT_TOKEN: alerts go to this terminal")
+        if settings.fleet and not args.once:
+            from bot.drivers.fleet.member import run_fleet
+
+            return asyncio.run(run_fleet(settings))
+        from bot.drivers.single import SingleProcess
+
+        single = SingleProcess(settings)
         if args.once:
-            return asyncio.run(runtime.run_once())
-        return asyncio.run(runtime.run_forever())
+            return asyncio.run(single.run_once())
+        return asyncio.run(single.run_forever())
     except KeyboardInterrupt:
         return 130
     except Exception:  # logged, not printed: the log redacts the token

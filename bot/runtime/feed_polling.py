@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from bot.article import Article
 from bot.pipeline import Ingested
 from bot.sources.feeds_config import FeedSpec
-from bot.sources.fetch import FeedState, PollResult, poll_feed
-from bot.storage.feeds import load_feed_states, save_feed_state
+from bot.sources.fetch import PollResult, poll_feed
+from bot.storage.feeds import FeedState, load_feed_state, load_feed_states, save_feed_state
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +23,55 @@ FAILING_REPORT_AFTER = timedelta(days=1)
 
 
 class FeedPoller:
-    """Polls feeds on behalf of the scheduler and keeps each feed's state in the database."""
+    """Polls feeds on behalf of a scheduler and keeps each feed's state in the database.
+
+    The states in memory are this process's view; in a fleet other processes poll too, so the
+    fleet refreshes them from the database (`refresh`, `load_stored`).
+    """
 
     def __init__(self, engine: Engine, client: httpx.AsyncClient, ingest: Ingest) -> None:
         self._engine = engine
         self._client = client
         self._ingest = ingest
         with engine.connect() as connection:
-            self.states: dict[str, FeedState] = load_feed_states(connection)
+            self._states: dict[str, FeedState] = load_feed_states(connection)
+
+    @property
+    def states(self) -> Mapping[str, FeedState]:
+        """Every known feed state, by feed name (read-only)."""
+        return self._states
 
     def state(self, spec: FeedSpec) -> FeedState:
         """The feed's last known state (a fresh one for a new feed)."""
-        return self.states.get(spec.name) or FeedState()
+        return self.state_named(spec.name)
+
+    def state_named(self, name: str) -> FeedState:
+        """The last known state of the feed of this name (a fresh one for a new feed)."""
+        return self._states.get(name) or FeedState()
+
+    def remember(self, name: str, state: FeedState) -> None:
+        """Take this as the feed's state (learnt elsewhere: another process, an operator)."""
+        self._states[name] = state
+
+    async def refresh(self) -> None:
+        """Read every feed's state from the database (polls by other processes included)."""
+
+        def read() -> dict[str, FeedState]:
+            with self._engine.connect() as connection:
+                return load_feed_states(connection)
+
+        self._states |= await asyncio.to_thread(read)
+
+    async def load_stored(self, name: str) -> FeedState:
+        """Read one feed's state from the database and take it as this process's view."""
+
+        def read() -> FeedState:
+            with self._engine.connect() as connection:
+                return load_feed_state(connection, name)
+
+        state = await asyncio.to_thread(read)
+        self._states[name] = state
+        return state
 
     async def poll(self, spec: FeedSpec) -> PollResult:
         """Poll one feed now; a first successful poll records its items without alerting."""
@@ -55,7 +92,7 @@ class FeedPoller:
                 result.state.failures,
                 _clock(result.state.next_poll),
             )
-        self.states[spec.name] = result.state
+        self._states[spec.name] = result.state
         await asyncio.to_thread(self._save, spec, result.state)
         return result
 

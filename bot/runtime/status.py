@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine
+
+from bot.delivery.ledger import ledger_counts
 from bot.durations import format_duration
 from bot.sources.feeds_config import FeedSpec
-from bot.sources.fetch import FeedState
+from bot.storage.deliveries import sent_since
+from bot.storage.feeds import FeedState
 from bot.wording import count
 
 
@@ -20,6 +24,16 @@ class DeliveryCounts:
     failed: int = 0
     sent_last_hour: int = 0
     sent_last_day: int = 0
+
+
+def delivery_counts(engine: Engine) -> DeliveryCounts:
+    """The ledger at a glance, read now (blocking: call it off the event loop)."""
+    counts = ledger_counts(engine)
+    now = datetime.now(UTC)
+    with engine.connect() as connection:
+        hour = sent_since(connection, now - timedelta(hours=1))
+        day = sent_since(connection, now - timedelta(days=1))
+    return DeliveryCounts(counts["pending"], counts["failed"], hour, day)
 
 
 def status_text(

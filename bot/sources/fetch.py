@@ -16,6 +16,7 @@ import httpx
 from bot.article import Article
 from bot.sources.feeds import FeedParseError, parse_feed
 from bot.sources.feeds_config import FeedSpec
+from bot.storage.feeds import FeedState
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
 MAX_REDIRECTS = 5
@@ -23,21 +24,6 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_NEXT_POLL = 24 * 3600.0
 MAX_BACKOFF = 6 * 3600.0
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    """What is remembered about a feed between polls (persisted by the storage layer)."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    last_poll: datetime | None = None
-    last_success: datetime | None = None
-    next_poll: datetime | None = None
-    failures: int = 0
-    last_error: str | None = None
-    failing_since: datetime | None = None
-    polled_ok_before: bool = False  # False until the first successful poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +281,7 @@ def backoff_interval(
     delay = max(delay, interval)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_NEXT_POLL))
-    return delay
+    return float(delay)
 
 
 def _retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -262,3 +262,32 @@ def state_counts(connection: Connection) -> dict[str, int]:
         select(deliveries.c.state, func.count()).group_by(deliveries.c.state)
     ).all()
     return {state: count for state, count in rows}
+
+
+def prune_finished(connection: Connection, *, created_before: datetime) -> int:
+    """Delete sent, failed and cancelled deliveries created before then (never pending ones)."""
+    return connection.execute(
+        deliveries.delete().where(
+            deliveries.c.state != PENDING, deliveries.c.created < created_before
+        )
+    ).rowcount
+
+
+def sent_since(connection: Connection, moment: datetime) -> int:
+    """How many alerts went to Telegram chats since then (the terminal sink not counted)."""
+    query = select(func.count()).where(
+        deliveries.c.state == SENT,
+        deliveries.c.sent_at >= moment,
+        deliveries.c.chat_id != TERMINAL_CHAT_ID,
+    )
+    return int(connection.scalar(query) or 0)
+
+
+def last_group_sends(connection: Connection, since: datetime) -> list[tuple[int, datetime]]:
+    """Each group (negative chat id) sent to since then, with its last send."""
+    query = (
+        select(deliveries.c.chat_id, func.max(deliveries.c.sent_at))
+        .where(deliveries.c.chat_id < 0, deliveries.c.sent_at >= since)
+        .group_by(deliveries.c.chat_id)
+    )
+    return [(int(chat), last) for chat, last in connection.execute(query)]

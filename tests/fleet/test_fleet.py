@@ -21,8 +21,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.fleet.leader import APPLICATION_NAME, LEADER_LOCK
+from bot.drivers.fleet.leader import APPLICATION_NAME
 from bot.storage.db import open_database
+from bot.storage.leader_lock import LEADER_LOCK
 from bot.storage.subscriptions import TOPIC, remember_chat, subscribe
 from tests.bot_api_double import BotApiDouble
 from tests.databases import fresh_postgres_database

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import psycopg
 import pytest
 
-from bot.fleet import conninfo_for
-from bot.fleet.jobs import POLL_TASK, build_app, defer_polls, due_feeds, ensure_schema, feed_lock
-from bot.sources.fetch import FeedState
+from bot.config import Settings
+from bot.drivers.fleet.jobs import (
+    POLL_TASK,
+    build_app,
+    defer_polls,
+    due_feeds,
+    ensure_schema,
+    feed_lock,
+)
+from bot.drivers.fleet.member import conninfo_for
+from bot.runtime.core import Runtime
 from bot.storage.db import open_database
-from bot.storage.feeds import save_feed_state
+from bot.storage.feeds import FeedState, save_feed_state
 from tests.databases import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -32,8 +39,8 @@ async def test_polls_are_queued_once_per_feed_and_stalled_ones_come_back() -> No
     with fresh_postgres_database() as url:
         engine = open_database(url)
         conninfo = conninfo_for(url)
-        runtime = SimpleNamespace(engine=engine, feeds=[])
-        app = build_app(conninfo, runtime)  # type: ignore[arg-type]
+        runtime = Runtime(Settings(database_url=url), engine)
+        app = build_app(conninfo, runtime)
         async with app.open_async():
             assert await ensure_schema(app, conninfo) is True
             assert await ensure_schema(app, conninfo) is False  # already there: left alone
@@ -68,4 +75,4 @@ async def test_polls_are_queued_once_per_feed_and_stalled_ones_come_back() -> No
             retried = await app.tasks["newsbot.retry_stalled_jobs"](timestamp=0)
             assert retried == 1
             assert [status for _, _, status, _ in _jobs(conninfo)] == ["todo"] * 3
-        engine.dispose()
+        await runtime.close()

@@ -1,4 +1,4 @@
-"""Helpers for runtime tests: a workspace of real files, commands, the Runtime as a task."""
+"""Helpers for runtime tests: a workspace of real files, commands, the bot as a task."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.drivers.single import SingleProcess
 from tests.bot_api_double import BotApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,23 +125,23 @@ async def command(api: BotApiDouble, chat_id: int, text: str, **kwargs: Any) -> 
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Runtime]:
-    """`Runtime.run_forever` as a task of this loop, ready (polling Telegram) when entered."""
-    runtime = Runtime(settings)
-    task = asyncio.create_task(runtime.run_forever())
+async def running(settings: Settings) -> AsyncIterator[SingleProcess]:
+    """The single process's `run_forever` as a task of this loop, ready (polling Telegram)."""
+    single = SingleProcess(settings)
+    task = asyncio.create_task(single.run_forever())
     try:
-        await until(lambda: runtime.ready.is_set() or task.done(), "the runtime to start")
+        await until(lambda: single.ready.is_set() or task.done(), "the runtime to start")
         if task.done():
             task.result()
-        application = runtime.delivery.application
+        application = single.application
         if application is not None:
             await until(
                 lambda: application.updater is not None and application.updater.running,
                 "the bot to poll Telegram",
             )
-        yield runtime
+        yield single
     finally:
-        runtime.stop_event.set()
+        single.stop_event.set()
         assert await asyncio.wait_for(task, 15) == 0
 
 

@@ -10,7 +10,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
-from bot.runtime import Runtime
+from bot.drivers.single import SingleProcess
 from bot.storage.models import articles
 from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import Workspace, command, running, until
@@ -25,7 +25,7 @@ def _feeds_yaml(url: str) -> str:
     return f"feeds:\n  - name: wire\n    url: {url}\n    interval: 30s\n"
 
 
-async def _poll_now(runtime: Runtime, server: FeedServer, path: str) -> None:
+async def _poll_now(single: SingleProcess, server: FeedServer, path: str) -> None:
     """Make the feed's job due now and wait for the scheduler to have run it to the end."""
     before = server.count(path)
     done = asyncio.Event()
@@ -34,13 +34,13 @@ async def _poll_now(runtime: Runtime, server: FeedServer, path: str) -> None:
         if event.job_id == "feed:wire":
             done.set()
 
-    runtime.scheduler.add_listener(executed, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    single.scheduler.add_listener(executed, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     try:
-        runtime.scheduler.get_job("feed:wire").modify(next_run_time=datetime.now(UTC))
-        runtime.scheduler.wakeup()
+        single.scheduler.get_job("feed:wire").modify(next_run_time=datetime.now(UTC))
+        single.scheduler.wakeup()
         await asyncio.wait_for(done.wait(), 10)
     finally:
-        runtime.scheduler.remove_listener(executed)
+        single.scheduler.remove_listener(executed)
     assert server.count(path) == before + 1
 
 
@@ -59,42 +59,43 @@ async def test_a_feed_is_polled_on_its_interval_and_only_new_items_alert(
     with FeedServer() as server:
         server.route("/oil.xml", _serving(items, headers))
         workspace.feeds_file.write_text(_feeds_yaml(server.url("/oil.xml")))
-        async with running(workspace.settings(api)) as runtime:
-            job = runtime.scheduler.get_job("feed:wire")
+        async with running(workspace.settings(api)) as single:
+            runtime = single.runtime
+            job = single.scheduler.get_job("feed:wire")
             assert isinstance(job.trigger, IntervalTrigger)
             assert job.trigger.interval == timedelta(seconds=30) and job.trigger.jitter == 3
             assert job.max_instances == 1 and job.coalesce
             assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
 
-            await _poll_now(runtime, server, "/oil.xml")  # first poll: recorded, not alerted
+            await _poll_now(single, server, "/oil.xml")  # first poll: recorded, not alerted
             state = runtime.poller.state(runtime.feeds[0])
             assert state.last_success is not None and state.polled_ok_before
-            next_run = runtime.scheduler.get_job("feed:wire").next_run_time
+            next_run = single.scheduler.get_job("feed:wire").next_run_time
             assert state.last_poll is not None
             assert timedelta(seconds=30) <= next_run - state.last_poll <= timedelta(seconds=33)
             with runtime.engine.connect() as connection:
                 seen = connection.execute(select(articles.c.title, articles.c.alerted)).all()
             assert seen == [("Brent crude oil steadies", False)]
 
-            await _poll_now(runtime, server, "/oil.xml")  # unchanged: a 304
+            await _poll_now(single, server, "/oil.xml")  # unchanged: a 304
             assert server.requests_for("/oil.xml")[-1].headers["if-none-match"] == '"v1"'
             assert len(api.messages(CHAT)) == 1  # only the /subscribe answer
 
             items[0] = SECOND
             headers["Cache-Control"] = "max-age=600"  # the server asks for fewer polls
-            await _poll_now(runtime, server, "/oil.xml")
+            await _poll_now(single, server, "/oil.xml")
             await until(lambda: len(api.messages(CHAT)) == 2, "the new item's alert")
             assert "Crude oil jumps after pipeline strike" in api.answers_to(CHAT)[1]
             polled = runtime.poller.state(runtime.feeds[0]).last_poll
             assert polled is not None
-            floor = runtime.scheduler.get_job("feed:wire").next_run_time - polled
+            floor = single.scheduler.get_job("feed:wire").next_run_time - polled
             assert timedelta(seconds=600) <= floor <= timedelta(seconds=603)
 
             server.route("/oil.xml", Reply(status=503, headers={"Retry-After": "3600"}))
-            await _poll_now(runtime, server, "/oil.xml")
+            await _poll_now(single, server, "/oil.xml")
             state = runtime.poller.state(runtime.feeds[0])
             assert state.failures == 1 and "503" in (state.last_error or "")
-            floor = runtime.scheduler.get_job("feed:wire").next_run_time - state.last_poll
+            floor = single.scheduler.get_job("feed:wire").next_run_time - state.last_poll
             assert floor >= timedelta(seconds=3600)
     assert len(api.messages(CHAT)) == 2 and api.violations == 0
 
@@ -104,9 +105,9 @@ async def test_feeds_file_changes_reschedule_the_feeds(
 ) -> None:
     with FeedServer() as server:
         server.route("/a.xml", Reply(body=rss(FIRST)))
-        async with running(workspace.settings(api)) as runtime:
-            assert runtime.scheduler.get_job("feed:wire") is None
+        async with running(workspace.settings(api)) as single:
+            assert single.scheduler.get_job("feed:wire") is None
             workspace.feeds_file.write_text(_feeds_yaml(server.url("/a.xml")))
-            await until(lambda: runtime.scheduler.get_job("feed:wire"), "the new feed's job")
+            await until(lambda: single.scheduler.get_job("feed:wire"), "the new feed's job")
             workspace.feeds_file.write_text("feeds: []\n")
-            await until(lambda: runtime.scheduler.get_job("feed:wire") is None, "its removal")
+            await until(lambda: single.scheduler.get_job("feed:wire") is None, "its removal")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.sources.fetch import FeedState
+from bot.storage.feeds import FeedState
 from bot.storage.models import deliveries
 from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import ADMIN, Workspace, command, running, until
@@ -29,8 +29,9 @@ async def test_status_tells_admins_about_sources_rules_queue_and_uptime(
             f"feeds:\n  - name: down-wire\n    url: {server.url('/down.xml')}\n"
             "  - name: quiet-wire\n    url: http://127.0.0.1:9/rss\n"
         )
-        async with running(workspace.settings(api)) as runtime:
-            await runtime.poll_feed_job(runtime.feeds[0])
+        async with running(workspace.settings(api)) as single:
+            runtime = single.runtime
+            await single.poll_feed_job(runtime.feeds[0])
             assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
             await asyncio.sleep(1.0)
             workspace.write_seed("a.md", "Brent crude oil rallies")
@@ -57,7 +58,8 @@ async def test_housekeeping_prunes_old_deliveries_and_reports_a_feed_down_for_a_
     caplog.set_level(logging.INFO)
     workspace.feeds_file.write_text("feeds:\n  - name: dead-wire\n    url: http://127.0.0.1:9/\n")
     old = datetime.now(UTC) - timedelta(days=31)
-    async with running(workspace.settings(api)) as runtime:
+    async with running(workspace.settings(api)) as single:
+        runtime = single.runtime
         with runtime.engine.begin() as connection:
             connection.execute(
                 insert(deliveries),
@@ -75,8 +77,11 @@ async def test_housekeeping_prunes_old_deliveries_and_reports_a_feed_down_for_a_
             )
         spec = runtime.feeds[0]
         since = datetime.now(UTC) - timedelta(days=1, hours=2)
-        runtime.poller.states[spec.name] = FeedState(
-            failures=40, last_error="connection refused", failing_since=since, last_poll=since
+        runtime.poller.remember(
+            spec.name,
+            FeedState(
+                failures=40, last_error="connection refused", failing_since=since, last_poll=since
+            ),
         )
         await runtime.housekeeping()
         await runtime.housekeeping()  # an hour later: the same failing spell, no new notice

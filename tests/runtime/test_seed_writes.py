@@ -7,7 +7,7 @@ import os
 
 from sqlalchemy import func, select
 
-from bot.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.storage.models import articles
 from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import Workspace, command, running, seed_text, until
@@ -24,7 +24,8 @@ async def test_editor_temp_files_are_not_articles_and_half_written_files_are_rea
     api: BotApiDouble, workspace: Workspace
 ) -> None:
     seeds = workspace.seeds
-    async with running(workspace.settings(api)) as runtime:
+    async with running(workspace.settings(api)) as single:
+        runtime = single.runtime
         assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
         text = seed_text("Brent crude oil in a temp file", "https://example.com/temp")
         for name in (".a.md.swp", "a.md~", "a.md.tmp", "#a.md#", ".#a.md", "a.md.part"):
@@ -54,7 +55,7 @@ async def test_editor_temp_files_are_not_articles_and_half_written_files_are_rea
         os.replace(temp, seeds / "renamed.md")
         await until(lambda: len(api.messages(CHAT)) == 3, "the renamed file's alert")
         await asyncio.sleep(1.0)
-        assert runtime.changed_seed_files() == []  # the rescan has nothing left to read
+        assert runtime.seeds.changed_files() == []  # the rescan has nothing left to read
         assert await runtime.ingest_seed_folder() == []
     assert len(api.messages(CHAT)) == 3 and api.violations == 0
 
@@ -63,12 +64,13 @@ async def test_the_rescan_picks_up_files_the_watcher_did_not_see(
     api: BotApiDouble, workspace: Workspace
 ) -> None:
     workspace.seeds.rmdir()  # no folder to watch at start: only the rescan can see files
-    async with running(workspace.settings(api, seeds_rescan=1.0)) as runtime:
+    async with running(workspace.settings(api, seeds_rescan=1.0)) as single:
+        runtime = single.runtime
         workspace.seeds.mkdir()
         late = workspace.write_seed("late.md", "Crude oil, late")
         await until(lambda: _recorded(runtime) == 1, "the rescan to read the file", timeout=5)
-        assert runtime.changed_seed_files() == []  # read files are not read again
+        assert runtime.seeds.changed_files() == []  # read files are not read again
         os.utime(late, ns=(1, 1))  # touched: read again, but the article is not new
-        assert runtime.changed_seed_files() == [late.resolve()]
+        assert runtime.seeds.changed_files() == [late.resolve()]
         assert await runtime.ingest_seed_folder() == []
         assert _recorded(runtime) == 1

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from bot.runtime import Runtime
+from bot.drivers.single import SingleProcess
 from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import Workspace, command, running, until
 
@@ -72,7 +72,7 @@ async def test_a_webhook_port_in_use_stops_the_bot_with_the_reason(
         port = taken.getsockname()[1]
         url = "https://bot.example.com/telegram-updates"
         settings = workspace.settings(api, webhook_url=url, webhook_listen=f"127.0.0.1:{port}")
-        code = await asyncio.wait_for(Runtime(settings).run_forever(), 20)
+        code = await asyncio.wait_for(SingleProcess(settings).run_forever(), 20)
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port} (NEWSBOT_WEBHOOK_LISTEN)" in caplog.text
     assert api.webhook is None  # Telegram was never pointed at a port nobody serves

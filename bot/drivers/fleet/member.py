@@ -1,45 +1,46 @@
-"""Fleet mode: several `newsbot run --fleet` processes on one PostgreSQL, jobs on procrastinate.
-
-Every process runs a procrastinate worker (feed polls, seed rescans, housekeeping), watches
-the seed, rule and feed files, and waits for the leader lock. The one process holding it
-is the fleet's sender of record and its one Telegram update taker.
-"""
+"""One member of the fleet: a procrastinate worker, the file watchers, a candidate for leader."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
+from telegram.error import InvalidToken
+from telegram.ext import Application
 
+from bot.config import Settings
 from bot.delivery.limiter import Limiter, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import TerminalTransport, Transport
-from bot.fleet.jobs import HEARTBEAT_SECONDS, STALLED_AFTER_SECONDS, build_app, ensure_schema
-from bot.fleet.leader import Leadership
-from bot.runtime import log_new_articles
-from bot.runtime.watch import watch_files
-from bot.storage.models import deliveries
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-    from bot.telegram.app import Webhook
+from bot.drivers.fleet.jobs import (
+    HEARTBEAT_SECONDS,
+    STALLED_AFTER_SECONDS,
+    build_app,
+    ensure_schema,
+)
+from bot.drivers.fleet.leader import Leadership
+from bot.runtime.core import Runtime
+from bot.runtime.schedule import Recurring, scheduled
+from bot.storage.deliveries import last_group_sends
+from bot.telegram.app import (
+    TelegramSetupError,
+    TokenRejected,
+    Webhook,
+    run_bot,
+    shutdown_application,
+)
+from bot.telegram.transport import TelegramTransport
 
 log = logging.getLogger(__name__)
-
-__all__ = ["run_fleet"]
 
 WORKER_CONCURRENCY = 32
 STOP_GRACE_SECONDS = 8.0
@@ -51,7 +52,7 @@ STATES_REFRESH_SECONDS = 15.0
 SENDER_POLL_SECONDS = 1.0  # a fallback: queued deliveries raise a NOTIFY the leader hears
 EXIT_LEADERSHIP_LOST = 3
 EXIT_CONFIG = 2  # a setting no retry can fix (a rejected token), as for a bad setting at start
-# The sender's rate limiter; a benchmark may swap it for NoLimits.
+# The leader's rate limiter (alerts and command answers); a benchmark may swap it for NoLimits.
 make_limiter: Callable[[], Limiter] = TokenBucketLimiter
 
 
@@ -61,15 +62,13 @@ def conninfo_for(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-async def run_fleet(runtime: Runtime) -> int:
+async def run_fleet(settings: Settings) -> int:
     """Run this process as one member of the fleet until SIGTERM or SIGINT."""
-    settings = runtime.settings
     if not settings.is_postgres:
         print(
             "newsbot: --fleet needs a PostgreSQL NEWSBOT_DATABASE_URL (postgresql://...)",
             file=sys.stderr,
         )
-        await runtime.close()
         return 2
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     # Each poll job hops to threads for the database (state, ingest, save): one thread per
@@ -77,7 +76,7 @@ async def run_fleet(runtime: Runtime) -> int:
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(WORKER_CONCURRENCY + 8, thread_name_prefix="newsbot")
     )
-    member = FleetMember(runtime, conninfo_for(settings.database_url))
+    member = FleetMember(Runtime(settings), conninfo_for(settings.database_url))
     return await member.run()
 
 
@@ -87,13 +86,17 @@ class FleetMember:
     def __init__(self, runtime: Runtime, conninfo: str) -> None:
         self.runtime = runtime
         self.conninfo = conninfo
-        self.app = build_app(conninfo, runtime)
-        self.sender: Sender | None = None
-        self.leadership = Leadership(conninfo, on_notify=self._wake_sender)
-        from bot.telegram.app import Webhook
-
-        self.webhook = Webhook.from_settings(runtime.settings)
+        self.stop_event = asyncio.Event()
         self.exit_code = 0
+        self.app = build_app(conninfo, runtime)
+        self.sender: Sender | None = None  # while leading only
+        self.leadership = Leadership(conninfo, on_notify=self._wake_sender)
+        self.webhook = Webhook.from_settings(runtime.settings)
+        # One limiter for this member's command answers and, once it leads, its alerts.
+        self.limiter = make_limiter()
+        self.application: Application | None = None
+        if not runtime.terminal:
+            self.application = runtime.telegram_application(self.limiter)
 
     def _wake_sender(self) -> None:
         if self.sender is not None:
@@ -101,7 +104,7 @@ class FleetMember:
 
     async def run(self) -> int:
         """Start everything, wait for a stop signal, then stop within a few seconds."""
-        runtime, stop = self.runtime, self.runtime.stop_event
+        runtime, stop = self.runtime, self.stop_event
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
@@ -132,40 +135,38 @@ class FleetMember:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.application is not None:
+                await shutdown_application(self.application)
             await runtime.close()
         log.info("stopped")
         return self.exit_code
 
     def _start_tasks(self, stop: asyncio.Event) -> list[asyncio.Task[object]]:
-        settings = self.runtime.settings
-        watches = [
-            watch_files(settings.seeds_dir, (".md",), self._on_seeds, stop),
-            watch_files(settings.rules_dir, (".yaml", ".yml"), self._on_rules, stop),
-        ]
-        feeds_file = settings.feeds_file.resolve()
-        if feeds_file.parent.is_dir():
-            watches.append(watch_files(feeds_file.parent, (feeds_file.name,), self._on_feeds, stop))
-        tasks = [asyncio.create_task(watch) for watch in watches]
-        tasks.append(asyncio.create_task(self._worker(stop), name="worker"))
-        tasks.append(asyncio.create_task(self._lead_when_elected(stop), name="leadership"))
-        application = self.runtime.delivery.application
-        if application is not None and self.webhook is not None:
+        work: list[Coroutine[object, object, object]] = [*self.runtime.watchers(stop)]
+        work.append(self._worker(stop))
+        work.append(self._lead_when_elected(stop))
+        if self.application is not None and self.webhook is not None:
             # Behind a load balancer every member answers Telegram's POSTs; only long
             # polling needs the single update taker.
-            tasks.append(
-                asyncio.create_task(
-                    self._take_updates(application, stop, self.webhook), name="updates"
-                )
-            )
-        if settings.heartbeat_file:
-            tasks.append(asyncio.create_task(_heartbeat(settings.heartbeat_file, stop)))
-        return tasks  # type: ignore[return-value]
+            work.append(self._take_updates(self.application, stop, self.webhook))
+        for job in scheduled(self.runtime.settings):
+            if job.per_process:
+                work.append(self._every(job, stop))
+        return [asyncio.create_task(each) for each in work]
 
     async def _stop(self, tasks: list[asyncio.Task[object]]) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(
                 asyncio.gather(*tasks, return_exceptions=True), STOP_GRACE_SECONDS
             )
+
+    async def _every(self, job: Recurring, stop: asyncio.Event) -> None:
+        """A per-process entry of the schedule table (the heartbeat), in a loop of its own."""
+        await _wait(stop, job.first_after or 0.0)
+        while not stop.is_set():
+            with contextlib.suppress(Exception):
+                await job.run(self.runtime)
+            await _wait(stop, job.every(self.runtime.settings))
 
     # -- the worker ----------------------------------------------------------------------------
 
@@ -195,22 +196,6 @@ class FleetMember:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await worker
 
-    # -- files -------------------------------------------------------------------------------
-
-    async def _on_seeds(self, changed: set[Path], _deleted: set[Path]) -> None:
-        if not changed:
-            return
-        articles = await asyncio.to_thread(self.runtime.read_seed_files, sorted(changed))
-        # Every process sees the file; the one whose insert wins the article id alerts it.
-        log_new_articles(await self.runtime.ingest(articles))
-
-    async def _on_rules(self, _changed: set[Path], _deleted: set[Path]) -> None:
-        await self.runtime.reload_rules()
-
-    async def _on_feeds(self, _changed: set[Path], _deleted: set[Path]) -> None:
-        self.runtime.load_feeds()
-        log.info("feeds file reloaded: %d feed(s)", len(self.runtime.feeds))
-
     # -- leadership --------------------------------------------------------------------------
 
     async def _lead_when_elected(self, stop: asyncio.Event) -> None:
@@ -225,20 +210,12 @@ class FleetMember:
         runtime = self.runtime
         log.info("%s leads the fleet: sender of record, Telegram updates", _worker_name())
         await _wait(term, HANDOVER_QUIET_SECONDS)
-        limiter = make_limiter()
         # The last leader's group budget (20 a minute) is not known here: wait it out.
-        for chat_id, seconds in await asyncio.to_thread(_recent_groups, runtime.engine):
-            await limiter.pause(chat_id, seconds)
-        application = runtime.delivery.application
+        for chat_id, seconds in await asyncio.to_thread(self._recent_groups):
+            await self.limiter.pause(chat_id, seconds)
+        application = self.application
         transport: Transport = TerminalTransport()
         if application is not None:
-            from bot.telegram.app import TokenRejected
-            from bot.telegram.handlers import STATE_KEY
-            from bot.telegram.transport import TelegramTransport
-
-            # Command answers spend the same budget as alerts: one limiter for both.
-            state = application.bot_data[STATE_KEY]
-            application.bot_data[STATE_KEY] = dataclasses.replace(state, limiter=limiter)
             transport = TelegramTransport(application.bot)
             try:
                 if not await _initialize(application, term):
@@ -246,10 +223,14 @@ class FleetMember:
             except TokenRejected as error:
                 log.error("%s: stopping; fix the token and start again", error)
                 self.exit_code = EXIT_CONFIG
-                runtime.stop_event.set()
+                self.stop_event.set()
                 return
         self.sender = Sender(
-            runtime.engine, transport, limiter, poll_interval=SENDER_POLL_SECONDS, exclusive=True
+            runtime.engine,
+            transport,
+            self.limiter,
+            poll_interval=SENDER_POLL_SECONDS,
+            exclusive=True,
         )
         tasks = [
             asyncio.create_task(self.sender.run(term), name="sender"),
@@ -264,20 +245,28 @@ class FleetMember:
             await asyncio.gather(*tasks, return_exceptions=True)
             self.sender = None
 
+    def _recent_groups(self) -> list[tuple[int, float]]:
+        """Groups sent to within the last minute, and how long until that minute is over."""
+        now = datetime.now(UTC)
+        with self.runtime.engine.connect() as connection:
+            recent = last_group_sends(connection, now - GROUP_WINDOW)
+        return [(chat, (last + GROUP_WINDOW - now).total_seconds()) for chat, last in recent]
+
     async def _take_updates(
-        self, application: object, term: asyncio.Event, webhook: Webhook | None = None
+        self,
+        application: Application,
+        term: asyncio.Event,
+        webhook: Webhook | None = None,
     ) -> None:
         """Long-poll getUpdates as the fleet's only caller (Telegram answers 409 to a second
         one), or with a webhook serve Telegram's POSTs as one member among many."""
-        from bot.telegram.app import TelegramSetupError, run_bot
-
         while not term.is_set():
             try:
-                await run_bot(application, term, webhook=webhook)  # type: ignore[arg-type]
+                await run_bot(application, term, webhook=webhook)
             except TelegramSetupError as error:
                 log.error("%s: stopping; fix the setting and start again", error)
                 self.exit_code = EXIT_CONFIG
-                self.runtime.stop_event.set()
+                self.stop_event.set()
                 return
             except Exception as error:
                 log.error("update polling failed (%s); starting again in 5 s", error)
@@ -285,24 +274,17 @@ class FleetMember:
 
     async def _refresh_states(self, term: asyncio.Event) -> None:
         """Keep this process's view of every feed fresh, for the leader's `/status`."""
-        from bot.fleet.jobs import load_states
-
         while not term.is_set():
             with contextlib.suppress(Exception):
-                states = await asyncio.to_thread(load_states, self.runtime.engine)
-                self.runtime.poller.states.update(states)
+                await self.runtime.poller.refresh()
             await _wait(term, STATES_REFRESH_SECONDS)
 
 
-async def _initialize(application: object, term: asyncio.Event) -> bool:
+async def _initialize(application: Application, term: asyncio.Event) -> bool:
     """Initialize the bot (getMe), retrying while Telegram does not answer."""
-    from telegram.error import InvalidToken
-
-    from bot.telegram.app import TokenRejected
-
     while not term.is_set():
         try:
-            await application.initialize()  # type: ignore[attr-defined]
+            await application.initialize()
             return True
         except InvalidToken:
             raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
@@ -310,26 +292,6 @@ async def _initialize(application: object, term: asyncio.Event) -> bool:
             log.warning("Telegram does not answer (%s); trying again in 5 s", type(error).__name__)
             await _wait(term, 5.0)
     return False
-
-
-def _recent_groups(engine: Engine) -> list[tuple[int, float]]:
-    """Groups written to within the last minute, and how long until that minute is over."""
-    now = datetime.now(UTC)
-    query = (
-        select(deliveries.c.chat_id, func.max(deliveries.c.sent_at))
-        .where(deliveries.c.chat_id < 0, deliveries.c.sent_at >= now - GROUP_WINDOW)
-        .group_by(deliveries.c.chat_id)
-    )
-    with engine.connect() as connection:
-        recent = list(connection.execute(query))
-    return [(int(chat), (last + GROUP_WINDOW - now).total_seconds()) for chat, last in recent]
-
-
-async def _heartbeat(path: Path, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(OSError):
-            path.touch()
-        await _wait(stop, 15.0)
 
 
 async def _wait(event: asyncio.Event, seconds: float) -> None:

@@ -1,44 +1,75 @@
-"""The fleet's procrastinate app: feed polls, seed rescans, housekeeping, stalled jobs."""
+"""The fleet's procrastinate app: feed polls, the schedule table's jobs, stalled jobs retried."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from dataclasses import fields
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import psycopg
 from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine
 
-from bot.sources.fetch import FeedState
-from bot.storage.models import feed_state
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.runtime.core import Runtime
+from bot.runtime.schedule import FEED_TICK_SECONDS, HOUSEKEEPING, Recurring, scheduled
+from bot.storage import jobs as job_store
+from bot.storage.feeds import next_polls
 
 log = logging.getLogger(__name__)
 
 QUEUE = "newsbot"
 POLL_TASK = "newsbot.poll_feed"
-# Which feeds are due is read from feed_state every few seconds: a feed's next poll time
-# (interval, Retry-After, max-age, ttl, back-off) is shared by the whole fleet.
-TICK_CRON = "* * * * * */5"
-STALLED_CRON = "* * * * * */10"
-RESCAN_CRON = "* * * * *"
-HOUSEKEEPING_CRON = "17 * * * *"
+STALLED_SECONDS = 10
 HEARTBEAT_SECONDS = 3.0
 STALLED_AFTER_SECONDS = 15.0  # five missed heartbeats: the worker is gone (kill -9, power cut)
 DUE_SLACK = timedelta(seconds=1)
 KEEP_FINISHED_JOBS_HOURS = 72
-SCHEMA_LOCK = 7_310_203
 # Thousands of jobs queued at once (a fleet's first cycle) leave the planner's statistics
 # saying the table is empty; procrastinate's fetch then takes ~0.5 s a job, not ~0.1 ms.
 ANALYZE_AFTER = 200
+
+# Periods a cron ticks at evenly, coarsest first (each divides a day).
+_CRON_PERIODS = (
+    [(86_400, "0 0 * * *")]
+    + [(3600 * h, f"0 */{h} * * *") for h in (12, 8, 6, 4, 3, 2)]
+    + [(3600, "0 * * * *")]
+    + [(60 * m, f"*/{m} * * * *") for m in (30, 20, 15, 12, 10, 6, 5, 4, 3, 2)]
+    + [(60, "* * * * *")]
+    + [(s, f"* * * * * */{s}") for s in (30, 20, 15, 12, 10, 6, 5, 4, 3, 2)]
+    + [(1, "* * * * * *")]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CronPlan:
+    """An interval as procrastinate runs it: a cron ticking every `period` seconds, a divisor
+    of `interval`, and of its ticks only the first of each interval (`runs_at`)."""
+
+    cron: str
+    period: int
+    interval: int
+
+    def runs_at(self, timestamp: int) -> bool:
+        """Whether the tick at this epoch second is the one the interval runs on.
+
+        Ticks are `period` apart, so exactly one falls in the first `period` seconds of each
+        interval-long slot of epoch time: the job runs once per interval, for the fleet.
+        """
+        return timestamp % self.interval < self.period
+
+
+def cron_for(seconds: float) -> CronPlan:
+    """The coarsest cron that can run a job every `seconds` (whole seconds, at least 1)."""
+    interval = max(1, round(seconds))
+    for period, cron in _CRON_PERIODS:
+        if interval % period == 0:
+            return CronPlan(cron, period, interval)
+    raise AssertionError("a period of 1 s divides every interval")  # pragma: no cover
 
 
 def feed_lock(name: str) -> str:
@@ -53,7 +84,7 @@ def build_app(conninfo: str, runtime: Runtime, *, pool_size: int = 8) -> App:
         periodic_defaults={"max_delay": 60},
     )
 
-    @app.periodic(cron=TICK_CRON, periodic_id="feeds")
+    @app.periodic(cron=cron_for(FEED_TICK_SECONDS).cron, periodic_id="feeds")
     @app.task(
         name="newsbot.schedule_feeds", queue=QUEUE, queueing_lock="schedule_feeds", lock="tick"
     )
@@ -71,17 +102,16 @@ def build_app(conninfo: str, runtime: Runtime, *, pool_size: int = 8) -> App:
     @app.task(name=POLL_TASK, queue=QUEUE, retry=RetryStrategy(max_attempts=2, wait=5))
     async def poll_feed(name: str) -> str:
         """Poll one feed, unless another worker polled it since this job was queued."""
-        spec = next((spec for spec in runtime.feeds if spec.name == name), None)
+        spec = runtime.feed_named(name)
         if spec is None:
             return "not in feeds.yaml any more"
-        state = await asyncio.to_thread(load_state, runtime.engine, name)
+        state = await runtime.poller.load_stored(name)  # the fleet's view, not this process's
         if state.next_poll is not None and state.next_poll > datetime.now(UTC) + DUE_SLACK:
             return "not due"
-        runtime.poller.states[name] = state  # the fleet's view, not this process's memory
         result = await runtime.poller.poll(spec)
         return result.status
 
-    @app.periodic(cron=STALLED_CRON, periodic_id="stalled")
+    @app.periodic(cron=cron_for(STALLED_SECONDS).cron, periodic_id="stalled")
     @app.task(name="newsbot.retry_stalled_jobs", queue=QUEUE, queueing_lock="retry_stalled")
     async def retry_stalled_jobs(timestamp: int) -> int:
         """Jobs running on a worker that stopped beating (a dead process) go back to the queue."""
@@ -93,45 +123,49 @@ def build_app(conninfo: str, runtime: Runtime, *, pool_size: int = 8) -> App:
             await app.job_manager.retry_job(job)
         return len(list(stalled))
 
-    @app.periodic(cron=RESCAN_CRON, periodic_id="seeds")
-    @app.task(name="newsbot.rescan_seeds", queue=QUEUE, queueing_lock="rescan_seeds")
-    async def rescan_seeds(timestamp: int) -> int:
-        """The seed folder's fallback rescan, behind every process's file watcher."""
-        return len(await runtime.ingest_seed_folder())
-
-    @app.periodic(cron=HOUSEKEEPING_CRON, periodic_id="housekeeping")
-    @app.task(name="newsbot.housekeeping", queue=QUEUE, queueing_lock="housekeeping")
-    async def housekeeping(timestamp: int) -> None:
-        """Prune old deliveries and finished jobs; report feeds failing for a day."""
-        states = await asyncio.to_thread(load_states, runtime.engine)
-        runtime.poller.states.update(states)
+    async def housekeeping() -> None:
+        """The core's housekeeping on the fleet's view of feeds, then old jobs pruned."""
+        await runtime.poller.refresh()
         await runtime.housekeeping()
         await app.job_manager.delete_old_jobs(
             nb_hours=KEEP_FINISHED_JOBS_HOURS, include_failed=True, include_cancelled=True
         )
 
+    fleet_work: dict[str, Callable[[], Awaitable[object]]] = {HOUSEKEEPING.name: housekeeping}
+    for job in scheduled(runtime.settings):
+        if not job.per_process:
+            _periodic(app, job, runtime, fleet_work.get(job.name))
     return app
+
+
+def _periodic(
+    app: App, job: Recurring, runtime: Runtime, work: Callable[[], Awaitable[object]] | None
+) -> None:
+    """One fleet-wide entry of the schedule table as a procrastinate periodic task."""
+    plan = cron_for(job.every(runtime.settings))
+    name = job.name.replace("-", "_")
+
+    async def run(timestamp: int) -> bool:
+        if not plan.runs_at(timestamp):
+            return False  # a tick between two runs: the cron ticks finer than the interval
+        await (work() if work is not None else job.run(runtime))
+        return True
+
+    run.__doc__ = f"The schedule's {job.name}, every {plan.interval} s, once for the fleet."
+    task = app.task(name=f"newsbot.{name}", queue=QUEUE, queueing_lock=name)(run)
+    app.periodic(cron=plan.cron, periodic_id=name)(task)
 
 
 def due_feeds(engine: Engine, names: list[str], now: datetime) -> list[str]:
     """The feeds whose next poll time has come and that have no poll queued or running."""
     with engine.connect() as connection:
-        rows = connection.execute(select(feed_state.c.name, feed_state.c.next_poll))
-        next_polls = {name: at for name, at in rows}
-        busy = set(
-            connection.scalars(
-                text(
-                    "SELECT lock FROM procrastinate_jobs WHERE task_name = :task"
-                    " AND status IN ('todo', 'doing')"
-                ),
-                {"task": POLL_TASK},
-            )
-        )
+        next_poll = next_polls(connection)
+        busy = job_store.busy_locks(connection, POLL_TASK)
     return [
         name
         for name in names
         if feed_lock(name) not in busy
-        and ((at := next_polls.get(name)) is None or at <= now + DUE_SLACK)
+        and ((at := next_poll.get(name)) is None or at <= now + DUE_SLACK)
     ]
 
 
@@ -160,42 +194,19 @@ async def defer_polls(app: App, names: list[str]) -> int:
 def analyze_jobs(engine: Engine) -> None:
     """Refresh the planner's statistics of procrastinate's jobs table."""
     with engine.begin() as connection:
-        connection.execute(text("ANALYZE procrastinate_jobs"))
-
-
-_STATE_FIELDS = tuple(field.name for field in fields(FeedState))
-
-
-def load_state(engine: Engine, name: str) -> FeedState:
-    """One feed's stored state as the fleet last wrote it (a fresh one if never polled)."""
-    with engine.connect() as connection:
-        row = connection.execute(select(feed_state).where(feed_state.c.name == name)).mappings()
-        found = row.first()
-    if found is None:
-        return FeedState()
-    return FeedState(**{key: found[key] for key in _STATE_FIELDS if key in found})
-
-
-def load_states(engine: Engine) -> dict[str, FeedState]:
-    """Every feed's stored state."""
-    from bot.storage.feeds import load_feed_states
-
-    with engine.connect() as connection:
-        return load_feed_states(connection)
+        job_store.analyze_jobs(connection)
 
 
 async def ensure_schema(app: App, conninfo: str) -> bool:
     """Apply procrastinate's schema if it is not there yet; True if this call applied it."""
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
         # Processes starting together: one applies the schema, the others wait and see it.
-        await connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        await job_store.lock_schema(connection)
         try:
-            cursor = await connection.execute("SELECT to_regclass('procrastinate_jobs')")
-            row = await cursor.fetchone()
-            if row is not None and row[0] is not None:
+            if await job_store.has_jobs_table(connection):
                 return False
             await app.schema_manager.apply_schema_async()
             log.info("procrastinate's schema applied")
             return True
         finally:
-            await connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+            await job_store.unlock_schema(connection)

@@ -6,22 +6,18 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 
 import psycopg
 
+from bot.storage import leader_lock
+
 log = logging.getLogger(__name__)
 
-LEADER_LOCK = 7_310_202
-NOTIFY_CHANNEL = "newsbot_deliveries"  # raised by a trigger on deliveries (migration 0003)
 APPLICATION_NAME = "newsbot-leader"
-# The server drops a silent lock session within ~20 s; the holder notices a dead connection
-# in ~5 s and stops sending first, so two senders never overlap for long.
-_SERVER_KEEPALIVE = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "5"}
-_SERVER_KEEPALIVE_COUNT = "3"
 
 
-Lead = Callable[[asyncio.Event], Awaitable[None]]
+Lead = Callable[[asyncio.Event], Coroutine[object, object, None]]
 
 
 class Leadership:
@@ -75,21 +71,12 @@ class Leadership:
             keepalives_interval=2,
             keepalives_count=3,
         )
-        for name, value in {
-            **_SERVER_KEEPALIVE,
-            "tcp_keepalives_count": _SERVER_KEEPALIVE_COUNT,
-        }.items():
-            await connection.execute(f"SET {name} = {value}")
+        await leader_lock.set_server_keepalives(connection)
         return connection
 
     async def _acquire(self, connection: psycopg.AsyncConnection, stop: asyncio.Event) -> bool:
         while not stop.is_set():
-            cursor = await asyncio.wait_for(
-                connection.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)),
-                self._check_timeout,
-            )
-            row = await cursor.fetchone()
-            if row is not None and row[0]:
+            if await asyncio.wait_for(leader_lock.try_lock(connection), self._check_timeout):
                 return True
             await _wait(stop, self._try_every)
         return False
@@ -98,7 +85,7 @@ class Leadership:
         self, connection: psycopg.AsyncConnection, lead: Lead, stop: asyncio.Event
     ) -> bool:
         self.leading = True
-        await connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        await leader_lock.listen_for_deliveries(connection)
         term = asyncio.Event()
         task = asyncio.create_task(lead(term), name="leader")
         lost = False
@@ -108,7 +95,7 @@ class Leadership:
                     self._on_notify()
                     if stop.is_set():
                         break
-                await asyncio.wait_for(connection.execute("SELECT 1"), self._check_timeout)
+                await asyncio.wait_for(leader_lock.ping(connection), self._check_timeout)
         except (psycopg.Error, OSError, TimeoutError) as error:
             lost = True
             log.error("leader lock lost (%s): this process stops leading", _first_line(error))
@@ -122,7 +109,7 @@ class Leadership:
             return False
         if not lost:
             with contextlib.suppress(psycopg.Error, OSError):
-                await connection.execute("SELECT pg_advisory_unlock(%s)", (LEADER_LOCK,))
+                await leader_lock.unlock(connection)
         return not lost
 
 

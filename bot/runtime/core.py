@@ -1,0 +1,258 @@
+"""The runtime core, the same in every mode: settings, database, rules, sources, ingest, upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from telegram.ext import Application
+
+from bot.alerts.render import shorten
+from bot.article import Article
+from bot.config import Settings
+from bot.delivery.ledger import make_enqueuer
+from bot.delivery.limiter import Limiter
+from bot.pipeline import Ingested, ingest
+from bot.runtime.feed_polling import FeedPoller
+from bot.runtime.notices import Notices
+from bot.runtime.rule_reload import Reload, RuleReloader
+from bot.runtime.seed_folder import SeedFolder
+from bot.runtime.status import delivery_counts, status_text
+from bot.runtime.watch import watch_files
+from bot.sources.feeds_config import FeedSpec, load_feeds_file
+from bot.sources.fetch import make_client
+from bot.storage.db import open_database
+from bot.storage.deliveries import prune_finished
+from bot.telegram.app import build_application
+from bot.telegram.handlers import BotHooks
+from bot.wording import count
+
+log = logging.getLogger(__name__)
+
+KEEP_DELIVERIES = timedelta(days=30)
+
+
+def log_new_articles(fresh: Sequence[Ingested]) -> None:
+    """One log line per new article (a giant title shortened: the log stays readable)."""
+    for item in fresh:
+        log.info(
+            "new article from %s: %s (%s)",
+            item.article.origin,
+            shorten(item.article.title, 200),
+            count(len(item.matches), "rule match", "rule matches"),
+        )
+
+
+def _nothing() -> None:
+    """No sender in this process to wake."""
+
+
+class Runtime:
+    """One process's bot without its scheduling: one database, one live rule book, the sources.
+
+    A driver (bot/drivers) decides when each coroutine here runs and who sends.
+    """
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or open_database(settings.database_url)
+        self.rules = RuleReloader(settings.rules_dir)
+        self.seeds = SeedFolder(settings.seeds_dir, timezone=settings.seeds_timezone)
+        self.started = time.monotonic()
+        self.feeds: list[FeedSpec] = []
+        self.feed_problems: list[str] = []
+        self.terminal = not settings.token  # no token: alerts go to this terminal
+        # Called when deliveries were queued; the driver whose process sends sets it.
+        self.deliveries_queued: Callable[[], None] = _nothing
+        self.enqueue = make_enqueuer(lambda: self.rules.book.topics, terminal=self.terminal)
+        self.notices = Notices(
+            self.engine,
+            admin_ids=settings.admin_ids,
+            terminal=self.terminal,
+            queued=lambda: self.deliveries_queued(),
+        )
+        self._client = make_client()
+        self.poller = FeedPoller(self.engine, self._client, self._ingest_blocking)
+
+    # -- Telegram ----------------------------------------------------------------------------
+
+    def telegram_application(self, limiter: Limiter) -> Application:
+        """The bot's Application, its `/status` and `/reload` wired to this runtime.
+
+        The `limiter` is the sender's: command answers and alerts share Telegram's limits.
+        """
+        return build_application(
+            self.settings,
+            self.engine,
+            rulebook=lambda: self.rules.book,
+            hooks=BotHooks(status_text=self.status_text, reload=self._reload_command),
+            limiter=limiter,
+        )
+
+    async def _reload_command(self) -> str:
+        result = await self.reload_rules()
+        return "\n".join([result.summary()] + [f"⚠ {problem}" for problem in result.problems])
+
+    # -- sources -----------------------------------------------------------------------------
+
+    def load_feeds(self) -> None:
+        """Read feeds.yaml; bad entries are logged and left out, the rest are polled."""
+        specs, problems = load_feeds_file(
+            self.settings.feeds_file, default_interval=self.settings.feed_interval
+        )
+        for problem in problems:
+            if problem not in self.feed_problems:
+                log.error("feeds file problem: %s", problem)
+        self.feeds = [spec for spec in specs if spec.enabled]
+        self.feed_problems = problems
+
+    def feed_named(self, name: str) -> FeedSpec | None:
+        """The enabled feed of this name, if feeds.yaml has one."""
+        return next((spec for spec in self.feeds if spec.name == name), None)
+
+    async def ingest_seed_folder(self) -> list[Ingested]:
+        """Rescan the seed folder for files new or changed since read (behind the watcher)."""
+
+        def read() -> list[Article]:
+            return self.seeds.read_files(self.seeds.changed_files())
+
+        return _logged(await self.ingest(await asyncio.to_thread(read)))
+
+    async def ingest_seed_files(self, paths: Sequence[Path]) -> list[Ingested]:
+        """Read these seed files (a watcher's batch) and ingest what is new."""
+        visible = [path for path in paths if self.seeds.visible(path)]
+        if not visible:
+            return []
+        articles = await asyncio.to_thread(self.seeds.read_files, visible)
+        # In a fleet every process sees the file; the one whose insert wins the id alerts it.
+        return _logged(await self.ingest(articles))
+
+    def watchers(
+        self, stop: asyncio.Event, *, feeds_reloaded: Callable[[], None] = _nothing
+    ) -> list[Coroutine[object, object, None]]:
+        """Watch the seed folder, the rule files and feeds.yaml until `stop`."""
+
+        async def seeds(changed: set[Path], _deleted: set[Path]) -> None:
+            await self.ingest_seed_files(sorted(changed))
+
+        async def rules(_changed: set[Path], _deleted: set[Path]) -> None:
+            await self.reload_rules()
+
+        feeds_file = self.settings.feeds_file.resolve()
+
+        async def feeds(changed: set[Path], deleted: set[Path]) -> None:
+            if feeds_file in {path.resolve() for path in changed | deleted}:
+                self.load_feeds()
+                log.info("feeds file reloaded: %s", count(len(self.feeds), "feed"))
+                feeds_reloaded()
+
+        watches = [
+            watch_files(self.seeds.folder, (".md",), seeds, stop),
+            watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
+        ]
+        if feeds_file.parent.is_dir():
+            # Not recursive: feeds.yaml usually sits at the top of a checkout (.venv, .git...).
+            watches.append(
+                watch_files(feeds_file.parent, (feeds_file.name,), feeds, stop, recursive=False)
+            )
+        return watches
+
+    # -- ingest ------------------------------------------------------------------------------
+
+    def _ingest_blocking(self, articles: Sequence[Article], alert: bool = True) -> list[Ingested]:
+        book = self.rules.book  # one rule book for the whole batch, even if a reload lands
+        fresh = ingest(self.engine, articles, match=book.match, enqueue=self.enqueue, alert=alert)
+        if any(item.matches for item in fresh):
+            self.deliveries_queued()
+        return fresh
+
+    async def ingest(self, articles: Sequence[Article], *, alert: bool = True) -> list[Ingested]:
+        """Record, match and queue the new articles among these, off the event loop."""
+        if not articles:
+            return []
+        return await asyncio.to_thread(self._ingest_blocking, articles, alert)
+
+    # -- rules -------------------------------------------------------------------------------
+
+    async def reload_rules(self) -> Reload:
+        """Reload every rule file now; tell admins of new problems and subscribers of removals."""
+        result = await asyncio.to_thread(self.rules.reload)
+        log.info(result.summary())
+        await self.notices.after_reload(result)
+        return result
+
+    # -- upkeep ------------------------------------------------------------------------------
+
+    async def housekeeping(self) -> None:
+        """Prune old deliveries, summarise feed errors, tell admins of feeds failing a day."""
+
+        def prune() -> int:
+            with self.engine.begin() as connection:
+                return prune_finished(
+                    connection, created_before=datetime.now(UTC) - KEEP_DELIVERIES
+                )
+
+        pruned = await asyncio.to_thread(prune)
+        failing = [spec for spec in self.feeds if self.poller.state(spec).failures]
+        summary = "; ".join(
+            f"{spec.name} ×{state.failures}: {state.last_error}"
+            for spec in failing
+            if (state := self.poller.state(spec))
+        )
+        log.info(
+            "housekeeping: %d old deliveries pruned; %d of %d feed(s) failing%s",
+            pruned,
+            len(failing),
+            len(self.feeds),
+            f" ({summary})" if summary else "",
+        )
+        for name in self.poller.failing_for_a_day(self.feeds):
+            state = self.poller.state_named(name)
+            since = state.failing_since
+            assert since is not None
+            # One notice per failing spell: the id names the feed and when it started failing,
+            # so hourly housekeeping, restarts and other instances never repeat it.
+            await self.notices.tell_admins(
+                f"Feed {name} has been failing since {since:%Y-%m-%d %H:%M} UTC "
+                f"({state.failures} attempts): {state.last_error}",
+                notice_id=f"notice:feed-failing:{name}:{since:%Y%m%dT%H%M%S}",
+            )
+
+    async def heartbeat(self) -> None:
+        """Touch the heartbeat file (NEWSBOT_HEARTBEAT_FILE) for a supervisor's health check."""
+        if self.settings.heartbeat_file is not None:
+            with contextlib.suppress(OSError):
+                self.settings.heartbeat_file.touch()
+
+    async def status_text(self) -> str:
+        """The admins' `/status`."""
+        counts = await asyncio.to_thread(delivery_counts, self.engine)
+        return status_text(
+            feeds=self.feeds,
+            states=self.poller.states,
+            feed_problems=self.feed_problems,
+            seed_folder=self.seeds.shown_as,
+            seed_files=self.seeds.files_known,
+            seeds_read_at=self.seeds.read_at,
+            seed_problems=self.seeds.problems(),
+            topics=len(self.rules.book.topics),
+            rule_problems=[str(problem) for problem in self.rules.problems],
+            deliveries=counts,
+            uptime=time.monotonic() - self.started,
+        )
+
+    async def close(self) -> None:
+        """Release the HTTP client and the database (the driver closes its bot first)."""
+        await self._client.aclose()
+        self.engine.dispose()
+
+
+def _logged(fresh: list[Ingested]) -> list[Ingested]:
+    log_new_articles(fresh)
+    return fresh
