@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     feeds_file: Path = Path("feeds.yaml")
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     seeds_timezone: str = "UTC"
+    default_timezone: str = "UTC"  # a chat's zone for quiet hours and digests until /timezone
     feed_interval: float = 300.0
     seeds_rescan: float = 60.0
     fleet: bool = False
@@ -120,7 +121,7 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
-    @field_validator("seeds_timezone")
+    @field_validator("seeds_timezone", "default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.alerts.render import shorten
 from bot.article import Article
 from bot.config import Settings
+from bot.delivery.digests import release_digests
 from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
 from bot.pipeline import Ingested, ingest
@@ -25,7 +26,7 @@ from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_folder import SeedFolder
 from bot.runtime.status import delivery_counts, status_text
 from bot.runtime.watch import watch_files
-from bot.sources.feeds_config import FeedSpec, load_feeds_file
+from bot.sources.feeds_config import FeedSpec, read_feeds_file
 from bot.sources.fetch import make_client
 from bot.storage.db import open_database
 from bot.storage.deliveries import prune_finished
@@ -70,7 +71,13 @@ class Runtime:
         self.terminal = not settings.token  # no token: alerts go to this terminal
         # Called when deliveries were queued; the driver whose process sends sets it.
         self.deliveries_queued: Callable[[], None] = _nothing
-        self.enqueue = make_enqueuer(lambda: self.rules.book.topics, terminal=self.terminal)
+        self.source_names: dict[str, str] = {}  # feeds.yaml: how subscribers read each source
+        self.enqueue = make_enqueuer(
+            lambda: self.rules.book.topics,
+            terminal=self.terminal,
+            source_names=lambda: self.source_names,
+            default_zone=settings.default_timezone,
+        )
         self.notices = Notices(
             self.engine,
             admin_ids=settings.admin_ids,
@@ -103,14 +110,15 @@ class Runtime:
 
     def load_feeds(self) -> None:
         """Read feeds.yaml; bad entries are logged and left out, the rest are polled."""
-        specs, problems = load_feeds_file(
+        found = read_feeds_file(
             self.settings.feeds_file, default_interval=self.settings.feed_interval
         )
-        for problem in problems:
+        for problem in found.problems:
             if problem not in self.feed_problems:
                 log.error("feeds file problem: %s", problem)
-        self.feeds = [spec for spec in specs if spec.enabled]
-        self.feed_problems = problems
+        self.feeds = [spec for spec in found.feeds if spec.enabled]
+        self.feed_problems = found.problems
+        self.source_names = found.display_names()
 
     def feed_named(self, name: str) -> FeedSpec | None:
         """The enabled feed of this name, if feeds.yaml has one."""
@@ -223,6 +231,26 @@ class Runtime:
                 f"({state.failures} attempts): {state.last_error}",
                 notice_id=f"notice:feed-failing:{name}:{since:%Y%m%dT%H%M%S}",
             )
+
+    async def release_digests(self) -> int:
+        """Turn held alerts that are due (quiet hours over, a mute ended, a digest time) into
+        digests in the ledger; returns how many chats get one."""
+
+        def work() -> int:
+            with self.engine.begin() as connection:
+                return release_digests(
+                    connection,
+                    topics=self.rules.book.topics,
+                    now=datetime.now(UTC),
+                    source_names=self.source_names,
+                    default_zone=self.settings.default_timezone,
+                )
+
+        written = await asyncio.to_thread(work)
+        if written:
+            log.info("digests written for %s", count(written, "chat"))
+            self.deliveries_queued()
+        return written
 
     async def heartbeat(self) -> None:
         """Touch the heartbeat file (NEWSBOT_HEARTBEAT_FILE) for a supervisor's health check."""

@@ -17,6 +17,7 @@ from bot.runtime.core import Runtime
 
 HOUSEKEEPING_SECONDS = 3600.0
 HEARTBEAT_SECONDS = 15.0
+DIGESTS_SECONDS = 20.0  # how late at most a digest is written after quiet hours or a mute end
 FEED_TICK_SECONDS = 5.0
 
 
@@ -45,6 +46,10 @@ def _heartbeat(_settings: Settings) -> float:
     return HEARTBEAT_SECONDS
 
 
+def _digests(_settings: Settings) -> float:
+    return DIGESTS_SECONDS
+
+
 def _has_heartbeat_file(settings: Settings) -> bool:
     return settings.heartbeat_file is not None
 
@@ -61,7 +66,8 @@ HEARTBEAT = Recurring(
     first_after=0.0,
     wanted=_has_heartbeat_file,
 )
-SCHEDULE: tuple[Recurring, ...] = (SEEDS_RESCAN, HOUSEKEEPING, HEARTBEAT)
+DIGESTS = Recurring("digests", Runtime.release_digests, _digests, first_after=1.0)
+SCHEDULE: tuple[Recurring, ...] = (SEEDS_RESCAN, HOUSEKEEPING, HEARTBEAT, DIGESTS)
 
 
 def scheduled(settings: Settings) -> list[Recurring]:

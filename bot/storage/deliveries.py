@@ -265,10 +265,11 @@ def state_counts(connection: Connection) -> dict[str, int]:
 
 
 def prune_finished(connection: Connection, *, created_before: datetime) -> int:
-    """Delete sent, failed and cancelled deliveries created before then (never pending ones)."""
+    """Delete sent, failed and cancelled deliveries created before then (never pending or held
+    ones: a held alert waits for its digest however long a mute lasts)."""
     return connection.execute(
         deliveries.delete().where(
-            deliveries.c.state != PENDING, deliveries.c.created < created_before
+            deliveries.c.state.not_in((PENDING, "held")), deliveries.c.created < created_before
         )
     ).rowcount
 
