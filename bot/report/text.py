@@ -166,9 +166,9 @@ def render(
             )
         lines.append(line)
         if topic.peak:
+            counted = {day: topic.alert_days.get(day, 0) for day in days.counted}
             lines.append(
-                f"  alerts by day: {_count_days(topic.alert_days)}; "
-                f"peak {topic.peak[0]} ({topic.peak[1]})"
+                f"  alerts by day: {_count_days(counted)}; peak {topic.peak[0]} ({topic.peak[1]})"
             )
         for rule in topic.rules:
             lines.extend(_rule_lines(figures, rule, every))
@@ -184,7 +184,7 @@ def _rule_lines(figures: Figures, rule: RuleFigures, every: bool) -> list[str]:
     status = "" if rule.status == "active" else f" [{rule.status}]"
     line = (
         f"  {rule.rule}{status} ({rule.priority}): {rule.matched} articles, "
-        f"{round(rule.per_day, 2)}/day, {rule.share:.1%} of articles"
+        f"{round(rule.per_day, 2)}/day, {rule.share:.2%} of articles"
     )
     if rule.peak:
         line += f", peak {rule.peak[0]} ({rule.peak[1]})"
