@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 # Rules drawn in the rate chart; the table below it lists every one.
 _CHARTED_RULES = 30
+# Lists of articles up to this long show open; longer ones fold (no script needed).
+_OPEN_LISTS = 10
 
 _STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
@@ -54,6 +56,10 @@ def render(
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>Rule report: <code>{escape(rules_dir)}</code></h1>",
         _summary(figures, sources),
+    ]
+    if changes is not None and old is not None:
+        parts.append(_changes_section(figures, old, changes, against))
+    parts += [
         "<h2>Alerts per day per topic</h2>",
         _chart(alerts_chart_svg(figures)),
         _topic_table(figures),
@@ -61,9 +67,8 @@ def render(
         _chart(rules_chart_svg(figures)),
         _rules_table(figures),
     ]
+    parts.append("<h2>Each rule</h2>")
     parts.extend(_rule_section(figures, rule, every) for rule in figures.noisiest_rules())
-    if changes is not None and old is not None:
-        parts.append(_changes_section(figures, old, changes, against))
     if figures.corpus.unreadable:
         parts.append("<h2>Unreadable files</h2><ul>")
         parts.extend(
@@ -169,6 +174,9 @@ def _rule_section(figures: Figures, rule: RuleFigures, every: bool) -> str:
         for hit in shown_hits(rule, every)
     )
     alone = "".join(f"<li>{_link(articles[index])}</li>" for index in rule.alone)
+    if alone:
+        shown = " open" if len(rule.alone) <= _OPEN_LISTS else ""
+        alone = f"<details{shown}><summary>list</summary><ul>{alone}</ul></details>"
     return (
         f'<h3 id="{_anchor(rule)}">{_rule_name(rule)}</h3>'
         "<table>"
@@ -181,7 +189,7 @@ def _rule_section(figures: Figures, rule: RuleFigures, every: bool) -> str:
         f"<tr><th>{'matches' if every else 'examples'}</th>"
         f"<td><ul>{examples}</ul></td></tr>"
         f"<tr><th>caught by this rule alone ({len(rule.alone)})</th>"
-        f"<td>{f'<ul>{alone}</ul>' if alone else 'none: other active rules catch them all'}"
+        f"<td>{alone or 'none: other active rules catch them all'}"
         "</td></tr></table>"
     )
 
@@ -220,14 +228,20 @@ def _changes_section(figures: Figures, old: Figures, changes: list[Change], agai
     for change in changes:
         if change.rule is None:
             continue
-        parts.append(f"<h3>{escape(change.topic)}/{escape(change.rule)}</h3>")
+        parts.append(
+            f"<h3>Articles {escape(change.topic)}/{escape(change.rule)} gained and lost</h3>"
+        )
         for label, css, indices in (
             ("gained", "gain", change.gained),
             ("lost", "loss", change.lost),
         ):
             if indices:
                 items = "".join(f"<li>{_link(articles[index])}</li>" for index in indices)
-                parts.append(f"<p class={css}>{label} ({len(indices)})</p><ul>{items}</ul>")
+                parts.append(
+                    f"<details{' open' if len(indices) <= _OPEN_LISTS else ''}>"
+                    f"<summary class={css}>{label} ({len(indices)})</summary>"
+                    f"<ul>{items}</ul></details>"
+                )
     return "".join(parts)
 
 
