@@ -213,10 +213,10 @@ def _changes_section(figures: Figures, old: Figures, changes: list[Change], agai
         name = (
             f"{escape(change.topic)} alerts"
             if change.rule is None
-            else (f"{escape(change.topic)}/{escape(change.rule)}")
+            else f"{escape(change.topic)}/{escape(change.rule)}"
         )
         was, now = (escape(status or "absent") for status in (change.old_status, change.new_status))
-        status = now if was == now else f"{was} → {now}"
+        status = f"{was} → {now}" if was != now else ("" if change.rule is None else now)
         parts.append(
             f"<tr><td>{name}</td><td>{status}</td>"
             f"<td class='n gain'>+{len(change.gained)}</td>"
@@ -226,11 +226,14 @@ def _changes_section(figures: Figures, old: Figures, changes: list[Change], agai
         )
     parts.append("</table>")
     for change in changes:
-        if change.rule is None:
+        if not (change.gained or change.lost):
             continue
-        parts.append(
-            f"<h3>Articles {escape(change.topic)}/{escape(change.rule)} gained and lost</h3>"
+        name = (
+            f"{escape(change.topic)} alerts"
+            if change.rule is None
+            else f"{escape(change.topic)}/{escape(change.rule)}"
         )
+        parts.append(f"<h3>Articles {name} gained and lost</h3>")
         for label, css, indices in (
             ("gained", "gain", change.gained),
             ("lost", "loss", change.lost),
