@@ -143,7 +143,7 @@ def render(
         lines.append(
             f"Rates over {len(days.counted)} days holding articles (UTC): {day_runs(days.counted)}"
         )
-    else:
+    elif corpus.articles:
         lines.append("No article has a date: rates are over one day")
     sparse = days.sparse
     if sparse:
