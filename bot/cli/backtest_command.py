@@ -1,48 +1,18 @@
-"""`newsbot backtest DIR [--rules DIR] [--json]`: match a corpus; counts, rates and examples."""
+"""`newsbot backtest DIR [--rules DIR] [--against OLD_DIR] [--all] [--json] [--html FILE]`:
+match a corpus; per day, per topic and rule counts, rates and examples; a before/after diff."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Settings
-from bot.rules import RuleBook
-
-_EXAMPLES = 3
-
-
-@dataclass
-class _RuleStats:
-    priority: str
-    status: str
-    matched: int = 0
-    examples: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Backtest:
-    """Counts per topic and rule over a corpus."""
-
-    articles: int = 0
-    errors: int = 0
-    first: datetime | None = None
-    last: datetime | None = None
-    topics: dict[str, set[str]] = field(default_factory=dict)
-    # Per topic, the articles its active rules matched: what subscribers would receive.
-    alerting: dict[str, set[str]] = field(default_factory=dict)
-    rules: dict[tuple[str, str], _RuleStats] = field(default_factory=dict)
-
-    @property
-    def days(self) -> float:
-        """The corpus span in days, at least 1."""
-        if self.first is None or self.last is None:
-            return 1.0
-        return max(1.0, (self.last - self.first).total_seconds() / 86400)
+from bot.report import stats
+from bot.rules import RuleBook, load_rulebook
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,138 +22,128 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rules", dest="rules_dir", type=Path, default=None, help="rules folder")
     parser.add_argument("--json", action="store_true", help="one JSON object with every figure")
+    parser.add_argument(
+        "--all", dest="every", action="store_true", help="list every match, not only examples"
+    )
+    parser.add_argument(
+        "--html", type=Path, default=None, metavar="FILE", help="also write a report page"
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        metavar="OLD_DIR",
+        help="compare with another rules folder on the same articles",
+    )
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
-    """Match the corpus and print per topic and rule: matched, per day, examples."""
-    from bot.cli.match_command import article_files, load_book, read_file
+    """Match the corpus and report; 2 for a path that does not exist, 1 for rule problems."""
+    from bot.cli.match_command import article_files, read_file
 
-    book = load_book(settings.rules_dir)
-    files = [path for root in args.paths for path in article_files(root)]
-    missing = [str(root) for root in args.paths if not root.exists()]
-    for root in missing:
-        print(f"newsbot: {root}: no such file or folder", file=sys.stderr)
-    result = _start(book)
-    items = (item for path in files for item in read_file(path, timezone=settings.seeds_timezone))
-    if sys.stdout.isatty() and not args.json:
-        items = _with_progress(items, len(files))
-    run(book, items, result)
+    missing = [
+        f"newsbot: {path}: no such file or folder" for path in args.paths if not path.exists()
+    ]
+    for label, folder in (("rules", settings.rules_dir), ("--against rules", args.against)):
+        if folder is not None and not folder.is_dir():
+            missing.append(f"newsbot: {label} folder {folder} not found")
+    if missing:
+        print("\n".join(missing), file=sys.stderr)
+        return 2
+    book, problems = _load(settings.rules_dir)
+    books = [book]
+    if args.against is not None:
+        old_book, old_problems = _load(args.against)
+        books.append(old_book)
+        problems += old_problems
+    files: Iterable[Path] = [path for root in args.paths for path in article_files(root)]
+    terminal = _terminal() if not args.json else None
+    if terminal is not None:
+        files = _with_progress(list(files), terminal)
+    items = (
+        (item.path, item.article, item.error)
+        for path in files
+        for item in read_file(path, timezone=settings.seeds_timezone)
+    )
+    corpus, matches = stats.collect(items, books)
+    days = stats.calendar(corpus)
+    figures = stats.figures(corpus, days, matches[0])
+    old = stats.figures(corpus, days, matches[1]) if len(matches) > 1 else None
+    changes = stats.compare(corpus, days, matches[1], matches[0]) if len(matches) > 1 else None
+    against = str(args.against) if args.against else ""
     if args.json:
-        print(json.dumps(to_json(book, result), ensure_ascii=False, indent=2))
+        from bot.report.text import to_json
+
+        data = to_json(figures, every=args.every, changes=changes)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        _print_table(book, result)
-    return 2 if missing else 0
+        from bot.report.text import render
 
-
-def _start(book: RuleBook) -> Backtest:
-    result = Backtest()
-    for (topic, name), rule in sorted(book.all_rules.items()):
-        if rule.status != "disabled":
-            result.rules[(topic, name)] = _RuleStats(rule.priority, rule.status)
-    for topic in book.topics:
-        result.topics[topic] = set()
-        result.alerting[topic] = set()
-    return result
-
-
-def run(book: RuleBook, items: Iterable[object], result: Backtest) -> Backtest:
-    """Match every article into the running counts."""
-    for item in items:
-        article = item.article  # type: ignore[attr-defined]
-        if article is None:
-            result.errors += 1
-            continue
-        result.articles += 1
-        if article.published is not None:
-            when = article.published
-            result.first = when if result.first is None or when < result.first else result.first
-            result.last = when if result.last is None or when > result.last else result.last
-        key = article.id or f"{item.path}#{result.articles}"  # type: ignore[attr-defined]
-        for match in book.match(article):
-            stats = result.rules[(match.topic, match.rule)]
-            stats.matched += 1
-            if len(stats.examples) < _EXAMPLES:
-                stats.examples.append({"title": article.title, "link": article.link})
-            result.topics[match.topic].add(key)
-            if match.status == "active":
-                result.alerting[match.topic].add(key)
-    return result
-
-
-def to_json(book: RuleBook, result: Backtest) -> dict[str, object]:
-    """Every figure of the backtest as one JSON-ready object."""
-    days = result.days
-    topics = []
-    for topic, ids in result.topics.items():
-        rules = [
-            {
-                "rule": name,
-                "priority": stats.priority,
-                "status": stats.status,
-                "matched": stats.matched,
-                "per_day": round(stats.matched / days, 2),
-                "examples": stats.examples,
-            }
-            for (owner, name), stats in result.rules.items()
-            if owner == topic
-        ]
-        topics.append(
-            {
-                "topic": topic,
-                "title": book.topics[topic].title,
-                "matched": len(ids),
-                "per_day": round(len(ids) / days, 2),
-                "alerting": len(result.alerting[topic]),
-                "alerting_per_day": round(len(result.alerting[topic]) / days, 2),
-                "rules": rules,
-            }
+        print(render(figures, every=args.every, changes=changes, against=against))
+    if args.html is not None and not _write_html(args, settings, figures, changes, old, against):
+        return 2
+    if problems:
+        print(
+            f"newsbot: {problems} rule problem(s); broken files were left out of this backtest "
+            "(see `newsbot check`)",
+            file=sys.stderr,
         )
-    return {
-        "articles": result.articles,
-        "errors": result.errors,
-        "first": result.first.isoformat() if result.first else None,
-        "last": result.last.isoformat() if result.last else None,
-        "days": round(days, 2),
-        "topics": topics,
-    }
+        return 1
+    return 0
 
 
-def _with_progress(items: Iterable[object], total: int) -> Iterable[object]:
+def _load(rules_dir: Path) -> tuple[RuleBook, int]:
+    """The rule book and how many problems its files had, each printed to stderr."""
+    book, problems = load_rulebook(rules_dir)
+    for problem in problems:
+        print(f"newsbot: {problem}", file=sys.stderr)
+    return book, len(problems)
+
+
+def _write_html(
+    args: argparse.Namespace,
+    settings: Settings,
+    figures: stats.Figures,
+    changes: list[stats.Change] | None,
+    old: stats.Figures | None,
+    against: str,
+) -> bool:
+    from bot.report.html import render
+
+    page = render(
+        figures,
+        sources=[str(path) for path in args.paths],
+        rules_dir=str(settings.rules_dir),
+        every=args.every,
+        changes=changes,
+        old=old,
+        against=against,
+    )
+    try:
+        args.html.write_text(page, encoding="utf-8")
+    except OSError as error:
+        print(f"newsbot: cannot write {args.html}: {error.strerror or error}", file=sys.stderr)
+        return False
+    print(f"newsbot: report written to {args.html}", file=sys.stderr)
+    return True
+
+
+def _terminal() -> TextIO | None:
+    """Where a progress bar may be drawn: stderr if it is a terminal, else stdout, else none."""
+    for stream in (sys.stderr, sys.stdout):
+        if stream.isatty():
+            return stream
+    return None
+
+
+def _with_progress(files: list[Path], stream: TextIO) -> Iterator[Path]:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeRemainingColumn(), transient=True) as progress:
-        task = progress.add_task("matching", total=total)
-        last_path = None
-        for item in items:
-            path = item.path  # type: ignore[attr-defined]
-            if path != last_path:
-                progress.advance(task)
-                last_path = path
-            yield item
-
-
-def _print_table(book: RuleBook, result: Backtest) -> None:
-    data = to_json(book, result)
-    span = f"{data['first'] or '?'} to {data['last'] or '?'}"
-    print(f"{result.articles} articles ({result.errors} unreadable), {span}, {data['days']} days")
-    for topic in data["topics"]:  # type: ignore[attr-defined]
-        line = f"\n{topic['topic']} ({topic['title']}): {topic['matched']} articles, "
-        line += f"{topic['per_day']}/day"
-        if topic["alerting"] != topic["matched"]:
-            line += (
-                f"; {topic['alerting']} ({topic['alerting_per_day']}/day) from active rules, "
-                "the rest only from test rules"
-            )
-        print(line)
-        for rule in topic["rules"]:
-            status = "" if rule["status"] == "active" else f" [{rule['status']}]"
-            print(
-                f"  {rule['rule']}{status} ({rule['priority']}): {rule['matched']} articles, "
-                f"{rule['per_day']}/day"
-            )
-            for example in rule["examples"]:
-                print(
-                    f"    - {example['title']}"
-                    + (f"  {example['link']}" if example["link"] else "")
-                )
+    console = Console(file=stream)
+    with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("reading articles", total=len(files))
+        for path in files:
+            yield path
+            progress.advance(task)

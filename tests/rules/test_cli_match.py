@@ -136,9 +136,11 @@ def test_backtest_json(tmp_path: Path, rules: Path, capsys: pytest.CaptureFixtur
     )
     assert main(["backtest", str(folder), "--rules", str(rules), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["articles"] == 2 and data["days"] == 4.0
+    # Rates are over the days that hold articles (two), not the span from first to last (four).
+    assert data["articles"] == 2 and data["days"] == 2
+    assert data["rate_days"] == ["2025-02-12", "2025-02-16"]
     topic = data["topics"][0]
-    assert topic["topic"] == "oil" and topic["matched"] == 2 and topic["per_day"] == 0.5
+    assert topic["topic"] == "oil" and topic["matched"] == 2 and topic["per_day"] == 1.0
     assert topic["alerting"] == 2  # the active rule, not only the test one
     crude = {rule["rule"]: rule for rule in topic["rules"]}
     assert crude["crude"]["matched"] == 2 and len(crude["crude"]["examples"]) == 2

@@ -1,0 +1,2 @@
+"""The backtest report: figures over a corpus (`stats`), as text and JSON (`text`), as a page
+(`html`)."""
