@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from bot.alerts.assemble import Alert
 from bot.rules import Match, Topic
+from bot.rules.terms import TermError, TickerTerm, parse_term, readable_term
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 SUMMARY_LIMIT = 480
@@ -104,20 +105,8 @@ def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
     return shorten(emoji, 8), shorten(title, _TOPIC_TITLE_LIMIT)
 
 
-def _readable_term(term: str) -> str:
-    """A term as a subscriber reads it: `=CPI` is CPI, `Zelensky*` is Zelensky…."""
-    term = term.strip()
-    if term.startswith("="):
-        term = term[1:]
-    if term.endswith("*"):
-        term = term[:-1] + "…"
-    return term
-
-
 def _rule_line(match: Match, topics: Mapping[str, Topic]) -> tuple[str, str, list[str]]:
-    terms = [
-        shorten(_clean(_readable_term(term)), _TERM_LIMIT) for term in match.terms[:_MAX_TERMS]
-    ]
+    terms = [shorten(_clean(readable_term(term)), _TERM_LIMIT) for term in match.terms[:_MAX_TERMS]]
     if len(match.terms) > _MAX_TERMS:
         terms.append(f"+{len(match.terms) - _MAX_TERMS} more")
     _, title = _topic_label(match.topic, topics)
@@ -153,12 +142,21 @@ def _summary_source(alert: Alert) -> str:
 
 def _tickers(alert: Alert, limit: int | None = _MAX_TICKERS) -> list[str]:
     """The article's tickers, the chat's own and those the rules named first; `limit` shown."""
-    named = {term[1:].upper() for m in alert.matches for term in m.terms if term.startswith("$")}
+    named = {symbol for m in alert.matches for term in m.terms if (symbol := _symbol(term))}
     names = sorted(alert.article.tickers, key=lambda t: (t not in alert.tickers, t not in named, t))
     shown = [shorten(_clean(name), 24) for name in names[:limit]]
     if limit is not None and len(names) > limit:
         shown.append(f"+{len(names) - limit} more")
     return shown
+
+
+def _symbol(term: str) -> str | None:
+    """The symbol of a `$` term; None for any other term."""
+    try:
+        parsed = parse_term(term)
+    except TermError:
+        return None
+    return parsed.symbol if isinstance(parsed, TickerTerm) else None
 
 
 def render_html(alert: Alert, topics: Mapping[str, Topic]) -> str:
