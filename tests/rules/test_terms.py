@@ -109,7 +109,7 @@ def test_a_set_or_an_absent_term_has_no_span() -> None:
 
 
 # Every character a symbol may hold beyond letters and digits, each in a real-looking symbol.
-SYMBOLS = ["BRK.B", "CL1:COM", "GC=F", "^GSPC", ".SPX", "M&M.NS", "BRK/B", "BF_B", "RDS-A", "7203.T"]
+SYMBOLS = ["BRK.B", "CL1:COM", "GC=F", "^GSPC", ".SPX", "M&M.NS", "BRK/B", "BF_B", "RDS-A", "7203"]
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
@@ -129,7 +129,8 @@ def test_one_ticker_syntax_for_articles_rules_and_subscriptions(
     seed.write_text(f'---\ntitle: "Shares move"\n---\n\n[the quote]({link}) moved.\n')
     article = read_seed(seed)
     assert symbol in article.tickers
-    assert [match.terms for match in book.match(article)] == [(f"${symbol.lower()}", f"${symbol}")]
+    written = tuple(dict.fromkeys((f"${symbol.lower()}", f"${symbol}")))  # `$7203` once
+    assert [match.terms for match in book.match(article)] == [written]
 
 
 @pytest.mark.parametrize("text", ["ÜSO", "-USO", "US O", "A" * 25, "US$", "M&amp;M"])
