@@ -14,7 +14,7 @@ from bot.article import Article
 from bot.config import Settings
 from bot.rules import Match, RuleBook, analysis, load_rulebook
 
-SEED_SUFFIXES = frozenset({".md"})
+SEED_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
 _SNIPPET_SIDE = 50
 
