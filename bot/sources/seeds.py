@@ -193,8 +193,9 @@ def scan_seeds(folder: Path, *, timezone: str = "UTC") -> tuple[list[Article], l
 
 
 def _hidden(name: str) -> bool:
-    """Hidden files and editor leftovers (`.x.swp`, `#x#`, `~$x`, `x~`)."""
-    return name.startswith((".", "~", "#")) or name.endswith("~")
+    """Hidden files, editor leftovers and files being written (`.x.swp`, `#x#`, `x~`,
+    `x.md.tmp`, `x.md.part`): passing states, not files a user put there."""
+    return name.startswith((".", "~", "#")) or name.endswith(("~", ".tmp", ".part"))
 
 
 def _not_read_because(path: Path, root: Path) -> str | None:

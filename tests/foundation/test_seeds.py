@@ -146,7 +146,8 @@ def test_other_files_in_the_folder_are_reported_not_read(tmp_path: Path) -> None
     (tmp_path / "a.md").write_bytes(_seed('title: "A"\n'))
     (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7")
     (tmp_path / "a.md.bak").write_bytes(_seed('title: "Old A"\n'))
-    (tmp_path / ".a.md.swp").write_bytes(b"\x00")
+    for temporary in (".a.md.swp", "a.md~", "a.md.tmp", "#a.md#", "a.md.part"):
+        (tmp_path / temporary).write_bytes(b"\x00")
     paths, skipped = seed_files(tmp_path)
     assert paths == [tmp_path / "a.md"]
     assert [(p.path.name, p.reason) for p in skipped] == [
