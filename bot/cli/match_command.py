@@ -16,7 +16,7 @@ from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
 from bot.rules.terms import TermError, find_term, parse_term
 
-SEED_SUFFIXES = frozenset({".md"})
+SEED_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
 _SNIPPET_SIDE = 50
 
