@@ -15,8 +15,9 @@ from bot.rules import Match, RuleBook, analysis, load_rulebook
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
 from bot.rules.terms import TermError, find_term, parse_term
+from bot.sources import seeds
 
-SEED_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+SEED_SUFFIXES = frozenset(seeds.SEED_SUFFIXES)
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
 _SNIPPET_SIDE = 50
 
