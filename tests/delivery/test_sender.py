@@ -30,6 +30,7 @@ from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
+from tests.articles import make_article
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
 OIL = Match("oil", "crude", "high", "active", ("crude",))
@@ -53,14 +54,7 @@ class ScriptedTransport:
 
 
 def _article(n: int) -> Article:
-    return Article(
-        id=f"https://example.com/{n}",
-        title=f"Crude story {n}",
-        summary="crude",
-        link=f"https://example.com/{n}",
-        published=datetime(2025, 2, 12, tzinfo=UTC),
-        tickers=frozenset({"USO"}),
-    )
+    return make_article(n, summary="crude", tickers=frozenset({"USO"}))
 
 
 def _setup(url: str, chats: list[int], topic: str = "oil"):  # type: ignore[no-untyped-def]
