@@ -231,10 +231,11 @@ class Sender:
                     timeout = self._poll
                 if exhausted_at is not None and self._ledger_due is not None:
                     timeout = min(timeout, self._ledger_due - time.monotonic())
-                if self.failing_since is not None:
-                    timeout = min(timeout, self._retry_at - time.monotonic())
-                if timeout > 0:
-                    await self._sleep(timeout)
+                retry_in = self._retry_at - time.monotonic()
+                if self.failing_since is not None and retry_in > 0:
+                    timeout = min(timeout, retry_in)
+                # Always yield: a flush or claim task may be what has to run next.
+                await self._sleep(timeout) if timeout > 0 else await asyncio.sleep(0)
         finally:
             if claiming is not None:
                 await asyncio.gather(claiming, return_exceptions=True)
