@@ -46,18 +46,18 @@ async def _until(condition: Callable[[], bool], what: str, timeout: float) -> No
 
 
 async def test_a_429_longer_than_the_lease_sends_one_copy(sqlite_url: str) -> None:
-    # At scale: a 150 s pause against a 120 s lease; here 3 s against 2 s.
+    # At scale: a 150 s pause against a 120 s lease; here 6 s against 4.5 s.
     engine = open_database(sqlite_url)
     _queue(engine, _row("a1", 1))
     transport = ScriptedTransport()
-    transport.script[1] = [RateLimited("Too Many Requests: retry after 3", 3.0)]
-    sender = Sender(engine, transport, lease=2.0, hold_limit=0.5)
+    transport.script[1] = [RateLimited("Too Many Requests: retry after 6", 6.0)]
+    sender = Sender(engine, transport, lease=4.5, hold_limit=4.0)
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop))
     try:
         await _until(lambda: bool(transport.attempts), "the first try", 5)
         paused_at = transport.attempts[0][2]
-        await asyncio.sleep(2.5)  # the lease has run out, the pause has not
+        await asyncio.sleep(5.0)  # the lease has run out, the pause has not
         _queue(engine, _row("a2", 2))
         sender.wake()  # a new alert: the sender claims again mid-pause
         await _until(lambda: len(transport.sent_to(1)) >= 1, "the paused alert", 10)
@@ -68,7 +68,7 @@ async def test_a_429_longer_than_the_lease_sends_one_copy(sqlite_url: str) -> No
     assert transport.sent_to(1) == ["normal alert a1"]  # exactly one copy
     assert transport.sent_to(2) == ["normal alert a2"]
     resent_at = next(at for chat, _, at in transport.sent if chat == 1)
-    assert resent_at - paused_at >= 2.95  # and only once the pause was over
+    assert resent_at - paused_at >= 5.95  # and only once the pause was over
     assert ledger_counts(engine)["sent"] == 2
 
 
