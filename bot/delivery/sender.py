@@ -150,10 +150,24 @@ class Sender:
             self._kick.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until `stop` is set, waking on `wake()`, on due retries, or every poll interval."""
+        """Send until `stop` is set, waking on `wake()`, on due retries, or every poll interval.
+
+        It never ends on a fault: database errors are waited out inside; anything else (a
+        limiter's shared store, a bug) is logged and the work starts over after a back-off.
+        """
         watcher = asyncio.create_task(self._kick_on(stop))
+        delay = _FIRST_RETRY
         try:
-            await self._work(stop=stop, drain_horizon=None)
+            while not stop.is_set():
+                try:
+                    await self._work(stop=stop, drain_horizon=None)
+                    return
+                except Exception as error:
+                    self.last_error = f"{type(error).__name__}: {error}"
+                    log.error("the sender failed; starting again in %.0fs", delay, exc_info=error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, self._ledger_retry_cap)
         finally:
             watcher.cancel()
 

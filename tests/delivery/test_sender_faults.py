@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from bot.delivery.ledger import ledger_counts
+from bot.delivery.limiter import NoLimits
 from bot.delivery.sender import Sender
 from bot.delivery.transports import RateLimited, Transient
 from bot.storage import deliveries as store
@@ -127,3 +128,35 @@ async def test_a_critical_alert_goes_first_through_a_backlog(database_url: str) 
     order = [chat for chat, _, _ in transport.sent]
     assert order.index(backlog + 1) == 0  # the critical alert, written last, went first
     assert order.index(backlog + 2) == 1
+
+
+class FlakyLimiter(NoLimits):
+    """A limiter backed by a shared store that fails once (as a fleet's Redis might)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def try_acquire(self, chat_id: int, *, group: bool) -> float:
+        """Fail the first time, then allow every send."""
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("limiter store unreachable")
+        return await super().try_acquire(chat_id, group=group)
+
+
+async def test_a_fault_outside_the_ledger_does_not_end_the_sender(sqlite_url: str) -> None:
+    engine = open_database(sqlite_url)
+    _queue(engine, _row("d1", 1), _row("d1", 2))
+    transport = ScriptedTransport()
+    sender = Sender(engine, transport, FlakyLimiter())
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop))
+    try:
+        await _until(lambda: len(transport.sent) == 2, "both alerts", 10)
+        assert not task.done()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert sorted(chat for chat, _, _ in transport.sent) == [1, 2]
+    assert sender.last_error == "ConnectionError: limiter store unreachable"
