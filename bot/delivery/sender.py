@@ -192,6 +192,7 @@ class Sender:
             if await self._retake_claims():
                 break
             self._give_up_draining(drain_horizon)
+            self._kick.clear()
             await self._sleep(self._retry_at - time.monotonic())
         exhausted_at: float | None = None
         claiming: asyncio.Task[int] | None = None
@@ -270,6 +271,9 @@ class Sender:
 
     async def _idle_timeout(self, drain_horizon: float | None) -> float | None:
         """How long to sleep with nothing in hand (None: a drain is finished)."""
+        if not self._ledger_open(time.monotonic()):
+            self._give_up_draining(drain_horizon)
+            return self._retry_at - time.monotonic()
         try:
             due = await self._db(store.next_due, terminal=self._terminal)
         except Exception as error:
