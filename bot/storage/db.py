@@ -92,4 +92,6 @@ def _unavailable(database_url: str, error: Exception) -> str:
     reason = getattr(error, "orig", None) or error
     # psycopg's message spans lines ("connection failed: ... \n\tIs the server running...").
     detail = " ".join(str(reason).split()) or type(reason).__name__
+    if "does not exist" in detail:
+        detail += " (create it first: docs/operations.md)"
     return f"cannot open the database NEWSBOT_DATABASE_URL={shown}: {detail}"

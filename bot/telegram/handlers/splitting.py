@@ -55,6 +55,10 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
         if index == len(atoms):
             pieces.append(_render(carried, atoms[start:], ()))
             break
+        if used > 0 and atoms[index] == "\n":  # the piece is full right at a line end
+            line_end = _Cut(index, tuple(open_tags), used)
+        elif used > 0 and atoms[index] == " ":
+            space = _Cut(index, tuple(open_tags), used)
         # A line end in the second half of the piece beats a later space; a space beats a
         # cut inside a word.
         if line_end is not None and (space is None or line_end.used >= limit // 2):

@@ -72,7 +72,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
             topics=subs.subscribe(connection, chat.id, subs.TOPIC, known),
             tickers=added_tickers,
             refused=refused,
-            unseen=subs.unseen_tickers(connection, [s for s in symbols if s not in refused]),
+            unseen=subs.unseen_tickers(connection, added_tickers),
         )
 
     done = await context.transaction(work)
@@ -80,7 +80,8 @@ async def subscribe(update: Update, context: BotContext) -> None:
         log.info("no subscription for chat %d: the bot was removed from it", chat.id)
         await context.reply(REMOVED)
         return
-    lines = _subscribed(current, known, symbols, done.topics, done.tickers)
+    followed = [symbol for symbol in symbols if symbol not in done.refused]
+    lines = _subscribed(current, known, followed, done.topics, done.tickers)
     if done.refused:
         lines.append(_over_limit(done.refused, limit))
     if done.unseen:
