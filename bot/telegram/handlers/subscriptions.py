@@ -80,8 +80,8 @@ async def subscribe(update: Update, context: BotContext) -> None:
         log.info("no subscription for chat %d: the bot was removed from it", chat.id)
         await context.reply(REMOVED)
         return
-    followed = [symbol for symbol in symbols if symbol not in done.refused]
-    lines = _subscribed(current, known, followed, done.topics, done.tickers)
+    within_limit = [symbol for symbol in symbols if symbol not in done.refused]
+    lines = _subscribed(current, known, within_limit, done.topics, done.tickers)
     if done.refused:
         lines.append(_over_limit(done.refused, limit))
     if done.unseen:
