@@ -62,9 +62,11 @@ async def subscribe(update: Update, context: BotContext) -> None:
     limit = context.state.max_tickers
 
     def work(connection: Connection) -> _Subscribed | None:
+        # Write first: on SQLite a read followed by a write can fail at once when another
+        # process wrote in between; on PostgreSQL the chat's row lock serialises its commands.
+        subs.remember_chat(connection, chat.id, chat.type)
         if subs.is_kicked(connection, chat.id):
             return None
-        subs.remember_chat(connection, chat.id, chat.type)
         added_tickers, refused = subs.subscribe_up_to(
             connection, chat.id, subs.TICKER, symbols, limit
         )
@@ -218,9 +220,9 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
         return
 
     def work(connection: Connection) -> tuple[bool, set[str]] | None:
+        subs.remember_chat(connection, chat.id, chat.type)  # first: see subscribe
         if subs.is_kicked(connection, chat.id):
             return None
-        subs.remember_chat(connection, chat.id, chat.type)
         removed = subs.unsubscribe(connection, chat.id, subs.TOPIC, [topic_id])
         if not removed:
             subs.subscribe(connection, chat.id, subs.TOPIC, [topic_id])
