@@ -101,13 +101,16 @@ async def test_a_huge_list_is_shown_whole_in_pieces(
             subs.subscribe(connection, 22, subs.TICKER, [f"A{i}" for i in range(2950)])
         api.push_update(api.command(22, "/list"))
         await bot.until(
-            lambda: any("over the limit" in t for t in api.answers_to(22)),
+            lambda: any("$A999" in t for t in api.answers_to(22)),  # the last, sorted as text
             "the whole list",
             timeout=30,
         )
     answers = _visible(api.answers_to(22))
-    assert answers[0].startswith("This chat follows\nTopics (1): 🛢️ Crude oil\nTickers (2950")
-    assert "over the limit of 200" in answers[-1]
+    assert answers[0].startswith(
+        "This chat follows\nTopics (1): 🛢️ Crude oil\n"
+        "Tickers (2950, over the limit of 200: no new ones until fewer): $A0, $A1, $A10,"
+    )
+    assert answers[-1].endswith("$A998, $A999")
     assert all(len(text.encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT for text in answers)
     assert "…" not in "".join(answers)
     listed = " ".join(answers).replace(",", " ").split()

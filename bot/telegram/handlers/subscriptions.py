@@ -197,9 +197,10 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
         if topic_names:
             lines.append(f"Topics ({len(topic_names)}): " + ", ".join(topic_names))
         if tickers:
-            lines.append(f"Tickers ({len(tickers)} of at most {limit}): " + ", ".join(tickers))
-        if len(tickers) > limit:
-            lines.append(f"That is over the limit of {limit}: no new tickers until fewer.")
+            count = f"{len(tickers)} of at most {limit}"
+            if len(tickers) > limit:  # followed before the limit was set or lowered
+                count = f"{len(tickers)}, over the limit of {limit}: no new ones until fewer"
+            lines.append(f"Tickers ({count}): " + ", ".join(tickers))
     if until is not None and until > datetime.now(UTC):
         lines.append(f"Muted until {until:%Y-%m-%d %H:%M} UTC (critical alerts still come).")
     await context.reply("\n".join(lines))
