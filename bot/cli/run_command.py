@@ -7,7 +7,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.logs import setup_logging
 
 log = logging.getLogger("bot")
@@ -51,6 +51,8 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(single.run_forever())
     except KeyboardInterrupt:
         return 130
+    except ConfigError:  # a setting the bot cannot run with: the caller says it in one line
+        raise
     except Exception:  # logged, not printed: the log redacts the token
         log.exception("newsbot run failed")
         return 1
