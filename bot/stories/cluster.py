@@ -22,12 +22,12 @@ class StoryTuning:
     fresh_hours: float = 6.0  # gaps up to this count as "the same moment"
     # Weights of the evidence (a logistic fit on pair features, rounded; docs/stories.md).
     title_weight: float = 1.0  # IDF cosine of the headlines
-    text_weight: float = 0.8  # IDF cosine of headline and summary
-    coverage_weight: float = 1.07  # how much of each headline the other article states
-    number_weight: float = 0.4  # per rare amount both state (at most two count)
-    results_weight: float = 0.73  # both report one company's results (rule 3)
+    text_weight: float = 0.88  # IDF cosine of headline and summary
+    coverage_weight: float = 1.03  # how much of each headline the other article states
+    number_weight: float = 0.49  # per rare amount both state (at most two count)
+    results_weight: float = 1.03  # both report one company's results (rule 3)
     threshold: float = 1.1  # the evidence needed to join a story
-    threshold_per_hour: float = 0.034  # extra evidence needed per hour beyond fresh_hours
+    threshold_per_hour: float = 0.043  # extra evidence needed per hour beyond fresh_hours
     seed_slack: float = 0.3  # how much less a later article must share with the first one
     repost_text: float = 0.5  # summary likeness that makes an equal headline a repost
     max_candidates: int = 24  # earlier articles scored exactly per arrival
@@ -61,7 +61,7 @@ class Evidence:
     text: float  # IDF cosine of headline and summary
     coverage: float  # the smaller share of either headline that the other article states
     shared_numbers: int  # amounts both state
-    results: bool  # both headlines report company results
+    results: bool  # both headlines report one company's results
     gap_hours: float
     repost: bool  # the same headline and (nearly) the same summary
     score: float
@@ -207,7 +207,7 @@ class StoryIndex:
         )
         rare = self._rare_weight
         shared_numbers = sum(1 for number in a.numbers & b.numbers if new.weights[number] >= rare)
-        results = a.results and b.results and bool((a.title_terms & b.title_terms) - _RESULTS_WORDS)
+        results = _same_release(a, b)
         both_full = not (a.headline_only or b.headline_only)
         score = (
             tuning.title_weight * title
@@ -316,14 +316,6 @@ class StoryIndex:
             del self._stories[entry.story_id]
 
 
-# Words every results headline uses: sharing only these does not make two companies one.
-_RESULTS_WORDS = frozenset(
-    """result earning eps epad revenue rev sale profit net income loss quarter quarterly fiscal
-    full fy guidance outlook forecast post report beat miss top estimate expectation view
-    share stock lower higher rise fall jump drop surge slide gaap non adjust adj annual
-    ~q1 ~q2 ~q3 ~q4 ~h1 ~h2 factset est vs""".split()
-)
-
 # A repost's margin: above any margin likeness alone can give.
 _REPOST = 100.0
 
@@ -343,14 +335,29 @@ def _share(shared: frozenset[str], weights: dict[str, float], whole: float) -> f
     return sum(weights[term] for term in shared) / whole if whole else 0.0
 
 
+def _same_release(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether both headlines report one company's results (rule 3): results headlines
+    that name the same company."""
+    return a.results and b.results and bool(a.names & b.title_terms or b.names & a.title_terms)
+
+
 def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether the definition separates the two whatever their words share."""
+    if new.digest or old.digest:
+        return True  # a digest tells many events, none of them alone
     if new.analysis != old.analysis:
         return True  # analysis and analyst actions are stories of their own (rule 6)
     if _reaction(new, old) or _reaction(old, new):
         return True  # a price move of something else is a market-reaction story (rule 4)
     if _quotes_other(new, old) or _quotes_other(old, new):
         return True  # another party's words are a response, a new fact (rule 5)
+    if (
+        new.names
+        and old.names
+        and not (new.names & old.text_terms or old.names & new.text_terms)
+        and not new.indicators & old.indicators
+    ):
+        return True  # each headline is about someone the other never names
     tickers, others = new.headline_tickers, old.headline_tickers
     return bool(tickers and others and not tickers & others)  # other companies
 

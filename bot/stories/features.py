@@ -23,6 +23,16 @@ _TICKER_TAIL = re.compile(r"\s*>([A-Z][A-Z0-9.]{0,9})\s*$")
 _EARNINGS_FLASH = re.compile(r"^\s*earnings\s+flash\s*\(([A-Z0-9.]{1,10})\)\s*", re.I)
 # Column names that repeat with new content every day: the headline says nothing by itself.
 _ANALYSIS_TAG = re.compile(r"(?i)(?:[\u2014\u2013:]|\s-)\s*(?:market|data)\s+talk\b")
+# Digests and columns (`News Highlights: Top Energy News of the Day`, `Sector Update: Tech`):
+# many events under one recurring headline, never one event.
+_DIGEST = re.compile(
+    r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
+    r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
+    r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
+    r"|closing\s+(?:stock\s+)?prices)\b"
+)
+# Capitalised words inside a sentence: names, in a summary written in sentence case.
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'.-]*")
 
 # Sentences that publishers attach to every item: they are no evidence of a shared event.
 # Each comes with a lower-case needle, so that the pattern runs only where it can match.
@@ -41,7 +51,10 @@ _BOILERPLATE = tuple(
     )
 )
 # `By Paul Hannon` (DJ glues the byline to the first sentence: `By Paul HannonThe ...`).
-_BYLINE = re.compile(r"^\s*by\s+(?:[A-Z][\w.'-]*\s+){1,3}(?:and\s+(?:[A-Z][\w.'-]*\s+){1,3})?")
+_BYLINE = re.compile(
+    r"^\s*[Bb]y\s+[A-Z][a-z'.-]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z'-]+"
+    r"(?:\s+and\s+[A-Z][a-z'.-]+\s+[A-Z][a-z'-]+)?"
+)
 
 # Amounts: an optional currency, a number, an optional scale or unit.
 _AMOUNT = re.compile(
@@ -90,6 +103,33 @@ _INDICATORS = tuple(
     )
 )
 
+# An economic release is one indicator of one country: US CPI is not India's CPI.
+_COUNTRIES = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("us", r"\bU\.S\.|\bUS\b|\bUSA\b|United States|\bAmerican?\b|\bFed\b"),
+        ("uk", r"\bU\.K\.|\bUK\b|Britain|British|England|\bBOE\b"),
+        ("eurozone", r"(?i)euro\s?zone|euro\s+area|\bECB\b"),
+        ("germany", r"German"),
+        ("france", r"France|French"),
+        ("japan", r"Japan|\bBOJ\b"),
+        ("china", r"China|Chinese"),
+        ("india", r"India|\bRBI\b"),
+        ("canada", r"Canad"),
+        ("australia", r"Australia|\bRBA\b"),
+        ("philippines", r"Philippine"),
+        ("brazil", r"Brazil"),
+        ("mexico", r"Mexic"),
+        ("russia", r"Russia"),
+        ("korea", r"Korea"),
+        ("switzerland", r"Swiss|Switzerland"),
+        ("turkey", r"Turkey|Turkish"),
+        ("south-africa", r"South Africa"),
+        ("indonesia", r"Indonesia"),
+        ("new-zealand", r"New Zealand"),
+    )
+)
+
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|\d+[a-z]+")
 
 # Words that carry no event: grammar, newsroom verbs of saying, calendar words.
@@ -121,7 +161,8 @@ _MOVE_VERBS = (
     r"|gained|drop|drops|dropped|climb|climbs|climbed|rally|rallies|rallied|soar|soars|soared"
     r"|sink|sinks|sank|plunge|plunges|plunged|retreat|retreats|retreated|edge|edges|edged"
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
-    r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|hits?\s+record|strengthens|weakens"
+    r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens"
+    r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
     r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
     r"\s+(?:higher|lower|up|down|flat|above|below|in\s+(?:a\s+)?(?:tight\s+)?range))"
@@ -187,6 +228,11 @@ class StoryFeatures:
     headline_tickers: frozenset[str]  # symbols the headline itself names
     results: bool  # the headline reports company results (rule 3 of the definition)
     analysis: bool  # a desk column or an analyst action, never a copy of the event
+    digest: bool  # a roundup of many events under a recurring headline
+    indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
+    headline_indicators: frozenset[str]  # those the headline names
+    countries: frozenset[str]  # countries the headline or summary names
+    names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
     headline_only: bool  # no usable summary
     timestamp: float | None
 
@@ -206,11 +252,13 @@ def describe(article: Article) -> StoryFeatures:
     headline_tickers = frozenset(
         ticker for ticker in tickers if ticker == flash_ticker or _names_symbol(raw_title, ticker)
     )
+    title_indicators = _indicators(raw_title)
+    indicators = title_indicators | _indicators(summary)
     title_terms = (
         frozenset(title_words)
         | title_numbers
         | _quarters(raw_title)
-        | _indicators(raw_title)
+        | title_indicators
         | frozenset(f"${ticker}" for ticker in headline_tickers)
     )
     text_terms = (
@@ -218,7 +266,7 @@ def describe(article: Article) -> StoryFeatures:
         | frozenset(summary_words)
         | summary_numbers
         | _quarters(summary)
-        | _indicators(summary)
+        | indicators
         | ticker_terms
     )
     published = article.published
@@ -234,6 +282,12 @@ def describe(article: Article) -> StoryFeatures:
         headline_tickers=headline_tickers,
         results=bool(_RESULTS.search(raw_title)),
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
+        digest=bool(_DIGEST.search(raw_title)),
+        indicators=indicators,
+        headline_indicators=title_indicators,
+        countries=_countries(raw_title) | _countries(summary),
+        names=_names(raw_title, summary, title_terms)
+        | frozenset(f"${ticker}" for ticker in headline_tickers),
         headline_only=len(summary_words) < 5,
         timestamp=published.timestamp() if isinstance(published, datetime) else None,
     )
@@ -355,6 +409,31 @@ def _significant(value: float) -> str:
     return f"{value:.2g}" if value else "0"
 
 
+def _names(title: str, summary: str, title_terms: frozenset[str]) -> frozenset[str]:
+    """The headline's words that are names: capitalised in the summary (written in sentence
+    case), or in the headline itself when it is written in sentence case."""
+    capitalised = " ".join(_CAPITALISED.findall(summary))
+    words = title.split()
+    if words and sum(word[:1].isupper() for word in words) <= len(words) // 2:
+        capitalised += " " + " ".join(_CAPITALISED.findall(title))
+    return frozenset(
+        term
+        for term in _terms(capitalised)
+        if term in title_terms and term not in _NOT_NAMES and not _RESULTS.fullmatch(term)
+    )
+
+
+# Words written with a capital that name no one.
+_NOT_NAMES = frozenset(
+    "ceo cfo chief president us uk eu ai ipo etf share stock market investor analyst".split()
+)
+
+
+def _countries(text: str) -> frozenset[str]:
+    """The countries a text names, by name, adjective or abbreviation."""
+    return frozenset(name for name, pattern in _COUNTRIES if pattern.search(text))
+
+
 def _indicators(text: str) -> frozenset[str]:
     """The economic releases a text names, one token per release whatever the wording."""
     return frozenset(f"~{name}" for name, pattern in _INDICATORS if pattern.search(text))
@@ -398,7 +477,8 @@ def _speaker(title: str) -> frozenset[str] | None:
     found = _TRAILING_SPEAKER.search(title) or _RESPONDER.match(title)
     if not found:
         found = _LEADING_SPEAKER.match(title)
-        if not found or _RESULTS.search(found.group("speaker")) or re.search(r"\d", found.group(0)):
+        label = found.group("speaker") if found else ""
+        if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
     return frozenset(_terms(found.group("speaker"))) - _ROLES or None
 
