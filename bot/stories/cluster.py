@@ -31,7 +31,7 @@ class StoryTuning:
     seed_slack: float = 0.3  # how much less a later article must share with the first one
     repost_text: float = 0.5  # summary likeness that makes an equal headline a repost
     max_candidates: int = 24  # earlier articles scored exactly per arrival
-    common_fraction: float = 0.05  # terms in more of the window's articles never select
+    common_fraction: float = 0.01  # terms in more of the window's articles never select
     max_articles: int = 50_000  # hard memory bound, whatever the dates say
 
 
@@ -89,7 +89,9 @@ class StoryIndex:
         self.tuning = tuning or StoryTuning()
         self._entries: dict[str, _Entry] = {}
         self._arrivals: deque[str] = deque()
-        self._postings: dict[str, set[str]] = {}
+        # Insertion-ordered (dicts, not sets): equal scores then break ties the same way
+        # in every process, whatever the hash seed.
+        self._postings: dict[str, dict[str, None]] = {}
         self._title_keys: dict[str, list[str]] = {}
         self._stories: dict[str, _Story] = {}
         self._latest = -math.inf
@@ -249,7 +251,7 @@ class StoryIndex:
         features = query.features
         limit = max(20, int(self.tuning.common_fraction * len(self._entries)))
         scores: dict[str, float] = {}
-        for term in features.title_terms | features.numbers:
+        for term in sorted(features.title_terms | features.numbers):
             postings = self._postings.get(term)
             if not postings or len(postings) > limit:
                 continue
@@ -279,7 +281,7 @@ class StoryIndex:
         self._arrivals.append(article_id)
         self._latest = max(self._latest, timestamp)
         for term in features.text_terms:
-            self._postings.setdefault(term, set()).add(article_id)
+            self._postings.setdefault(term, {})[article_id] = None
         self._title_keys.setdefault(features.title_key, []).append(article_id)
         story = self._stories.get(story_id)
         if story is None:
@@ -302,7 +304,7 @@ class StoryIndex:
         for term in entry.features.text_terms:
             postings = self._postings.get(term)
             if postings is not None:
-                postings.discard(article_id)
+                postings.pop(article_id, None)
                 if not postings:
                     del self._postings[term]
         keyed = self._title_keys.get(entry.features.title_key)
@@ -322,17 +324,17 @@ _REPOST = 100.0
 
 def _masses(features: StoryFeatures, weights: dict[str, float]) -> tuple[float, float]:
     """The squared norms of the headline and of the whole text."""
-    return sum(weights[term] for term in features.title_terms), sum(weights.values())
+    return math.fsum(weights[term] for term in features.title_terms), math.fsum(weights.values())
 
 
 def _cosine(shared: frozenset[str], weights: dict[str, float], left: float, right: float) -> float:
     if not shared or not left or not right:
         return 0.0
-    return sum(weights[term] for term in shared) / math.sqrt(left * right)
+    return math.fsum(weights[term] for term in shared) / math.sqrt(left * right)
 
 
 def _share(shared: frozenset[str], weights: dict[str, float], whole: float) -> float:
-    return sum(weights[term] for term in shared) / whole if whole else 0.0
+    return math.fsum(weights[term] for term in shared) / whole if whole else 0.0
 
 
 def _same_release(a: StoryFeatures, b: StoryFeatures) -> bool:

@@ -88,46 +88,29 @@ _QUARTER = re.compile(
 )
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
 
-# One release, many names: `CPI`, `consumer prices`, `consumer inflation` are one indicator.
-_INDICATORS = tuple(
-    (name, re.compile(pattern, re.IGNORECASE))
-    for name, pattern in (
-        ("cpi", r"\bcpi\b|consumer[\s-]price|consumer\s+inflation|\bcore\s+inflation"),
-        ("ppi", r"\bppi\b|producer[\s-]price|wholesale\s+(?:price|inflation)"),
-        ("crude-stocks", r"(?:crude|oil)(?:\s+oil)?\s+(?:stocks|stockpiles|inventor|supplies)"),
-        ("jobless-claims", r"jobless\s+claims|unemployment\s+claims|initial\s+claims"),
-        ("payrolls", r"payrolls|jobs\s+report"),
-        ("gdp", r"\bgdp\b|gross\s+domestic\s+product"),
-        ("pmi", r"\bpmi\b|purchasing\s+managers"),
-        ("retail-sales", r"retail\s+sales"),
-    )
-)
 
-# An economic release is one indicator of one country: US CPI is not India's CPI.
-_COUNTRIES = tuple(
-    (name, re.compile(pattern))
-    for name, pattern in (
-        ("us", r"\bU\.S\.|\bUS\b|\bUSA\b|United States|\bAmerican?\b|\bFed\b"),
-        ("uk", r"\bU\.K\.|\bUK\b|Britain|British|England|\bBOE\b"),
-        ("eurozone", r"(?i)euro\s?zone|euro\s+area|\bECB\b"),
-        ("germany", r"German"),
-        ("france", r"France|French"),
-        ("japan", r"Japan|\bBOJ\b"),
-        ("china", r"China|Chinese"),
-        ("india", r"India|\bRBI\b"),
-        ("canada", r"Canad"),
-        ("australia", r"Australia|\bRBA\b"),
-        ("philippines", r"Philippine"),
-        ("brazil", r"Brazil"),
-        ("mexico", r"Mexic"),
-        ("russia", r"Russia"),
-        ("korea", r"Korea"),
-        ("switzerland", r"Swiss|Switzerland"),
-        ("turkey", r"Turkey|Turkish"),
-        ("south-africa", r"South Africa"),
-        ("indonesia", r"Indonesia"),
-        ("new-zealand", r"New Zealand"),
+def _alternatives(*named: tuple[str, str], flags: int = 0) -> re.Pattern[str]:
+    """One pattern of named alternatives: a single pass finds which of them a text has."""
+    return re.compile(
+        "|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in named), flags
     )
+
+
+def _named_matches(pattern: re.Pattern[str], text: str) -> frozenset[str]:
+    return frozenset((found.lastgroup or "").replace("_", "-") for found in pattern.finditer(text))
+
+
+# One release, many names: `CPI`, `consumer prices`, `consumer inflation` are one indicator.
+_INDICATORS = _alternatives(
+    ("cpi", r"\bcpi\b|consumer[\s-]price|consumer\s+inflation|\bcore\s+inflation"),
+    ("ppi", r"\bppi\b|producer[\s-]price|wholesale\s+(?:price|inflation)"),
+    ("crude-stocks", r"(?:crude|oil)(?:\s+oil)?\s+(?:stocks|stockpiles|inventor|supplies)"),
+    ("jobless-claims", r"jobless\s+claims|unemployment\s+claims|initial\s+claims"),
+    ("payrolls", r"payrolls|jobs\s+report"),
+    ("gdp", r"\bgdp\b|gross\s+domestic\s+product"),
+    ("pmi", r"\bpmi\b|purchasing\s+managers"),
+    ("retail-sales", r"retail\s+sales"),
+    flags=re.IGNORECASE,
 )
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|\d+[a-z]+")
@@ -230,8 +213,6 @@ class StoryFeatures:
     analysis: bool  # a desk column or an analyst action, never a copy of the event
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
-    headline_indicators: frozenset[str]  # those the headline names
-    countries: frozenset[str]  # countries the headline or summary names
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
     headline_only: bool  # no usable summary
     timestamp: float | None
@@ -284,8 +265,6 @@ def describe(article: Article) -> StoryFeatures:
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
         digest=bool(_DIGEST.search(raw_title)),
         indicators=indicators,
-        headline_indicators=title_indicators,
-        countries=_countries(raw_title) | _countries(summary),
         names=_names(raw_title, summary, title_terms)
         | frozenset(f"${ticker}" for ticker in headline_tickers),
         headline_only=len(summary_words) < 5,
@@ -429,14 +408,9 @@ _NOT_NAMES = frozenset(
 )
 
 
-def _countries(text: str) -> frozenset[str]:
-    """The countries a text names, by name, adjective or abbreviation."""
-    return frozenset(name for name, pattern in _COUNTRIES if pattern.search(text))
-
-
 def _indicators(text: str) -> frozenset[str]:
     """The economic releases a text names, one token per release whatever the wording."""
-    return frozenset(f"~{name}" for name, pattern in _INDICATORS if pattern.search(text))
+    return frozenset(f"~{name}" for name in _named_matches(_INDICATORS, text))
 
 
 def _quarters(text: str) -> frozenset[str]:
