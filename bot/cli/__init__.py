@@ -18,6 +18,7 @@ _COMMANDS = {
     "check": "validate rule files and feeds.yaml, run rule tests",
     "match": "print which rules match the given articles and why",
     "backtest": "match a whole corpus; per topic and rule counts, rates and examples",
+    "stories": "group articles into stories (one event told by many outlets), as the bot would",
 }
 
 

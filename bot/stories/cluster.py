@@ -1,0 +1,378 @@
+"""Online story detection: an arriving article joins the story of an earlier one, or starts one."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from bot.article import Article
+from bot.stories.features import StoryFeatures, describe
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class StoryTuning:
+    """The knobs of story detection (docs/stories.md says what each one trades)."""
+
+    window_hours: float = 48.0  # stories older than this (by published time) are closed
+    clock_skew_hours: float = 12.0  # dates without a zone differ by hours between sources
+    fresh_hours: float = 6.0  # gaps up to this count as "the same moment"
+    # Weights of the evidence (a logistic fit on pair features, rounded; docs/stories.md).
+    title_weight: float = 1.0  # IDF cosine of the headlines
+    text_weight: float = 0.88  # IDF cosine of headline and summary
+    coverage_weight: float = 1.03  # how much of each headline the other article states
+    number_weight: float = 0.49  # per rare amount both state (at most two count)
+    results_weight: float = 1.03  # both report one company's results (rule 3)
+    threshold: float = 1.1  # the evidence needed to join a story
+    threshold_per_hour: float = 0.043  # extra evidence needed per hour beyond fresh_hours
+    seed_slack: float = 0.3  # how much less a later article must share with the first one
+    repost_text: float = 0.5  # summary likeness that makes an equal headline a repost
+    max_candidates: int = 24  # earlier articles scored exactly per arrival
+    common_fraction: float = 0.01  # terms in more of the window's articles never select
+    max_articles: int = 50_000  # hard memory bound, whatever the dates say
+
+
+@dataclass(slots=True)
+class _Entry:
+    """An article in the window, with its term weights as they were when it arrived."""
+
+    features: StoryFeatures
+    story_id: str
+    timestamp: float
+    weights: dict[str, float]  # squared IDF of each term
+    title_mass: float
+    text_mass: float
+
+
+@dataclass(slots=True)
+class _Story:
+    seed: str  # the id of the story's first article: later ones must still fit it
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What two articles share, as story detection weighs it."""
+
+    title: float  # IDF cosine of the headlines
+    text: float  # IDF cosine of headline and summary
+    coverage: float  # the smaller share of either headline that the other article states
+    shared_numbers: int  # amounts both state
+    results: bool  # both headlines report one company's results
+    gap_hours: float
+    repost: bool  # the same headline and (nearly) the same summary
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Why an article joined a story or started one."""
+
+    story_id: str
+    joined: str | None  # the id of the earlier article it was matched with
+    score: float
+
+
+class StoryIndex:
+    """The stories of the recent window and the articles that tell them.
+
+    `assign` decides an arriving article once, from earlier ones only; `add` replays an
+    article whose story is already known (rebuilding the index from storage at start-up).
+    Memory is bounded: articles older than the window, and the oldest beyond
+    `max_articles`, are forgotten.
+    """
+
+    def __init__(self, tuning: StoryTuning | None = None) -> None:
+        self.tuning = tuning or StoryTuning()
+        self._entries: dict[str, _Entry] = {}
+        self._arrivals: deque[str] = deque()
+        # Insertion-ordered (dicts, not sets): equal scores then break ties the same way
+        # in every process, whatever the hash seed.
+        self._postings: dict[str, dict[str, None]] = {}
+        self._title_keys: dict[str, list[str]] = {}
+        self._stories: dict[str, _Story] = {}
+        self._latest = -math.inf
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._entries
+
+    @property
+    def story_count(self) -> int:
+        """How many stories have an article in the window."""
+        return len(self._stories)
+
+    def story_of(self, article_id: str) -> str | None:
+        """The story of an article still in the window."""
+        entry = self._entries.get(article_id)
+        return entry.story_id if entry else None
+
+    def assign(self, article: Article) -> str:
+        """The story id of an arriving article (an earlier story's, or its own id)."""
+        return self.decide(article).story_id
+
+    def decide(self, article: Article) -> Decision:
+        """Assign the article and say which earlier article decided it."""
+        known = self._entries.get(article.id)
+        if known is not None:
+            return Decision(known.story_id, None, 0.0)
+        features = describe(article)
+        timestamp = self._timestamp(features)
+        self._evict(timestamp)
+        weights = self._weights(features)
+        decision = self._best_story(features, timestamp, weights)
+        self._insert(features, decision.story_id, timestamp, weights)
+        return decision
+
+    def add(self, article: Article, story_id: str) -> None:
+        """Put an article whose story is already known into the index (replay at start-up)."""
+        if article.id in self._entries:
+            return
+        features = describe(article)
+        timestamp = self._timestamp(features)
+        self._evict(timestamp)
+        self._insert(features, story_id, timestamp, self._weights(features))
+
+    # ------------------------------------------------------------------ decisions
+
+    def _best_story(
+        self, new: StoryFeatures, timestamp: float, weights: dict[str, float]
+    ) -> Decision:
+        """The story of the best-matching earlier article whose story's first article
+        the new one still fits; else a new story named after the article."""
+        query = _Entry(new, "", timestamp, weights, *_masses(new, weights))
+        scored: list[tuple[float, _Entry]] = []
+        for entry in self._candidates(query):
+            margin = self._margin(query, entry)
+            if margin is not None:
+                scored.append((margin, entry))
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        tried: set[str] = set()
+        for margin, entry in scored:
+            if entry.story_id in tried:
+                continue
+            tried.add(entry.story_id)
+            if margin >= _REPOST or self._fits_seed(query, entry.story_id):
+                return Decision(entry.story_id, entry.features.article_id, margin)
+        return Decision(new.article_id, None, 0.0)
+
+    def _fits_seed(self, query: _Entry, story_id: str) -> bool:
+        """Whether the arriving article still tells what the story's first article told:
+        without this, a chain of small steps would drift from one event to the next."""
+        story = self._stories.get(story_id)
+        seed = self._entries.get(story.seed) if story else None
+        if seed is None:
+            return True
+        return self._margin(query, seed, self.tuning.seed_slack) is not None
+
+    def _margin(self, new: _Entry, old: _Entry, slack: float = 0.0) -> float | None:
+        """How far the evidence that both tell one story exceeds what their gap asks for."""
+        evidence = self.evidence(new, old)
+        if evidence is None:
+            return None
+        if evidence.repost:
+            return _REPOST + evidence.text
+        tuning = self.tuning
+        needed = (
+            tuning.threshold
+            - slack
+            + tuning.threshold_per_hour * max(0.0, evidence.gap_hours - tuning.fresh_hours)
+        )
+        margin = evidence.score - needed
+        return margin if margin >= 0 else None
+
+    def evidence(self, new: _Entry, old: _Entry) -> Evidence | None:
+        """What speaks for one story between two articles; None when a rule of the
+        definition keeps them apart whatever they share, or they are too far apart."""
+        tuning = self.tuning
+        gap = abs(new.timestamp - old.timestamp) / HOUR
+        if gap > tuning.window_hours + tuning.clock_skew_hours:
+            return None
+        a, b = new.features, old.features
+        text = _cosine(a.text_terms & b.text_terms, new.weights, new.text_mass, old.text_mass)
+        repost = (
+            a.title_key == b.title_key
+            and len(a.title_key.split()) >= 3
+            and (a.headline_only or b.headline_only or text >= tuning.repost_text)
+        )
+        if not repost and _kept_apart(a, b):
+            return None
+        title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
+        coverage = min(
+            _share(a.title_terms & b.text_terms, new.weights, new.title_mass),
+            _share(b.title_terms & a.text_terms, old.weights, old.title_mass),
+        )
+        rare = self._rare_weight
+        shared_numbers = sum(1 for number in a.numbers & b.numbers if new.weights[number] >= rare)
+        results = _same_release(a, b)
+        both_full = not (a.headline_only or b.headline_only)
+        score = (
+            tuning.title_weight * title
+            + tuning.text_weight * (text if both_full else title)
+            + tuning.coverage_weight * coverage
+            + tuning.number_weight * min(shared_numbers, 2)
+            + (tuning.results_weight if results else 0.0)
+        )
+        return Evidence(
+            title=title,
+            text=text,
+            coverage=coverage,
+            shared_numbers=shared_numbers,
+            results=results,
+            gap_hours=gap,
+            repost=repost,
+            score=score,
+        )
+
+    @property
+    def _rare_weight(self) -> float:
+        """The weight of a term in 1% of the window's articles: rarer ones single out."""
+        idf = math.log((len(self._entries) + 1.0) / (0.01 * len(self._entries) + 0.5)) + 1.0
+        return idf * idf
+
+    def _weights(self, features: StoryFeatures) -> dict[str, float]:
+        """The squared IDF of each of the article's terms in the current window."""
+        total = len(self._entries) + 1.0
+        postings = self._postings
+        weights = {}
+        for term in features.text_terms:
+            found = postings.get(term)
+            idf = math.log(total / ((len(found) if found else 0) + 0.5)) + 1.0
+            weights[term] = idf * idf
+        return weights
+
+    def _candidates(self, query: _Entry) -> list[_Entry]:
+        """The earlier articles sharing the most informative headline terms and numbers."""
+        features = query.features
+        limit = max(20, int(self.tuning.common_fraction * len(self._entries)))
+        scores: dict[str, float] = {}
+        for term in sorted(features.title_terms | features.numbers):
+            postings = self._postings.get(term)
+            if not postings or len(postings) > limit:
+                continue
+            weight = query.weights[term]
+            for article_id in postings:
+                scores[article_id] = scores.get(article_id, 0.0) + weight
+        for article_id in self._title_keys.get(features.title_key, ()):
+            scores[article_id] = math.inf
+        ranked = heapq.nlargest(self.tuning.max_candidates, scores, key=scores.__getitem__)
+        return [self._entries[article_id] for article_id in ranked]
+
+    # ------------------------------------------------------------------ state
+
+    def _timestamp(self, features: StoryFeatures) -> float:
+        """The article's time; an undated article is taken to be as new as the newest."""
+        if features.timestamp is not None:
+            return features.timestamp
+        return self._latest if self._latest > -math.inf else 0.0
+
+    def _insert(
+        self, features: StoryFeatures, story_id: str, timestamp: float, weights: dict[str, float]
+    ) -> None:
+        article_id = features.article_id
+        self._entries[article_id] = _Entry(
+            features, story_id, timestamp, weights, *_masses(features, weights)
+        )
+        self._arrivals.append(article_id)
+        self._latest = max(self._latest, timestamp)
+        for term in features.text_terms:
+            self._postings.setdefault(term, {})[article_id] = None
+        self._title_keys.setdefault(features.title_key, []).append(article_id)
+        story = self._stories.get(story_id)
+        if story is None:
+            self._stories[story_id] = _Story(seed=article_id, size=1)
+        else:
+            story.size += 1
+
+    def _evict(self, now: float) -> None:
+        """Forget articles older than the window (and the oldest beyond the memory bound)."""
+        tuning = self.tuning
+        horizon = max(now, self._latest) - (tuning.window_hours + tuning.clock_skew_hours) * HOUR
+        while self._arrivals:
+            oldest = self._entries[self._arrivals[0]]
+            if oldest.timestamp >= horizon and len(self._entries) < tuning.max_articles:
+                break
+            self._remove(self._arrivals.popleft())
+
+    def _remove(self, article_id: str) -> None:
+        entry = self._entries.pop(article_id)
+        for term in entry.features.text_terms:
+            postings = self._postings.get(term)
+            if postings is not None:
+                postings.pop(article_id, None)
+                if not postings:
+                    del self._postings[term]
+        keyed = self._title_keys.get(entry.features.title_key)
+        if keyed is not None:
+            keyed.remove(article_id)
+            if not keyed:
+                del self._title_keys[entry.features.title_key]
+        story = self._stories[entry.story_id]
+        story.size -= 1
+        if not story.size:
+            del self._stories[entry.story_id]
+
+
+# A repost's margin: above any margin likeness alone can give.
+_REPOST = 100.0
+
+
+def _masses(features: StoryFeatures, weights: dict[str, float]) -> tuple[float, float]:
+    """The squared norms of the headline and of the whole text."""
+    return math.fsum(weights[term] for term in features.title_terms), math.fsum(weights.values())
+
+
+def _cosine(shared: frozenset[str], weights: dict[str, float], left: float, right: float) -> float:
+    if not shared or not left or not right:
+        return 0.0
+    return math.fsum(weights[term] for term in shared) / math.sqrt(left * right)
+
+
+def _share(shared: frozenset[str], weights: dict[str, float], whole: float) -> float:
+    return math.fsum(weights[term] for term in shared) / whole if whole else 0.0
+
+
+def _same_release(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether both headlines report one company's results (rule 3): results headlines
+    that name the same company."""
+    return a.results and b.results and bool(a.names & b.title_terms or b.names & a.title_terms)
+
+
+def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether the definition separates the two whatever their words share."""
+    if new.digest or old.digest:
+        return True  # a digest tells many events, none of them alone
+    if new.analysis != old.analysis:
+        return True  # analysis and analyst actions are stories of their own (rule 6)
+    if _reaction(new, old) or _reaction(old, new):
+        return True  # a price move of something else is a market-reaction story (rule 4)
+    if _quotes_other(new, old) or _quotes_other(old, new):
+        return True  # another party's words are a response, a new fact (rule 5)
+    if (
+        new.names
+        and old.names
+        and not (new.names & old.text_terms or old.names & new.text_terms)
+        and not new.indicators & old.indicators
+    ):
+        return True  # each headline is about someone the other never names
+    tickers, others = new.headline_tickers, old.headline_tickers
+    return bool(tickers and others and not tickers & others)  # other companies
+
+
+def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:
+    """Whether `quoting` attributes its headline to someone `other` never mentions."""
+    speaker = quoting.speaker
+    return speaker is not None and not speaker <= other.text_terms
+
+
+def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
+    """Whether `mover` is a price move of something `event` does not mention (rule 4)."""
+    subject = mover.move_subject
+    if not subject:
+        return False
+    return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}

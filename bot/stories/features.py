@@ -1,0 +1,462 @@
+"""What an article says, reduced to what story detection compares: terms, numbers, tickers."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.article import Article
+
+# Wire conventions appended to or prepended to headlines: they name the desk or the version,
+# never the event (`— Update`, `— WSJ`, `— Barrons.com`, `: report`, `>SHOP`).
+_TITLE_TAIL = re.compile(
+    r"""(?ix)
+    \s*(?:[\u2014\u2013]|\s-|\s--|:)\s*
+    (?:update|\d+(?:st|nd|rd|th)\s+update|wsj|barrons\.com|barron's|market\s+talk|data\s+talk
+      |opis|reports?|sources?|media|commodities\s+roundup|dj|mt\s+newswires|eia|api)
+    \s*$"""
+)
+_TICKER_TAIL = re.compile(r"\s*>([A-Z][A-Z0-9.]{0,9})\s*$")
+_EARNINGS_FLASH = re.compile(r"^\s*earnings\s+flash\s*\(([A-Z0-9.]{1,10})\)\s*", re.I)
+# Column names that repeat with new content every day: the headline says nothing by itself.
+_ANALYSIS_TAG = re.compile(r"(?i)(?:[\u2014\u2013:]|\s-)\s*(?:market|data)\s+talk\b")
+# Digests and columns (`News Highlights: Top Energy News of the Day`, `Sector Update: Tech`):
+# many events under one recurring headline, never one event.
+_DIGEST = re.compile(
+    r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
+    r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
+    r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
+    r"|closing\s+(?:stock\s+)?prices)\b"
+)
+# Capitalised words inside a sentence: names, in a summary written in sentence case.
+_CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'.-]*")
+
+# Sentences that publishers attach to every item: they are no evidence of a shared event.
+# Each comes with a lower-case needle, so that the pattern runs only where it can match.
+_BOILERPLATE = tuple(
+    (needle, re.compile(pattern, re.IGNORECASE | re.DOTALL))
+    for needle, pattern in (
+        ("maximize your portfolio", r"maximize\s+your\s+portfolio.*?your\s+smart\s+portfolio"),
+        ("not verified", r"[^.]{0,80}has\s+not\s+verified\s+th(?:is|ese)\s+stor(?:y|ies)[^.]*\.?"),
+        ("breaking news story", r"this\s+is\s+a\s+breaking\s+news\s+story.*$"),
+        ("this content was created", r"this\s+content\s+was\s+created\s+by.*$"),
+        ("read the full article", r"read\s+the\s+full\s+article.*$"),
+        ("live coverage", r"this\s+item\s+is\s+part\s+of\s+a\s+wall\s+street\s+journal.*$"),
+        ("dow jones newswires", r"\(end\)\s+dow\s+jones\s+newswires.*$"),
+        ("investing.com", r"investing\.com\s*[-\u2013\u2014]+"),
+        ("(reuters)", r"\(reuters\)\s*[-\u2013\u2014]*"),
+    )
+)
+# `By Paul Hannon` (DJ glues the byline to the first sentence: `By Paul HannonThe ...`).
+_BYLINE = re.compile(
+    r"^\s*[Bb]y\s+[A-Z][a-z'.-]+\s+(?:[A-Z]\.\s+)?[A-Z][a-z'-]+"
+    r"(?:\s+and\s+[A-Z][a-z'.-]+\s+[A-Z][a-z'-]+)?"
+)
+
+# Amounts: an optional currency, a number, an optional scale or unit.
+_AMOUNT = re.compile(
+    r"""(?ix)
+    (?<![\w.])
+    (?P<currency>[$€£¥₹]|us\$|eur|usd|gbp|c\$|a\$)?\s?
+    (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
+    (?:\s?(?P<unit>%|percent|per\s+cent|bps|basis\s+points
+        |trillion|tn|billion|bln|bn|b|million|mln|mn|m|thousand|k)(?![a-z]))?
+    """
+)
+_SCALES = {
+    "trillion": 1e12,
+    "tn": 1e12,
+    "billion": 1e9,
+    "bln": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "million": 1e6,
+    "mln": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "thousand": 1e3,
+    "k": 1e3,
+}
+_PERCENT = frozenset({"%", "percent", "per cent", "bps", "basis points"})
+
+# Quarter and half-year names in every house style: Q4, 4Q, fourth-quarter, fiscal Q1.
+_QUARTER = re.compile(
+    r"(?i)\b(?:q([1-4])|([1-4])q|(first|second|third|fourth)[\s-]quarter|(h[12])|([12])h)\b"
+)
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
+
+
+def _alternatives(*named: tuple[str, str], flags: int = 0) -> re.Pattern[str]:
+    """One pattern of named alternatives: a single pass finds which of them a text has."""
+    return re.compile(
+        "|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in named), flags
+    )
+
+
+def _named_matches(pattern: re.Pattern[str], text: str) -> frozenset[str]:
+    return frozenset((found.lastgroup or "").replace("_", "-") for found in pattern.finditer(text))
+
+
+# One release, many names: `CPI`, `consumer prices`, `consumer inflation` are one indicator.
+_INDICATORS = _alternatives(
+    ("cpi", r"\bcpi\b|consumer[\s-]price|consumer\s+inflation|\bcore\s+inflation"),
+    ("ppi", r"\bppi\b|producer[\s-]price|wholesale\s+(?:price|inflation)"),
+    ("crude-stocks", r"(?:crude|oil)(?:\s+oil)?\s+(?:stocks|stockpiles|inventor|supplies)"),
+    ("jobless-claims", r"jobless\s+claims|unemployment\s+claims|initial\s+claims"),
+    ("payrolls", r"payrolls|jobs\s+report"),
+    ("gdp", r"\bgdp\b|gross\s+domestic\s+product"),
+    ("pmi", r"\bpmi\b|purchasing\s+managers"),
+    ("retail-sales", r"retail\s+sales"),
+    flags=re.IGNORECASE,
+)
+
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|\d+[a-z]+")
+
+# Words that carry no event: grammar, newsroom verbs of saying, calendar words.
+_STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself
+    just me more most my no nor not now of off on once only or other our out over own same
+    she should so some such than that the their them then there these they this those
+    through to too under until up very was we were what when where which while who whom why
+    will with would you your yours
+    says said say saying tells told according report reports reported reportedly per via
+    amid despite among within without upon onto whether yet still ahead
+    new latest today week weeks day days month months year years time
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    here heres what's it's here's why how
+    update updates wsj barrons com reuters bloomberg inc corp co ltd plc llc group
+    mr ms mrs percent pct
+    """.split()
+)
+
+# Headline verbs of a price move: `X rises`, `X slips after Y`, `Y sends X tumbling`.
+_MOVE_VERBS = (
+    r"(?:rise|rises|rose|rising|fall|falls|fell|falling|jump|jumps|jumped|slip|slips|slipped"
+    r"|slide|slides|slid|tumble|tumbles|tumbled|tumbling|surge|surges|surged|surging|gain|gains"
+    r"|gained|drop|drops|dropped|climb|climbs|climbed|rally|rallies|rallied|soar|soars|soared"
+    r"|sink|sinks|sank|plunge|plunges|plunged|retreat|retreats|retreated|edge|edges|edged"
+    r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
+    r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens"
+    r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
+    r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
+    r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
+    r"\s+(?:higher|lower|up|down|flat|above|below|in\s+(?:a\s+)?(?:tight\s+)?range))"
+)
+_MOVE_HEADLINE = re.compile(
+    rf"(?i)^(?P<subject>.{{2,80}}?)\s(?:shares\s|stocks?\s|prices?\s|futures\s)?{_MOVE_VERBS}\b"
+)
+_SENDS_MOVING = re.compile(
+    rf"(?i)\b(?:sends?|sent|pushes|push|drives?|lifts?|knocks?)\s+(?P<subject>.{{2,40}}?)\s"
+    rf"(?:shares\s|stocks?\s|prices?\s)?{_MOVE_VERBS}\b"
+)
+# Analyst actions are their own stories (rating changes, targets, notes).
+_ANALYST_ACTION = re.compile(
+    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+target|initiat\w+\s+coverage|reiterat\w+"
+    r"|(?:raise[sd]?|lift(?:s|ed)?|cut|cuts|lower(?:s|ed)?)\s+to\s+(?:buy|outperform|overweight|neutral"
+    r"|hold|sell|underperform|underweight|equal[\s-]weight|market\s+perform)"
+    r"|analysts?\s+(?:says?|sees?|view)|rating)\b"
+)
+
+_ROLES = frozenset(
+    """attorney lawyer source official analyst people filing document ceo executive spokesperson
+    spokesman spokeswoman data survey study statement""".split()
+)
+# `crude stocks rise` is an inventory report, not a price move.
+_INVENTORY = re.compile(
+    r"(?i)\b(?:crude|oil|gasoline|distillate|gas|fuel|petroleum|copper|grain)(?:\s+oil)?\s+"
+    r"(?:stocks|stockpiles|inventories|supplies|reserves)\b"
+)
+_GENERIC_MOVERS = frozenset({"stock", "share", "price", "future", "market", "index"})
+_INDICATOR_WORDS = frozenset(
+    """consumer producer wholesale import export retail home house inflation cpi ppi output
+    production inventory inventori stockpile sale profit revenue earning income eps demand
+    claim payroll gdp pmi growth loss""".split()
+)
+_RESULTS = re.compile(
+    r"(?i)\b(?:results?|earnings|eps|epads|revenue|sales|profit|net\s+income|loss|quarter"
+    r"|q[1-4]|[1-4]q|fy\s?\d*|full[\s-]year|guidance|outlook)\b"
+)
+# `..., Wedbush Says` and `Rubio: ...`: the claim belongs to the one quoted.
+_TRAILING_SPEAKER = re.compile(r"(?i),\s*(?P<speaker>[\w.&' -]{2,40}?)\s+(?:says|said)$")
+# `Altman rejects ...`, `Century Aluminum applauds ...`: a party answering an earlier event.
+_RESPONDER = re.compile(
+    r"(?i)^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,3}?)\s+(?:appears?\s+to\s+|seems?\s+to\s+)?"
+    r"(?:rejects?|rebuffs?|dismiss(?:es)?|brushes\s+off|fires\s+back|hits\s+back|responds?"
+    r"|reacts?|applauds?|welcomes?|slams?|criticizes|condemns?|blasts?|denies|refuses?"
+    r"|calls\s+out|pushes\s+back|retaliates?|vows?|warns?|threatens?|insists?|urges?)\b"
+)
+_LEADING_SPEAKER = re.compile(r"^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,2})\s*:\s+\S")
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFeatures:
+    """The parts of an article that say which event it reports."""
+
+    article_id: str
+    title_key: str  # the headline without wire tags, folded: equal keys are reposts
+    title_terms: frozenset[str]
+    text_terms: frozenset[str]  # title and summary: words, numbers, quarters, tickers
+    numbers: frozenset[str]  # amounts with a unit or a decimal: `#9.74e10`, `#5.75%`
+    tickers: frozenset[str]
+    move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
+    speaker: frozenset[str] | None  # who the headline quotes (`..., Wedbush Says`, `Rubio: ...`)
+    headline_tickers: frozenset[str]  # symbols the headline itself names
+    results: bool  # the headline reports company results (rule 3 of the definition)
+    analysis: bool  # a desk column or an analyst action, never a copy of the event
+    digest: bool  # a roundup of many events under a recurring headline
+    indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
+    names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
+    headline_only: bool  # no usable summary
+    timestamp: float | None
+
+
+def describe(article: Article) -> StoryFeatures:
+    """The story features of one article (pure; the same article always gives the same)."""
+    raw_title, flash_ticker = _strip_title(article.title)
+    summary = _clean_summary(article.summary)
+    title_numbers = numbers_in(raw_title)
+    summary_numbers = numbers_in(summary)
+    title_words = _terms(raw_title)
+    summary_words = _terms(summary)
+    tickers = frozenset(ticker.upper() for ticker in article.tickers)
+    if flash_ticker:
+        tickers |= {flash_ticker}
+    ticker_terms = frozenset(f"${ticker}" for ticker in tickers)
+    headline_tickers = frozenset(
+        ticker for ticker in tickers if ticker == flash_ticker or _names_symbol(raw_title, ticker)
+    )
+    title_indicators = _indicators(raw_title)
+    indicators = title_indicators | _indicators(summary)
+    title_terms = (
+        frozenset(title_words)
+        | title_numbers
+        | _quarters(raw_title)
+        | title_indicators
+        | frozenset(f"${ticker}" for ticker in headline_tickers)
+    )
+    text_terms = (
+        title_terms
+        | frozenset(summary_words)
+        | summary_numbers
+        | _quarters(summary)
+        | indicators
+        | ticker_terms
+    )
+    published = article.published
+    return StoryFeatures(
+        article_id=article.id,
+        title_key=" ".join(_fold(raw_title).split()),
+        title_terms=title_terms,
+        text_terms=text_terms,
+        numbers=title_numbers | summary_numbers,
+        tickers=tickers,
+        move_subject=_move_subject(raw_title),
+        speaker=_speaker(raw_title),
+        headline_tickers=headline_tickers,
+        results=bool(_RESULTS.search(raw_title)),
+        analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
+        digest=bool(_DIGEST.search(raw_title)),
+        indicators=indicators,
+        names=_names(raw_title, summary, title_terms)
+        | frozenset(f"${ticker}" for ticker in headline_tickers),
+        headline_only=len(summary_words) < 5,
+        timestamp=published.timestamp() if isinstance(published, datetime) else None,
+    )
+
+
+_SUMMARY_CHARS = 600
+
+
+def _strip_title(title: str) -> tuple[str, str | None]:
+    """The headline without wire tags, and a ticker the wire put in it."""
+    title = _fold_quotes(title).strip()
+    ticker = None
+    if found := _TICKER_TAIL.search(title):
+        ticker = found.group(1)
+        title = title[: found.start()]
+    if found := _EARNINGS_FLASH.match(title):
+        ticker = found.group(1).upper()
+        title = title[found.end() :]
+    previous = None
+    while previous != title:
+        previous = title
+        title = _TITLE_TAIL.sub("", title).strip()
+    return title, ticker
+
+
+def _clean_summary(summary: str) -> str:
+    """The start of the summary without publisher boilerplate."""
+    text = _fold_quotes(summary[:_SUMMARY_CHARS])
+    lowered = text.lower()
+    for needle, pattern in _BOILERPLATE:
+        if needle in lowered:
+            text = pattern.sub(" ", text)
+    if lowered.startswith("by "):
+        text = _BYLINE.sub("", text)
+    return text.strip()
+
+
+def _fold_quotes(text: str) -> str:
+    return (
+        text.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+        .replace("\xa0", " ")
+    )
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents removed, only letters, digits and spaces."""
+    return _NOT_ALNUM.sub(" ", _strip_accents(text.lower()))
+
+
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in text if not unicodedata.combining(char))
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _terms(text: str) -> list[str]:
+    """The content words of a text, lightly stemmed."""
+    folded = _strip_accents(text.lower())
+    return [
+        _stem(word)
+        for word in _WORD.findall(folded.replace("'s ", " ").replace("s' ", "s "))
+        if word not in _STOPWORDS and len(word) > 1 and not word[0].isdigit()
+    ]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    """A crude English stem, enough to make `tariffs` meet `tariff` and `holds` meet `hold`."""
+    if "'" in word:
+        word = word.split("'", 1)[0]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """The amounts in a text as canonical tokens: `$97.4B` and `97.4 billion` give one token.
+
+    Bare small integers, years and dates are left out: they do not single out an event.
+    """
+    found: set[str] = set()
+    for match in _AMOUNT.finditer(text):
+        number, unit = match.group("number"), (match.group("unit") or "").lower()
+        unit = " ".join(unit.split())
+        value = float(number.replace(",", ""))
+        if unit in _PERCENT:
+            suffix = "bp" if unit in ("bps", "basis points") else "%"
+            found.add(f"#{_significant(value)}{suffix}")
+            continue
+        if unit in _SCALES:
+            value *= _SCALES[unit]
+        elif (
+            "." not in number
+            and not match.group("currency")
+            and (value < 100 or 1900 <= value <= 2100)
+        ):
+            continue
+        found.add(f"#{_significant(value)}")
+    return frozenset(found)
+
+
+def _significant(value: float) -> str:
+    """The value with two significant digits, so that 4.07 million meets 4.1M."""
+    return f"{value:.2g}" if value else "0"
+
+
+def _names(title: str, summary: str, title_terms: frozenset[str]) -> frozenset[str]:
+    """The headline's words that are names: capitalised in the summary (written in sentence
+    case), or in the headline itself when it is written in sentence case."""
+    capitalised = " ".join(_CAPITALISED.findall(summary))
+    words = title.split()
+    if words and sum(word[:1].isupper() for word in words) <= len(words) // 2:
+        capitalised += " " + " ".join(_CAPITALISED.findall(title))
+    return frozenset(
+        term
+        for term in _terms(capitalised)
+        if term in title_terms and term not in _NOT_NAMES and not _RESULTS.fullmatch(term)
+    )
+
+
+# Words written with a capital that name no one.
+_NOT_NAMES = frozenset(
+    "ceo cfo chief president us uk eu ai ipo etf share stock market investor analyst".split()
+)
+
+
+def _indicators(text: str) -> frozenset[str]:
+    """The economic releases a text names, one token per release whatever the wording."""
+    return frozenset(f"~{name}" for name in _named_matches(_INDICATORS, text))
+
+
+def _quarters(text: str) -> frozenset[str]:
+    found = set()
+    for match in _QUARTER.finditer(text):
+        digit = match.group(1) or match.group(2) or _ORDINALS.get((match.group(3) or "").lower())
+        if digit:
+            found.add(f"~q{digit}")
+        else:
+            found.add("~h" + (match.group(4) or "h" + (match.group(5) or ""))[-1])
+    return frozenset(found)
+
+
+def _move_subject(title: str) -> frozenset[str] | None:
+    """The words of what moved, when the headline reports a market price move.
+
+    Economic data (`consumer prices rise`, `crude stocks rise`) and results (`profit falls`)
+    are events, not market moves; a long subject means the verb was not the headline's.
+    """
+    if _INVENTORY.search(title):
+        return None
+    for pattern in (_SENDS_MOVING, _MOVE_HEADLINE):
+        if found := pattern.search(title):
+            subject = frozenset(_terms(found.group("subject"))) - _GENERIC_MOVERS
+            if subject & _INDICATOR_WORDS or len(subject) > 4:
+                return None
+            if subject:
+                return subject
+    return None
+
+
+def _speaker(title: str) -> frozenset[str] | None:
+    """The words of the party a headline attributes its claim to, if any.
+
+    Roles (`attorney says`, `sources say`) name no new party, and a leading label such as
+    `CSCO Earnings:` or `Q4 results:` is a section, not a speaker.
+    """
+    found = _TRAILING_SPEAKER.search(title) or _RESPONDER.match(title)
+    if not found:
+        found = _LEADING_SPEAKER.match(title)
+        label = found.group("speaker") if found else ""
+        if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
+            return None
+    return frozenset(_terms(found.group("speaker"))) - _ROLES or None
+
+
+def _names_symbol(title: str, ticker: str) -> bool:
+    """Whether the headline writes the symbol as a symbol: `(GME)`, `$GME`, `NYSE:GME`."""
+    return bool(re.search(rf"(?:[($:]\s?){re.escape(ticker)}\b", title))
