@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     heartbeat_file: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
+    stories: bool = True  # one alert per story, later copies edit it; false: one per article
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

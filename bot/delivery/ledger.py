@@ -10,8 +10,9 @@ from sqlalchemy import Connection, Engine
 
 from bot.alerts import Alert, active, alert_for, render_html, render_text
 from bot.delivery.hours import ChatHours, Window, parse_digest_times, release_at, zone_named
+from bot.delivery.story_edits import fold_into_story
 from bot.pipeline import Enqueuer, Ingested
-from bot.rules import Topic
+from bot.rules import Match, Topic
 from bot.storage import deliveries as store
 from bot.storage import subscriptions as subs
 from bot.storage.deliveries import TERMINAL_CHAT_ID
@@ -35,36 +36,63 @@ def enqueue_deliveries(
 
     An alert a chat's quiet hours, mute or digest mode hold is written `held`, due when its
     digest is. `terminal`: the terminal pseudo chat, subscribed to every topic, is the only
-    recipient.
+    recipient. An article of a story a chat was alerted to edits that alert instead
+    (`story_edits.fold_into_story`).
     """
     moment = now or datetime.now(UTC)
-    rows: list[dict[str, object]] = []
+    written = 0
     for item in ingested:
+        rows: list[dict[str, object]] = []
         matches = active(item.matches)
         if terminal:
             alert = alert_for(item.article, matches, topics=None)
             if alert is not None:
                 text = render_text(alert, topics, sources=source_names, now=moment)
                 rows.append(_row(alert, TERMINAL_CHAT_ID, text, moment))
+        elif matches or item.article.tickers:
+            rows = _chat_rows(connection, item, matches, topics, source_names, default_zone, moment)
+        if rows and item.story_id is not None:
+            rows = fold_into_story(
+                connection,
+                item.story_id,
+                rows,
+                topics=topics,
+                source_names=source_names,
+                now=moment,
+                edits=not terminal,
+            )
+        # Article by article: a later article of the batch finds its story's alerts written.
+        written += store.insert_deliveries(connection, rows)
+    return written
+
+
+def _chat_rows(
+    connection: Connection,
+    item: Ingested,
+    matches: tuple[Match, ...],
+    topics: Mapping[str, Topic],
+    source_names: Mapping[str, str] | None,
+    default_zone: str,
+    moment: datetime,
+) -> list[dict[str, object]]:
+    """One delivery per subscribed chat owed an alert of this article."""
+    rows: list[dict[str, object]] = []
+    rendered: dict[tuple[object, ...], str] = {}
+    wanted_topics = {match.topic for match in matches}
+    for sub in subs.subscribers(connection, wanted_topics, item.article.tickers):
+        heard = [m for m in matches if (m.topic, m.rule) not in sub.settings.muted_rules]
+        alert = alert_for(item.article, heard, topics=sub.topics, tickers=sub.tickers)
+        if alert is None:
             continue
-        if not matches and not item.article.tickers:
-            continue
-        rendered: dict[tuple[object, ...], str] = {}
-        wanted_topics = {match.topic for match in matches}
-        for sub in subs.subscribers(connection, wanted_topics, item.article.tickers):
-            heard = [m for m in matches if (m.topic, m.rule) not in sub.settings.muted_rules]
-            alert = alert_for(item.article, heard, topics=sub.topics, tickers=sub.tickers)
-            if alert is None:
-                continue
-            key = (alert.matches, alert.tickers)
-            if key not in rendered:  # a fan-out renders each distinct alert once
-                rendered[key] = render_html(alert, topics, sources=source_names, now=moment)
-            row = _row(alert, sub.chat_id, rendered[key], moment)
-            hold = release_at(moment, chat_hours(sub.settings, default_zone), alert.priority)
-            if hold is not None:
-                row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)
-            rows.append(row)
-    return store.insert_deliveries(connection, rows)
+        key = (alert.matches, alert.tickers)
+        if key not in rendered:  # a fan-out renders each distinct alert once
+            rendered[key] = render_html(alert, topics, sources=source_names, now=moment)
+        row = _row(alert, sub.chat_id, rendered[key], moment)
+        hold = release_at(moment, chat_hours(sub.settings, default_zone), alert.priority)
+        if hold is not None:
+            row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)
+        rows.append(row)
+    return rows
 
 
 def chat_hours(settings: subs.ChatSettings, default_zone: str = "UTC") -> ChatHours:

@@ -44,6 +44,13 @@ _FLOOD_WINDOW = 1.0  # 429s for two chats within this many seconds mean a global
 _FIRST_RETRY = 0.5  # seconds before the ledger is tried again after its first failure
 
 
+_EDIT_WAIT = 2.0  # seconds an edit waits for its story's first alert to be sent
+
+
+class _FirstAlertUnsent(Exception):
+    """An edit whose message is not sent yet: it waits, untried, in the ledger."""
+
+
 class LedgerUnavailable(Exception):
     """A drain gave up: the database did not answer for longer than it would wait."""
 
@@ -396,7 +403,17 @@ class Sender:
     async def _send(self, delivery: Delivery) -> None:
         chat_id = delivery.chat_id
         try:
-            message_id = await self._transport.send(chat_id, delivery.text, silent=delivery.silent)
+            message_id: int | None
+            if delivery.kind == "edit":
+                message_id = await self._edit(delivery)
+            else:
+                message_id = await self._transport.send(
+                    chat_id, delivery.text, silent=delivery.silent
+                )
+        except _FirstAlertUnsent:
+            at = datetime.now(UTC) + timedelta(seconds=_EDIT_WAIT)
+            self._record(store.retry_later, [delivery.id], delivery.id, at=at, attempted=False)
+            self._note_due(at)
         except RateLimited as error:
             await self._rate_limited(delivery, error)
         except ChatMoved as error:
@@ -424,6 +441,15 @@ class Sender:
                 self._schedule(chat_id, time.monotonic())
             self._flush_soon()
             self._kick.set()
+
+    async def _edit(self, delivery: Delivery) -> int:
+        """Edit the chat's first alert of the story; returns that message's id."""
+        if delivery.edit_of is None:
+            if delivery.edit_waits:
+                raise _FirstAlertUnsent
+            raise Rejected("the story's first alert was not delivered: nothing to edit")
+        await self._transport.edit(delivery.chat_id, delivery.edit_of, delivery.text)
+        return delivery.edit_of
 
     async def _rate_limited(self, delivery: Delivery, error: RateLimited) -> None:
         """Pause the chat (or everyone, in a flood across chats); its rows wait in the ledger."""

@@ -52,6 +52,10 @@ class Transport(Protocol):
         """Deliver the text; returns the message id, when there is one."""
         ...
 
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Replace the text of a message sent before (silently)."""
+        ...
+
 
 class TerminalTransport:
     """Prints alerts to a terminal, one block each: the no-token stand-in for Telegram."""
@@ -68,6 +72,10 @@ class TerminalTransport:
         stream.flush()
         return None
 
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Print the new text as an update (a terminal cannot change what it printed)."""
+        await self.send(chat_id, f"(updated) {text}", silent=True)
+
 
 class NullTransport:
     """Accepts every message and does nothing: measures the sender's own overhead."""
@@ -81,3 +89,6 @@ class NullTransport:
         """Count the message."""
         self.count += 1
         return self.count
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Accept the edit."""

@@ -25,6 +25,7 @@ from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_folder import SeedFolder
 from bot.runtime.status import delivery_counts, status_text
+from bot.runtime.story_assignment import StoryAssignment
 from bot.runtime.watch import watch_files
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
 from bot.sources.fetch import make_client
@@ -73,6 +74,7 @@ class Runtime:
         # Called when deliveries were queued; the driver whose process sends sets it.
         self.deliveries_queued: Callable[[], None] = _nothing
         self.source_names: dict[str, str] = {}  # feeds.yaml: how subscribers read each source
+        self.stories = StoryAssignment() if settings.stories else None
         self.enqueue = make_enqueuer(
             lambda: self.rules.book.topics,
             terminal=self.terminal,
@@ -190,7 +192,14 @@ class Runtime:
 
     def _ingest_blocking(self, articles: Sequence[Article], alert: bool = True) -> list[Ingested]:
         book = self.rules.book  # one rule book for the whole batch, even if a reload lands
-        fresh = ingest(self.engine, articles, match=book.match, enqueue=self.enqueue, alert=alert)
+        fresh = ingest(
+            self.engine,
+            articles,
+            match=book.match,
+            enqueue=self.enqueue,
+            alert=alert,
+            stories=self.stories,
+        )
         if any(item.matches for item in fresh):
             self.deliveries_queued()
         return fresh

@@ -13,6 +13,7 @@ from bot.storage.models import articles, tickers_seen
 
 _CHUNK = 500  # keeps IN lists under SQLite's variable limit
 _SYMBOL_LENGTH = 64
+SUMMARY_LIMIT = 2000  # what story detection reads of a summary, kept to rebuild its index
 
 
 def unseen_ids(connection: Connection, ids: Iterable[str]) -> set[str]:
@@ -49,6 +50,7 @@ def record_articles(
             "published": article.published,
             "tickers": " ".join(sorted(article.tickers)),
             "origin": article.origin,
+            "summary": article.summary[:SUMMARY_LIMIT],
             "first_seen": moment,
             "alerted": alerted,
         }

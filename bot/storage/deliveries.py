@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.models import UTCDateTime, deliveries
+from bot.storage.stories import first_alerts
 
 # Telegram never uses chat id 0: the terminal sink stands for one chat under this id.
 TERMINAL_CHAT_ID = 0
@@ -41,6 +42,11 @@ class Delivery:
     text: str
     silent: bool
     attempts: int
+    kind: str = "alert"
+    # An edit (one alert per story): the chat's first alert of the story, the message it
+    # changes; `edit_waits` while that alert is not sent yet.
+    edit_of: int | None = None
+    edit_waits: bool = False
 
 
 def _now() -> datetime:
@@ -125,11 +131,31 @@ def claim(
             deliveries.c.text,
             deliveries.c.silent,
             deliveries.c.attempts,
+            deliveries.c.kind,
+            deliveries.c.story_id,
         )
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
         .order_by(deliveries.c.priority_rank, deliveries.c.id)
-    )
-    return [Delivery(*row) for row in rows]
+    ).all()
+    edited = {(row.chat_id, row.story_id) for row in rows if row.kind == "edit" and row.story_id}
+    targets = first_alerts(connection, edited) if edited else {}
+    claimed = []
+    for row in rows:
+        state, message_id = targets.get((row.chat_id, row.story_id), (None, None))
+        claimed.append(
+            Delivery(
+                id=row.id,
+                article_id=row.article_id,
+                chat_id=row.chat_id,
+                text=row.text,
+                silent=row.silent,
+                attempts=row.attempts,
+                kind=row.kind,
+                edit_of=message_id,
+                edit_waits=state == PENDING,
+            )
+        )
+    return claimed
 
 
 def mark_sent(

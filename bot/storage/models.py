@@ -66,6 +66,10 @@ articles = Table(
     Column("origin", Text, nullable=False, default=""),
     Column("first_seen", UTCDateTime(), nullable=False, index=True),
     Column("alerted", Boolean, nullable=False, default=False),
+    # Migration 0010: the story the article tells (the id of its first article) and its
+    # summary, capped, so the story index can be rebuilt at start.
+    Column("story_id", String(512), index=True),
+    Column("summary", Text, nullable=False, default=""),
 )
 
 # Every ticker symbol an article has carried, so `/subscribe $TYPO` can say it was never seen.
@@ -178,9 +182,11 @@ deliveries = Table(
     Column("topics", Text, nullable=False, default=""),  # the groups it named, comma-separated
     Column("rules", Text, nullable=False, default=""),  # topic/rule pairs, for feedback buttons
     Column("hold", String(10)),  # quiet | mute | digest while state is `held`
+    Column("story_id", String(512)),  # migration 0010: edits find the story's first alert
     UniqueConstraint("article_id", "chat_id", name="uq_deliveries_article_chat"),
     Index("ix_deliveries_state_next", "state", "next_attempt_at"),
     Index("ix_deliveries_chat_state", "chat_id", "state"),
     Index("ix_deliveries_held", "state", "chat_id", "next_attempt_at"),
     Index("ix_deliveries_claim_order", "state", "priority_rank", "id"),
+    Index("ix_deliveries_story_chat", "story_id", "chat_id"),
 )

@@ -11,15 +11,21 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
-    NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 
-from bot.delivery.transports import ChatGone, ChatMoved, RateLimited, Rejected, Transient
+from bot.delivery.transports import (
+    ChatGone,
+    ChatMoved,
+    RateLimited,
+    Rejected,
+    SendError,
+    Transient,
+)
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NOT_MODIFIED = "message is not modified"
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
 # Longer than Telegram takes to answer a sendMessage: a send given up early and retried
 # would arrive twice (PTB's default is 5 s). The sender's claim lease outlasts these.
@@ -47,22 +53,47 @@ class TelegramTransport:
                 read_timeout=SEND_READ_TIMEOUT,
                 write_timeout=SEND_WRITE_TIMEOUT,
             )
-        except RetryAfter as error:
-            raise RateLimited(self._reason(error), _seconds(error)) from None
-        except ChatMigrated as error:
-            raise ChatMoved(self._reason(error), int(error.new_chat_id)) from None
-        except Forbidden as error:
-            raise ChatGone(self._reason(error)) from None
-        except BadRequest as error:
-            reason = self._reason(error)
-            if any(mark in reason.lower() for mark in _GONE_400):
-                raise ChatGone(reason) from None
-            raise Rejected(reason) from None
-        except (TimedOut, NetworkError) as error:
-            raise Transient(self._reason(error)) from None
-        except TelegramError as error:  # InvalidToken, Conflict, ...: an operator must look
-            raise Transient(self._reason(error)) from None
+        except TelegramError as error:
+            raise self._outcome(error) from None
         return message.message_id
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Change a sent alert's text (edits never notify); raises the outcome of a refusal.
+
+        "message is not modified" is success: the message already says this.
+        """
+        try:
+            await self._bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+                read_timeout=SEND_READ_TIMEOUT,
+                write_timeout=SEND_WRITE_TIMEOUT,
+            )
+        except BadRequest as error:
+            if _NOT_MODIFIED in error.message.lower():
+                return
+            raise self._outcome(error) from None
+        except TelegramError as error:
+            raise self._outcome(error) from None
+
+    def _outcome(self, error: TelegramError) -> SendError:
+        """The delivery outcome of a Telegram error."""
+        reason = self._reason(error)
+        if isinstance(error, RetryAfter):
+            return RateLimited(reason, _seconds(error))
+        if isinstance(error, ChatMigrated):
+            return ChatMoved(reason, int(error.new_chat_id))
+        if isinstance(error, Forbidden):
+            return ChatGone(reason)
+        if isinstance(error, BadRequest):
+            if any(mark in reason.lower() for mark in _GONE_400):
+                return ChatGone(reason)
+            return Rejected(reason)
+        # TimedOut, NetworkError; InvalidToken, Conflict...: an operator must look.
+        return Transient(reason)
 
     def _reason(self, error: TelegramError) -> str:
         """The error text with the token taken out (some errors quote the request URL)."""

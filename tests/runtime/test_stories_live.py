@@ -1,0 +1,144 @@
+"""One alert per story: later copies from other outlets edit the chat's alert, never notify."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage.db import open_database
+from bot.storage.models import deliveries
+from tests.bot_api_double import BotApiDouble
+from tests.runtime.support import Workspace, command, running, until
+
+TRADER, DESK = 601, 602
+
+# One story told by three outlets, then another story of the same company on the same day.
+STRIKE = [
+    (
+        "reuters",
+        "Brent crude oil jumps 6% after drone strike shuts Saudi Abqaiq plant",
+        "A drone strike on Saudi Aramco's Abqaiq processing plant halted about 5.7 million "
+        "barrels a day of output, sending Brent crude up 6% in early trading on Monday.",
+    ),
+    (
+        "bloomberg",
+        "Saudi Abqaiq plant halted by drone strike; Brent crude oil up 6%",
+        "Brent crude rose 6% on Monday after a drone strike stopped the Abqaiq processing plant "
+        "of Saudi Aramco, cutting 5.7 million barrels a day of supply.",
+    ),
+    (
+        "cnbc",
+        "Brent crude oil up 6% as drone strike halts Saudi Abqaiq plant",
+        "Crude oil prices jumped about 6% after drones hit Saudi Aramco's Abqaiq plant, which "
+        "processes 5.7 million barrels a day, officials said on Monday.",
+    ),
+]
+ROADSHOW = (
+    "reuters",
+    "Saudi Aramco delays crude oil IPO roadshow to next quarter",
+    "Saudi Aramco told bankers it would push its listing roadshow to the next quarter, people "
+    "familiar with the matter said, citing market conditions.",
+)
+
+
+def write_story_seed(folder: Path, name: str, article: tuple[str, str, str], minute: int) -> None:
+    """A seed file of one outlet's article, published `minute` minutes after 14:00."""
+    source, title, summary = article
+    (folder / name).write_text(
+        f'---\ntitle: "{title}"\ndate: "2026-03-02 14:{minute:02d}:00"\n'
+        f'link: "https://{source}.example/{name}"\nsummary: "{summary}"\n'
+        f'categories:\n  - "{source}"\n---\n\n{summary}\n'
+    )
+
+
+def alerts(api: BotApiDouble, chat_id: int) -> list[dict[str, Any]]:
+    """The alerts a chat was sent (after the answer to its one command)."""
+    return api.messages(chat_id)[1:]
+
+
+def edits(api: BotApiDouble, chat_id: int) -> list[dict[str, Any]]:
+    """The edits of a chat's messages, in order."""
+    return [p for p in api.calls("editMessageText") if int(p["chat_id"]) == chat_id]
+
+
+def first_alert_message_ids(database_url: str) -> dict[int, int]:
+    """Each chat's message id of its first alert, as Telegram gave it."""
+    engine = open_database(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(deliveries.c.chat_id, deliveries.c.message_id)
+            .where(deliveries.c.kind == "alert", deliveries.c.message_id.is_not(None))
+            .order_by(deliveries.c.id)
+        ).all()
+    engine.dispose()
+    found: dict[int, int] = {}
+    for chat_id, message_id in rows:
+        found.setdefault(int(chat_id), int(message_id))
+    return found
+
+
+async def test_copies_of_a_story_edit_each_chats_one_alert_naming_the_other_sources(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        for chat in (TRADER, DESK):
+            assert "Subscribed" in await command(api, chat, "/subscribe oil")
+        write_story_seed(workspace.seeds, "strike-1.md", STRIKE[0], 2)
+        await until(lambda: all(len(alerts(api, c)) == 1 for c in (TRADER, DESK)), "alerts")
+        write_story_seed(workspace.seeds, "strike-2.md", STRIKE[1], 9)
+        await until(lambda: all(len(edits(api, c)) == 1 for c in (TRADER, DESK)), "1st edits")
+        write_story_seed(workspace.seeds, "strike-3.md", STRIKE[2], 15)
+        await until(lambda: all(len(edits(api, c)) == 2 for c in (TRADER, DESK)), "2nd edits")
+        write_story_seed(workspace.seeds, "roadshow.md", ROADSHOW, 40)
+        await until(lambda: all(len(alerts(api, c)) == 2 for c in (TRADER, DESK)), "roadshow")
+        await asyncio.sleep(0.5)  # a stray message would show now
+
+    targets = first_alert_message_ids(workspace.database_url)
+    for chat in (TRADER, DESK):
+        first, roadshow = alerts(api, chat)
+        assert "Abqaiq" in first["text"] and "Aramco delays" in roadshow["text"]
+        one, two = edits(api, chat)
+        assert {int(one["message_id"]), int(two["message_id"])} == {targets[chat]}
+        assert one["text"].startswith(first["text"])  # the alert as it was, confirmed below
+        assert "2 sources · first 2026-03-02 14:02 UTC" in one["text"] and "bloomberg" in one["text"]
+        assert "3 sources · first 2026-03-02 14:02 UTC" in two["text"]
+        assert 'href="https://bloomberg.example/strike-2.md"' in two["text"]
+        assert 'href="https://cnbc.example/strike-3.md"' in two["text"]
+        assert two["parse_mode"] == "HTML"
+    assert api.violations == 0
+
+
+async def test_a_restart_between_copies_edits_the_alert_once_and_sends_nothing_twice(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    settings = workspace.settings(api)
+    async with running(settings):
+        assert "Subscribed" in await command(api, TRADER, "/subscribe oil")
+        write_story_seed(workspace.seeds, "strike-1.md", STRIKE[0], 2)
+        await until(lambda: len(alerts(api, TRADER)) == 1, "the first alert")
+    # While the bot is down two more outlets tell the story.
+    write_story_seed(workspace.seeds, "strike-2.md", STRIKE[1], 9)
+    write_story_seed(workspace.seeds, "strike-3.md", STRIKE[2], 15)
+    async with running(settings):
+        await until(lambda: len(edits(api, TRADER)) >= 1, "the edit after the restart")
+        await asyncio.sleep(2.5)  # a superseded edit or a second alert would show now
+    assert len(alerts(api, TRADER)) == 1
+    (edit,) = edits(api, TRADER)
+    assert "3 sources" in edit["text"] and "cnbc" in edit["text"] and "bloomberg" in edit["text"]
+    assert int(edit["message_id"]) == first_alert_message_ids(workspace.database_url)[TRADER]
+
+
+async def test_stories_switched_off_alert_every_article(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api, stories=False)):
+        assert "Subscribed" in await command(api, TRADER, "/subscribe oil")
+        for number, article in enumerate(STRIKE):
+            write_story_seed(workspace.seeds, f"strike-{number}.md", article, 2 + number)
+            await until(lambda n=number: len(alerts(api, TRADER)) == n + 1, "one alert each")
+        await asyncio.sleep(0.5)
+    assert len(alerts(api, TRADER)) == 3
+    assert edits(api, TRADER) == []
