@@ -103,7 +103,8 @@ async def test_copies_of_a_story_edit_each_chats_one_alert_naming_the_other_sour
         one, two = edits(api, chat)
         assert {int(one["message_id"]), int(two["message_id"])} == {targets[chat]}
         assert one["text"].startswith(first["text"])  # the alert as it was, confirmed below
-        assert "2 sources · first 2026-03-02 14:02 UTC" in one["text"] and "bloomberg" in one["text"]
+        assert "2 sources · first 2026-03-02 14:02 UTC" in one["text"]
+        assert "bloomberg" in one["text"] and "cnbc" not in one["text"]
         assert "3 sources · first 2026-03-02 14:02 UTC" in two["text"]
         assert 'href="https://bloomberg.example/strike-2.md"' in two["text"]
         assert 'href="https://cnbc.example/strike-3.md"' in two["text"]
