@@ -12,6 +12,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.report import stats
+from bot.report.stories import StoryTap
 from bot.rules import RuleBook, load_rulebook
 
 
@@ -65,9 +66,11 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         for path in files
         for item in read_file(path, timezone=settings.seeds_timezone)
     )
-    corpus, matches = stats.collect(items, books)
+    tap = StoryTap() if settings.stories else None
+    corpus, matches = stats.collect(tap.tap(items) if tap else items, books)
     days = stats.calendar(corpus)
     figures = stats.figures(corpus, days, matches[0])
+    story_rates = tap.rates(corpus, days, matches[0]) if tap else None
     old = stats.figures(corpus, days, matches[1]) if len(matches) > 1 else None
     changes = stats.compare(corpus, days, matches[1], matches[0]) if len(matches) > 1 else None
     against = str(args.against) if args.against else ""
@@ -75,11 +78,24 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         from bot.report.text import to_json
 
         data = to_json(figures, every=args.every, changes=changes)
+        if story_rates is not None:
+            data["stories"] = {
+                "alerts_per_day": round(story_rates.alerts_per_day, 2),
+                "story_alerts_per_day": round(story_rates.story_alerts_per_day, 2),
+                "stories": story_rates.stories,
+            }
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         from bot.report.text import render
 
         print(render(figures, every=args.every, changes=changes, against=against))
+        if story_rates is not None:
+            print(
+                f"Alerts per day to a subscriber of every topic: "
+                f"{story_rates.alerts_per_day:.1f} one per article, "
+                f"{story_rates.story_alerts_per_day:.1f} one per story "
+                "(later copies edit the alert; NEWSBOT_STORIES=false turns this off)"
+            )
     if args.html is not None and not _write_html(args, settings, figures, changes, old, against):
         return 2
     if problems:

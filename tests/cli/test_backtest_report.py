@@ -322,3 +322,32 @@ def test_seekalpha_report_against_the_starter_rules_with_one_rule_widened(
     html = page.read_text(encoding="utf-8")
     assert html.count("<svg") >= 3
     assert escape(widened["gained"][0]["link"]) in html
+
+
+def test_stories_count_one_alert_per_story_beside_one_per_article(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    told = [
+        ("Crude oil jumps 6% after drone strike shuts Saudi Abqaiq plant", "14:02"),
+        ("Saudi Abqaiq plant halted by drone strike; crude oil up 6%", "14:09"),
+        ("Crude oil up 6% as drone strike halts Saudi Abqaiq plant", "14:15"),
+        ("Saudi Aramco delays crude oil IPO roadshow to next quarter", "16:40"),
+    ]
+    summary = (
+        "A drone strike on Saudi Aramco's Abqaiq processing plant halted about 5.7 million "
+        "barrels a day of output, sending crude oil up 6% in early trading on Monday."
+    )
+    for number, (title, when) in enumerate(told):
+        (folder / f"s{number}.md").write_text(
+            f'---\ntitle: "{title}"\ndate: "2025-03-03 {when}:00"\n'
+            f'summary: "{summary if number < 3 else "Aramco told bankers it would wait."}"\n'
+            f'categories:\n  - "outlet{number}"\n---\n\nText.\n\n'
+            f"[outlet{number}](https://news{number}.example.com/s{number})\n"
+        )
+    data = _json(capsys, str(folder), "--rules", str(rules))
+    assert data["stories"] == {"alerts_per_day": 4.0, "story_alerts_per_day": 2.0, "stories": 2}
+
+    assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
+    assert "4.0 one per article, 2.0 one per story" in capsys.readouterr().out
