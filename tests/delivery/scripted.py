@@ -18,6 +18,8 @@ class ScriptedTransport:
         self.sent: list[tuple[int, str, float]] = []
         self.attempts: list[tuple[int, str, float]] = []  # every try, refused ones too
         self.script: dict[int, list[SendError]] = defaultdict(list)
+        self.edits: list[tuple[int, int, str]] = []  # (chat, message id, text) of each edit
+        self.edit_script: dict[int, list[SendError]] = defaultdict(list)
 
     async def send(self, chat_id: int, text: str, *, silent: bool) -> int | None:
         """Refuse with the chat's next scripted error, or record the message as sent."""
@@ -27,6 +29,13 @@ class ScriptedTransport:
             raise self.script[chat_id].pop(0)
         self.sent.append((chat_id, text, time.monotonic()))
         return len(self.sent)
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Refuse with the chat's next scripted edit error, or record the edit."""
+        await asyncio.sleep(0)
+        if self.edit_script[chat_id]:
+            raise self.edit_script[chat_id].pop(0)
+        self.edits.append((chat_id, message_id, text))
 
     def sent_to(self, chat_id: int) -> list[str]:
         """The texts a chat received."""
