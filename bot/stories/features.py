@@ -31,6 +31,12 @@ _DIGEST = re.compile(
     r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
     r"|closing\s+(?:stock\s+)?prices)\b"
 )
+# Written before the event: it states none of the event's facts.
+_PREVIEW = re.compile(
+    r"(?i)\b(?:preview|previews|ahead\s+of|what\s+to\s+expect|what\s+to\s+watch"
+    r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
+    r"|before\s+(?:earnings|results|the\s+bell))\b"
+)
 # Capitalised words inside a sentence: names, in a summary written in sentence case.
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'.-]*")
 
@@ -211,6 +217,7 @@ class StoryFeatures:
     headline_tickers: frozenset[str]  # symbols the headline itself names
     results: bool  # the headline reports company results (rule 3 of the definition)
     analysis: bool  # a desk column or an analyst action, never a copy of the event
+    preview: bool  # written before the event (`earnings preview`, `ahead of CPI`)
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
@@ -264,6 +271,7 @@ def describe(article: Article) -> StoryFeatures:
         results=bool(_RESULTS.search(raw_title)),
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
         digest=bool(_DIGEST.search(raw_title)),
+        preview=bool(_PREVIEW.search(raw_title)),
         indicators=indicators,
         names=_names(raw_title, summary, title_terms)
         | frozenset(f"${ticker}" for ticker in headline_tickers),
