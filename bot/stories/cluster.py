@@ -373,8 +373,11 @@ def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:
 
 
 def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
-    """Whether `mover` is a price move of something `event` does not mention (rule 4)."""
+    """Whether `mover` is a price move of something else than `event` reports (rule 4): of a
+    market that `event` does not report moving, or of a stock that `event` does not name."""
     subject = mover.move_subject
     if not subject:
         return False
+    if mover.market_move:
+        return not (event.move_subject and mover.market_move & event.move_subject)
     return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}
