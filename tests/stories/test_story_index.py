@@ -92,9 +92,7 @@ def test_a_replayed_index_decides_like_the_one_that_ran() -> None:
 def test_the_index_forgets_articles_older_than_the_window() -> None:
     index = StoryIndex(StoryTuning(window_hours=48, clock_skew_hours=12))
     for hour in range(0, 24 * 10, 2):
-        index.assign(
-            article(f"tick-{hour}", f"Market snapshot number {hour}", minutes=60 * hour)
-        )
+        index.assign(article(f"tick-{hour}", f"Market snapshot number {hour}", minutes=60 * hour))
 
     # One article every 2 h over 10 days: only those of the last 60 h (48 h + 12 h for
     # clocks without a zone) are kept, and no story outlives its articles.
