@@ -26,7 +26,7 @@ class StoryTuning:
     coverage_weight: float = 1.03  # how much of each headline the other article states
     number_weight: float = 0.49  # per rare amount both state (at most two count)
     results_weight: float = 1.03  # both report one company's results (rule 3)
-    threshold: float = 1.1  # the evidence needed to join a story
+    threshold: float = 1.0  # the evidence needed to join a story
     threshold_per_hour: float = 0.043  # extra evidence needed per hour beyond fresh_hours
     seed_slack: float = 0.3  # how much less a later article must share with the first one
     repost_text: float = 0.5  # summary likeness that makes an equal headline a repost
@@ -347,6 +347,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether the definition separates the two whatever their words share."""
     if new.digest or old.digest:
         return True  # a digest tells many events, none of them alone
+    if new.preview != old.preview:
+        return True  # a preview states none of the event's facts
     if new.analysis != old.analysis:
         return True  # analysis and analyst actions are stories of their own (rule 6)
     if _reaction(new, old) or _reaction(old, new):
@@ -371,8 +373,11 @@ def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:
 
 
 def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
-    """Whether `mover` is a price move of something `event` does not mention (rule 4)."""
+    """Whether `mover` is a price move of something else than `event` reports (rule 4): of a
+    market that `event` does not report moving, or of a stock that `event` does not name."""
     subject = mover.move_subject
     if not subject:
         return False
+    if mover.market_move:
+        return not (event.move_subject and mover.market_move & event.move_subject)
     return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}

@@ -31,6 +31,12 @@ _DIGEST = re.compile(
     r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
     r"|closing\s+(?:stock\s+)?prices)\b"
 )
+# Written before the event: it states none of the event's facts.
+_PREVIEW = re.compile(
+    r"(?i)\b(?:preview|previews|ahead\s+of|what\s+to\s+expect|what\s+to\s+watch"
+    r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
+    r"|before\s+(?:earnings|results|the\s+bell))\b"
+)
 # Capitalised words inside a sentence: names, in a summary written in sentence case.
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'.-]*")
 
@@ -151,11 +157,12 @@ _MOVE_VERBS = (
     r"\s+(?:higher|lower|up|down|flat|above|below|in\s+(?:a\s+)?(?:tight\s+)?range))"
 )
 _MOVE_HEADLINE = re.compile(
-    rf"(?i)^(?P<subject>.{{2,80}}?)\s(?:shares\s|stocks?\s|prices?\s|futures\s)?{_MOVE_VERBS}\b"
+    rf"(?i)^(?P<subject>.{{2,80}}?)\s(?P<marker>shares\s|stocks?\s|prices?\s|futures\s|yields?\s)?"
+    rf"{_MOVE_VERBS}\b"
 )
 _SENDS_MOVING = re.compile(
     rf"(?i)\b(?:sends?|sent|pushes|push|drives?|lifts?|knocks?)\s+(?P<subject>.{{2,40}}?)\s"
-    rf"(?:shares\s|stocks?\s|prices?\s)?{_MOVE_VERBS}\b"
+    rf"(?P<marker>shares\s|stocks?\s|prices?\s|futures\s|yields?\s)?{_MOVE_VERBS}\b"
 )
 # Analyst actions are their own stories (rating changes, targets, notes).
 _ANALYST_ACTION = re.compile(
@@ -207,10 +214,12 @@ class StoryFeatures:
     numbers: frozenset[str]  # amounts with a unit or a decimal: `#9.74e10`, `#5.75%`
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
+    market_move: frozenset[str]  # the markets that moved (a commodity, currency, index)
     speaker: frozenset[str] | None  # who the headline quotes (`..., Wedbush Says`, `Rubio: ...`)
     headline_tickers: frozenset[str]  # symbols the headline itself names
     results: bool  # the headline reports company results (rule 3 of the definition)
     analysis: bool  # a desk column or an analyst action, never a copy of the event
+    preview: bool  # written before the event (`earnings preview`, `ahead of CPI`)
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
@@ -251,6 +260,7 @@ def describe(article: Article) -> StoryFeatures:
         | ticker_terms
     )
     published = article.published
+    move_subject, market_move = _move(raw_title)
     return StoryFeatures(
         article_id=article.id,
         title_key=" ".join(_fold(raw_title).split()),
@@ -258,12 +268,14 @@ def describe(article: Article) -> StoryFeatures:
         text_terms=text_terms,
         numbers=title_numbers | summary_numbers,
         tickers=tickers,
-        move_subject=_move_subject(raw_title),
+        move_subject=move_subject,
+        market_move=market_move,
         speaker=_speaker(raw_title),
         headline_tickers=headline_tickers,
         results=bool(_RESULTS.search(raw_title)),
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
         digest=bool(_DIGEST.search(raw_title)),
+        preview=bool(_PREVIEW.search(raw_title)),
         indicators=indicators,
         names=_names(raw_title, summary, title_terms)
         | frozenset(f"${ticker}" for ticker in headline_tickers),
@@ -424,22 +436,36 @@ def _quarters(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _move_subject(title: str) -> frozenset[str] | None:
-    """The words of what moved, when the headline reports a market price move.
+def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """The words of what moved, when the headline reports a market price move, and those
+    that name a market (`copper prices`, `gold`, `the dollar`) rather than a company's stock.
 
     Economic data (`consumer prices rise`, `crude stocks rise`) and results (`profit falls`)
     are events, not market moves; a long subject means the verb was not the headline's.
     """
     if _INVENTORY.search(title):
-        return None
+        return None, frozenset()
     for pattern in (_SENDS_MOVING, _MOVE_HEADLINE):
         if found := pattern.search(title):
             subject = frozenset(_terms(found.group("subject"))) - _GENERIC_MOVERS
             if subject & _INDICATOR_WORDS or len(subject) > 4:
-                return None
+                return None, frozenset()
             if subject:
-                return subject
-    return None
+                marker = (found.group("marker") or "").strip().lower()
+                if marker.startswith(("price", "future", "yield")):
+                    return subject, subject
+                return subject, subject & _MARKETS
+    return None, frozenset()
+
+
+# What moves as a market, not as one company's stock.
+_MARKETS = frozenset(
+    """oil crude brent wti gold silver copper aluminium aluminum nickel zinc steel iron ore
+    wheat corn soybean coffee cocoa sugar gas dollar euro yen yuan peso rupee pound sterling
+    franc rouble ruble won lira real rand bitcoin ether crypto token memecoin coin treasury
+    bond yield gilt bund tsx nikkei ftse dax cac hang seng sensex nifty nasdaq dow
+    """.split()
+)
 
 
 def _speaker(title: str) -> frozenset[str] | None:
