@@ -19,6 +19,7 @@ import pytest
 
 from bot.cli import main
 from tests.databases import corpus_path
+from tests.story_copies import ROADSHOW, STRIKE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -329,22 +330,12 @@ def test_stories_count_one_alert_per_story_beside_one_per_article(
 ) -> None:
     folder = tmp_path / "stories"
     folder.mkdir()
-    told = [
-        ("Crude oil jumps 6% after drone strike shuts Saudi Abqaiq plant", "14:02"),
-        ("Saudi Abqaiq plant halted by drone strike; crude oil up 6%", "14:09"),
-        ("Crude oil up 6% as drone strike halts Saudi Abqaiq plant", "14:15"),
-        ("Saudi Aramco delays crude oil IPO roadshow to next quarter", "16:40"),
-    ]
-    summary = (
-        "A drone strike on Saudi Aramco's Abqaiq processing plant halted about 5.7 million "
-        "barrels a day of output, sending crude oil up 6% in early trading on Monday."
-    )
-    for number, (title, when) in enumerate(told):
+    told = [*STRIKE, ROADSHOW]
+    for number, (source, title, summary) in enumerate(told):
         (folder / f"s{number}.md").write_text(
-            f'---\ntitle: "{title}"\ndate: "2025-03-03 {when}:00"\n'
-            f'summary: "{summary if number < 3 else "Aramco told bankers it would wait."}"\n'
-            f'categories:\n  - "outlet{number}"\n---\n\nText.\n\n'
-            f"[outlet{number}](https://news{number}.example.com/s{number})\n"
+            f'---\ntitle: "{title}"\ndate: "2025-03-03 14:{number * 7:02}:00"\n'
+            f'summary: "{summary}"\ncategories:\n  - "{source}"\n---\n\nText.\n\n'
+            f"[{source}](https://{source}.example.com/s{number})\n"
         )
     data = _json(capsys, str(folder), "--rules", str(rules))
     assert data["stories"] == {"alerts_per_day": 4.0, "story_alerts_per_day": 2.0, "stories": 2}

@@ -20,6 +20,7 @@ from bot.storage.db import open_database
 from bot.storage.models import articles, deliveries
 from tests.databases import database_url_for
 from tests.delivery.scripted import ScriptedTransport
+from tests.story_copies import STRIKE
 
 TOPICS = {
     "oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml"),
@@ -28,24 +29,15 @@ TOPICS = {
 OIL = Match("oil", "crude", "normal", "active", ("crude oil",))
 GULF = Match("gulf", "saudi", "high", "active", ("Saudi",))
 AT = datetime(2026, 3, 2, 14, 2, tzinfo=UTC)
-SUMMARY = (
-    "A drone strike on Saudi Aramco's Abqaiq processing plant halted about 5.7 million barrels "
-    "a day of output, sending Brent crude up 6% in early trading on Monday."
-)
-COPIES = [
-    ("reuters", "Brent crude oil jumps 6% after drone strike shuts Saudi Abqaiq plant"),
-    ("bloomberg", "Saudi Abqaiq plant halted by drone strike; Brent crude oil up 6%"),
-    ("cnbc", "Brent crude oil up 6% as drone strike halts Saudi Abqaiq plant"),
-]
 
 
 def copy(number: int) -> Article:
     """The story as outlet `number` tells it."""
-    source, title = COPIES[number]
+    source, title, summary = STRIKE[number]
     return Article(
         id=f"https://{source}.example/strike",
         title=title,
-        summary=SUMMARY,
+        summary=summary,
         link=f"https://{source}.example/strike",
         source=source,
         published=AT + timedelta(minutes=7 * number),

@@ -12,36 +12,9 @@ from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import Workspace, command, running, until
+from tests.story_copies import ROADSHOW, STRIKE
 
 TRADER, DESK = 601, 602
-
-# One story told by three outlets, then another story of the same company on the same day.
-STRIKE = [
-    (
-        "reuters",
-        "Brent crude oil jumps 6% after drone strike shuts Saudi Abqaiq plant",
-        "A drone strike on Saudi Aramco's Abqaiq processing plant halted about 5.7 million "
-        "barrels a day of output, sending Brent crude up 6% in early trading on Monday.",
-    ),
-    (
-        "bloomberg",
-        "Saudi Abqaiq plant halted by drone strike; Brent crude oil up 6%",
-        "Brent crude rose 6% on Monday after a drone strike stopped the Abqaiq processing plant "
-        "of Saudi Aramco, cutting 5.7 million barrels a day of supply.",
-    ),
-    (
-        "cnbc",
-        "Brent crude oil up 6% as drone strike halts Saudi Abqaiq plant",
-        "Crude oil prices jumped about 6% after drones hit Saudi Aramco's Abqaiq plant, which "
-        "processes 5.7 million barrels a day, officials said on Monday.",
-    ),
-]
-ROADSHOW = (
-    "reuters",
-    "Saudi Aramco delays crude oil IPO roadshow to next quarter",
-    "Saudi Aramco told bankers it would push its listing roadshow to the next quarter, people "
-    "familiar with the matter said, citing market conditions.",
-)
 
 
 def write_story_seed(folder: Path, name: str, article: tuple[str, str, str], minute: int) -> None:
