@@ -69,7 +69,7 @@ articles = Table(
     # Migration 0010: the story the article tells (the id of its first article) and its
     # summary, capped, so the story index can be rebuilt at start.
     Column("story_id", String(512), index=True),
-    Column("summary", Text, nullable=False, default=""),
+    Column("summary", Text),
 )
 
 # Every ticker symbol an article has carried, so `/subscribe $TYPO` can say it was never seen.

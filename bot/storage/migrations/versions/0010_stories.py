@@ -16,7 +16,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("articles") as articles:
         articles.add_column(sa.Column("story_id", sa.String(512)))
-        articles.add_column(sa.Column("summary", sa.Text, nullable=False, server_default=""))
+        articles.add_column(sa.Column("summary", sa.Text))
     op.create_index("ix_articles_story_id", "articles", ["story_id"])
     with op.batch_alter_table("deliveries") as deliveries:
         deliveries.add_column(sa.Column("story_id", sa.String(512)))
