@@ -63,12 +63,14 @@ def ingest(
     if not candidates:
         return []
     with engine.begin() as connection:
+        fresh_ids = unseen_ids(connection, (article.id for article in candidates))
+        fresh = [article for article in candidates if article.id in fresh_ids]
+        if not fresh:
+            return []
+        # Assignment is held before the insert: a process waiting for it holds no row lock
+        # another one needs.
         holding = stories.assigning(connection) if stories else contextlib.nullcontext(None)
         with holding as assign:
-            fresh_ids = unseen_ids(connection, (article.id for article in candidates))
-            fresh = [article for article in candidates if article.id in fresh_ids]
-            if not fresh:
-                return []
             # Another process may record the same id between the look-up and the insert: the
             # insert skips it, and only the articles this call wrote are matched and queued.
             written = record_articles(connection, fresh, alerted=alert)
