@@ -50,6 +50,8 @@ class _Entry:
 
 @dataclass(slots=True)
 class _Story:
+    """A story with articles in the window."""
+
     seed: str  # the id of the story's first article: later ones must still fit it
     size: int
 
@@ -173,7 +175,7 @@ class StoryIndex:
 
     def _margin(self, new: _Entry, old: _Entry, slack: float = 0.0) -> float | None:
         """How far the evidence that both tell one story exceeds what their gap asks for."""
-        evidence = self.evidence(new, old)
+        evidence = self._evidence(new, old)
         if evidence is None:
             return None
         if evidence.repost:
@@ -187,7 +189,7 @@ class StoryIndex:
         margin = evidence.score - needed
         return margin if margin >= 0 else None
 
-    def evidence(self, new: _Entry, old: _Entry) -> Evidence | None:
+    def _evidence(self, new: _Entry, old: _Entry) -> Evidence | None:
         """What speaks for one story between two articles; None when a rule of the
         definition keeps them apart whatever they share, or they are too far apart."""
         tuning = self.tuning
@@ -330,12 +332,14 @@ def _masses(features: StoryFeatures, weights: dict[str, float]) -> tuple[float, 
 
 
 def _cosine(shared: frozenset[str], weights: dict[str, float], left: float, right: float) -> float:
+    """The weighted cosine from the shared terms and both squared norms."""
     if not shared or not left or not right:
         return 0.0
     return math.fsum(weights[term] for term in shared) / math.sqrt(left * right)
 
 
 def _share(shared: frozenset[str], weights: dict[str, float], whole: float) -> float:
+    """The shared terms' part of a squared norm."""
     return math.fsum(weights[term] for term in shared) / whole if whole else 0.0
 
 
@@ -368,8 +372,6 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # a preview states none of the event's facts
     if new.analysis or old.analysis:
         return True  # analysis and analyst notes: each makes its own claim (rule 6)
-    if new.analysis != old.analysis:
-        return True  # analysis and analyst actions are stories of their own (rule 6)
     if _reaction(new, old) or _reaction(old, new):
         return True  # a price move of something else is a market-reaction story (rule 4)
     if _quotes_other(new, old) or _quotes_other(old, new):
