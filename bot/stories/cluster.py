@@ -45,10 +45,13 @@ class _Entry:
     weights: dict[str, float]  # squared IDF of each term
     title_mass: float
     text_mass: float
+    anchors: tuple[str, ...]  # the headline's most informative words (by weight)
 
 
 @dataclass(slots=True)
 class _Story:
+    """A story with articles in the window."""
+
     seed: str  # the id of the story's first article: later ones must still fit it
     size: int
 
@@ -145,7 +148,7 @@ class StoryIndex:
     ) -> Decision:
         """The story of the best-matching earlier article whose story's first article
         the new one still fits; else a new story named after the article."""
-        query = _Entry(new, "", timestamp, weights, *_masses(new, weights))
+        query = _entry(new, "", timestamp, weights)
         scored: list[tuple[float, _Entry]] = []
         for entry in self._candidates(query):
             margin = self._margin(query, entry)
@@ -172,7 +175,7 @@ class StoryIndex:
 
     def _margin(self, new: _Entry, old: _Entry, slack: float = 0.0) -> float | None:
         """How far the evidence that both tell one story exceeds what their gap asks for."""
-        evidence = self.evidence(new, old)
+        evidence = self._evidence(new, old)
         if evidence is None:
             return None
         if evidence.repost:
@@ -186,7 +189,7 @@ class StoryIndex:
         margin = evidence.score - needed
         return margin if margin >= 0 else None
 
-    def evidence(self, new: _Entry, old: _Entry) -> Evidence | None:
+    def _evidence(self, new: _Entry, old: _Entry) -> Evidence | None:
         """What speaks for one story between two articles; None when a rule of the
         definition keeps them apart whatever they share, or they are too far apart."""
         tuning = self.tuning
@@ -200,7 +203,7 @@ class StoryIndex:
             and len(a.title_key.split()) >= 3
             and (a.headline_only or b.headline_only or text >= tuning.repost_text)
         )
-        if not repost and _kept_apart(a, b):
+        if not repost and (_kept_apart(a, b) or _unanchored(new, b) or _unanchored(old, a)):
             return None
         title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
         coverage = min(
@@ -275,9 +278,7 @@ class StoryIndex:
         self, features: StoryFeatures, story_id: str, timestamp: float, weights: dict[str, float]
     ) -> None:
         article_id = features.article_id
-        self._entries[article_id] = _Entry(
-            features, story_id, timestamp, weights, *_masses(features, weights)
-        )
+        self._entries[article_id] = _entry(features, story_id, timestamp, weights)
         self._arrivals.append(article_id)
         self._latest = max(self._latest, timestamp)
         for term in features.text_terms:
@@ -318,6 +319,9 @@ class StoryIndex:
             del self._stories[entry.story_id]
 
 
+# How many of a headline's most informative words the other article must state one of.
+_ANCHORS = 4
+
 # A repost's margin: above any margin likeness alone can give.
 _REPOST = 100.0
 
@@ -328,12 +332,14 @@ def _masses(features: StoryFeatures, weights: dict[str, float]) -> tuple[float, 
 
 
 def _cosine(shared: frozenset[str], weights: dict[str, float], left: float, right: float) -> float:
+    """The weighted cosine from the shared terms and both squared norms."""
     if not shared or not left or not right:
         return 0.0
     return math.fsum(weights[term] for term in shared) / math.sqrt(left * right)
 
 
 def _share(shared: frozenset[str], weights: dict[str, float], whole: float) -> float:
+    """The shared terms' part of a squared norm."""
     return math.fsum(weights[term] for term in shared) / whole if whole else 0.0
 
 
@@ -343,14 +349,29 @@ def _same_release(a: StoryFeatures, b: StoryFeatures) -> bool:
     return a.results and b.results and bool(a.names & b.title_terms or b.names & a.title_terms)
 
 
+def _unanchored(one: _Entry, other: StoryFeatures) -> bool:
+    """Whether `other` states none of the most informative words of `one`'s headline: in
+    templated headlines (`X declares quarterly dividend`) the name that tells them apart."""
+    return bool(one.anchors) and not any(term in other.text_terms for term in one.anchors)
+
+
+def _entry(
+    features: StoryFeatures, story_id: str, timestamp: float, weights: dict[str, float]
+) -> _Entry:
+    """An index entry: the article's features with its weights, norms and anchors."""
+    words = [term for term in features.title_terms if term[0] != "#"]
+    anchors = tuple(heapq.nlargest(_ANCHORS, sorted(words), key=weights.__getitem__))
+    return _Entry(features, story_id, timestamp, weights, *_masses(features, weights), anchors)
+
+
 def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether the definition separates the two whatever their words share."""
     if new.digest or old.digest:
         return True  # a digest tells many events, none of them alone
     if new.preview != old.preview:
         return True  # a preview states none of the event's facts
-    if new.analysis != old.analysis:
-        return True  # analysis and analyst actions are stories of their own (rule 6)
+    if new.analysis or old.analysis:
+        return True  # analysis and analyst notes: each makes its own claim (rule 6)
     if _reaction(new, old) or _reaction(old, new):
         return True  # a price move of something else is a market-reaction story (rule 4)
     if _quotes_other(new, old) or _quotes_other(old, new):
@@ -362,6 +383,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         and not new.indicators & old.indicators
     ):
         return True  # each headline is about someone the other never names
+    if new.countries and old.countries and not new.countries & old.countries:
+        return True  # each headline is about another country
     tickers, others = new.headline_tickers, old.headline_tickers
     return bool(tickers and others and not tickers & others)  # other companies
 

@@ -119,6 +119,38 @@ _INDICATORS = _alternatives(
     flags=re.IGNORECASE,
 )
 
+# Countries by name, adjective or central bank: `Turkey industrial output` is not Sweden's.
+_COUNTRIES = _alternatives(
+    ("us", r"\bU\.S\.|\bUS\b|United States|\bFed\b"),
+    ("uk", r"\bU\.K\.|\bUK\b|Britain|British|\bBOE\b|Bank of England"),
+    ("eurozone", r"\b[Ee]uro\s?[Zz]one\b|\b[Ee]uro [Aa]rea\b|\bECB\b"),
+    ("germany", r"\bGerman"),
+    ("france", r"\bFrance\b|\bFrench\b"),
+    ("italy", r"\bItal(?:y|ian)\b"),
+    ("spain", r"\bSpain\b|\bSpanish\b"),
+    ("greece", r"\bGreece\b|\bGreek\b"),
+    ("sweden", r"\bSwed(?:en|ish)\b"),
+    ("norway", r"\bNorw(?:ay|egian)\b"),
+    ("turkey", r"\bTurkey\b|\bTurkish\b"),
+    ("japan", r"\bJapan"),
+    ("china", r"\bChin(?:a|ese)\b"),
+    ("india", r"\bIndia"),
+    ("canada", r"\bCanad"),
+    ("australia", r"\bAustralia"),
+    ("new-zealand", r"\bNew Zealand"),
+    ("philippines", r"\bPhilippine"),
+    ("brazil", r"\bBrazil"),
+    ("mexico", r"\bMexic"),
+    ("russia", r"\bRussia"),
+    ("korea", r"\bKorea"),
+    ("switzerland", r"\bSwiss\b|\bSwitzerland\b"),
+    ("south-africa", r"\bSouth Africa"),
+    ("indonesia", r"\bIndonesia"),
+    ("singapore", r"\bSingapore"),
+    ("hong-kong", r"\bHong Kong"),
+    ("taiwan", r"\bTaiwan"),
+)
+
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|\d+[a-z]+")
 
 # Words that carry no event: grammar, newsroom verbs of saying, calendar words.
@@ -223,6 +255,7 @@ class StoryFeatures:
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
+    countries: frozenset[str]  # countries the headline names
     headline_only: bool  # no usable summary
     timestamp: float | None
 
@@ -275,6 +308,7 @@ def describe(article: Article) -> StoryFeatures:
         results=bool(_RESULTS.search(raw_title)),
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
         digest=bool(_DIGEST.search(raw_title)),
+        countries=_named_matches(_COUNTRIES, raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
         indicators=indicators,
         names=_names(raw_title, summary, title_terms)
@@ -396,8 +430,9 @@ def numbers_in(text: str) -> frozenset[str]:
 
 
 def _significant(value: float) -> str:
-    """The value with two significant digits, so that 4.07 million meets 4.1M."""
-    return f"{value:.2g}" if value else "0"
+    """The value with three significant digits: `97.4 billion` meets `$97.4B`, and two
+    different amounts rarely meet by rounding."""
+    return f"{value:.3g}" if value else "0"
 
 
 def _names(title: str, summary: str, title_terms: frozenset[str]) -> frozenset[str]:
