@@ -180,6 +180,9 @@ class BotApiDouble:
         self._members: dict[tuple[int, int], str] = {}
         self._script: dict[int, deque[Answer]] = defaultdict(deque)
         self._blocked: dict[int, Answer] = {}
+        # editMessageText: each edited message's text, and chats whose messages are too old.
+        self._edited: dict[tuple[int, int], str] = {}
+        self.uneditable: set[int] = set()
         self._overall: deque[float] = deque()
         self._chat_last: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = defaultdict(deque)
@@ -579,8 +582,19 @@ class BotApiDouble:
         problem = self._check_text(params)
         if problem is not None:
             return problem
+        chat_id, message_id = int(params["chat_id"]), int(params.get("message_id") or 0)
         with self._lock:
-            return _ok(self._message_json(int(params["chat_id"]), params))
+            if chat_id in self.uneditable:
+                return _error(400, "Bad Request: message can't be edited")
+            if self._edited.get((chat_id, message_id)) == params.get("text"):
+                return _error(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message",
+                )
+            self._edited[(chat_id, message_id)] = str(params.get("text"))
+            return _ok(self._message_json(chat_id, params))
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
