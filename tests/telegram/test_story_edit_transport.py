@@ -40,5 +40,5 @@ async def test_a_message_that_can_no_longer_be_edited_is_refused_with_the_reason
     message_id = await transport.send(CHAT, "<b>Strike</b>", silent=False)
     assert message_id is not None
     api.uneditable.add(CHAT)
-    with pytest.raises(Rejected, match="(?i)message can't be edited"):
+    with pytest.raises(Rejected, match=r"(?i)message can't be edited"):
         await transport.edit(CHAT, message_id, "<b>Strike</b> confirmed")
