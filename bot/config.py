@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     seeds_timezone: str = "UTC"
     default_timezone: str = "UTC"  # a chat's zone for quiet hours and digests until /timezone
+    digest_check: float = 20.0  # seconds between looks for held alerts that are due
     feed_interval: float = 300.0
     seeds_rescan: float = 60.0
     fleet: bool = False
@@ -132,7 +133,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("feed_interval", "seeds_rescan", mode="before")
+    @field_validator("feed_interval", "seeds_rescan", "digest_check", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
@@ -144,7 +145,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least 30s, not {value:g}s")
         return value
 
-    @field_validator("seeds_rescan")
+    @field_validator("seeds_rescan", "digest_check")
     @classmethod
     def _rescan_floor(cls, value: float) -> float:
         if value < 1:

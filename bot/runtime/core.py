@@ -98,7 +98,11 @@ class Runtime:
             self.settings,
             self.engine,
             rulebook=lambda: self.rules.book,
-            hooks=BotHooks(status_text=self.status_text, reload=self._reload_command),
+            hooks=BotHooks(
+                status_text=self.status_text,
+                reload=self._reload_command,
+                release_digests=self.release_digests,
+            ),
             limiter=limiter,
         )
 

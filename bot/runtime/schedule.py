@@ -17,7 +17,6 @@ from bot.runtime.core import Runtime
 
 HOUSEKEEPING_SECONDS = 3600.0
 HEARTBEAT_SECONDS = 15.0
-DIGESTS_SECONDS = 20.0  # how late at most a digest is written after quiet hours or a mute end
 FEED_TICK_SECONDS = 5.0
 
 
@@ -46,8 +45,9 @@ def _heartbeat(_settings: Settings) -> float:
     return HEARTBEAT_SECONDS
 
 
-def _digests(_settings: Settings) -> float:
-    return DIGESTS_SECONDS
+def _digests(settings: Settings) -> float:
+    # How late at most a digest is written after quiet hours or a mute end.
+    return settings.digest_check
 
 
 def _has_heartbeat_file(settings: Settings) -> bool:

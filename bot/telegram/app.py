@@ -96,6 +96,7 @@ def build_application(
         hooks=hooks or BotHooks(),
         admin_ids=frozenset(settings.admin_ids),
         limiter=limiter,
+        default_zone=settings.default_timezone,
     )
     private_and_groups = filters.UpdateType.MESSAGE
     for name, callback in handlers.COMMAND_HANDLERS.items():
@@ -105,6 +106,9 @@ def build_application(
     )
     application.add_handler(
         CallbackQueryHandler(handlers.toggle_topic, pattern=f"^{TOGGLE_PREFIX}")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handlers.alert_feedback, pattern=f"^{handlers.FEEDBACK_PREFIX}")
     )
     application.add_handler(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)

@@ -166,7 +166,7 @@ async def test_commands_answer_sensibly(
         assert await bot.command(OPERATOR, "/reload") == "rules reloaded"
 
 
-async def test_muted_chat_gets_only_critical(
+async def test_muted_chat_gets_only_critical_the_rest_is_held(
     api: BotApiDouble, sqlite_url: str, seeds: Path
 ) -> None:
     async with Harness(api, sqlite_url, seeds) as bot:
@@ -175,8 +175,10 @@ async def test_muted_chat_gets_only_critical(
         bot.drop_seed()
         assert await bot.scan() == 1
         assert bot.sender is not None
+    assert bot.alerts_to(11) == []  # high, not critical: held for the mute's digest
     with bot.engine.connect() as connection:
-        assert connection.execute(select(deliveries)).all() == []  # high, not critical
+        rows = connection.execute(select(deliveries.c.state, deliveries.c.hold)).all()
+    assert [tuple(row) for row in rows] == [("held", "mute")]
 
 
 async def test_bot_removed_or_blocked_unsubscribes(
