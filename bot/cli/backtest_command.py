@@ -29,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--html", type=Path, default=None, metavar="FILE", help="also write a report page"
     )
     parser.add_argument(
+        "--feedback",
+        action="store_true",
+        help="also list the rules subscribers mute most (NEWSBOT_DATABASE_URL)",
+    )
+    parser.add_argument(
         "--against",
         type=Path,
         default=None,
@@ -75,11 +80,18 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         from bot.report.text import to_json
 
         data = to_json(figures, every=args.every, changes=changes)
+        if args.feedback:
+            data["most_muted"] = [
+                {"topic": topic, "rule": rule, "presses": presses}
+                for topic, rule, presses in _most_muted(settings)
+            ]
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         from bot.report.text import render
 
         print(render(figures, every=args.every, changes=changes, against=against))
+        if args.feedback:
+            print(_feedback_section(_most_muted(settings)))
     if args.html is not None and not _write_html(args, settings, figures, changes, old, against):
         return 2
     if problems:
@@ -90,6 +102,29 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     return 0
+
+
+def _most_muted(settings: Settings) -> list[tuple[str, str, int]]:
+    """The rules chats mute most, from the bot's database; a note on stderr when unreadable."""
+    from bot.storage.subscriptions import most_muted_in
+
+    found = most_muted_in(settings.database_url)
+    if found is None:
+        print(
+            "newsbot: --feedback: no feedback to read in NEWSBOT_DATABASE_URL "
+            "(absent, unreachable, or not a newsbot database)",
+            file=sys.stderr,
+        )
+    return found or []
+
+
+def _feedback_section(noisy: list[tuple[str, str, int]]) -> str:
+    """The rules subscribers asked to hear less of (🔕 Less like this, net of undos)."""
+    lines = ["", "Rules subscribers mute most (🔕 Less like this, net of undos):"]
+    lines += [f"  {topic}/{rule}: {presses}" for topic, rule, presses in noisy]
+    if not noisy:
+        lines.append("  none")
+    return "\n".join(lines)
 
 
 def _load(rules_dir: Path) -> tuple[RuleBook, int]:

@@ -13,6 +13,8 @@ from bot.durations import format_duration
 from bot.sources.feeds_config import FeedSpec
 from bot.storage.deliveries import sent_since
 from bot.storage.feeds import FeedState
+from bot.storage.held import held_count
+from bot.storage.subscriptions import most_muted
 from bot.wording import count
 
 
@@ -24,6 +26,8 @@ class DeliveryCounts:
     failed: int = 0
     sent_last_hour: int = 0
     sent_last_day: int = 0
+    held: int = 0  # alerts waiting for a digest (quiet hours, a mute, digest times)
+    muted_most: tuple[tuple[str, str, int], ...] = ()  # (topic, rule, net `Less` presses)
 
 
 def delivery_counts(engine: Engine) -> DeliveryCounts:
@@ -33,7 +37,9 @@ def delivery_counts(engine: Engine) -> DeliveryCounts:
     with engine.connect() as connection:
         hour = sent_since(connection, now - timedelta(hours=1))
         day = sent_since(connection, now - timedelta(days=1))
-    return DeliveryCounts(counts["pending"], counts["failed"], hour, day)
+        held = held_count(connection)
+        noisy = tuple(most_muted(connection))
+    return DeliveryCounts(counts["pending"], counts["failed"], hour, day, held, noisy)
 
 
 def status_text(
@@ -70,10 +76,14 @@ def status_text(
     lines += [f"  ⚠ {problem}" for problem in rule_problems]
     lines += [
         "",
-        f"Deliveries: {deliveries.pending} pending, {deliveries.failed} failed",
+        f"Deliveries: {deliveries.pending} pending, {deliveries.failed} failed, "
+        f"{deliveries.held} held for digests",
         f"Alerts sent: {deliveries.sent_last_hour} in the last hour, "
         f"{deliveries.sent_last_day} in the last day",
     ]
+    if deliveries.muted_most:
+        noisy = ", ".join(f"{t}/{r} ×{n}" for t, r, n in deliveries.muted_most)
+        lines.append(f"Rules chats mute most: {noisy}")
     return "\n".join(lines)
 
 
