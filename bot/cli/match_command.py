@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ from bot.config import Settings
 from bot.rules import Match, RuleBook, analysis, load_rulebook
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
+from bot.rules.terms import TermError, find_term, parse_term
 
-SEED_SUFFIXES = frozenset({".md"})
+SEED_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
 _SNIPPET_SIDE = 50
 
@@ -217,39 +217,16 @@ def _human(path: str, article: Article, matches: list[Match]) -> str:
 
 def snippet(article: Article, term: str) -> str | None:
     """A short piece of the article around the first place the term occurs."""
-    pattern = _term_pattern(term.strip())
-    if pattern is None:
+    try:
+        parsed = parse_term(term)
+    except TermError:
         return None
     for text in (article.title, article.summary, article.body):
-        for candidate in (
-            text[: analysis.FIELD_CAP],
-            analysis.strip_accents(text[: analysis.FIELD_CAP]),
-        ):
-            found = pattern.search(candidate)
-            if found:
-                return _cut(candidate, found.start(), found.end())
+        capped = text[: analysis.FIELD_CAP]
+        span = find_term(capped, parsed)
+        if span:
+            return _cut(capped, *span)
     return None
-
-
-def _term_pattern(term: str) -> re.Pattern[str] | None:
-    if term.startswith("$"):
-        return re.compile(rf"(?<![\w$]){re.escape(term[1:])}(?![\w])", re.IGNORECASE)
-    if term.startswith("/"):
-        try:
-            return re.compile(term[1:-1], re.IGNORECASE)
-        except re.error:
-            return None
-    if term.startswith("@"):
-        return None
-    exact = term.startswith("=")
-    body = term[1:] if exact else term
-    prefix = body.endswith("*")
-    found = analysis.cased_words(body.rstrip("*"))
-    if not found:
-        return None
-    tail = "" if prefix else r"(?![^\W_])"
-    joined = r"[\W_]+".join(re.escape(word) for word in found)
-    return re.compile(rf"(?<![^\W_]){joined}{tail}", 0 if exact else re.IGNORECASE)
 
 
 def _cut(text: str, start: int, end: int) -> str:

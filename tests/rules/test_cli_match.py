@@ -96,7 +96,7 @@ def test_match_folder_feeds_and_errors(
     (folder / "sub" / "feed.xml").write_text(FEED)
     (folder / "a.md").write_text(ARTICLE)
     (folder / "broken.md").write_bytes(b"\xff\xfe not utf-8")
-    (folder / "notes.txt").write_text("ignored")
+    (folder / "notes.pdf").write_text("ignored")
     code = main(
         ["match", str(folder), str(tmp_path / "missing.md"), "--rules", str(rules), "--json"]
     )

@@ -59,7 +59,8 @@ async def test_seed_reaches_oil_and_ticker_subscribers_once(
     assert alert["parse_mode"] == "HTML"
     assert alert["link_preview_options"] == {"is_disabled": True}
     assert alert.get("disable_notification") in (None, False)
-    assert "Crude oil" in alert["text"] and "geopolitics-crude" in alert["text"]
+    assert "Crude oil" in alert["text"] and "🔎 Crude oil: $USO" in alert["text"]
+    assert "geopolitics-crude" not in alert["text"]  # rule ids stay in match and logs
     assert "Russia-Ukraine" not in alert["text"].split("\n")[0]  # not a topic of chat 101
     assert "$USO" in bot.alerts_to(102)[0]["text"]
     assert [c["command"] for c in api.commands][:3] == ["start", "help", "topics"]
