@@ -98,6 +98,7 @@ def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, obje
         "attempts": 0,
         "next_attempt_at": now,
         "created": now,
+        "hold": None,  # every row names every column: one executemany takes the first's keys
     }
 
 

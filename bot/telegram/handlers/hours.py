@@ -135,8 +135,8 @@ async def quiet(update: Update, context: BotContext) -> None:
 
     hours, released = await context.transaction(work)
     if window is None:
-        await release_digests_now(context)
         await context.reply("Quiet hours off." + _released(released))
+        await release_digests_now(context)
         return
     ends = quiet_end(moment, hours)
     on_now = f" They are on now, until {_clock(ends, hours)}." if ends else ""
@@ -177,8 +177,8 @@ async def digest(update: Update, context: BotContext) -> None:
 
     hours, released = await context.transaction(work)
     if not times:
-        await release_digests_now(context)
         await context.reply("Digests off: alerts come as they happen." + _released(released))
+        await release_digests_now(context)
         return
     upcoming = next_digest(moment, hours.digest_times, hours.zone)
     following = f" The next one at {_clock(upcoming, hours)}." if upcoming else ""

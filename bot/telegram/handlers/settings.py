@@ -85,13 +85,12 @@ async def unmute(update: Update, context: BotContext) -> None:
         return until is not None and until > now, released
 
     was_muted, released = await context.transaction(work)
+    held_text = f" The {count(released, 'alert')} held come as a digest now." if released else ""
+    await context.reply(
+        ("Alerts are on again." if was_muted else "This chat was not muted.") + held_text
+    )
     if released:
         await release_digests_now(context)
-    if not was_muted:
-        await context.reply("This chat was not muted.")
-        return
-    held_text = f" The {count(released, 'alert')} held come as a digest now." if released else ""
-    await context.reply("Alerts are on again." + held_text)
 
 
 def lifted_rules(words: list[str], muted: Collection[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -1,0 +1,162 @@
+"""Noise control through the Bot API double and a real runtime: quiet hours, digests, mutes,
+time zones, and the buttons under each alert."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.storage.db import open_database
+from bot.storage.models import deliveries
+from tests.bot_api_double import BotApiDouble
+from tests.runtime.support import Workspace, command, running, until
+
+RULES = """\
+title: Crude oil
+description: Crude oil news.
+emoji: "🛢️"
+rules:
+  - name: crude
+    priority: normal
+    fields: [title]
+    any: [crude oil]
+  - name: blockade
+    priority: critical
+    fields: [title]
+    any: [blockade]
+"""
+CRITICAL = "Naval blockade closes the strait"
+NORMAL = "Crude oil stocks rise in Cushing"
+LATER = "Crude oil tankers wait at anchor"
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiDouble]:
+    """The double, not counting bursts of command answers against the bot."""
+    with BotApiDouble(enforce_limits=False) as double:
+        yield double
+
+
+def _workspace(root: Path, database_url: str) -> Workspace:
+    space = Workspace(root, database_url)
+    space.rules.mkdir()
+    space.seeds.mkdir()
+    (space.rules / "oil.yaml").write_text(RULES)
+    space.feeds_file.write_text("feeds: []\n")
+    return space
+
+
+def _with(api: BotApiDouble, chat_id: int, text: str) -> list[dict[str, Any]]:
+    return [m for m in api.messages(chat_id) if text in str(m["text"])]
+
+
+def _digests(api: BotApiDouble, chat_id: int) -> list[str]:
+    return [str(m["text"]) for m in api.messages(chat_id) if "🗞" in str(m["text"])]
+
+
+def _held(database_url: str) -> int:
+    engine = open_database(database_url)
+    try:
+        with engine.connect() as connection:
+            query = select(func.count()).where(deliveries.c.state == "held")
+            return int(connection.scalar(query) or 0)
+    finally:
+        engine.dispose()
+
+
+async def test_quiet_hours_and_digest_times_hold_alerts_for_one_digest_across_a_restart(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str
+) -> None:
+    space = _workspace(tmp_path, sqlite_url)
+    settings = space.settings(api, digest_check=1)
+    # Quiet hours (and a digest time) end at a minute boundary at least 35 s from now.
+    ends = (datetime.now(UTC) + timedelta(seconds=95)).replace(second=0, microsecond=0)
+    kolkata = ZoneInfo("Asia/Kolkata")  # +05:30: the chat's zone, not the server's
+    local_end = ends.astimezone(kolkata)
+    window = f"{local_end - timedelta(hours=1):%H:%M}-{local_end:%H:%M}"
+    quiet_chat, digest_chat = 501, 502
+    async with running(settings):
+        answer = await command(api, quiet_chat, "/timezone asia/KOLKATA")
+        assert "Time zone set to Asia/Kolkata" in answer
+        answer = await command(api, quiet_chat, f"/quiet {window}")
+        assert f"Quiet hours {window} (Asia/Kolkata). They are on now" in answer
+        await command(api, quiet_chat, "/subscribe oil")
+        answer = await command(api, digest_chat, f"/digest {ends:%H:%M}")
+        assert f"Digests at {ends:%H:%M} (UTC). The next one at {ends:%H:%M}" in answer
+        await command(api, digest_chat, "/subscribe oil")
+        listing = await command(api, quiet_chat, "/list")
+        assert "Time zone: Asia/Kolkata" in listing and f"Quiet hours: {window}" in listing
+        await asyncio.sleep(1.0)
+        space.write_seed("critical.md", CRITICAL)
+        space.write_seed("normal.md", NORMAL)
+        await until(lambda: _with(api, quiet_chat, CRITICAL), "the critical alert at once")
+        await until(lambda: _with(api, digest_chat, CRITICAL), "the critical alert at once")
+        await until(lambda: _held(sqlite_url) == 2, "the normal alert held for both chats")
+    async with running(settings):  # a restart inside the quiet window changes nothing
+        await asyncio.sleep(1.0)
+        space.write_seed("later.md", LATER)
+        await until(lambda: _held(sqlite_url) == 4, "the later alert held too")
+        assert datetime.now(UTC) < ends - timedelta(seconds=5), "the test ran too slowly"
+        assert not _with(api, quiet_chat, NORMAL) and not _with(api, digest_chat, NORMAL)
+        assert not _digests(api, quiet_chat) and not _digests(api, digest_chat)
+        wait = (ends - datetime.now(UTC)).total_seconds() + 15
+        await until(lambda: _digests(api, quiet_chat) and _digests(api, digest_chat), "", wait)
+        await asyncio.sleep(2.5)  # the digest job runs every second: a repeat would show now
+    for chat_id, heading in (
+        (quiet_chat, f"2 alerts held during quiet hours ({window})"),
+        (digest_chat, "Your digest: 2 alerts"),
+    ):
+        [digest] = _digests(api, chat_id)
+        assert heading in digest
+        assert NORMAL in digest and LATER in digest and CRITICAL not in digest
+        assert len(_with(api, chat_id, CRITICAL)) == 1  # sent once, never again in a digest
+    assert _held(sqlite_url) == 0
+
+
+async def test_mute_holds_alerts_and_unmute_sends_their_digest_at_once(
+    api: BotApiDouble, tmp_path: Path, database_url: str
+) -> None:
+    space, chat = _workspace(tmp_path, database_url), 601
+    async with running(space.settings(api)):  # the digest job every 20 s: /unmute wakes it
+        await command(api, chat, "/subscribe oil")
+        answer = await command(api, chat, "/mute 2m")
+        assert "Muted for 2m" in answer and "you get a digest when it ends" in answer
+        await asyncio.sleep(1.0)
+        space.write_seed("critical.md", CRITICAL)
+        space.write_seed("normal.md", NORMAL)
+        await until(lambda: _with(api, chat, CRITICAL), "the critical alert through the mute")
+        await until(lambda: _held(database_url) == 1, "the normal alert held")
+        assert "Held for a digest: 1 alert" in await command(api, chat, "/list")
+        answer = await command(api, chat, "/unmute")
+        assert "on again. The 1 alert held come as a digest now" in answer
+        await until(lambda: _digests(api, chat), "the digest of what the mute held", 5)
+        [digest] = _digests(api, chat)
+        assert "1 alert held while muted" in digest and NORMAL in digest
+        assert "not muted" in await command(api, chat, "/unmute")
+
+
+async def test_time_zone_typos_get_suggestions_and_bad_times_say_why(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str
+) -> None:
+    space, chat = _workspace(tmp_path, sqlite_url), 701
+    async with running(space.settings(api, default_timezone="Europe/Paris")):
+        answer = await command(api, chat, "/timezone Europe/Londn")
+        assert "Unknown time zone “Europe/Londn”. Did you mean: Europe/London" in answer
+        assert "America/New_York" in await command(api, chat, "/timezone new york")
+        assert "Europe/Paris (the default)" in await command(api, chat, "/timezone")
+        assert "not a time of day" in await command(api, chat, "/quiet 25:00-07:00")
+        assert "at most 4 digests a day" in await command(api, chat, "/digest 1 2 3 4 5")
+        assert "No quiet hours (Europe/Paris)" in await command(api, chat, "/quiet")
+        assert "Quiet hours 22:00-07:00" in await command(api, chat, "/quiet 22:00 07:00")
+        assert "Quiet hours off." in await command(api, chat, "/quiet off")
+        assert "Digests off" in await command(api, chat, "/digest off")
+        listing = await command(api, chat, "/list")
+    assert "Time zone: Europe/Paris (the default)" in listing
+    assert "Quiet hours: none" in listing and "No digests" in listing
