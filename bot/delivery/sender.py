@@ -16,9 +16,11 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from bot.delivery.feedback import feedback_for
 from bot.delivery.ledger import forget_chat, move_chat
 from bot.delivery.limiter import Limiter, NoLimits
 from bot.delivery.transports import (
+    ButtonTransport,
     ChatGone,
     ChatMoved,
     RateLimited,
@@ -246,7 +248,7 @@ class Sender:
         chat_id = delivery.chat_id
         retry_at: float | None = None
         try:
-            message_id = await self._transport.send(chat_id, delivery.text, silent=delivery.silent)
+            message_id = await self._deliver(delivery)
         except RateLimited as error:
             retry_at = await self._rate_limited(delivery, error)
         except ChatMoved as error:
@@ -281,6 +283,16 @@ class Sender:
             elif chat_id in self._queues:
                 self._schedule(chat_id, time.monotonic())
             self._kick.set()
+
+    async def _deliver(self, delivery: Delivery) -> int | None:
+        """Send one delivery; an alert gets its feedback buttons where the transport has them."""
+        transport = self._transport
+        feedback = feedback_for(delivery.id, delivery.kind, delivery.rules)
+        if feedback is not None and isinstance(transport, ButtonTransport):
+            return await transport.send(
+                delivery.chat_id, delivery.text, silent=delivery.silent, feedback=feedback
+            )
+        return await transport.send(delivery.chat_id, delivery.text, silent=delivery.silent)
 
     async def _rate_limited(self, delivery: Delivery, error: RateLimited) -> float:
         """Pause the chat (or everyone, in a flood across chats); returns when to retry."""

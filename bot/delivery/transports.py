@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, runtime_checkable
+
+from bot.delivery.feedback import Feedback
 
 
 class SendError(Exception):
@@ -50,6 +52,19 @@ class Transport(Protocol):
 
     async def send(self, chat_id: int, text: str, *, silent: bool) -> int | None:
         """Deliver the text; returns the message id, when there is one."""
+        ...
+
+
+@runtime_checkable
+class ButtonTransport(Transport, Protocol):
+    """A transport that puts feedback buttons under alerts (`feedback_buttons = True`)."""
+
+    feedback_buttons: bool
+
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool, feedback: Feedback | None = None
+    ) -> int | None:
+        """Deliver the text, with the alert's feedback buttons when given."""
         ...
 
 

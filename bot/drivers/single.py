@@ -48,7 +48,8 @@ class SingleProcess:
         if not self.runtime.terminal:
             limiter = TokenBucketLimiter()  # command answers and alerts share Telegram's limits
             self.application = self.runtime.telegram_application(limiter)
-            transport = TelegramTransport(self.application.bot)
+            topics = self.runtime.rules_topics
+            transport = TelegramTransport(self.application.bot, topics)
         self.sender = Sender(self.runtime.engine, transport, limiter)
         self.runtime.deliveries_queued = self.sender.wake
         self._tasks: list[asyncio.Task[object]] = []

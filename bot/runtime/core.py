@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from bot.delivery.digests import release_digests
 from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
 from bot.pipeline import Ingested, ingest
+from bot.rules import Topic
 from bot.runtime.feed_polling import FeedPoller
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
@@ -105,6 +106,10 @@ class Runtime:
             ),
             limiter=limiter,
         )
+
+    def rules_topics(self) -> Mapping[str, Topic]:
+        """The topics of the rules in force now (they reload at runtime)."""
+        return self.rules.book.topics
 
     async def _reload_command(self) -> str:
         result = await self.reload_rules()

@@ -39,6 +39,8 @@ class Delivery:
     text: str
     silent: bool
     attempts: int
+    kind: str = "alert"  # alert | notice | digest | edit: only alerts carry feedback buttons
+    rules: str = ""  # `topic/rule` pairs, comma-separated
 
 
 def _now() -> datetime:
@@ -109,6 +111,8 @@ def claim(
             deliveries.c.text,
             deliveries.c.silent,
             deliveries.c.attempts,
+            deliveries.c.kind,
+            deliveries.c.rules,
         )
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
         .order_by(deliveries.c.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Callable, Mapping
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -17,7 +18,10 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.delivery.feedback import Feedback
 from bot.delivery.transports import ChatGone, ChatMoved, RateLimited, Rejected, Transient
+from bot.rules import Topic
+from bot.telegram.handlers.feedback import feedback_keyboard
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
@@ -27,12 +31,20 @@ class TelegramTransport:
     """Sends alerts with `sendMessage` in HTML parse mode, link previews off."""
 
     terminal = False
+    feedback_buttons = True
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, topics: Callable[[], Mapping[str, Topic]] | None = None) -> None:
+        """`topics`: the rules in force, so `Unsubscribe` buttons name a topic by its title."""
         self._bot = bot
+        self._topics = topics
 
-    async def send(self, chat_id: int, text: str, *, silent: bool) -> int | None:
-        """Send one alert; raises the delivery outcome for any refusal."""
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool, feedback: Feedback | None = None
+    ) -> int | None:
+        """Send one alert, with its feedback buttons; raises the outcome of any refusal."""
+        markup = None
+        if feedback is not None:
+            markup = feedback_keyboard(feedback, self._topics() if self._topics else {})
         try:
             message = await self._bot.send_message(
                 chat_id,
@@ -40,6 +52,7 @@ class TelegramTransport:
                 parse_mode=ParseMode.HTML,
                 disable_notification=silent,
                 link_preview_options=_NO_PREVIEW,
+                reply_markup=markup,
             )
         except RetryAfter as error:
             raise RateLimited(self._reason(error), _seconds(error)) from None

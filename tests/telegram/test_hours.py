@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, command, running, until
+from tests.runtime.support import ADMIN, Workspace, command, running, until
 
 RULES = """\
 title: Crude oil
@@ -160,3 +160,84 @@ async def test_time_zone_typos_get_suggestions_and_bad_times_say_why(
         listing = await command(api, chat, "/list")
     assert "Time zone: Europe/Paris (the default)" in listing
     assert "Quiet hours: none" in listing and "No digests" in listing
+
+
+async def _press(
+    api: BotApiDouble, alert: dict[str, Any], user_id: int, data: str, *, redrawn: bool = True
+) -> None:
+    """A user presses a button under an alert; returns once the bot answered (and redrew)."""
+    message = {
+        "message_id": 7000,
+        "date": int(datetime.now(UTC).timestamp()),
+        "chat": api.chat(int(alert["chat_id"])),
+        "from": api.bot_user(),
+        "text": "(an alert)",
+        "reply_markup": alert["reply_markup"],
+    }
+    answers, edits = api.count("answerCallbackQuery"), api.count("editMessageReplyMarkup")
+    api.push_update(api.callback(message, user_id, data))
+    await until(lambda: api.count("answerCallbackQuery") > answers, f"an answer to {data}")
+    if redrawn:
+        await until(lambda: api.count("editMessageReplyMarkup") > edits, "the buttons redrawn")
+
+
+def _buttons(markup: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+
+def _rows_for(database_url: str, chat_id: int) -> int:
+    engine = open_database(database_url)
+    try:
+        with engine.connect() as connection:
+            query = select(func.count()).where(deliveries.c.chat_id == chat_id)
+            return int(connection.scalar(query) or 0)
+    finally:
+        engine.dispose()
+
+
+async def test_less_like_this_mutes_that_rule_for_that_chat_only_and_undo_restores_it(
+    api: BotApiDouble, tmp_path: Path, database_url: str
+) -> None:
+    space, pressing, other, group = _workspace(tmp_path, database_url), 801, 802, -803
+    api.set_member(group, 56, "administrator")
+    api.set_member(group, 55, "member")
+    third = "Crude oil prices climb again"
+    async with running(space.settings(api)):
+        for chat in (pressing, other):
+            await command(api, chat, "/subscribe oil")
+        await command(api, group, "/subscribe oil", user_id=56)
+        await asyncio.sleep(1.0)
+        space.write_seed("one.md", NORMAL)
+        await until(lambda: all(_with(api, c, NORMAL) for c in (pressing, other, group)), "alerts")
+        [alert] = _with(api, pressing, NORMAL)
+        (less_text, less), (unsubscribe_text, unsubscribe) = _buttons(alert["reply_markup"])
+        assert (less_text, unsubscribe_text) == ("🔕 Less like this", "Unsubscribe Crude oil")
+        assert less.startswith("fb:less:") and len(less.encode()) <= 64
+        assert not _with(api, pressing, "🗞")  # an alert, not a digest
+
+        [group_alert] = _with(api, group, NORMAL)
+        less_in_group = _buttons(group_alert["reply_markup"])[0][1]
+        await _press(api, group_alert, 55, less_in_group, redrawn=False)
+        assert api.calls("answerCallbackQuery")[-1].get("show_alert") in (True, "true")
+        assert "Muted rules" not in await command(api, group, "/list", user_id=55)
+
+        await _press(api, alert, pressing, less)
+        redrawn = api.calls("editMessageReplyMarkup")[-1]["reply_markup"]
+        (undo_text, undo), _ = _buttons(redrawn)
+        assert undo.startswith("fb:undo:") and "Undo" in undo_text
+        assert "Muted rules: oil/crude" in await command(api, pressing, "/list")
+        assert "oil/crude ×1" in await command(api, ADMIN, "/status")
+        space.write_seed("two.md", LATER)
+        await until(lambda: _with(api, other, LATER) and _with(api, group, LATER), "the others")
+        assert _rows_for(database_url, pressing) == 1  # the first alert only: nothing owed
+
+        await _press(api, {**alert, "reply_markup": redrawn}, pressing, undo)
+        space.write_seed("three.md", third)
+        await until(lambda: _with(api, pressing, third), "alerts of that rule again")
+        await until(lambda: _with(api, other, third), "the other chat's third alert")
+
+        [other_alert] = _with(api, other, NORMAL)
+        await _press(api, other_alert, other, _buttons(other_alert["reply_markup"])[1][1])
+        assert "Unsubscribed from Crude oil" in api.calls("answerCallbackQuery")[-1]["text"]
+        assert "follows nothing" in await command(api, other, "/list")
+    assert unsubscribe.startswith("fb:unsub:")

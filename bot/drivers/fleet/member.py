@@ -216,7 +216,7 @@ class FleetMember:
         application = self.application
         transport: Transport = TerminalTransport()
         if application is not None:
-            transport = TelegramTransport(application.bot)
+            transport = TelegramTransport(application.bot, runtime.rules_topics)
             try:
                 if not await _initialize(application, term):
                     return
