@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -149,6 +150,8 @@ deliveries = Table(
     Column("text", Text, nullable=False),
     Column("silent", Boolean, nullable=False, default=False),
     Column("priority", String(10), nullable=False, default="normal"),
+    # Claims go by this rank, then id (critical 0 .. low 3): an alert never queues behind a flood.
+    Column("priority_rank", SmallInteger, nullable=False, default=2, server_default="2"),
     Column("state", String(10), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
@@ -167,4 +170,5 @@ deliveries = Table(
     Index("ix_deliveries_state_next", "state", "next_attempt_at"),
     Index("ix_deliveries_chat_state", "chat_id", "state"),
     Index("ix_deliveries_held", "state", "chat_id", "next_attempt_at"),
+    Index("ix_deliveries_claim_order", "state", "priority_rank", "id"),
 )

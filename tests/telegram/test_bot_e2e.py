@@ -15,12 +15,6 @@ from tests.telegram.harness import OPERATOR, SEED_TITLE, Harness
 
 
 @pytest.fixture
-def api() -> Iterator[BotApiDouble]:
-    with BotApiDouble() as double:
-        yield double
-
-
-@pytest.fixture
 def loose_api() -> Iterator[BotApiDouble]:
     """For conversations: Telegram tolerates short bursts of answers, the strict double not."""
     with BotApiDouble(enforce_limits=False) as double:

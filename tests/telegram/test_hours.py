@@ -4,19 +4,18 @@ time zones, and the buttons under each alert."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, Workspace, command, running, until
+from tests.runtime.support import ADMIN, Workspace, command, running
+from tests.waiting import until
 
 RULES = """\
 title: Crude oil
@@ -35,13 +34,6 @@ rules:
 CRITICAL = "Naval blockade closes the strait"
 NORMAL = "Crude oil stocks rise in Cushing"
 LATER = "Crude oil tankers wait at anchor"
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiDouble]:
-    """The double, not counting bursts of command answers against the bot."""
-    with BotApiDouble(enforce_limits=False) as double:
-        yield double
 
 
 def _workspace(root: Path, database_url: str) -> Workspace:
