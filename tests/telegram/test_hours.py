@@ -127,7 +127,7 @@ async def test_mute_holds_alerts_and_unmute_sends_their_digest_at_once(
         await until(lambda: _held(database_url) == 1, "the normal alert held")
         assert "Held for a digest: 1 alert" in await command(api, chat, "/list")
         answer = await command(api, chat, "/unmute")
-        assert "on again. The 1 alert held come as a digest now" in answer
+        assert "on again. 1 alert held: the digest comes now." in answer
         await until(lambda: _digests(api, chat), "the digest of what the mute held", 5)
         [digest] = _digests(api, chat)
         assert "1 alert held while muted" in digest and NORMAL in digest
@@ -233,3 +233,23 @@ async def test_less_like_this_mutes_that_rule_for_that_chat_only_and_undo_restor
         assert "Unsubscribed from Crude oil" in api.calls("answerCallbackQuery")[-1]["text"]
         assert "follows nothing" in await command(api, other, "/list")
     assert unsubscribe.startswith("fb:unsub:")
+    assert api.violations == 0  # buttons, answers and redraws within Telegram's limits
+
+
+async def test_unmute_inside_quiet_hours_keeps_what_the_mute_held_until_they_end(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str
+) -> None:
+    space, chat = _workspace(tmp_path, sqlite_url), 901
+    now = datetime.now(UTC)
+    ends = (now + timedelta(hours=1)).replace(second=0, microsecond=0)
+    async with running(space.settings(api, digest_check=1)):
+        await command(api, chat, "/subscribe oil")
+        await command(api, chat, f"/quiet {now - timedelta(hours=1):%H:%M}-{ends:%H:%M}")
+        await command(api, chat, "/mute 3h")  # ends after quiet hours: the mute holds it
+        await asyncio.sleep(1.0)
+        space.write_seed("normal.md", NORMAL)
+        await until(lambda: _held(sqlite_url) == 1, "the normal alert held")
+        answer = await command(api, chat, "/unmute")
+        assert f"on again. 1 alert held: the digest comes at {ends:%H:%M}." in answer
+        await asyncio.sleep(2.5)  # the digest job runs every second: nothing is due yet
+    assert not _digests(api, chat) and _held(sqlite_url) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from sqlalchemy import Connection
@@ -17,6 +18,7 @@ from bot.delivery.hours import (
     parse_digest_times,
     parse_window,
     quiet_end,
+    release_at,
     zone_named,
     zone_suggestions,
 )
@@ -57,8 +59,40 @@ async def release_digests_now(context: BotContext) -> None:
         await result
 
 
-def _released(released: int) -> str:
-    return f" The {count(released, 'alert')} held come as a digest now." if released else ""
+@dataclass(frozen=True, slots=True)
+class Released:
+    """Held alerts a change of settings let out sooner: how many, when, and the new hours."""
+
+    alerts: int
+    at: datetime
+    hours: ChatHours
+
+    def said(self, now: datetime) -> str:
+        """A sentence to append to the command's answer (empty when nothing moved)."""
+        if not self.alerts:
+            return ""
+        when = "now" if self.at <= now else f"at {_clock(self.at, self.hours)}"
+        return f" {count(self.alerts, 'alert')} held: the digest comes {when}."
+
+
+def release_sooner(
+    connection: Connection,
+    chat_id: int,
+    reasons: Sequence[str],
+    *,
+    default_zone: str,
+    now: datetime,
+    digested: bool = False,
+) -> Released:
+    """Alerts held for these reasons come when the chat's new settings would hold them until.
+
+    Only ever sooner: quiet hours or a mute still on keep them (`digested`: the next digest
+    time too).
+    """
+    hours = chat_hours(subs.chat_settings(connection, chat_id), default_zone)
+    hold = release_at(now, hours, "normal" if digested else "high")
+    at = hold.until if hold is not None else now
+    return Released(held.release_held(connection, chat_id, reasons, at=at), at, hours)
 
 
 async def timezone(update: Update, context: BotContext) -> None:
@@ -124,18 +158,16 @@ async def quiet(update: Update, context: BotContext) -> None:
         return
     moment = datetime.now(UTC)
 
-    def work(connection: Connection) -> tuple[ChatHours, int]:
+    def work(connection: Connection) -> Released:
         subs.remember_chat(connection, chat.id, chat.type)
         stored = (_minutes(window.start), _minutes(window.end)) if window else None
         subs.set_quiet_hours(connection, chat.id, stored)
-        hours = chat_hours(subs.chat_settings(connection, chat.id), default)
-        # Alerts held for the old window come when the new one ends, if that is sooner.
-        release = quiet_end(moment, hours) or moment
-        return hours, held.release_held(connection, chat.id, ["quiet"], at=release)
+        return release_sooner(connection, chat.id, ["quiet"], default_zone=default, now=moment)
 
-    hours, released = await context.transaction(work)
+    released = await context.transaction(work)
+    hours = released.hours
     if window is None:
-        await context.reply("Quiet hours off." + _released(released))
+        await context.reply("Quiet hours off." + released.said(moment))
         await release_digests_now(context)
         return
     ends = quiet_end(moment, hours)
@@ -166,18 +198,19 @@ async def digest(update: Update, context: BotContext) -> None:
         return
     moment = datetime.now(UTC)
 
-    def work(connection: Connection) -> tuple[ChatHours, int]:
+    def work(connection: Connection) -> Released:
         subs.remember_chat(connection, chat.id, chat.type)
         stored = ",".join(f"{t:%H:%M}" for t in times) or None
         subs.set_digest_times(connection, chat.id, stored)
-        hours = chat_hours(subs.chat_settings(connection, chat.id), default)
         # Alerts held for an old digest time come at the next new one, if that is sooner.
-        release = next_digest(moment, hours.digest_times, hours.zone) or moment
-        return hours, held.release_held(connection, chat.id, ["digest"], at=release)
+        return release_sooner(
+            connection, chat.id, ["digest"], default_zone=default, now=moment, digested=True
+        )
 
-    hours, released = await context.transaction(work)
+    released = await context.transaction(work)
+    hours = released.hours
     if not times:
-        await context.reply("Digests off: alerts come as they happen." + _released(released))
+        await context.reply("Digests off: alerts come as they happen." + released.said(moment))
         await release_digests_now(context)
         return
     upcoming = next_digest(moment, hours.digest_times, hours.zone)

@@ -10,14 +10,11 @@ from telegram import Update
 
 from bot.alerts.render import shorten
 from bot.delivery.hours import ChatHours
-from bot.delivery.ledger import chat_hours
 from bot.durations import format_duration, parse_duration
-from bot.storage import held
 from bot.storage import subscriptions as subs
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.formatting import escape
-from bot.telegram.handlers.hours import release_digests_now
-from bot.wording import count
+from bot.telegram.handlers.hours import Released, release_digests_now, release_sooner
 
 MAX_MUTE = timedelta(days=365)
 MUTE_USAGE = "Usage: /mute 2h (also 30m, 1d, 1h30m)."
@@ -47,14 +44,14 @@ async def mute(update: Update, context: BotContext) -> None:
         await context.refuse()
         return
     chat, default = context.chat, context.state.default_zone
-    until = datetime.now(UTC) + span
+    now = datetime.now(UTC)
+    until = now + span
 
     def work(connection: Connection) -> ChatHours:
         subs.remember_chat(connection, chat.id, chat.type)
         subs.set_muted_until(connection, chat.id, until)
         # A shorter mute than before: what the longer one held comes when this one ends.
-        held.release_held(connection, chat.id, ["mute"], at=until)
-        return chat_hours(subs.chat_settings(connection, chat.id), default)
+        return release_sooner(connection, chat.id, ["mute"], default_zone=default, now=now).hours
 
     hours = await context.transaction(work)
     capped = " (the longest mute)" if span == MAX_MUTE else ""
@@ -75,21 +72,21 @@ async def unmute(update: Update, context: BotContext) -> None:
     if context.words:
         await _unmute_rules(context)
         return
-    chat_id = context.chat.id
+    chat_id, default = context.chat.id, context.state.default_zone
     now = datetime.now(UTC)
 
-    def work(connection: Connection) -> tuple[bool, int]:
+    def work(connection: Connection) -> tuple[bool, Released]:
         until = subs.muted_until(connection, chat_id)
         subs.set_muted_until(connection, chat_id, None)
-        released = held.release_held(connection, chat_id, ["mute"], at=now)
+        # Quiet hours still on keep what the mute held until they end.
+        released = release_sooner(connection, chat_id, ["mute"], default_zone=default, now=now)
         return until is not None and until > now, released
 
     was_muted, released = await context.transaction(work)
-    held_text = f" The {count(released, 'alert')} held come as a digest now." if released else ""
     await context.reply(
-        ("Alerts are on again." if was_muted else "This chat was not muted.") + held_text
+        ("Alerts are on again." if was_muted else "This chat was not muted.") + released.said(now)
     )
-    if released:
+    if released.alerts:
         await release_digests_now(context)
 
 
