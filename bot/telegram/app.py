@@ -97,6 +97,7 @@ def build_application(
         admin_ids=frozenset(settings.admin_ids),
         limiter=limiter,
         default_zone=settings.default_timezone,
+        max_tickers=settings.max_tickers,
     )
     private_and_groups = filters.UpdateType.MESSAGE
     for name, callback in handlers.COMMAND_HANDLERS.items():

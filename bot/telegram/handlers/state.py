@@ -37,6 +37,7 @@ class BotState:
     admin_ids: frozenset[int]
     limiter: Limiter | None = None  # the sender's, so replies and alerts share one budget
     default_zone: str = "UTC"  # a chat's time zone until it sets one (/timezone)
+    max_tickers: int = 200  # per chat (NEWSBOT_MAX_TICKERS); topics are not limited
 
     def topics(self) -> Mapping[str, Topic]:
         """The topics of the rule book in force now (rules reload at runtime)."""
