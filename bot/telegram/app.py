@@ -96,6 +96,8 @@ def build_application(
         hooks=hooks or BotHooks(),
         admin_ids=frozenset(settings.admin_ids),
         limiter=limiter,
+        max_watches=settings.max_watches,
+        max_query_length=settings.max_query_length,
     )
     private_and_groups = filters.UpdateType.MESSAGE
     for name, callback in handlers.COMMAND_HANDLERS.items():
@@ -105,6 +107,9 @@ def build_application(
     )
     application.add_handler(
         CallbackQueryHandler(handlers.toggle_topic, pattern=f"^{TOGGLE_PREFIX}")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handlers.unwatch_button, pattern=f"^{handlers.UNWATCH_PREFIX}")
     )
     application.add_handler(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)

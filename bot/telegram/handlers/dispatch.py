@@ -14,6 +14,7 @@ from bot.telegram.handlers.help import start
 from bot.telegram.handlers.operators import reload, status
 from bot.telegram.handlers.settings import mute, unmute
 from bot.telegram.handlers.subscriptions import list_subscriptions, subscribe, topics, unsubscribe
+from bot.telegram.handlers.watches import list_watches, unwatch, watch
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -26,6 +27,9 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "list": list_subscriptions,
     "mute": mute,
     "unmute": unmute,
+    "watch": watch,
+    "watches": list_watches,
+    "unwatch": unwatch,
     "status": status,
     "reload": reload,
 }

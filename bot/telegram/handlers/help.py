@@ -18,8 +18,10 @@ HELP = (
     "/unsubscribe oil, /unsubscribe all\n"
     "/list: what this chat follows\n"
     "/mute 2h, /unmute: pause alerts (critical ones still come)\n"
+    "/watch hormuz Hormuz ($USO OR crude): your own alert (/watch explains the syntax)\n"
+    "/watches, /unwatch hormuz: list and remove them\n"
     "/help: this message\n\n"
-    "In groups and channels only admins change subscriptions."
+    "In groups and channels only admins change subscriptions and watches."
 )
 
 

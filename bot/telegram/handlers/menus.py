@@ -18,6 +18,9 @@ USER_COMMANDS = (
     BotCommand("list", "What this chat follows"),
     BotCommand("mute", "Pause alerts: /mute 2h (critical ones still come)"),
     BotCommand("unmute", "Alerts again"),
+    BotCommand("watch", "Your own alert: /watch hormuz Hormuz ($USO OR crude)"),
+    BotCommand("watches", "This chat's watches, with buttons to remove them"),
+    BotCommand("unwatch", "Remove a watch: /unwatch hormuz, or all"),
 )
 OPERATOR_COMMANDS = (
     BotCommand("status", "Operators: sources, rules, queue"),

@@ -23,6 +23,8 @@ class BotHooks:
     reload: Callable[[], str | Awaitable[str]] = field(
         default=lambda: "Reloading is not available in this process."
     )
+    # A command changed a watch: the runtime's watch book looks at once (others poll).
+    watches_changed: Callable[[], None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,8 @@ class BotState:
     hooks: BotHooks
     admin_ids: frozenset[int]
     limiter: Limiter | None = None  # the sender's, so replies and alerts share one budget
+    max_watches: int = 20  # NEWSBOT_MAX_WATCHES
+    max_query_length: int = 300  # NEWSBOT_MAX_QUERY_LENGTH
 
     def topics(self) -> Mapping[str, Topic]:
         """The topics of the rule book in force now (rules reload at runtime)."""
