@@ -7,6 +7,7 @@ small `recent` book and hides the big book's old version of that watch until the
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -61,6 +62,20 @@ def compile_watches(
     queries: Mapping[WatchKey, str], shared_sets: Mapping[str, SetSpec]
 ) -> tuple[RuleBook, dict[WatchKey, QueryError]]:
     """One rule book of every watch; a watch that cannot compile is left out and returned."""
+    # Compiling 100,000 watches makes millions of objects, and the cyclic collector would
+    # walk the growing heap again and again: 24 s instead of 4.6 s measured (bench/watch.py).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _compile_watches(queries, shared_sets)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compile_watches(
+    queries: Mapping[WatchKey, str], shared_sets: Mapping[str, SetSpec]
+) -> tuple[RuleBook, dict[WatchKey, QueryError]]:
     bad: dict[WatchKey, QueryError] = {}
     specs: dict[int, list[RuleSpec]] = {}
     for key, text in queries.items():

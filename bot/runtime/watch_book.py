@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import threading
 import time
@@ -24,6 +25,16 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25  # a change made by another process is live within this, plus a compile
 MERGE_AT = 256  # changes kept in the small book before the big one is compiled anew
 MERGE_WHEN_QUIET = 60.0  # seconds without a change after which the changes are merged
+
+
+def _settle() -> None:
+    """Keep the cyclic collector off the big book: it only grows old, never becomes a cycle.
+
+    Without this, collections while matching walk millions of the book's objects (matching
+    measured twice as slow with 100,000 watches). Frozen objects are still freed when the
+    book is replaced: reference counting does not need the collector.
+    """
+    gc.freeze()
 
 
 class LiveWatches:
@@ -78,6 +89,7 @@ class LiveWatches:
             self._base = dict(self._queries)
             self.book = WatchBook(base)
             self._loaded = True
+        _settle()
         self._log_problems()
         log.info(
             "%s loaded in %.1fs",
@@ -124,6 +136,7 @@ class LiveWatches:
             self._base = snapshot
             self._changed = {key: n for key, n in self._changed.items() if n > upto}
             self._rebuild_recent(base, merged=problems)
+        _settle()
         log.info(
             "watch book merged: %s in %.1fs",
             count(len(snapshot), "watch", "watches"),
