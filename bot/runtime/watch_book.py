@@ -43,8 +43,11 @@ class LiveWatches:
     `book` is replaced, never changed, so matching threads read it without a lock.
     """
 
-    def __init__(self, engine: Engine, rulebook: Callable[[], RuleBook]) -> None:
+    def __init__(
+        self, engine: Engine, rulebook: Callable[[], RuleBook], *, merge_at: int = MERGE_AT
+    ) -> None:
         self.engine = engine
+        self.merge_at = merge_at
         self._rulebook = rulebook
         self.book = WatchBook()
         self.problems: dict[WatchKey, QueryError] = {}
@@ -165,7 +168,7 @@ class LiveWatches:
             if not self._changed:
                 return False
             quiet = time.monotonic() - self._last_change >= MERGE_WHEN_QUIET
-            return len(self._changed) >= MERGE_AT or quiet
+            return len(self._changed) >= self.merge_at or quiet
 
     def _shared_sets(self) -> Mapping[str, SetSpec]:
         book = self._rulebook()

@@ -40,10 +40,12 @@ WATCH_USAGE = (
     "<code>NEAR/5(Putin talks)</code>: within 5 words of each other\n"
     "<code>/opec\\+?/</code>: a regular expression\n\n"
     "Examples:\n"
-    "<code>/watch hormuz Hormuz ($USO OR $BNO OR crude)</code>\n"
-    '<code>/watch redsea Houthi* (ship* OR tanker OR "Red Sea") NOT "week in review"</code>\n'
+    "<code>/watch hormuz Hormuz ($USO OR $BNO OR tanker*)</code>\n"
+    '<code>/watch redsea Houthi* (attack* OR strike*) (ship* OR "Red Sea") '
+    'NOT "weekly recap"</code>\n'
     "<code>/watch peace NEAR/5(Putin talks) OR NEAR/5(Zelensky ceasefire)</code>\n"
-    "<code>/watch chips $NVDA (export* OR China) NOT earnings</code>\n\n"
+    "<code>/watch chips $NVDA (export* OR China) NOT earnings</code>\n"
+    "\n"
     "/watches lists them, /unwatch NAME removes one."
 )
 
@@ -66,6 +68,17 @@ def _name_and_query(update: Update) -> tuple[str, str]:
     return name, query
 
 
+def _usage(book: RuleBook) -> str:
+    """The syntax, with the shared lists of the rules in force (`@crude_etfs`...)."""
+    names = sorted(shared_sets(book))
+    if not names:
+        return WATCH_USAGE
+    shown = ", ".join(f"<code>@{escape(name)}</code>" for name in names[:12])
+    return WATCH_USAGE.replace(
+        "\n\n/watches", f"\nShared lists a query can name: {shown}.\n\n/watches", 1
+    )
+
+
 def _refusal(error: QueryError) -> str:
     """A bad query's answer: the query with a caret under the fault, and what is wrong."""
     return (
@@ -86,7 +99,7 @@ async def watch(update: Update, context: BotContext) -> None:
     """/watch NAME QUERY: add or replace one of this chat's watches."""
     name, query = _name_and_query(update)
     if not name:
-        await context.reply(WATCH_USAGE)
+        await context.reply(_usage(context.state.rulebook()))
         return
     name = name.lower()
     state = context.state
