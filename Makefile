@@ -19,12 +19,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 test-pg: $(STAMP)
 	NEWSBOT_TEST_BACKENDS=postgresql $(BIN)/python -m pytest -q
 
-# Not yet in `test`: mypy still reports errors in modules outside the runtime and drivers.
+# The import contract (pyproject.toml [tool.importlinter]) and the type checker, alone.
 typecheck: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy

@@ -29,7 +29,7 @@ from bot.storage.db import open_database
 from bot.storage.models import chats, subscriptions
 from tests.bot_api_double import BotApiDouble
 from tests.databases import fresh_postgres_database
-from tests.fleet.crude_alert import MARK, RULES, SEED
+from tests.drivers.fleet.crude_alert import MARK, RULES, SEED
 from tests.sources.feed_server import FeedServer, Reply, Request, rss
 
 INTERVAL_SECONDS = 30  # the production floor

@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-# Index symbols may start with a dot (CNBC: .SPX) or a caret (Yahoo: ^GSPC).
-_SYMBOL_CHARS = re.compile(r"[.^]?[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")
+# The one symbol syntax: of article tickers, of `$SYM` rule terms and of `/subscribe $SYM`.
+# A letter or digit (after an optional `.` as CNBC's .SPX, or `^` as Yahoo's ^GSPC), then up
+# to 23 letters, digits and `. : = ^ & / _ -`: CL1:COM, BRK.B, GC=F, M&M.NS, BRK/B, 7203.T.
+SYMBOL = re.compile(r"[.^]?[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")
 
 # Quote-page links: the symbol is the path segment after these prefixes.
 _QUOTE_LINK = re.compile(
@@ -42,9 +44,10 @@ _EXCHANGE_MENTION = re.compile(
 
 
 def normalize_symbol(raw: str) -> str | None:
-    """An upper-case symbol, or None when the text cannot be one."""
+    """The symbol in upper case (`brk.b` is BRK.B), or None when the text cannot be one."""
     symbol = raw.strip().upper()
-    return symbol if _SYMBOL_CHARS.fullmatch(symbol) else None
+    # ASCII before upper-casing: `ı` and `ſ` would otherwise pass as I and S.
+    return symbol if raw.isascii() and SYMBOL.fullmatch(symbol) else None
 
 
 def tickers_in_links(text: str) -> set[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot_api_double import BotApiDouble
 from tests.databases import database_url_for
 
 
@@ -37,3 +38,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite file for tests that need a database but not both engines."""
     return f"sqlite:///{tmp_path / 'newsbot.db'}"
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiDouble]:
+    """The Bot API double, enforcing Telegram's limits, on a loopback port of its own."""
+    with BotApiDouble() as double:
+        yield double

@@ -15,6 +15,7 @@ from bot.alerts.assemble import Alert
 from bot.alerts.sources import source_name
 from bot.article import Article
 from bot.rules import Topic
+from bot.rules.terms import TermError, TickerTerm, find_term, parse_term, readable_term
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 SUMMARY_LIMIT = 480
@@ -112,42 +113,11 @@ def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
     return shorten(emoji, 8), shorten(title, _TOPIC_TITLE_LIMIT)
 
 
-def readable_term(term: str) -> str:
-    """A term as a subscriber reads it: `=CPI` is CPI, `Zelensky*` is Zelensky…."""
-    term = term.strip()
-    if term.startswith("="):
-        term = term[1:]
-    if term.endswith("*"):
-        term = term[:-1] + "…"
-    return term
-
-
-def find_term(text: str, term: str) -> tuple[int, int] | None:
-    """Where a keyword, phrase, prefix, exact or ticker term first occurs, as whole words."""
-    term = term.strip()
-    if term.startswith(("@", "/")) or not term:
-        return None
-    if term.startswith("$"):
-        pattern = re.compile(rf"(?<![\w$]){re.escape(term[1:])}(?!\w)", re.IGNORECASE)
-    else:
-        exact = term.startswith("=")
-        body = term[1:] if exact else term
-        prefix = body.endswith("*")
-        words = re.findall(r"[^\W_]+", body.rstrip("*"))
-        if not words:
-            return None
-        tail = r"[^\W_]*" if prefix else r"(?![^\W_])"  # a prefix reads as its whole word
-        joined = r"[\W_]+".join(re.escape(word) for word in words)
-        pattern = re.compile(rf"(?<![^\W_]){joined}{tail}", 0 if exact else re.IGNORECASE)
-    found = pattern.search(text)
-    return found.span() if found else None
-
-
 def _as_found(article: Article, term: str) -> str:
     """A prefix term as the word the article used (`negotiations`), others as readable."""
     if term.strip().endswith("*"):
         for text in (article.title, article.summary, article.body[:5000]):
-            if span := find_term(text, term):
+            if span := _find(text, term):
                 return text[span[0] : span[1]]
     return readable_term(term)
 
@@ -167,10 +137,10 @@ def _why(alert: Alert, topics: Mapping[str, Topic]) -> _Why:
     for order, (topic, term) in enumerate(
         (match.topic, term) for match in alert.matches for term in match.terms
     ):
-        if term.strip().startswith("$"):
-            rank = 0 if term.strip()[1:].upper() in article.tickers else 2
+        if (symbol := _symbol(term)) is not None:
+            rank = 0 if symbol in article.tickers else 2
         else:
-            rank = 1 if find_term(article.title, term) else 2
+            rank = 1 if _find(article.title, term) else 2
         ranked.append((rank, order, topic, term))
     ranked.sort()
     shown: dict[str, list[str]] = {topic: [] for topic in alert.topics[:_WHY_TOPICS]}
@@ -209,7 +179,7 @@ _SENTENCE_END = re.compile(r"(?<=[^A-Z.][.!?…])\s+(?=[\"'“‘(\[]?[A-Z0-9])"
 
 def _first_term(text: str, terms: tuple[str, ...]) -> tuple[int, int] | None:
     """Where the strongest of these terms that occurs in the text is."""
-    return next((span for term in terms if (span := find_term(text, term))), None)
+    return next((span for term in terms if (span := _find(text, term))), None)
 
 
 def _quote(text: str, terms: tuple[str, ...]) -> tuple[str, int, int] | None:
@@ -306,12 +276,7 @@ def _summary_source(alert: Alert) -> str:
 def _tickers(alert: Alert, limit: int | None = _MORE_TICKERS) -> list[str]:
     """The tickers the rules named and the chat follows, then `limit` more of the article's."""
     article = alert.article
-    named = [
-        term.strip()[1:].upper()
-        for match in alert.matches
-        for term in match.terms
-        if term.strip().startswith("$")
-    ]
+    named = [symbol for m in alert.matches for term in m.terms if (symbol := _symbol(term))]
     first = [t for t in dict.fromkeys([*alert.tickers, *named]) if t in article.tickers]
     rest = sorted(article.tickers - set(first))
     names = first + rest if limit is None else first[:_MAX_NAMED_TICKERS] + rest[:limit]
@@ -319,6 +284,23 @@ def _tickers(alert: Alert, limit: int | None = _MORE_TICKERS) -> list[str]:
     if len(names) < len(article.tickers):
         shown.append(f"+{len(article.tickers) - len(names)} more")
     return shown
+
+
+def _find(text: str, term: str) -> tuple[int, int] | None:
+    """Where a term (as written in a rule) first occurs in the text, as whole words."""
+    try:
+        return find_term(text, parse_term(term))
+    except TermError:
+        return None
+
+
+def _symbol(term: str) -> str | None:
+    """The symbol of a `$` term; None for any other term."""
+    try:
+        parsed = parse_term(term)
+    except TermError:
+        return None
+    return parsed.symbol if isinstance(parsed, TickerTerm) else None
 
 
 def render_html(

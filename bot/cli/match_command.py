@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +14,10 @@ from bot.config import Settings
 from bot.rules import Match, RuleBook, analysis, load_rulebook
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
+from bot.rules.terms import TermError, find_term, parse_term
+from bot.sources import seeds
 
-SEED_SUFFIXES = frozenset({".md"})
+SEED_SUFFIXES = frozenset(seeds.SEED_SUFFIXES)
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
 _SNIPPET_SIDE = 50
 
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", dest="rules_dir", type=Path, default=None, help="rules folder")
     parser.add_argument("--json", action="store_true", help="one JSON object per article per line")
     parser.add_argument(
+        "--matched-only", action="store_true", help="print only articles some rule matched"
+    )
+    parser.add_argument(
         "--query",
         default=None,
         metavar="QUERY",
@@ -54,7 +58,9 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         book = query_book
     failed = False
+    articles = 0
     for item in read_items(args.paths, timezone=settings.seeds_timezone):
+        articles += 1
         if item.article is None:
             failed = True
             if args.json:
@@ -63,11 +69,18 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{item.path}: error: {item.error}\n")
             continue
         matches = book.match(item.article)
+        if args.matched_only and not matches:
+            continue
         if args.json:
             print(json.dumps(to_json(item.path, item.article, matches), ensure_ascii=False))
         else:
             print(_human(item.path, item.article, matches))
         sys.stdout.flush()
+    if not articles:
+        shown = ", ".join(str(path) for path in args.paths)
+        suffixes = ", ".join(sorted(SEED_SUFFIXES | FEED_SUFFIXES))
+        print(f"newsbot: no article found in {shown} (files ending {suffixes})", file=sys.stderr)
+        return 2
     return 2 if failed else 0
 
 
@@ -217,39 +230,16 @@ def _human(path: str, article: Article, matches: list[Match]) -> str:
 
 def snippet(article: Article, term: str) -> str | None:
     """A short piece of the article around the first place the term occurs."""
-    pattern = _term_pattern(term.strip())
-    if pattern is None:
+    try:
+        parsed = parse_term(term)
+    except TermError:
         return None
     for text in (article.title, article.summary, article.body):
-        for candidate in (
-            text[: analysis.FIELD_CAP],
-            analysis.strip_accents(text[: analysis.FIELD_CAP]),
-        ):
-            found = pattern.search(candidate)
-            if found:
-                return _cut(candidate, found.start(), found.end())
+        capped = text[: analysis.FIELD_CAP]
+        span = find_term(capped, parsed)
+        if span:
+            return _cut(capped, *span)
     return None
-
-
-def _term_pattern(term: str) -> re.Pattern[str] | None:
-    if term.startswith("$"):
-        return re.compile(rf"(?<![\w$]){re.escape(term[1:])}(?![\w])", re.IGNORECASE)
-    if term.startswith("/"):
-        try:
-            return re.compile(term[1:-1], re.IGNORECASE)
-        except re.error:
-            return None
-    if term.startswith("@"):
-        return None
-    exact = term.startswith("=")
-    body = term[1:] if exact else term
-    prefix = body.endswith("*")
-    found = analysis.cased_words(body.rstrip("*"))
-    if not found:
-        return None
-    tail = "" if prefix else r"(?![^\W_])"
-    joined = r"[\W_]+".join(re.escape(word) for word in found)
-    return re.compile(rf"(?<![^\W_]){joined}{tail}", 0 if exact else re.IGNORECASE)
 
 
 def _cut(text: str, start: int, end: int) -> str:

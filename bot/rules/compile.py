@@ -7,7 +7,6 @@ from pathlib import Path
 
 import re2
 
-from bot.rules import analysis
 from bot.rules.engine import (
     ALL_FIELDS,
     FIELD_BITS,
@@ -40,6 +39,7 @@ from bot.rules.loader import (
 )
 from bot.rules.loader import Near as NearSpec
 from bot.rules.problems import Problem
+from bot.rules.terms import RegexTerm, SetTerm, TickerTerm
 
 # Where `compile_specs` puts the shared sets it is given.
 _SHARED_SETS = "<shared sets>"
@@ -217,7 +217,7 @@ class _Builder:
             for term in spec.references:
                 problems.extend(self._check_term(path, term, sets))
             for term in spec.near_references:
-                if term.text.strip()[1:] in sets:
+                if term.set_name() in sets:
                     problems.extend(self._check_near_set(path, term, sets))
         return problems
 
@@ -250,23 +250,22 @@ class _Builder:
         for term in condition.items:
             found = self._check_term(path, term, sets)
             problems.extend(found)
-            if not found and term.text.strip().startswith("@"):
+            if not found and term.set_name() is not None:
                 problems.extend(self._check_near_set(path, term, sets))
         return problems
 
     def _check_near_set(self, path: str, term: Term, sets: dict[str, SetSpec]) -> list[Problem]:
-        for leaf in _leaves(term.text.strip()[1:], sets):
-            if leaf.text.strip().startswith(("$", "/")):
+        for leaf in _leaves(term.set_name() or "", sets):
+            if isinstance(leaf.parsed(), TickerTerm | RegexTerm):
                 message = f"`near` takes keyword terms only; {term.text} holds {leaf.text!r}"
                 return [Problem(path, term.line, term.column, message)]
         return []
 
     def _check_term(self, path: str, term: Term, sets: dict[str, SetSpec]) -> list[Problem]:
-        text = term.text.strip()
-        if not text.startswith("@") or text[1:] in sets:
+        name = term.set_name()
+        if name is None or name in sets:
             return []
-        name = text[1:]
-        message = f"unknown set {text!r}{hint(name, sorted(sets))}"
+        message = f"unknown set {term.text.strip()!r}{hint(name, sorted(sets))}"
         elsewhere = [
             path
             for path, spec in sorted(self.specs.items())
@@ -310,8 +309,8 @@ class _Builder:
         ticker_rules: dict[str, list[int]] = {}
         regex_rules: dict[int, list[int]] = {}
         always: list[int] = []
-        for index, rule in enumerate(live):
-            triggers = _rule_triggers(rule)
+        for index, live_rule in enumerate(live):
+            triggers = _rule_triggers(live_rule)
             if triggers is None:
                 always.append(index)
                 continue
@@ -362,38 +361,34 @@ class _RuleCompiler:
 
     def condition(self, condition: Condition, mask: int) -> Node:
         if isinstance(condition, Term):
-            return self.term(condition.text, mask)
+            return self.term(condition, mask)
         if isinstance(condition, Group):
             items = tuple(self.condition(item, mask) for item in condition.items)
             return {"all": All, "any": AnyOf, "none": NoneOf}[condition.kind](items)
         assert isinstance(condition, NearSpec)
-        items = tuple(self.term(term.text, mask) for term in condition.items)
+        items = tuple(self.term(term, mask) for term in condition.items)
         alternatives = tuple(tuple(_word_leaves(item)) for item in items)
         return Near(items, alternatives, condition.within, mask)
 
-    def term(self, text: str, mask: int) -> Node:
-        written = text
-        text = text.strip()
-        if text.startswith("$"):
-            return Ticker(written, text[1:].upper())
-        if text.startswith("@"):
-            spec = self.sets[text[1:]]
-            return SetRef(written, tuple(self.term(item.text, mask) for item in spec.terms))
-        if text.startswith("/"):
-            index = self.regexes.setdefault(text[1:-1], len(self.regexes))
-            return Regex(written, index, mask)
-        exact = text.startswith("=")
-        body = text[1:] if exact else text
-        prefix = body.endswith("*")
-        if prefix:
-            body = body[:-1]
-        tail = "" if prefix else " "
-        pattern = " " + " ".join(analysis.words(body)) + tail
+    def term(self, term: Term, mask: int) -> Node:
+        parsed = term.parsed()
+        if isinstance(parsed, TickerTerm):
+            return Ticker(parsed.text, parsed.symbol)
+        if isinstance(parsed, SetTerm):
+            spec = self.sets[parsed.name]
+            return SetRef(parsed.text, tuple(self.term(item, mask) for item in spec.terms))
+        if isinstance(parsed, RegexTerm):
+            index = self.regexes.setdefault(parsed.pattern, len(self.regexes))
+            return Regex(parsed.text, index, mask)
+        # Keys in the word stream's form: each word with one space before and after it, the
+        # last one open when it is a prefix.
+        tail = "" if parsed.prefix else " "
+        pattern = " " + " ".join(parsed.words) + tail
         key = self.keys.setdefault(pattern, len(self.keys))
-        if exact:
-            cased = " " + " ".join(analysis.cased_words(body)) + tail
-            return Exact(written, key, cased, mask)
-        return Word(written, key, pattern, mask)
+        if parsed.exact:
+            cased = " " + " ".join(parsed.cased_words) + tail
+            return Exact(parsed.text, key, cased, mask)
+        return Word(parsed.text, key, pattern, mask)
 
 
 def _word_leaves(node: Node) -> list[Word | Exact]:
@@ -463,9 +458,9 @@ def _leaves(name: str, sets: dict[str, SetSpec], seen: frozenset[str] = frozense
         return []
     found: list[Term] = []
     for term in sets[name].terms:
-        text = term.text.strip()
-        if text.startswith("@"):
-            found.extend(_leaves(text[1:], sets, seen | {name}))
+        inner = term.set_name()
+        if inner is not None:
+            found.extend(_leaves(inner, sets, seen | {name}))
         else:
             found.append(term)
     return found
@@ -478,10 +473,9 @@ def _cycle(start: str, sets: dict[str, SetSpec]) -> list[str] | None:
     while stack:
         name, trail = stack.pop()
         for term in sets[name].terms:
-            text = term.text.strip()
-            if not text.startswith("@") or text[1:] not in sets:
+            target = term.set_name()
+            if target is None or target not in sets:
                 continue
-            target = text[1:]
             if target == start:
                 return [*trail, start]
             if target not in visited:

@@ -186,14 +186,14 @@ class _Group(Node):
 
     def __init__(self, items: tuple[Node, ...]) -> None:
         self.items = items
-        words = [item for item in items if type(item) is Word]
+        words = [item for item in items if isinstance(item, Word)]
         masks = {item.mask for item in words}
         if len(masks) > 1:  # never from the compiler (one mask per rule); stay correct anyway
             words = []
         self._mask = masks.pop() if len(masks) == 1 else ALL_FIELDS
-        self._keys = frozenset(item.key for item in words)  # type: ignore[attr-defined]
-        symbols = [item for item in items if type(item) is Ticker]
-        self._symbols = frozenset(item.symbol for item in symbols)  # type: ignore[attr-defined]
+        self._keys = frozenset(item.key for item in words)
+        symbols = [item for item in items if isinstance(item, Ticker)]
+        self._symbols = frozenset(item.symbol for item in symbols)
         pulled = {id(item) for item in [*words, *symbols]}
         self._rest = tuple(item for item in items if id(item) not in pulled)
 
@@ -431,17 +431,18 @@ class _Flat:
         any_items = rule.any.items if rule.any is not None else ()
         none_items = rule.none.items if rule.none is not None else ()
         self._mask = rule.mask
-        self._all_keys = frozenset(i.key for i in all_items if type(i) is Word)
-        self._all_symbols = frozenset(i.symbol for i in all_items if type(i) is Ticker)
-        self._all_terms = tuple(dict.fromkeys(i.text for i in all_items))
-        self._any_keys = frozenset(i.key for i in any_items if type(i) is Word)
-        self._any_symbols = frozenset(i.symbol for i in any_items if type(i) is Ticker)
+        self._all_keys = frozenset(i.key for i in all_items if isinstance(i, Word))
+        self._all_symbols = frozenset(i.symbol for i in all_items if isinstance(i, Ticker))
+        self._all_terms = tuple(dict.fromkeys(_flat_text(i) for i in all_items))
+        self._any_keys = frozenset(i.key for i in any_items if isinstance(i, Word))
+        self._any_symbols = frozenset(i.symbol for i in any_items if isinstance(i, Ticker))
         # (is a ticker, key or symbol, text) in the file's order, for the terms that held.
-        self._any = tuple(
-            (type(i) is Ticker, i.symbol if type(i) is Ticker else i.key, i.text) for i in any_items
+        self._any: tuple[tuple[bool, object, str], ...] = tuple(
+            (True, i.symbol, i.text) if isinstance(i, Ticker) else (False, _key(i), _flat_text(i))
+            for i in any_items
         )
-        self._none_keys = frozenset(i.key for i in none_items if type(i) is Word)
-        self._none_symbols = frozenset(i.symbol for i in none_items if type(i) is Ticker)
+        self._none_keys = frozenset(i.key for i in none_items if isinstance(i, Word))
+        self._none_symbols = frozenset(i.symbol for i in none_items if isinstance(i, Ticker))
 
     @staticmethod
     def of(rule: Rule) -> _Flat | None:
@@ -469,6 +470,18 @@ class _Flat:
             text for symbol, key, text in self._any if (key in tickers if symbol else key in seen)
         ]
         return tuple(dict.fromkeys((*self._all_terms, *held)))
+
+
+def _flat_text(node: Node) -> str:
+    """The term text of a flat rule's item (a Word or a Ticker: `_Flat.of` checked)."""
+    assert isinstance(node, Word | Ticker)
+    return node.text
+
+
+def _key(node: Node) -> int:
+    """The automaton key of a flat rule's keyword item."""
+    assert isinstance(node, Word)
+    return node.key
 
 
 class KeyFinder:

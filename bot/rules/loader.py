@@ -7,21 +7,26 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
-import re2
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.rules import analysis
 from bot.rules.problems import Problem
+from bot.rules.terms import (
+    SET_NAME,
+    ParsedTerm,
+    RegexTerm,
+    SetTerm,
+    TermError,
+    TickerTerm,
+    parse_term,
+)
 
 TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 RULE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
-SET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
-TICKER = re.compile(r"[.^]?[A-Za-z0-9][A-Za-z0-9.:^/=_-]{0,23}")
 PRIORITIES = ("low", "normal", "high", "critical")
 STATUSES = ("active", "test", "disabled")
 MAX_WITHIN = 50
-MIN_PREFIX = 3
 # Aliases can make a small file expand enormously; stop walking long before that hurts.
 _MAX_NODES = 200_000
 
@@ -44,6 +49,15 @@ class Term:
     text: str
     line: int
     column: int
+
+    def parsed(self) -> ParsedTerm:
+        """The typed term (the loader only makes Terms of valid term texts)."""
+        return parse_term(self.text)
+
+    def set_name(self) -> str | None:
+        """The name of the set an `@` term refers to; None for any other term."""
+        parsed = self.parsed()
+        return parsed.name if isinstance(parsed, SetTerm) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +163,13 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
         mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
-        return None, [Problem(path, line, column, f"YAML syntax error: {message}")]
+        hint = yaml_hint(message)
+        return None, [Problem(path, line, column, f"YAML syntax error: {message}{hint}")]
     except yaml.YAMLError as error:
         return None, [Problem(path, 1, 1, f"YAML error: {error}")]
     if root is None:
         root = MappingNode(_TAG + "map", [])
-        root.start_mark = yaml.Mark(path, 0, 0, 0, None, None)
+        root.start_mark = yaml.Mark(path, 0, 0, 0, None, 0)
     if not parser.check_tags(root):
         return None, parser.problems
     spec = parser.file(root)
@@ -460,14 +475,12 @@ class _Parser:
         if items is None:
             return None
         terms = [self.term(item) for item in items]
-        self.near_references.extend(
-            t for t in terms if t is not None and t.text.strip().startswith("@")
-        )
+        self.near_references.extend(t for t in terms if t is not None and t.set_name() is not None)
         if not all(terms) or within is None:
             return None
         for term, item in zip(terms, items, strict=True):
             assert term is not None
-            if term.text.startswith(("$", "/")):
+            if isinstance(term.parsed(), TickerTerm | RegexTerm):
                 self.error(item, f"`near` takes keyword terms only, not {term.text!r}")
                 return None
         return Near(tuple(terms), within, line, column)  # type: ignore[arg-type]
@@ -485,7 +498,7 @@ class _Parser:
             self.error(node, problem)
             return None
         term = Term(text, node.start_mark.line + 1, node.start_mark.column + 1)
-        if self._in_rules and text.strip().startswith("@"):
+        if self._in_rules and term.set_name() is not None:
             self.references.append(term)
         return term
 
@@ -533,62 +546,35 @@ class _Parser:
         )
 
 
+# What PyYAML's words usually mean in a rule file, and what to do about it.
+_YAML_HINTS = (
+    ("'\\t'", "indent with spaces, not tabs"),
+    ("undefined alias", "`*` starts a YAML alias: quote a prefix term, such as 'sanction*'"),
+    ("character '@'", "quote a term that starts with @, such as '@crude_etfs'"),
+    ("character '`'", "quote a term that starts with `"),
+    ("character '%'", "quote a term that starts with %"),
+    ("block end", "check the indentation: the items of one list or mapping start in one column"),
+    ("expected ',' or ']'", "quote a term holding `:` or `,` inside [...], such as 'Brent: $80'"),
+    ("expected ',' or '}'", "quote a term holding `:` or `,` inside {...}"),
+    ("mapping values are not allowed", "quote a term holding `: `, or indent the line below"),
+)
+
+
+def yaml_hint(message: str) -> str:
+    """` (hint: ...)` saying what to do about a YAML syntax error, or an empty string."""
+    for mark, advice in _YAML_HINTS:
+        if mark in message:
+            return f" (hint: {advice})"
+    return ""
+
+
 def term_problem(text: str) -> str | None:
     """Why a term, taken on its own, is not valid; None when it is."""
-    if not text.strip():
-        return "empty term"
-    text = text.strip()
-    if text.startswith("$"):
-        if not TICKER.fullmatch(text[1:]):
-            return f"bad ticker {text!r}: `$` then a symbol such as $USO, $CL1:COM or $BRK.B"
-        return None
-    if text.startswith("@"):
-        if not SET_NAME.fullmatch(text[1:]):
-            return f"bad set reference {text!r}: `@` then a set name such as @crude_etfs"
-        return None
-    if text.startswith("/"):
-        if len(text) < 3 or not text.endswith("/"):
-            return f"bad regex {text!r}: write it between slashes, such as /\\bOPEC\\+?\\b/"
-        return regex_problem(text[1:-1])
-    body = text[1:] if text.startswith("=") else text
-    if body.endswith("*"):
-        stem = body[:-1]
-        if not re.search(r"[^\W_]$", stem):
-            return f"bad prefix {text!r}: `*` must directly follow a word"
-        last = analysis.words(stem)[-1]
-        if len(last) < MIN_PREFIX:
-            written = analysis.cased_words(stem)[-1]  # as the operator wrote it
-            return (
-                f"prefix {written + '*'!r} in {text!r} is too short: "
-                f"at least {MIN_PREFIX} characters before `*`"
-            )
-        return None
-    if not analysis.words(body):
-        return f"term {text!r} has no words (letters or digits) to look for"
-    return None
-
-
-def regex_problem(pattern: str) -> str | None:
-    """Why a RE2 pattern does not compile; None when it does."""
     try:
-        re2.compile(pattern, _regex_options())
-    except re2.error as error:
-        reason = error.args[0] if error.args else error
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        return (
-            f"invalid regex /{pattern}/: {reason} (RE2 syntax: no look-around, no back-references)"
-        )
-    except (TypeError, ValueError) as error:
-        return f"invalid regex /{pattern}/: {error}"
+        parse_term(text)
+    except TermError as error:
+        return str(error)
     return None
-
-
-def _regex_options() -> re2.Options:
-    options = re2.Options()
-    options.case_sensitive = False
-    options.log_errors = False
-    return options
 
 
 def _declared_name(node: Node) -> str | None:

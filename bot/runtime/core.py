@@ -31,6 +31,7 @@ from bot.runtime.watch import watch_files
 from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
 from bot.sources.fetch import make_client
+from bot.sources.seeds import SEED_SUFFIXES
 from bot.storage.db import open_database
 from bot.storage.deliveries import prune_finished
 from bot.storage.watches import prune_removed
@@ -136,11 +137,23 @@ class Runtime:
 
     async def ingest_seed_folder(self) -> list[Ingested]:
         """Rescan the seed folder for files new or changed since read (behind the watcher)."""
+        first = self.seeds.read_at is None
 
         def read() -> list[Article]:
             return self.seeds.read_files(self.seeds.changed_files())
 
-        return _logged(await self.ingest(await asyncio.to_thread(read)))
+        articles = await asyncio.to_thread(read)
+        fresh = _logged(await self.ingest(articles))
+        self.seeds.confirm(articles)  # only now: an ingest that failed is read again
+        if first:
+            log.info(
+                "seed folder %s: %s read, %d new, %d alerted before; watching for new files",
+                self.seeds.shown_as,
+                count(len(articles), "article"),
+                len(fresh),
+                len(articles) - len(fresh),
+            )
+        return fresh
 
     async def ingest_seed_files(self, paths: Sequence[Path]) -> list[Ingested]:
         """Read these seed files (a watcher's batch) and ingest what is new."""
@@ -149,7 +162,9 @@ class Runtime:
             return []
         articles = await asyncio.to_thread(self.seeds.read_files, visible)
         # In a fleet every process sees the file; the one whose insert wins the id alerts it.
-        return _logged(await self.ingest(articles))
+        fresh = _logged(await self.ingest(articles))
+        self.seeds.confirm(articles)
+        return fresh
 
     def watchers(
         self, stop: asyncio.Event, *, feeds_reloaded: Callable[[], None] = _nothing
@@ -172,7 +187,7 @@ class Runtime:
 
         watches = [
             self.watches.follow(stop),
-            watch_files(self.seeds.folder, (".md",), seeds, stop),
+            watch_files(self.seeds.folder, SEED_SUFFIXES, seeds, stop),
             watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
         ]
         if feeds_file.parent.is_dir():

@@ -1,4 +1,4 @@
-"""The seed folder: which markdown files are new or changed, read once each, breaks told once."""
+"""The seed folder: which seed files are new or changed, read once each, breaks told once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.article import Article
-from bot.sources.seeds import SeedError, SeedProblem, read_seed, seed_paths
+from bot.sources.seeds import SEED_SUFFIXES, SeedError, SeedProblem, read_seed, seed_files
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ class SeedFolder:
         self.read_at: datetime | None = None
         # (mtime, size) of each seed file as last read, so a rescan reads only what changed.
         self._marks: dict[Path, tuple[int, int]] = {}
+        # Read but not yet safely ingested (the database may be down): marked once confirmed,
+        # so a file read during an outage is read again by the next rescan.
+        self._unconfirmed: dict[str, tuple[Path, tuple[int, int]]] = {}
 
     @property
     def files_known(self) -> int:
@@ -50,19 +53,30 @@ class SeedFolder:
                 # the rescan, which sees a different mark) reads it again.
                 self._marks.pop(path, None)
                 continue
-            self._marks[path] = before
             if article is not None:
                 articles.append(article)
+                self._unconfirmed[article.origin] = (path, before)
                 self._reported.pop(path, None)  # fixed: a new break is told again
             else:
+                self._marks[path] = before
                 problems.append(problem)
         self._report(problems)
         self.read_at = datetime.now(UTC)
         return articles
 
+    def confirm(self, articles: Iterable[Article]) -> None:
+        """These articles are in the database: their files count as read."""
+        for article in articles:
+            found = self._unconfirmed.pop(article.origin, None)
+            if found is not None:
+                path, mark = found
+                self._marks[path] = mark
+
     def changed_files(self) -> list[Path]:
-        """Seed files new or changed since they were last read (deleted ones are forgotten)."""
-        paths = list(seed_paths(self.folder))
+        """Seed files new or changed since they were last read (deleted ones are forgotten);
+        files that are not seeds (other suffixes, symlinks out of the folder) are told once."""
+        paths, skipped = seed_files(self.folder)
+        self._report(skipped)
         present = set(paths)
         for gone in [path for path in self._marks if path not in present]:
             del self._marks[gone]
@@ -70,12 +84,16 @@ class SeedFolder:
         return [path for path in paths if self._marks.get(path) != _mark(path)]
 
     def visible(self, path: Path) -> bool:
-        """Whether a watcher's path is a seed file the rescan would read too (no hidden parts)."""
+        """Whether a watcher's path is a seed file the rescan would read too: a seed suffix, no
+        hidden parts, and inside the folder once links are followed."""
         try:
             parts = path.relative_to(self.folder).parts
-        except ValueError:
+            path.resolve().relative_to(self.folder)
+        except (ValueError, OSError):
             return False
-        return not any(part.startswith((".", "~", "#")) for part in parts)
+        return path.suffix.lower() in SEED_SUFFIXES and not any(
+            part.startswith((".", "~", "#")) for part in parts
+        )
 
     def _report(self, problems: Sequence[SeedProblem]) -> None:
         for problem in problems:

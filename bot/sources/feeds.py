@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin
 from xml.etree.ElementTree import ParseError as _XMLParseError
 from xml.sax import SAXException
@@ -101,7 +102,7 @@ def _parse_xml_feed(data: bytes, *, source: str, url: str, content_type: str | N
 
 
 def _xml_article(
-    entry: Mapping[str, object], *, source: str, url: str, extra_symbols: Iterable[str]
+    entry: dict[str, Any], *, source: str, url: str, extra_symbols: Iterable[str]
 ) -> Article:
     title_detail = entry.get("title_detail") or {}
     raw_title = str(entry.get("title") or "")
@@ -186,7 +187,7 @@ def _struct_time(value: object) -> datetime | None:
     if not isinstance(value, time.struct_time | tuple):
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)  # type: ignore[arg-type]
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (OverflowError, ValueError, OSError, TypeError):
         return None
 
@@ -336,7 +337,8 @@ def _json_article(item: Mapping[str, object], *, source: str, url: str, base: st
     title = html_to_text(raw_title.replace("<", "&lt;"))
     summary = html_to_text(raw_summary.replace("<", "&lt;"))
     body = html_to_text(raw_html) if raw_html else html_to_text(raw_text.replace("<", "&lt;"))
-    tags = item.get("tags") if isinstance(item.get("tags"), list) else []
+    raw_tags = item.get("tags")
+    tags: list[object] = raw_tags if isinstance(raw_tags, list) else []
     tickers = tickers_in_text(
         "\n".join([raw_title, raw_summary, raw_html, raw_text, link or "", *hrefs])
     )

@@ -16,6 +16,13 @@ _REFERENCE_DEFINITION = re.compile(
 )
 _AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^<>\s]*>")
 _BARE_URL = re.compile(r"\bhttps?://[^\s<>()\[\]]+")
+# The title of an inline link or image, `](target "title")`, and of a reference definition,
+# `[id]: target "title"` (rules.md: link titles are not searched, nor read for tickers).
+_TITLE = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\))"""
+_INLINE_TITLE = re.compile(
+    rf"""(\]\(\s*(?:<[^<>\n]*>|[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*))\s+{_TITLE}(\s*\))"""
+)
+_DEFINITION_TITLE = re.compile(rf"(?m)(^ {{0,3}}\[[^\[\]]+\]:\s*\S+)\s+{_TITLE}(?=\s*$)")
 # A link, not an image (`![alt](src)` is never the article's address).
 _LINK_LINE = re.compile(r"(?<!!)\[[^\[\]]*\]\(\s*<?([^()\s<>]+)")
 
@@ -33,6 +40,12 @@ def markdown_to_text(markdown: str) -> str:
     text = _AUTOLINK.sub(" ", text)
     text = _BARE_URL.sub(" ", text)
     return html.unescape(text)
+
+
+def without_link_titles(markdown: str) -> str:
+    """The markdown with the title attribute of every link, image and reference removed."""
+    text = _INLINE_TITLE.sub(r"\1\2", markdown)
+    return _DEFINITION_TITLE.sub(r"\1", text)
 
 
 def last_link(markdown: str) -> str | None:

@@ -1,29 +1,37 @@
-"""The seed folder: markdown articles with YAML front matter, one per `*.md` file."""
+"""The seed folder: markdown articles with YAML front matter, one per `.md`, `.markdown` or
+`.txt` file."""
 
 from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from frontmatter.default_handlers import BaseHandler
 
 from bot.article import Article, article_id
-from bot.sources.markdown_text import last_link, markdown_to_text
+from bot.sources.markdown_text import last_link, markdown_to_text, without_link_titles
 from bot.tickers import structured_tickers, tickers_in_text
 
 log = logging.getLogger(__name__)
 
-# The front matter is split only on lines that are exactly `---` (bodies and thumbnail
-# URLs of real seed files contain `---` elsewhere).
-_BOUNDARY = re.compile(r"^---\r?$", re.MULTILINE)
 MAX_SEED_BYTES = 16 * 1024 * 1024
 DEFAULT_SOURCE = "seeds"
+# What a seed file may be called: users save markdown from text editors as `.txt` too.
+SEED_SUFFIXES = (".md", ".markdown", ".txt")
+NOT_A_SEED_FILE = "not a seed file: only .md, .markdown and .txt are read"
+SYMLINK_OUTSIDE = "symlink pointing outside the seed folder"
+BROKEN_SYMLINK = "symlink pointing nowhere"
+# Safe either way; libyaml's loader (when PyYAML was built with it) is ten times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SeedError(Exception):
@@ -39,6 +47,44 @@ class SeedProblem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+class SeedFrontMatter(BaseHandler):
+    """python-frontmatter's YAML handler, strict: the seed format's boundaries and errors."""
+
+    # Only lines that are exactly `---` bound the front matter: bodies and thumbnail URLs of
+    # real seed files contain `---` elsewhere.
+    FM_BOUNDARY = re.compile(r"^---\r?$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "---"
+
+    def split(self, text: str) -> tuple[str, str]:
+        """The front matter and the body of a text whose first line is `---`."""
+        first_line, _, rest = text.partition("\n")
+        if self.FM_BOUNDARY.fullmatch(first_line) is None:
+            raise SeedError("no front matter: the file must start with a line '---'")
+        end = self.FM_BOUNDARY.search(rest)
+        if end is None:
+            raise SeedError("front matter is not closed by a line '---'")
+        return rest[: end.start()], rest[end.end() :].lstrip("\r\n")
+
+    def load(self, fm: str, **kwargs: object) -> dict[str, Any]:
+        """The front matter as a mapping, loaded safely; raises SeedError naming the problem."""
+        try:
+            meta = yaml.load(fm, Loader=_SAFE_LOADER)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            # The front matter starts on the file's second line.
+            where = f" at line {mark.line + 2}" if mark is not None else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise SeedError(f"broken YAML front matter{where}: {problem}") from None
+        if meta is None:
+            return {}
+        if not isinstance(meta, dict):
+            raise SeedError(f"front matter is a {type(meta).__name__}, not a mapping")
+        return meta
+
+
+SEED_FRONT_MATTER = SeedFrontMatter()
 
 
 def read_seed(path: Path, *, timezone: str = "UTC") -> Article:
@@ -60,7 +106,7 @@ def parse_seed(data: bytes, *, origin: str = "", timezone: str = "UTC") -> Artic
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SeedError(f"not UTF-8 text (byte {error.start}: {error.reason})") from None
-    meta, body = _split_front_matter(text)
+    meta, body = split_front_matter(text)
     title = _text_field(meta, "title")
     if not title:
         raise SeedError("front matter has no title")
@@ -68,7 +114,8 @@ def parse_seed(data: bytes, *, origin: str = "", timezone: str = "UTC") -> Artic
     link = _text_field(meta, "link") or _text_field(meta, "url") or last_link(body)
     source = _first_category(meta.get("categories")) or DEFAULT_SOURCE
     published = _published(meta.get("date"), timezone)
-    tickers = tickers_in_text("\n".join((title, summary, body)))
+    # A link's title attribute is a tooltip, not a link of the article: it names no ticker.
+    tickers = tickers_in_text(without_link_titles("\n".join((title, summary, body))))
     for key in ("tickers", "symbols"):
         values = meta.get(key)
         if isinstance(values, list):
@@ -88,49 +135,82 @@ def parse_seed(data: bytes, *, origin: str = "", timezone: str = "UTC") -> Artic
     )
 
 
-def seed_paths(folder: Path) -> Iterator[Path]:
-    """Every `*.md` under the folder, sorted, leaving out hidden and editor temp files."""
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """The front matter mapping and the markdown body of a seed file's text.
+
+    The handler's steps are called here rather than through `frontmatter.parse`, which first
+    strips the whole text and turns CRLF into LF (a last line `---  ` would then close the
+    front matter) and drops broken or non-mapping front matter without a word.
+    """
+    if not SEED_FRONT_MATTER.detect(text):
+        raise SeedError("no front matter: the file must start with a line '---'")
+    front, body = SEED_FRONT_MATTER.split(text)
+    return SEED_FRONT_MATTER.load(front), body
+
+
+def seed_files(folder: Path) -> tuple[list[Path], list[SeedProblem]]:
+    """The seed files under the folder, sorted, and the other files there with the reason
+    they are not read; hidden and editor temp files are left out without a word."""
+    paths: list[Path] = []
+    skipped: list[SeedProblem] = []
     if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*.md")):
-        relative = path.relative_to(folder).parts
-        if any(part.startswith((".", "~", "#")) for part in relative) or not path.is_file():
-            continue
-        yield path
+        return paths, skipped
+    root = folder.resolve()
+    for directory, subfolders, names in os.walk(folder):
+        subfolders[:] = [name for name in subfolders if not _hidden(name)]
+        # os.walk lists a symlinked folder but does not enter it: one pointing outside is told.
+        linked_folders = [name for name in subfolders if os.path.islink(Path(directory, name))]
+        for name in names + linked_folders:
+            if _hidden(name):
+                continue
+            path = Path(directory, name)
+            reason = _not_read_because(path, root)
+            if reason is None:
+                paths.append(path)
+            elif reason:
+                skipped.append(SeedProblem(path, reason))
+    paths.sort()
+    skipped.sort(key=lambda problem: problem.path)
+    return paths, skipped
+
+
+def seed_paths(folder: Path) -> Iterator[Path]:
+    """Every seed file under the folder, sorted (see `seed_files` for the rest)."""
+    yield from seed_files(folder)[0]
 
 
 def scan_seeds(folder: Path, *, timezone: str = "UTC") -> tuple[list[Article], list[SeedProblem]]:
     """Every readable article in the folder, and the files skipped with their reasons."""
+    paths, problems = seed_files(folder)
     articles: list[Article] = []
-    problems: list[SeedProblem] = []
-    for path in seed_paths(folder):
+    for path in paths:
         try:
             articles.append(read_seed(path, timezone=timezone))
         except SeedError as error:
             problems.append(SeedProblem(path, str(error)))
+    problems.sort(key=lambda problem: problem.path)
     return articles, problems
 
 
-def _split_front_matter(text: str) -> tuple[dict[str, object], str]:
-    lines = text.split("\n", 1)
-    if _BOUNDARY.fullmatch(lines[0]) is None:
-        raise SeedError("no front matter: the file must start with a line '---'")
-    rest = lines[1] if len(lines) > 1 else ""
-    end = _BOUNDARY.search(rest)
-    if end is None:
-        raise SeedError("front matter is not closed by a line '---'")
-    try:
-        meta = yaml.safe_load(rest[: end.start()])
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise SeedError(f"broken YAML front matter{where}: {problem}") from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise SeedError(f"front matter is a {type(meta).__name__}, not a mapping")
-    return meta, rest[end.end() :].lstrip("\r\n")
+def _hidden(name: str) -> bool:
+    """Hidden files, editor leftovers and files being written (`.x.swp`, `#x#`, `x~`,
+    `x.md.tmp`, `x.md.part`): passing states, not files a user put there."""
+    return name.startswith((".", "~", "#")) or name.endswith(("~", ".tmp", ".part"))
+
+
+def _not_read_because(path: Path, root: Path) -> str | None:
+    """None for a seed file to read, "" to leave out silently, else the reason it is skipped."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root):
+            return SYMLINK_OUTSIDE
+        if not target.exists():
+            return BROKEN_SYMLINK
+        if target.is_dir():
+            return ""
+    if path.suffix.lower() not in SEED_SUFFIXES:
+        return NOT_A_SEED_FILE
+    return None if path.is_file() else ""
 
 
 def _text_field(meta: dict[str, object], key: str) -> str:

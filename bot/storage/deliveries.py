@@ -26,6 +26,8 @@ from bot.storage.models import UTCDateTime, deliveries
 TERMINAL_CHAT_ID = 0
 
 PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
+# Claims take the lowest rank first (then the oldest): a critical alert never waits for a flood.
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
 _CHUNK = 500
 
 
@@ -50,10 +52,24 @@ def _scope(terminal: bool) -> ColumnElement[bool]:
     return column == TERMINAL_CHAT_ID if terminal else column != TERMINAL_CHAT_ID
 
 
+def priority_rank(priority: object) -> int:
+    """The claim rank of a priority name (unknown names rank as `normal`)."""
+    return PRIORITY_RANK.get(str(priority), PRIORITY_RANK["normal"])
+
+
 def insert_deliveries(connection: Connection, rows: Sequence[Mapping[str, object]]) -> int:
-    """Write deliveries, skipping (article, chat) pairs already in the ledger; returns how many."""
+    """Write deliveries, skipping (article, chat) pairs already in the ledger; returns how many.
+
+    A row without `priority_rank` gets the rank of its `priority`.
+    """
     if not rows:
         return 0
+    rows = [
+        row
+        if "priority_rank" in row
+        else {**row, "priority_rank": priority_rank(row.get("priority"))}
+        for row in rows
+    ]
     insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
     statement = (
         insert(deliveries)
@@ -76,7 +92,7 @@ def claim(
     terminal: bool = False,
     now: datetime | None = None,
 ) -> list[Delivery]:
-    """Take up to `limit` due pending deliveries for `lease` seconds, oldest first."""
+    """Take up to `limit` due pending deliveries for `lease` seconds, most urgent then oldest."""
     moment = now or _now()
     claimable = and_(
         deliveries.c.state == PENDING,
@@ -88,7 +104,7 @@ def claim(
         connection.scalars(
             select(deliveries.c.id)
             .where(claimable)
-            .order_by(deliveries.c.id)
+            .order_by(deliveries.c.priority_rank, deliveries.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -111,7 +127,7 @@ def claim(
             deliveries.c.attempts,
         )
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
-        .order_by(deliveries.c.id)
+        .order_by(deliveries.c.priority_rank, deliveries.c.id)
     )
     return [Delivery(*row) for row in rows]
 
@@ -119,13 +135,16 @@ def claim(
 def mark_sent(
     connection: Connection, sent: Iterable[tuple[int, int | None]], *, now: datetime | None = None
 ) -> None:
-    """Record deliveries Telegram accepted, with the message id it gave (one executemany)."""
+    """Record deliveries Telegram accepted, with the message id it gave (one executemany).
+
+    Safe to replay: a row already marked sent is left as it is.
+    """
     rows = [{"b_id": delivery_id, "b_message": message_id} for delivery_id, message_id in sent]
     if not rows:
         return
     connection.execute(
         update(deliveries)
-        .where(deliveries.c.id == bindparam("b_id"))
+        .where(deliveries.c.id == bindparam("b_id"), deliveries.c.state != SENT)
         .values(
             state=SENT,
             sent_at=now or _now(),
@@ -172,6 +191,54 @@ def release(connection: Connection, ids: Iterable[int], *, at: datetime | None =
             .where(deliveries.c.id.in_(wanted[start : start + _CHUNK]))
             .values(**values)
         )
+
+
+def defer_chat(
+    connection: Connection,
+    chat_id: int,
+    *,
+    until: datetime,
+    owner: str,
+    now: datetime | None = None,
+) -> int:
+    """Hold a chat's pending deliveries until `until` (a 429 pause), the owner's claims given up.
+
+    Rows another sender holds under a live claim are left to it; returns how many were moved.
+    """
+    moment = now or _now()
+    result = connection.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.chat_id == chat_id,
+            deliveries.c.state == PENDING,
+            or_(
+                deliveries.c.claimed_until.is_(None),
+                deliveries.c.claimed_until < moment,
+                deliveries.c.claim_owner == owner,
+            ),
+        )
+        .values(
+            next_attempt_at=case(
+                (deliveries.c.next_attempt_at > until, deliveries.c.next_attempt_at),
+                else_=type_coerce(until, UTCDateTime()),
+            ),
+            claimed_until=None,
+            claim_owner=None,
+        )
+    )
+    return result.rowcount or 0
+
+
+def release_claims_except(connection: Connection, *, owner: str, keep: Iterable[int]) -> int:
+    """Give back the owner's claims on rows it does not hold (a claim whose answer was lost)."""
+    held = list(keep)
+    condition = and_(deliveries.c.claim_owner == owner, deliveries.c.state == PENDING)
+    if held:
+        condition = and_(condition, deliveries.c.id.not_in(held))
+    result = connection.execute(
+        update(deliveries).where(condition).values(claimed_until=None, claim_owner=None)
+    )
+    return result.rowcount or 0
 
 
 def mark_failed(connection: Connection, delivery_id: int, error: str) -> None:

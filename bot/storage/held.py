@@ -124,6 +124,7 @@ def held_count(connection: Connection) -> int:
 
 def next_digest_due(connection: Connection) -> datetime | None:
     """When the earliest held alert is due, or None."""
-    return connection.scalar(
+    due: datetime | None = connection.scalar(
         select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.state == HELD)
     )
+    return due

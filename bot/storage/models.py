@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -67,6 +68,15 @@ articles = Table(
     Column("alerted", Boolean, nullable=False, default=False),
 )
 
+# Every ticker symbol an article has carried, so `/subscribe $TYPO` can say it was never seen.
+tickers_seen = Table(
+    "tickers_seen",
+    metadata,
+    Column("symbol", String(64), primary_key=True),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+)
+
 feed_state = Table(
     "feed_state",
     metadata,
@@ -100,6 +110,9 @@ chats = Table(
     Column("quiet_start", Integer),
     Column("quiet_end", Integer),
     Column("digest_times", String(64)),
+    # Set when the bot is kicked from the chat or leaves it (migration 0006): late updates and
+    # old buttons from there subscribe nothing until the bot is added again.
+    Column("kicked", Boolean, nullable=False, default=False),
 )
 
 # Rules a chat asked to hear less of (`🔕 Less like this`).
@@ -149,6 +162,8 @@ deliveries = Table(
     Column("text", Text, nullable=False),
     Column("silent", Boolean, nullable=False, default=False),
     Column("priority", String(10), nullable=False, default="normal"),
+    # Claims go by this rank, then id (critical 0 .. low 3): an alert never queues behind a flood.
+    Column("priority_rank", SmallInteger, nullable=False, default=2, server_default="2"),
     Column("state", String(10), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
@@ -167,6 +182,7 @@ deliveries = Table(
     Index("ix_deliveries_state_next", "state", "next_attempt_at"),
     Index("ix_deliveries_chat_state", "chat_id", "state"),
     Index("ix_deliveries_held", "state", "chat_id", "next_attempt_at"),
+    Index("ix_deliveries_claim_order", "state", "priority_rank", "id"),
 )
 
 # A chat's own queries (`/watch`, issue 13). A removal leaves a tombstone (`removed`) so

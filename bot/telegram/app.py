@@ -98,6 +98,7 @@ def build_application(
         limiter=limiter,
         max_watches=settings.max_watches,
         max_query_length=settings.max_query_length,
+        max_tickers=settings.max_tickers,
     )
     private_and_groups = filters.UpdateType.MESSAGE
     for name, callback in handlers.COMMAND_HANDLERS.items():

@@ -21,6 +21,10 @@ from bot.delivery.transports import ChatGone, ChatMoved, RateLimited, Rejected, 
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
+# Longer than Telegram takes to answer a sendMessage: a send given up early and retried
+# would arrive twice (PTB's default is 5 s). The sender's claim lease outlasts these.
+SEND_READ_TIMEOUT = 35.0
+SEND_WRITE_TIMEOUT = 20.0
 
 
 class TelegramTransport:
@@ -40,6 +44,8 @@ class TelegramTransport:
                 parse_mode=ParseMode.HTML,
                 disable_notification=silent,
                 link_preview_options=_NO_PREVIEW,
+                read_timeout=SEND_READ_TIMEOUT,
+                write_timeout=SEND_WRITE_TIMEOUT,
             )
         except RetryAfter as error:
             raise RateLimited(self._reason(error), _seconds(error)) from None

@@ -6,7 +6,6 @@ import asyncio
 import io
 import itertools
 import time
-from collections import defaultdict
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +20,6 @@ from bot.delivery.transports import (
     ChatMoved,
     RateLimited,
     Rejected,
-    SendError,
     TerminalTransport,
     Transient,
 )
@@ -30,37 +28,15 @@ from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
+from tests.articles import make_article
+from tests.delivery.scripted import ScriptedTransport
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
 OIL = Match("oil", "crude", "high", "active", ("crude",))
 
 
-class ScriptedTransport:
-    """Records sends; answers each chat's next scripted error first."""
-
-    terminal = False
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, str, float]] = []
-        self.script: dict[int, list[SendError]] = defaultdict(list)
-
-    async def send(self, chat_id: int, text: str, *, silent: bool) -> int | None:
-        await asyncio.sleep(0)
-        if self.script[chat_id]:
-            raise self.script[chat_id].pop(0)
-        self.sent.append((chat_id, text, time.monotonic()))
-        return len(self.sent)
-
-
 def _article(n: int) -> Article:
-    return Article(
-        id=f"https://example.com/{n}",
-        title=f"Crude story {n}",
-        summary="crude",
-        link=f"https://example.com/{n}",
-        published=datetime(2025, 2, 12, tzinfo=UTC),
-        tickers=frozenset({"USO"}),
-    )
+    return make_article(n, summary="crude", tickers=frozenset({"USO"}))
 
 
 def _setup(url: str, chats: list[int], topic: str = "oil"):  # type: ignore[no-untyped-def]

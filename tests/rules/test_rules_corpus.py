@@ -11,9 +11,9 @@ from rules_bruteforce import BruteForce
 
 from bot.cli import main
 from bot.cli.match_command import read_items
+from tests.databases import CORPUS
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(__file__).resolve().parents[1].parent.parent / "shared" / "corpus"
 
 pytestmark = [
     pytest.mark.corpus,

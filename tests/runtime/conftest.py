@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import OIL, BotProcess, Workspace
 
 
@@ -20,13 +19,6 @@ def workspace(tmp_path: Path, database_url: str) -> Workspace:
     (space.rules / "oil.yaml").write_text(OIL)
     space.feeds_file.write_text("feeds: []\n")
     return space
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiDouble]:
-    """The Bot API double, enforcing Telegram's limits."""
-    with BotApiDouble() as double:
-        yield double
 
 
 @pytest.fixture

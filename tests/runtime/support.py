@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from bot.config import Settings
 from bot.drivers.single import SingleProcess
 from tests.bot_api_double import BotApiDouble
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSBOT = ROOT / ".venv" / "bin" / "newsbot"
@@ -105,15 +106,6 @@ class Workspace:
         path = self.seeds / name
         path.write_text(seed_text(title, link or f"https://example.com/news/{path.stem}"))
         return path
-
-
-async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Wait for a condition the bot brings about, failing with what was awaited."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        await asyncio.sleep(0.005)
 
 
 async def command(api: BotApiDouble, chat_id: int, text: str, **kwargs: Any) -> str:

@@ -68,7 +68,8 @@ async def test_the_rescan_picks_up_files_the_watcher_did_not_see(
         runtime = single.runtime
         workspace.seeds.mkdir()
         late = workspace.write_seed("late.md", "Crude oil, late")
-        await until(lambda: _recorded(runtime) == 1, "the rescan to read the file", timeout=5)
+        await until(lambda: runtime.seeds.files_known == 1, "the rescan to read it", timeout=5)
+        assert _recorded(runtime) == 1
         assert runtime.seeds.changed_files() == []  # read files are not read again
         os.utime(late, ns=(1, 1))  # touched: read again, but the article is not new
         assert runtime.seeds.changed_files() == [late.resolve()]

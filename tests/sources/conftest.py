@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from bot.sources.fetch import make_client
+from tests.databases import CORPUS
 from tests.sources.feed_server import FeedServer
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 
 @pytest.fixture

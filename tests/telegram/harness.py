@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from bot.telegram.app import build_application, run_bot, shutdown_application
 from bot.telegram.handlers import BotHooks
 from bot.telegram.transport import TelegramTransport
 from tests.bot_api_double import BotApiDouble
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "000_062cbf74e09447a5.md"
@@ -42,7 +42,13 @@ class Harness:
     """One bot process: polling the double for commands, sending alerts from the ledger."""
 
     def __init__(
-        self, api: BotApiDouble, database_url: str, seeds: Path, *, limits: bool = True
+        self,
+        api: BotApiDouble,
+        database_url: str,
+        seeds: Path,
+        *,
+        limits: bool = True,
+        max_tickers: int = 200,
     ) -> None:
         self.api = api
         self.limits = limits
@@ -51,6 +57,7 @@ class Harness:
             telegram_api_url=api.url,
             database_url=database_url,
             admin_ids=frozenset({OPERATOR}),
+            max_tickers=max_tickers,
         )
         self.engine: Engine = open_database(database_url)
         self.book = rulebook()
@@ -84,11 +91,7 @@ class Harness:
 
     async def until(self, condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
         """Wait for a condition the bot brings about, failing with what was awaited."""
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            await asyncio.sleep(0.01)
+        await until(condition, what, timeout)
 
     async def send(self, update: dict[str, Any], *, answers_in: int | None = None) -> str | None:
         """Push an update; with `answers_in`, wait for the bot's answer there and return it."""

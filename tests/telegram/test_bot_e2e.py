@@ -15,12 +15,6 @@ from tests.telegram.harness import OPERATOR, SEED_TITLE, Harness
 
 
 @pytest.fixture
-def api() -> Iterator[BotApiDouble]:
-    with BotApiDouble() as double:
-        yield double
-
-
-@pytest.fixture
 def loose_api() -> Iterator[BotApiDouble]:
     """For conversations: Telegram tolerates short bursts of answers, the strict double not."""
     with BotApiDouble(enforce_limits=False) as double:
@@ -59,7 +53,8 @@ async def test_seed_reaches_oil_and_ticker_subscribers_once(
     assert alert["parse_mode"] == "HTML"
     assert alert["link_preview_options"] == {"is_disabled": True}
     assert alert.get("disable_notification") in (None, False)
-    assert "Crude oil" in alert["text"] and "geopolitics-crude" in alert["text"]
+    assert "Crude oil" in alert["text"] and "🔎 Crude oil: $USO" in alert["text"]
+    assert "geopolitics-crude" not in alert["text"]  # rule ids stay in match and logs
     assert "Russia-Ukraine" not in alert["text"].split("\n")[0]  # not a topic of chat 101
     assert "$USO" in bot.alerts_to(102)[0]["text"]
     assert [c["command"] for c in api.commands][:3] == ["start", "help", "topics"]
@@ -176,7 +171,9 @@ async def test_muted_chat_gets_only_critical(
         assert await bot.scan() == 1
         assert bot.sender is not None
     with bot.engine.connect() as connection:
-        assert connection.execute(select(deliveries)).all() == []  # high, not critical
+        held = connection.execute(select(deliveries.c.state, deliveries.c.hold)).all()
+    assert [tuple(row) for row in held] == [("held", "mute")]  # high, not critical: kept
+    assert bot.alerts_to(11) == []
 
 
 async def test_bot_removed_or_blocked_unsubscribes(

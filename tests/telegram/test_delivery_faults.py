@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import Engine, select
@@ -25,16 +24,11 @@ from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from bot.telegram.app import TokenRejected, build_application, run_bot
 from bot.telegram.transport import TelegramTransport
+from tests.articles import make_article
 from tests.bot_api_double import Answer, BotApiDouble
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
 OIL = Match("oil", "crude", "normal", "active", ("crude",))
-
-
-@pytest.fixture
-def api() -> Iterator[BotApiDouble]:
-    with BotApiDouble() as double:
-        yield double
 
 
 @pytest.fixture
@@ -44,12 +38,7 @@ async def bot(api: BotApiDouble) -> AsyncIterator[Bot]:
 
 
 def _article(n: int) -> Article:
-    return Article(
-        id=f"https://example.com/{n}",
-        title=f"Crude story {n}",
-        link=f"https://example.com/{n}",
-        published=datetime(2025, 2, 12, tzinfo=UTC),
-    )
+    return make_article(n)
 
 
 def _subscribed(url: str, chats: list[int]) -> Engine:

@@ -11,7 +11,8 @@ import pytest
 
 from bot.storage import watches as store
 from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import OIL, Workspace, command, running, until
+from tests.runtime.support import OIL, Workspace, command, running
+from tests.waiting import until
 
 CHAT = 301
 

@@ -38,6 +38,7 @@ class BotState:
     limiter: Limiter | None = None  # the sender's, so replies and alerts share one budget
     max_watches: int = 20  # NEWSBOT_MAX_WATCHES
     max_query_length: int = 300  # NEWSBOT_MAX_QUERY_LENGTH
+    max_tickers: int = 200  # per chat (NEWSBOT_MAX_TICKERS); topics are not limited
 
     def topics(self) -> Mapping[str, Topic]:
         """The topics of the rule book in force now (rules reload at runtime)."""

@@ -13,13 +13,14 @@ from bot.pipeline import Ingested, ingest
 from bot.storage.articles import record_articles
 from bot.storage.db import open_database
 from bot.storage.models import articles
+from tests.articles import make_article
 from tests.databases import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
 
 
 def _article(number: int) -> Article:
-    return Article(id=f"https://example.com/news/{number}", title=f"Crude story {number}")
+    return make_article(number)
 
 
 def test_a_concurrent_insert_of_the_same_id_is_skipped_not_an_error() -> None:

@@ -27,7 +27,7 @@ from bot.storage.leader_lock import LEADER_LOCK
 from bot.storage.subscriptions import TOPIC, remember_chat, subscribe
 from tests.bot_api_double import BotApiDouble
 from tests.databases import fresh_postgres_database
-from tests.fleet.crude_alert import MARK, RULES, SEED
+from tests.drivers.fleet.crude_alert import MARK, RULES, SEED
 from tests.sources.feed_server import FeedServer, Reply, Request, rss
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(420)]

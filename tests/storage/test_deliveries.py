@@ -125,3 +125,33 @@ def test_retry_fail_and_cancel(database_url: str) -> None:
         assert rows["a"].state == "cancelled" and rows["a"].attempts == 1
         assert rows["c"].state == "failed" and "too long" in rows["c"].last_error
         assert ledger.next_due(connection) is None
+
+
+def test_claims_go_by_priority_then_age(database_url: str) -> None:
+    engine = open_database(database_url)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    with engine.begin() as connection:
+        rows = [_row("old", 1), _row("low", 2, priority="low"), _row("new", 3)]
+        rows += [_row("high", 4, priority="high"), _row("war", 5, priority="critical")]
+        ledger.insert_deliveries(connection, rows)
+        claimed = ledger.claim(connection, owner="o", limit=10, lease=60, now=now)
+    assert [d.article_id for d in claimed] == ["war", "high", "old", "new", "low"]
+
+
+def test_a_pause_holds_a_chats_rows_and_a_replayed_mark_counts_once(database_url: str) -> None:
+    engine = open_database(database_url)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    until = now + timedelta(seconds=90)
+    with engine.begin() as connection:
+        ledger.insert_deliveries(connection, [_row("a", 1), _row("b", 1), _row("c", 1)])
+        mine = ledger.claim(connection, owner="me", limit=1, lease=60, now=now)
+        theirs = ledger.claim(connection, owner="them", limit=1, lease=120, now=now)
+        # my claim and the unclaimed row wait for the pause; another sender's live claim stays
+        assert ledger.defer_chat(connection, 1, until=until, owner="me", now=now) == 2
+        assert ledger.claim(connection, owner="x", limit=10, lease=60, now=now) == []
+        again = ledger.claim(connection, owner="me", limit=10, lease=60, now=until)
+        assert [d.article_id for d in mine + theirs + again] == ["a", "b", "a", "c"]
+        ledger.mark_sent(connection, [(mine[0].id, 5)])
+        ledger.mark_sent(connection, [(mine[0].id, 5)])  # replayed after a lost answer
+        row = connection.execute(select(deliveries).where(deliveries.c.id == mine[0].id)).one()
+        assert row.state == "sent" and row.attempts == 1

@@ -10,18 +10,11 @@ from bot.article import Article
 from bot.pipeline import ingest
 from bot.storage.db import make_engine, migrate, open_database
 from bot.storage.models import articles
+from tests.articles import make_article
 
 
 def _article(n: int, **changes: object) -> Article:
-    values: dict[str, object] = {
-        "id": f"https://news.test/{n}",
-        "title": f"Story {n}",
-        "source": "test",
-        "published": datetime(2025, 2, 12, 21, 33, tzinfo=UTC),
-        "tickers": frozenset({"USO", "XOM"}),
-    }
-    values.update(changes)
-    return Article(**values)  # type: ignore[arg-type]
+    return make_article(n, **{"source": "test", "tickers": frozenset({"USO", "XOM"}), **changes})
 
 
 def test_migrations_create_the_schema_and_rerun_safely(database_url: str) -> None:
@@ -38,11 +31,16 @@ def test_migrations_create_the_schema_and_rerun_safely(database_url: str) -> Non
 def test_ingest_records_each_article_once(database_url: str) -> None:
     engine = open_database(database_url)
     first = ingest(engine, [_article(1), _article(2), _article(1, title="dup in batch")])
-    assert [item.article.id for item in first] == ["https://news.test/1", "https://news.test/2"]
+    assert [item.article.id for item in first] == [
+        "https://example.com/news/1",
+        "https://example.com/news/2",
+    ]
     again = ingest(engine, [_article(1), _article(2), _article(3)])
-    assert [item.article.id for item in again] == ["https://news.test/3"]
+    assert [item.article.id for item in again] == ["https://example.com/news/3"]
     with engine.connect() as connection:
-        row = connection.execute(select(articles).where(articles.c.id == "https://news.test/1"))
+        row = connection.execute(
+            select(articles).where(articles.c.id == "https://example.com/news/1")
+        )
         stored = row.mappings().one()
     assert stored["published"] == datetime(2025, 2, 12, 21, 33, tzinfo=UTC)
     assert stored["tickers"] == "USO XOM"

@@ -1,0 +1,225 @@
+"""The seed folder: real seed files parse; broken ones are skipped with the reason."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.sources.seeds import (
+    BROKEN_SYMLINK,
+    NOT_A_SEED_FILE,
+    SYMLINK_OUTSIDE,
+    SeedError,
+    parse_seed,
+    read_seed,
+    scan_seeds,
+    seed_files,
+    seed_paths,
+    split_front_matter,
+)
+from tests.databases import CORPUS, corpus_path
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_062cbf74e09447a5.md"
+
+
+def test_the_shipped_seed_article() -> None:
+    article = read_seed(SEED)
+    assert article.title == (
+        "Trump, Putin agree to 'start negotiations immediately' over Russia and Ukraine"
+    )
+    assert sorted(article.tickers) == sorted(
+        "CL1:COM DBO DJT IVV OILK RSP SDS SH SP500 SPXU SPY SSO UCO UPRO USL USO VOO".split()
+    )
+    assert article.source == "seekalpha"
+    assert article.published == datetime(2025, 2, 12, 21, 33, 29, tzinfo=UTC)
+    assert article.id == (
+        "https://seekingalpha.com/news/4407064-"
+        "trump-putin-agree-to-start-negotiations-immediately-over-russia-and-ukraine"
+    )
+    # Links count as their text only: no URL, no link title in the searchable body.
+    assert "Trump Media & Technology Group (DJT)" in article.body
+    assert "seekingalpha.com" not in article.body
+    assert "Crude Oil Futures" not in article.body
+
+
+def _seed(front: str, body: str = "Body text.") -> bytes:
+    return f"---\n{front}---\n\n{body}\n".encode()
+
+
+def test_naive_dates_take_the_configured_zone() -> None:
+    data = _seed('title: "x"\ndate: "2025-02-12 09:00:00"\n')
+    article = parse_seed(data, timezone="America/New_York")
+    assert article.published == datetime(2025, 2, 12, 14, 0, tzinfo=UTC)
+
+
+def test_front_matter_splits_only_on_exact_triple_dash() -> None:
+    data = _seed(
+        'title: "Dashes"\nthumbnail: "https://x.test/a---b.png"\n',
+        "Intro\n\n---\n\nAfter a rule ---- and ---x\n",
+    )
+    article = parse_seed(data)
+    assert article.title == "Dashes"
+    assert "After a rule" in article.body
+
+
+def test_entities_are_decoded_and_link_falls_back_to_last_markdown_link() -> None:
+    data = _seed(
+        'title: "S&amp;P 500 &#39;rallies&#39;"\nsummary: "A &amp; B"\n',
+        "See [one](https://a.test/1) and [seekalpha](https://b.test/2?utm_source=x#top)",
+    )
+    article = parse_seed(data)
+    assert article.title == "S&P 500 'rallies'"
+    assert article.summary == "A & B"
+    assert article.link == "https://b.test/2?utm_source=x#top"
+    assert article.id == "https://b.test/2"
+
+
+def test_an_image_is_never_the_articles_link() -> None:
+    data = _seed(
+        'title: "Tanker attacked"\n',
+        "See [the report](https://example.com/red-sea-attack) and ![map](https://example.com/m.png).",
+    )
+    assert parse_seed(data).id == "https://example.com/red-sea-attack"
+
+
+def test_structured_tickers_from_front_matter() -> None:
+    article = parse_seed(_seed('title: "x"\ntickers: ["xom", "$cvx"]\nsymbols: "BP, SHEL"\n'))
+    assert article.tickers == {"XOM", "CVX", "BP", "SHEL"}
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"---\ntitle: [unclosed\n---\nx\n", "broken YAML"),
+        (b"---\n- a\n- b\n---\nx\n", "not a mapping"),
+        (b"---\nsummary: x\n---\nx\n", "no title"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"---\ntitle: caf\xe9\n---\nx\n", "not UTF-8"),
+        (b"no front matter at all\n", "no front matter"),
+        (b"---\ntitle: open\n", "not closed"),
+        (b"---\ntitle: open\n---  \n", "not closed"),
+        (b"\n---\ntitle: late\n---\nx\n", "no front matter"),
+        (b"---\ntitle: x\nbad: [\n---\nx\n", "broken YAML front matter at line 4"),
+        (b"x" * (16 * 1024 * 1024 + 1), "over 16 MB"),
+        (b"---\ntitle: !!python/object/apply:os.system ['true']\n---\nx\n", "broken YAML"),
+    ],
+)
+def test_broken_files_raise_with_the_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(SeedError, match=reason):
+        parse_seed(data)
+
+
+def test_scan_skips_broken_files_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_bytes(SEED.read_bytes())
+    (tmp_path / "bad.md").write_bytes(b"---\ntitle: [\n---\n")
+    (tmp_path / ".hidden.md").write_bytes(b"---\ntitle: hidden\n---\n")
+    (tmp_path / "good.md~").write_bytes(SEED.read_bytes())
+    (tmp_path / "notes.txt").write_text("not a seed")
+    sub = tmp_path / "nested"
+    sub.mkdir()
+    (sub / "other.md").write_bytes(_seed('title: "Nested"\n'))
+    articles, problems = scan_seeds(tmp_path)
+    assert sorted(a.title for a in articles) == sorted([read_seed(SEED).title, "Nested"])
+    assert [(p.path.name, p.reason.split(":")[0]) for p in problems] == [
+        ("bad.md", "broken YAML front matter at line 3"),
+        ("notes.txt", "no front matter"),
+    ]
+
+
+def test_a_seed_saved_as_txt_or_markdown_is_read(tmp_path: Path) -> None:
+    users_seed = CORPUS.parent / "seeds" / "000_062cbf74e09447a5.txt"
+    if not users_seed.exists():
+        pytest.skip(f"{users_seed} is absent")
+    (tmp_path / users_seed.name).write_bytes(users_seed.read_bytes())
+    (tmp_path / "late.MARKDOWN").write_bytes(_seed('title: "Late"\n'))
+    articles, problems = scan_seeds(tmp_path)
+    assert problems == []
+    assert sorted(a.title for a in articles) == sorted([read_seed(SEED).title, "Late"])
+    assert [path.name for path in seed_paths(tmp_path)] == [users_seed.name, "late.MARKDOWN"]
+
+
+def test_other_files_in_the_folder_are_reported_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_bytes(_seed('title: "A"\n'))
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7")
+    (tmp_path / "a.md.bak").write_bytes(_seed('title: "Old A"\n'))
+    for temporary in (".a.md.swp", "a.md~", "a.md.tmp", "#a.md#", "a.md.part"):
+        (tmp_path / temporary).write_bytes(b"\x00")
+    paths, skipped = seed_files(tmp_path)
+    assert paths == [tmp_path / "a.md"]
+    assert [(p.path.name, p.reason) for p in skipped] == [
+        ("a.md.bak", NOT_A_SEED_FILE),
+        ("report.pdf", NOT_A_SEED_FILE),
+    ]
+    articles, problems = scan_seeds(tmp_path)
+    assert [a.title for a in articles] == ["A"]
+    assert problems == skipped
+
+
+def test_symlinks_out_of_the_seed_folder_are_not_followed(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    (folder / "sub").mkdir(parents=True)
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "secret.md").write_bytes(_seed('title: "Secret"\n'))
+    (folder / "sub" / "real.md").write_bytes(_seed('title: "Real"\n'))
+    os.symlink(outside / "secret.md", folder / "secret.md")
+    os.symlink(outside, folder / "private")
+    os.symlink(tmp_path / "nowhere.md", folder / "gone.md")
+    os.symlink(folder / "sub" / "real.md", folder / "alias.md")
+    os.symlink(folder / "sub" / "deleted.md", folder / "dangling.md")
+    paths, skipped = seed_files(folder)
+    assert paths == [folder / "alias.md", folder / "sub" / "real.md"]
+    assert [(p.path.name, p.reason) for p in skipped] == [
+        ("dangling.md", BROKEN_SYMLINK),
+        ("gone.md", SYMLINK_OUTSIDE),
+        ("private", SYMLINK_OUTSIDE),
+        ("secret.md", SYMLINK_OUTSIDE),
+    ]
+    articles, _ = scan_seeds(folder)
+    assert "Secret" not in {a.title for a in articles}
+
+
+def test_a_quote_link_in_a_link_title_names_no_ticker(tmp_path: Path) -> None:
+    seed = tmp_path / "copper.md"
+    seed.write_bytes(
+        _seed(
+            'title: "Copper ETNs slide"\n',
+            '[iPath Copper](https://example.com/a "iPath Copper(<a href='
+            "'https://seekingalpha.com/symbol/SM' title='SM Energy Company'>SM</a>) ETN\") "
+            "fell, like [JJC](https://seekingalpha.com/symbol/JJC 'JJC <a href="
+            '"https://seekingalpha.com/symbol/XOM">XOM</a>\'), see [ref][r] and $CVX.\n\n'
+            "[r]: https://seekingalpha.com/symbol/BP "
+            '"(https://seekingalpha.com/symbol/SHEL)"\n',
+        )
+    )
+    article = read_seed(seed)
+    assert article.tickers == {"JJC", "BP", "CVX"}
+    assert article.link == "https://seekingalpha.com/symbol/JJC"
+
+
+def test_every_real_seed_format_article_parses() -> None:
+    for name in ("seekalpha", "other_sources"):
+        articles, problems = scan_seeds(corpus_path(name))
+        # The corpus folder's own README.txt is reported like any seed without front matter.
+        assert [(p.path.name, p.reason.split(":")[0]) for p in problems] == (
+            [("README.txt", "no front matter")] if name == "other_sources" else []
+        )
+        assert all(a.title and a.id for a in articles)
+        assert all("](http" not in a.body for a in articles)
+
+
+def test_real_front_matter_ends_at_the_first_line_that_is_exactly_triple_dash() -> None:
+    """Hundreds of real bodies hold `---` rules and a few thumbnails `---` in their URL."""
+    for path in sorted(corpus_path("seekalpha").glob("*.md")) + sorted(
+        corpus_path("other_sources").rglob("*.md")
+    ):
+        text = path.read_bytes().decode("utf-8-sig")
+        lines = text.split("\n")
+        end = next(i for i in range(1, len(lines)) if lines[i].rstrip("\r") == "---")
+        front = "".join(line + "\n" for line in lines[1:end])
+        body = "\n".join(lines[end + 1 :]).lstrip("\r\n")
+        assert split_front_matter(text) == (yaml.safe_load(front) or {}, body), path
