@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.alerts.render import one_line, shorten
+from bot.alerts.render import one_line, shorten, visible_length
 from bot.rules import RuleBook
 from bot.rules.query import QueryError, compile_query, shared_sets
 from bot.rules.watches import WATCH_EMOJI, name_problem
@@ -18,7 +18,7 @@ from bot.storage import subscriptions as subs
 from bot.storage import watches as store
 from bot.storage.articles import stored_since
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.formatting import escape, fit
+from bot.telegram.handlers.formatting import escape
 from bot.wording import count
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,19 @@ def _listing(found: list[store.Watch], limit: int) -> tuple[str, InlineKeyboardM
         for w in found
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    return fit(lines), InlineKeyboardMarkup(rows)
+    return _fit(lines), InlineKeyboardMarkup(rows)
+
+
+def _fit(lines: list[str], limit: int = 3800) -> str:
+    """The lines that fit one message (the list is redrawn by editing a single message)."""
+    kept, used = [], 0
+    for line in lines:
+        used += visible_length(line) + 1
+        if used > limit:
+            kept.append("… (every watch still has its button)")
+            break
+        kept.append(line)
+    return "\n".join(kept)
 
 
 async def unwatch(update: Update, context: BotContext) -> None:
