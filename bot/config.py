@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     heartbeat_file: Path | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
+    max_watches: int = Field(default=20, ge=0)  # `/watch` queries a chat may keep
+    max_query_length: int = Field(default=300, ge=1)  # characters of one `/watch` query
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -20,18 +20,21 @@ from bot.delivery.digests import release_digests
 from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
 from bot.pipeline import Ingested, ingest
-from bot.rules import Topic
+from bot.rules import Match, Topic
+from bot.rules.engine import article_streams
 from bot.runtime.feed_polling import FeedPoller
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_folder import SeedFolder
 from bot.runtime.status import delivery_counts, status_text
 from bot.runtime.watch import watch_files
+from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
 from bot.sources.fetch import make_client
 from bot.sources.seeds import SEED_SUFFIXES
 from bot.storage.db import open_database
 from bot.storage.deliveries import prune_finished
+from bot.storage.watches import prune_removed
 from bot.telegram.app import build_application
 from bot.telegram.handlers import BotHooks
 from bot.wording import count
@@ -39,6 +42,7 @@ from bot.wording import count
 log = logging.getLogger(__name__)
 
 KEEP_DELIVERIES = timedelta(days=30)
+KEEP_WATCH_TOMBSTONES = timedelta(days=1)  # every running process polled them long before
 
 
 def log_new_articles(fresh: Sequence[Ingested]) -> None:
@@ -66,6 +70,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine or open_database(settings.database_url)
         self.rules = RuleReloader(settings.rules_dir)
+        self.watches = LiveWatches(self.engine, lambda: self.rules.book)
         self.seeds = SeedFolder(settings.seeds_dir, timezone=settings.seeds_timezone)
         self.started = time.monotonic()
         self.feeds: list[FeedSpec] = []
@@ -104,6 +109,7 @@ class Runtime:
                 status_text=self.status_text,
                 reload=self._reload_command,
                 release_digests=self.release_digests,
+                watches_changed=self.watches.changed,
             ),
             limiter=limiter,
         )
@@ -185,6 +191,7 @@ class Runtime:
                 feeds_reloaded()
 
         watches = [
+            self.watches.follow(stop),
             watch_files(self.seeds.folder, SEED_SUFFIXES, seeds, stop),
             watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
         ]
@@ -199,7 +206,16 @@ class Runtime:
 
     def _ingest_blocking(self, articles: Sequence[Article], alert: bool = True) -> list[Ingested]:
         book = self.rules.book  # one rule book for the whole batch, even if a reload lands
-        fresh = ingest(self.engine, articles, match=book.match, enqueue=self.enqueue, alert=alert)
+        watched = self.watches.current() if alert else None
+
+        def match(article: Article) -> list[Match]:
+            streams = article_streams(article)  # one analysis for both books
+            found = book.match(article, streams)
+            if watched is not None:
+                found.extend(watched.match(article, streams))
+            return found
+
+        fresh = ingest(self.engine, articles, match=match, enqueue=self.enqueue, alert=alert)
         if any(item.matches for item in fresh):
             self.deliveries_queued()
         return fresh
@@ -226,6 +242,7 @@ class Runtime:
 
         def prune() -> int:
             with self.engine.begin() as connection:
+                prune_removed(connection, datetime.now(UTC) - KEEP_WATCH_TOMBSTONES)
                 return prune_finished(
                     connection, created_before=datetime.now(UTC) - KEEP_DELIVERIES
                 )

@@ -184,3 +184,30 @@ deliveries = Table(
     Index("ix_deliveries_held", "state", "chat_id", "next_attempt_at"),
     Index("ix_deliveries_claim_order", "state", "priority_rank", "id"),
 )
+
+# A chat's own queries (`/watch`, issue 13). A removal leaves a tombstone (`removed`) so
+# every process polling `version` sees it; `version` comes from `watch_clock` and grows
+# with each change in commit order.
+watches = Table(
+    "watches",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("updated", UTCDateTime(), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("removed", Boolean, nullable=False, default=False),
+    UniqueConstraint("chat_id", "name", name="uq_watches_chat_name"),
+    Index("ix_watches_version", "version"),
+)
+
+# One row: the last watch version handed out. Its row lock serializes writers, so versions
+# become visible in order and a poller reading `version > seen` never skips one.
+watch_clock = Table(
+    "watch_clock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)

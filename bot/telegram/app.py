@@ -97,6 +97,8 @@ def build_application(
         admin_ids=frozenset(settings.admin_ids),
         limiter=limiter,
         default_zone=settings.default_timezone,
+        max_watches=settings.max_watches,
+        max_query_length=settings.max_query_length,
         max_tickers=settings.max_tickers,
     )
     private_and_groups = filters.UpdateType.MESSAGE
@@ -110,6 +112,9 @@ def build_application(
     )
     application.add_handler(
         CallbackQueryHandler(handlers.alert_feedback, pattern=f"^{handlers.FEEDBACK_PREFIX}")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handlers.unwatch_button, pattern=f"^{handlers.UNWATCH_PREFIX}")
     )
     application.add_handler(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)

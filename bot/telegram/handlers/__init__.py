@@ -21,6 +21,7 @@ from bot.telegram.handlers.subscriptions import (
     topics,
     unsubscribe,
 )
+from bot.telegram.handlers.watches import UNWATCH_PREFIX, unwatch_button
 
 __all__ = [
     "COMMAND_HANDLERS",
@@ -29,6 +30,7 @@ __all__ = [
     "OPERATOR_COMMANDS",
     "STATE_KEY",
     "TOGGLE_PREFIX",
+    "UNWATCH_PREFIX",
     "USER_COMMANDS",
     "BotContext",
     "BotHooks",
@@ -53,4 +55,5 @@ __all__ = [
     "unknown_command",
     "unmute",
     "unsubscribe",
+    "unwatch_button",
 ]

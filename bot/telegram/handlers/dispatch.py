@@ -15,6 +15,7 @@ from bot.telegram.handlers.hours import digest, quiet, timezone
 from bot.telegram.handlers.operators import reload, status
 from bot.telegram.handlers.settings import mute, unmute
 from bot.telegram.handlers.subscriptions import list_subscriptions, subscribe, topics, unsubscribe
+from bot.telegram.handlers.watches import list_watches, unwatch, watch
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -30,6 +31,9 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "timezone": timezone,
     "quiet": quiet,
     "digest": digest,
+    "watch": watch,
+    "watches": list_watches,
+    "unwatch": unwatch,
     "status": status,
     "reload": reload,
 }

@@ -23,8 +23,10 @@ HELP = (
     "/quiet 22:00-07:00, /quiet off: quiet hours, held alerts come as one digest after\n"
     "/digest 08:00 18:00, /digest off: normal alerts come together at these times\n"
     "🔕 Less like this under an alert mutes its rule here; /unmute RULE undoes it\n"
+    "/watch hormuz Hormuz ($USO OR crude): your own alert (/watch explains the syntax)\n"
+    "/watches, /unwatch hormuz: list and remove them\n"
     "/help: this message\n\n"
-    "In groups and channels only admins change subscriptions."
+    "In groups and channels only admins change subscriptions and watches."
 )
 
 

@@ -21,6 +21,9 @@ USER_COMMANDS = (
     BotCommand("timezone", "This chat's time zone: /timezone Europe/London"),
     BotCommand("quiet", "Quiet hours: /quiet 22:00-07:00, or /quiet off"),
     BotCommand("digest", "Digests instead of alerts: /digest 08:00 18:00, or /digest off"),
+    BotCommand("watch", "Your own alert: /watch hormuz Hormuz ($USO OR crude)"),
+    BotCommand("watches", "This chat's watches, with buttons to remove them"),
+    BotCommand("unwatch", "Remove a watch: /unwatch hormuz, or all"),
 )
 OPERATOR_COMMANDS = (
     BotCommand("status", "Operators: sources, rules, queue"),
