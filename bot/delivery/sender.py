@@ -31,6 +31,7 @@ from bot.delivery.transports import (
     RateLimited,
     Rejected,
     SendError,
+    TokenRevoked,
     Transient,
     Transport,
 )
@@ -132,6 +133,7 @@ class Sender:
         self._retry_delay = _FIRST_RETRY
         self.failing_since: datetime | None = None
         self.last_error: str | None = None
+        self.revoked: TokenRevoked | None = None  # a 401: the sender stops, the process exits
         self.sent = 0
         self.failed = 0
 
@@ -162,6 +164,8 @@ class Sender:
                 try:
                     await self._work(stop=stop, drain_horizon=None)
                     return
+                except TokenRevoked:
+                    raise  # no retry brings a revoked token back: the driver stops the process
                 except Exception as error:
                     self.last_error = f"{type(error).__name__}: {error}"
                     log.error("the sender failed; starting again in %.0fs", delay, exc_info=error)
@@ -199,6 +203,8 @@ class Sender:
         asked = 0
         try:
             while stop is None or not stop.is_set():
+                if self.revoked is not None:
+                    raise self.revoked
                 now = time.monotonic()
                 if self._fresh:
                     self._fresh, exhausted_at = False, None
@@ -397,6 +403,11 @@ class Sender:
         chat_id = delivery.chat_id
         try:
             message_id = await self._transport.send(chat_id, delivery.text, silent=delivery.silent)
+        except TokenRevoked as error:
+            self._record(store.release, [delivery.id], [delivery.id])  # not sent, not an attempt
+            if self.revoked is None:
+                log.critical("Telegram rejects the bot token (401) on sendMessage: %s", error)
+            self.revoked = error
         except RateLimited as error:
             await self._rate_limited(delivery, error)
         except ChatMoved as error:

@@ -11,13 +11,21 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
     TimedOut,
 )
 
-from bot.delivery.transports import ChatGone, ChatMoved, RateLimited, Rejected, Transient
+from bot.delivery.transports import (
+    ChatGone,
+    ChatMoved,
+    RateLimited,
+    Rejected,
+    TokenRevoked,
+    Transient,
+)
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
@@ -47,6 +55,8 @@ class TelegramTransport:
                 read_timeout=SEND_READ_TIMEOUT,
                 write_timeout=SEND_WRITE_TIMEOUT,
             )
+        except InvalidToken as error:  # 401: before Forbidden, retrying cannot help
+            raise TokenRevoked(self._reason(error)) from None
         except RetryAfter as error:
             raise RateLimited(self._reason(error), _seconds(error)) from None
         except ChatMigrated as error:
