@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"  # a chat's zone for quiet hours and digests until /timezone
     feed_interval: float = 300.0
     seeds_rescan: float = 60.0
+    feed_max_new: int = Field(default=200, ge=1)  # new items alerted per poll of one feed
     fleet: bool = False
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0:8443"

@@ -21,6 +21,7 @@ from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
 from bot.delivery.sender import Sender
 from bot.pipeline import Ingested, ingest
+from bot.runtime.feed_cap import flood_notice, flood_notice_id
 from bot.runtime.feed_polling import FeedPoller
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
@@ -90,7 +91,13 @@ class Runtime:
         self.supervision = Supervision(self._tell_admins)
         self._sender: Sender | None = None
         self._client = make_client()
-        self.poller = FeedPoller(self.engine, self._client, self._ingest_blocking)
+        self.poller = FeedPoller(
+            self.engine,
+            self._client,
+            self._ingest_blocking,
+            max_new=settings.feed_max_new,
+            flooded=self._feed_flooded,
+        )
 
     # -- supervision -------------------------------------------------------------------------
 
@@ -138,6 +145,15 @@ class Runtime:
         self.feeds = [spec for spec in found.feeds if spec.enabled]
         self.feed_problems = found.problems
         self.source_names = found.display_names()
+
+    async def _feed_flooded(self, name: str, alerted: int, recorded: int) -> None:
+        """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
+        try:
+            await self.notices.tell_admins(
+                flood_notice(name, alerted, recorded), notice_id=flood_notice_id(name, datetime.now(UTC))
+            )
+        except Exception as error:  # the items are recorded; the notice is not worth a retry
+            log.error("feed %s: the admins' notice was not written (%s)", name, describe(error))
 
     def feed_named(self, name: str) -> FeedSpec | None:
         """The enabled feed of this name, if feeds.yaml has one."""
