@@ -150,7 +150,8 @@ class Runtime:
         """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
         try:
             await self.notices.tell_admins(
-                flood_notice(name, alerted, recorded), notice_id=flood_notice_id(name, datetime.now(UTC))
+                flood_notice(name, alerted, recorded),
+                notice_id=flood_notice_id(name, datetime.now(UTC)),
             )
         except Exception as error:  # the items are recorded; the notice is not worth a retry
             log.error("feed %s: the admins' notice was not written (%s)", name, describe(error))
