@@ -67,6 +67,7 @@ def test_a_401_on_send_message_stops_the_process_and_the_alert_stays_queued(
     code, took = _exit_code_within(bot, 20)
 
     assert code == EXIT_CONFIG, bot.stderr
+    assert took < 10, f"took {took:.1f}s to stop"
     assert "rejects the bot token" in bot.stderr
     with engine.connect() as connection:
         states = [row.state for row in connection.exec_driver_sql("SELECT state FROM deliveries")]
