@@ -175,6 +175,19 @@ class Sender:
         finally:
             watcher.cancel()
 
+    async def settle(self, stop: asyncio.Event) -> bool:
+        """After `run`: write the outcomes still owed, waiting for the ledger until `stop`.
+
+        True once everything is written (a fleet leader that lost its lock to an outage
+        settles before it stands again, so what it sent is not sent twice).
+        """
+        while not await self._flush(force=True):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), min(self._retry_delay, 1.0))
+            if stop.is_set():
+                return False
+        return True
+
     async def drain(self, *, max_wait: float = 10.0) -> int:
         """Send every pending delivery, waiting for retries due within `max_wait`; returns sent.
 

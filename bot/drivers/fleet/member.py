@@ -50,7 +50,6 @@ HANDOVER_QUIET_SECONDS = 1.5
 GROUP_WINDOW = timedelta(minutes=1)
 STATES_REFRESH_SECONDS = 15.0
 SENDER_POLL_SECONDS = 1.0  # a fallback: queued deliveries raise a NOTIFY the leader hears
-EXIT_LEADERSHIP_LOST = 3
 EXIT_CONFIG = 2  # a setting no retry can fix (a rejected token), as for a bad setting at start
 # The leader's rate limiter (alerts and command answers); a benchmark may swap it for NoLimits.
 make_limiter: Callable[[], Limiter] = TokenBucketLimiter
@@ -199,11 +198,13 @@ class FleetMember:
     # -- leadership --------------------------------------------------------------------------
 
     async def _lead_when_elected(self, stop: asyncio.Event) -> None:
-        if not await self.leadership.hold(self._lead, stop):
-            # A process that lost the lock but lives on cannot know what it still holds:
-            # it stops, and its supervisor starts a clean one (restart: unless-stopped).
-            self.exit_code = EXIT_LEADERSHIP_LOST
-            stop.set()
+        """Stand for leadership until stopped; a lock lost (the database went away) is stood
+        for again once the sender has written what it sent (see `_send`)."""
+        while not stop.is_set():
+            if await self.leadership.hold(self._lead, stop):
+                return
+            log.warning("leadership lost: standing for it again when the database answers")
+            await _wait(stop, 1.0)
 
     async def _lead(self, term: asyncio.Event) -> None:
         """Be the fleet's sender of record and update taker until `term`."""
@@ -251,6 +252,11 @@ class FleetMember:
         """Run the sender; a revoked token (401) stops the process with EXIT_CONFIG."""
         try:
             await sender.run(term)
+            if not self.stop_event.is_set() and sender.unrecorded:
+                # The term ended with the process running (the lock was lost): write what
+                # was sent before standing again, or the next leader would send it twice.
+                log.warning("writing %d send outcomes before standing again", sender.unrecorded)
+                await sender.settle(self.stop_event)
         except TokenRevoked as error:
             log.error(
                 "the Bot API rejects the bot token (%s): stopping; alerts stay queued. "
