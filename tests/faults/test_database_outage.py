@@ -46,7 +46,9 @@ def _served(api: BotApiDouble, title: str) -> Counter[int]:
     )
 
 
-def _wait(condition: Callable[[], bool], timeout: float, what: str, logs: Callable[[], str]) -> None:
+def _wait(
+    condition: Callable[[], bool], timeout: float, what: str, logs: Callable[[], str]
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
