@@ -199,8 +199,9 @@ class Runtime:
         guard = self.supervision.guard
 
         async def seeds(changed: set[Path], _deleted: set[Path]) -> None:
-            # A batch that fails is read again by the periodic rescan (not confirmed).
-            await guard("seed watcher", self.ingest_seed_files(sorted(changed)))
+            # A batch that fails is read again by the periodic rescan (not confirmed), so it
+            # shares the rescan's health: the next rescan that works clears it.
+            await guard("seeds-rescan", self.ingest_seed_files(sorted(changed)))
 
         async def rules(_changed: set[Path], _deleted: set[Path]) -> None:
             await guard("rule watcher", self.reload_rules())
