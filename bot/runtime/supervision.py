@@ -77,7 +77,10 @@ class Supervision:
         part.failures += 1
         if part.failing_since is None:
             part.failing_since = datetime.now(UTC)
-            log.error("%s failed (%s); retrying with back-off", name, cause, exc_info=error)
+            # A database error's traceback would carry its statement and parameters; a bug's
+            # traceback is what an operator needs.
+            trace = None if isinstance(error, DBAPIError) else error
+            log.error("%s failed (%s); retrying with back-off", name, cause, exc_info=trace)
         else:
             log.debug("%s still failing (%s)", name, cause)
         return min(RETRY_CAP, FIRST_RETRY * 2.0 ** min(part.failures - 1, 16))
