@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     digest_check: float = 20.0  # seconds between looks for held alerts that are due
     feed_interval: float = 300.0
     seeds_rescan: float = 60.0
+    feed_max_new: int = Field(default=200, ge=1)  # new items alerted per poll of one feed
     fleet: bool = False
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0:8443"

@@ -33,6 +33,7 @@ from bot.delivery.transports import (
     RateLimited,
     Rejected,
     SendError,
+    TokenRevoked,
     Transient,
     Transport,
 )
@@ -134,6 +135,7 @@ class Sender:
         self._retry_delay = _FIRST_RETRY
         self.failing_since: datetime | None = None
         self.last_error: str | None = None
+        self.revoked: TokenRevoked | None = None  # a 401: the sender stops, the process exits
         self.sent = 0
         self.failed = 0
 
@@ -164,6 +166,8 @@ class Sender:
                 try:
                     await self._work(stop=stop, drain_horizon=None)
                     return
+                except TokenRevoked:
+                    raise  # no retry brings a revoked token back: the driver stops the process
                 except Exception as error:
                     self.last_error = f"{type(error).__name__}: {error}"
                     log.error("the sender failed; starting again in %.0fs", delay, exc_info=error)
@@ -172,6 +176,19 @@ class Sender:
                 delay = min(delay * 2, self._ledger_retry_cap)
         finally:
             watcher.cancel()
+
+    async def settle(self, stop: asyncio.Event) -> bool:
+        """After `run`: write the outcomes still owed, waiting for the ledger until `stop`.
+
+        True once everything is written (a fleet leader that lost its lock to an outage
+        settles before it stands again, so what it sent is not sent twice).
+        """
+        while not await self._flush(force=True):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), min(self._retry_delay, 1.0))
+            if stop.is_set():
+                return False
+        return True
 
     async def drain(self, *, max_wait: float = 10.0) -> int:
         """Send every pending delivery, waiting for retries due within `max_wait`; returns sent.
@@ -201,6 +218,8 @@ class Sender:
         asked = 0
         try:
             while stop is None or not stop.is_set():
+                if self.revoked is not None:
+                    raise self.revoked
                 now = time.monotonic()
                 if self._fresh:
                     self._fresh, exhausted_at = False, None
@@ -399,6 +418,11 @@ class Sender:
         chat_id = delivery.chat_id
         try:
             message_id = await self._deliver(delivery)
+        except TokenRevoked as error:
+            self._record(store.release, [delivery.id], [delivery.id])  # not sent, not an attempt
+            if self.revoked is None:
+                log.critical("Telegram rejects the bot token (401) on sendMessage: %s", error)
+            self.revoked = error
         except RateLimited as error:
             await self._rate_limited(delivery, error)
         except ChatMoved as error:

@@ -45,6 +45,11 @@ class Transient(SendError):
     """A server error or network fault: try again later."""
 
 
+class TokenRevoked(SendError):
+    """The Bot API no longer knows the bot's token (401): no send can work until an operator
+    gives a new one, so the sender stops and the process exits for its supervisor to see."""
+
+
 class Transport(Protocol):
     """Sends one rendered alert; raises a SendError subclass when it is not delivered."""
 

@@ -19,14 +19,17 @@ from bot.config import Settings
 from bot.delivery.digests import release_digests
 from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
+from bot.delivery.sender import Sender
 from bot.pipeline import Ingested, ingest
 from bot.rules import Match, Topic
 from bot.rules.engine import article_streams
+from bot.runtime.feed_cap import flood_notice, flood_notice_id
 from bot.runtime.feed_polling import FeedPoller
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_folder import SeedFolder
-from bot.runtime.status import delivery_counts, status_text
+from bot.runtime.status import DeliveryCounts, Health, delivery_counts, status_text
+from bot.runtime.supervision import Failing, Supervision, describe
 from bot.runtime.watch import watch_files
 from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
@@ -91,8 +94,30 @@ class Runtime:
             terminal=self.terminal,
             queued=lambda: self.deliveries_queued(),
         )
+        self.supervision = Supervision(self._tell_admins)
+        self._sender: Sender | None = None
         self._client = make_client()
-        self.poller = FeedPoller(self.engine, self._client, self._ingest_blocking)
+        self.poller = FeedPoller(
+            self.engine,
+            self._client,
+            self._ingest_blocking,
+            max_new=settings.feed_max_new,
+            flooded=self._feed_flooded,
+        )
+
+    # -- supervision -------------------------------------------------------------------------
+
+    async def _tell_admins(self, text: str, notice_id: str) -> None:
+        await self.notices.tell_admins(text, notice_id=notice_id)
+
+    def supervise_sender(self, sender: Sender | None) -> None:
+        """The sender this process runs now (None: none): its health shows in `/status`."""
+        self._sender = sender
+        self.supervision.watch("sender (delivery ledger)", self._sender_health)
+
+    def _sender_health(self) -> tuple[datetime | None, str | None]:
+        sender = self._sender
+        return (None, None) if sender is None else (sender.failing_since, sender.last_error)
 
     # -- Telegram ----------------------------------------------------------------------------
 
@@ -136,6 +161,16 @@ class Runtime:
         self.feed_problems = found.problems
         self.source_names = found.display_names()
 
+    async def _feed_flooded(self, name: str, alerted: int, recorded: int) -> None:
+        """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
+        try:
+            await self.notices.tell_admins(
+                flood_notice(name, alerted, recorded),
+                notice_id=flood_notice_id(name, datetime.now(UTC)),
+            )
+        except Exception as error:  # the items are recorded; the notice is not worth a retry
+            log.error("feed %s: the admins' notice was not written (%s)", name, describe(error))
+
     def feed_named(self, name: str) -> FeedSpec | None:
         """The enabled feed of this name, if feeds.yaml has one."""
         return next((spec for spec in self.feeds if spec.name == name), None)
@@ -176,11 +211,15 @@ class Runtime:
     ) -> list[Coroutine[object, object, None]]:
         """Watch the seed folder, the rule files and feeds.yaml until `stop`."""
 
+        guard = self.supervision.guard
+
         async def seeds(changed: set[Path], _deleted: set[Path]) -> None:
-            await self.ingest_seed_files(sorted(changed))
+            # A batch that fails is read again by the periodic rescan (not confirmed), so it
+            # shares the rescan's health: the next rescan that works clears it.
+            await guard("seeds-rescan", self.ingest_seed_files(sorted(changed)))
 
         async def rules(_changed: set[Path], _deleted: set[Path]) -> None:
-            await self.reload_rules()
+            await guard("rule watcher", self.reload_rules())
 
         feeds_file = self.settings.feeds_file.resolve()
 
@@ -190,15 +229,36 @@ class Runtime:
                 log.info("feeds file reloaded: %s", count(len(self.feeds), "feed"))
                 feeds_reloaded()
 
+        def kept(
+            name: str, folder: Path, start: Callable[[], Coroutine[object, object, None]]
+        ) -> Coroutine[object, object, None]:
+            if not folder.is_dir():
+                return start()  # says it does not watch; the periodic rescan still runs
+            return self.supervision.keep_running(name, start, stop)
+
         watches = [
             self.watches.follow(stop),
-            watch_files(self.seeds.folder, SEED_SUFFIXES, seeds, stop),
-            watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
+            kept(
+                "seed watcher",
+                self.seeds.folder,
+                lambda: watch_files(self.seeds.folder, SEED_SUFFIXES, seeds, stop),
+            ),
+            kept(
+                "rule watcher",
+                self.settings.rules_dir,
+                lambda: watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
+            ),
         ]
         if feeds_file.parent.is_dir():
             # Not recursive: feeds.yaml usually sits at the top of a checkout (.venv, .git...).
             watches.append(
-                watch_files(feeds_file.parent, (feeds_file.name,), feeds, stop, recursive=False)
+                kept(
+                    "feeds.yaml watcher",
+                    feeds_file.parent,
+                    lambda: watch_files(
+                        feeds_file.parent, (feeds_file.name,), feeds, stop, recursive=False
+                    ),
+                )
             )
         return watches
 
@@ -301,7 +361,14 @@ class Runtime:
 
     async def status_text(self) -> str:
         """The admins' `/status`."""
-        counts = await asyncio.to_thread(delivery_counts, self.engine)
+        failing = self.supervision.failing()
+        try:
+            counts = await asyncio.to_thread(delivery_counts, self.engine)
+        except Exception as error:  # the database is down: say so rather than not answer
+            counts = DeliveryCounts()
+            failing.append(Failing("database", datetime.now(UTC), describe(error)))
+        sender = self._sender
+        health = Health(failing, sender.unrecorded if sender is not None else 0)
         return status_text(
             feeds=self.feeds,
             states=self.poller.states,
@@ -314,6 +381,7 @@ class Runtime:
             rule_problems=[str(problem) for problem in self.rules.problems],
             deliveries=counts,
             uptime=time.monotonic() - self.started,
+            health=health,
         )
 
     async def close(self) -> None:

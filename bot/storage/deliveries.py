@@ -363,3 +363,12 @@ def last_group_sends(connection: Connection, since: datetime) -> list[tuple[int,
         .group_by(deliveries.c.chat_id)
     )
     return [(int(chat), last) for chat, last in connection.execute(query)]
+
+
+def oldest_pending(connection: Connection) -> datetime | None:
+    """When the oldest pending delivery was queued (the backlog's age), or None."""
+    return connection.scalar(
+        select(func.min(type_coerce(deliveries.c.created, UTCDateTime()))).where(
+            deliveries.c.state == PENDING
+        )
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -164,6 +165,7 @@ async def run_bot(
                     drop_pending_updates=False,
                 )
                 log.info("Telegram bot @%s is polling for updates", application.bot.username)
+                await _until_stopped_or_rejected(stop)
             else:
                 await _start_webhook(updater, webhook)
                 log.info(
@@ -173,12 +175,40 @@ async def run_bot(
                     webhook.host,
                     webhook.port,
                 )
-            await stop.wait()
+                await stop.wait()
         finally:
             if updater.running:
-                await updater.stop()
+                with contextlib.suppress(InvalidToken):  # the polling loop's end, told above
+                    await updater.stop()
     finally:
         await application.stop()
+
+
+POLLING_TASK_NAME = "Updater:start_polling:polling_task"  # PTB names its getUpdates loop
+
+
+async def _until_stopped_or_rejected(stop: asyncio.Event) -> None:
+    """Wait for `stop`; raise TokenRejected if PTB's polling loop ends on a 401 first.
+
+    PTB logs "Invalid token. Aborting retry loop" and ends its loop, leaving a process that
+    hears nothing: no retry brings a revoked token back, so its owner stops the process.
+    """
+    polling = next(
+        (task for task in asyncio.all_tasks() if task.get_name() == POLLING_TASK_NAME), None
+    )
+    stopping: asyncio.Task[object] = asyncio.create_task(stop.wait())
+    waited: set[asyncio.Task[object]] = {stopping}
+    if polling is not None:
+        waited.add(polling)
+    try:
+        await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    ended = polling is not None and polling.done() and not polling.cancelled()
+    if ended and polling is not None and isinstance(polling.exception(), InvalidToken):
+        raise TokenRejected(
+            "the Bot API rejected the bot token while polling (TELEGRAM_BOT_TOKEN revoked?)"
+        )
 
 
 async def shutdown_application(application: Application) -> None:

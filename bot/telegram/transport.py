@@ -12,6 +12,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -19,7 +20,14 @@ from telegram.error import (
 )
 
 from bot.delivery.feedback import Feedback
-from bot.delivery.transports import ChatGone, ChatMoved, RateLimited, Rejected, Transient
+from bot.delivery.transports import (
+    ChatGone,
+    ChatMoved,
+    RateLimited,
+    Rejected,
+    TokenRevoked,
+    Transient,
+)
 from bot.rules import Topic
 from bot.telegram.handlers.feedback import feedback_keyboard
 
@@ -60,6 +68,8 @@ class TelegramTransport:
                 read_timeout=SEND_READ_TIMEOUT,
                 write_timeout=SEND_WRITE_TIMEOUT,
             )
+        except InvalidToken as error:  # 401: before Forbidden, retrying cannot help
+            raise TokenRevoked(self._reason(error)) from None
         except RetryAfter as error:
             raise RateLimited(self._reason(error), _seconds(error)) from None
         except ChatMigrated as error:
