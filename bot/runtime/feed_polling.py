@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,6 +19,8 @@ from bot.storage.feeds import FeedState, load_feed_state, load_feed_states, save
 log = logging.getLogger(__name__)
 
 Ingest = Callable[[Sequence[Article], bool], list[Ingested]]
+# Told of every poll once its state is saved: the result and the articles that were new.
+Polled = Callable[[FeedSpec, PollResult, list[Ingested]], Awaitable[None]]
 FAILING_REPORT_AFTER = timedelta(days=1)
 
 
@@ -29,10 +31,18 @@ class FeedPoller:
     fleet refreshes them from the database (`refresh`, `load_stored`).
     """
 
-    def __init__(self, engine: Engine, client: httpx.AsyncClient, ingest: Ingest) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: httpx.AsyncClient,
+        ingest: Ingest,
+        *,
+        polled: Polled | None = None,
+    ) -> None:
         self._engine = engine
         self._client = client
         self._ingest = ingest
+        self._polled = polled
         with engine.connect() as connection:
             self._states: dict[str, FeedState] = load_feed_states(connection)
 
@@ -76,6 +86,7 @@ class FeedPoller:
     async def poll(self, spec: FeedSpec) -> PollResult:
         """Poll one feed now; a first successful poll records its items without alerting."""
         result = await poll_feed(self._client, spec, self.state(spec))
+        fresh: list[Ingested] = []
         if result.articles:
             fresh = await asyncio.to_thread(self._ingest, result.articles, not result.first_poll)
             if result.first_poll:
@@ -94,6 +105,8 @@ class FeedPoller:
             )
         self._states[spec.name] = result.state
         await asyncio.to_thread(self._save, spec, result.state)
+        if self._polled is not None:
+            await self._polled(spec, result, fresh)
         return result
 
     def _save(self, spec: FeedSpec, state: FeedState) -> None:

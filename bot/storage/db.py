@@ -60,3 +60,9 @@ def open_database(database_url: str) -> Engine:
     engine = make_engine(database_url)
     migrate(engine)
     return engine
+
+
+def ping(engine: Engine) -> None:
+    """Ask the database a trivial question (`SELECT 1`); raises when it does not answer."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

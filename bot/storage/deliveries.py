@@ -41,6 +41,8 @@ class Delivery:
     text: str
     silent: bool
     attempts: int
+    kind: str = "alert"  # alert | notice | digest | edit
+    created: datetime | None = None  # when it was written to the ledger (at ingest, for alerts)
 
 
 def _now() -> datetime:
@@ -125,6 +127,8 @@ def claim(
             deliveries.c.text,
             deliveries.c.silent,
             deliveries.c.attempts,
+            deliveries.c.kind,
+            deliveries.c.created,
         )
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
         .order_by(deliveries.c.priority_rank, deliveries.c.id)

@@ -172,3 +172,20 @@ deliveries = Table(
     Index("ix_deliveries_held", "state", "chat_id", "next_attempt_at"),
     Index("ix_deliveries_claim_order", "state", "priority_rank", "id"),
 )
+
+# Migration 0009: when each feed brought new items (its usual rate), and a silence reported.
+feed_new_items = Table(
+    "feed_new_items",
+    metadata,
+    Column("feed", String(200), primary_key=True),
+    Column("at", UTCDateTime(), primary_key=True),
+)
+
+feed_silences = Table(
+    "feed_silences",
+    metadata,
+    Column("feed", String(200), primary_key=True),
+    Column("last_item", UTCDateTime(), nullable=False),  # the silence began after this item
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("reports", Integer, nullable=False, default=1),
+)
