@@ -3,84 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
-import urllib.error
-import urllib.request
 from pathlib import Path
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bot_api_double import Answer, BotApiDouble
 from tests.pg_cluster import PgCluster
 from tests.runtime.support import BotProcess, Workspace, command, until
+from tests.telemetry.scrape import Scraper, free_port
 
 GROUP_CHAT, OTHER_CHAT = 701, 702
 FLOOD_SECONDS = 16  # longer than the gauges' refresh (15 s): one refresh sees the queue
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return int(answer.status), answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except OSError:
-        return 0, ""  # not listening (yet)
-
-
-def _samples(text: str) -> dict[str, float]:
-    """Every sample as `name{label="value",...}` (labels sorted) -> value."""
-    found: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            labels = ",".join(f'{key}="{value}"' for key, value in sorted(sample.labels.items()))
-            found[f"{sample.name}{{{labels}}}"] = sample.value
-    return found
-
-
-class Scraper:
-    """Reads one bot process's /metrics and /healthz."""
-
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-
-    async def metrics(self) -> dict[str, float]:
-        status, text = await asyncio.to_thread(_get, f"{self.base}/metrics")
-        assert status == 200, text
-        return _samples(text)
-
-    async def health(self) -> tuple[int, dict[str, object]]:
-        status, text = await asyncio.to_thread(_get, f"{self.base}/healthz")
-        return status, (json.loads(text) if text else {})
-
-    async def value_until(self, name: str, wanted: float, timeout: float = 25.0) -> None:
-        """Wait until a sample has this value (absent counts as 0)."""
-        latest: dict[str, float] = {}
-
-        async def check() -> bool:
-            nonlocal latest
-            latest = await self.metrics()
-            return latest.get(name, 0.0) == wanted
-
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not await check():
-            if asyncio.get_running_loop().time() > deadline:
-                shown = {key: value for key, value in latest.items() if "newsbot" in key}
-                raise AssertionError(f"{name} never became {wanted}: {shown}")
-            await asyncio.sleep(0.2)
-
-
 async def test_metrics_count_what_the_bot_api_received_and_the_queue_drains(
     api: BotApiDouble, workspace: Workspace, processes: list[BotProcess]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = workspace.env(api, NEWSBOT_METRICS_LISTEN=f"127.0.0.1:{port}")
     bot = BotProcess(env, workspace.root)
     processes.append(bot)
@@ -131,7 +69,7 @@ async def test_health_fails_naming_the_database_when_it_is_gone(
         workspace.rules.mkdir()
         workspace.seeds.mkdir()
         workspace.feeds_file.write_text("feeds: []\n")
-        port = _free_port()
+        port = free_port()
         bot = BotProcess(workspace.env(api, NEWSBOT_METRICS_LISTEN=f"127.0.0.1:{port}"), tmp_path)
         processes.append(bot)
         await asyncio.to_thread(bot.wait_for_log, "running:")
