@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0:8443"
     heartbeat_file: Path | None = None
+    metrics_listen: str | None = None  # HOST:PORT of /metrics and /healthz; off when unset
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     max_watches: int = Field(default=20, ge=0)  # `/watch` queries a chat may keep
@@ -86,12 +87,19 @@ class Settings(BaseSettings):
             raise ValueError(f"must be the public https:// URL Telegram posts to, not {value!r}")
         return str(value)
 
-    @field_validator("webhook_listen")
+    @field_validator("metrics_listen", mode="before")
     @classmethod
-    def _host_and_port(cls, value: str) -> str:
+    def _empty_listen_is_off(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("webhook_listen", "metrics_listen")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"must be HOST:PORT such as 0.0.0.0:8443, not {value!r}")
+            raise ValueError(f"must be HOST:PORT such as 127.0.0.1:9464, not {value!r}")
         return value
 
     @field_validator("database_url")

@@ -39,6 +39,7 @@ from bot.delivery.transports import (
 )
 from bot.storage import deliveries as store
 from bot.storage.deliveries import Delivery
+from bot.telemetry.metrics import DELIVERY_DELAY, FLOOD_WAIT_SECONDS, FLOOD_WAITS, MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ class Sender:
         self.revoked: TokenRevoked | None = None  # a 401: the sender stops, the process exits
         self.sent = 0
         self.failed = 0
+        self.last_sent_at = time.monotonic()  # the last message Telegram accepted (or start)
 
     @property
     def unrecorded(self) -> int:
@@ -424,17 +426,21 @@ class Sender:
                 log.critical("Telegram rejects the bot token (401) on sendMessage: %s", error)
             self.revoked = error
         except RateLimited as error:
+            _count(delivery, "retried")
             await self._rate_limited(delivery, error)
         except ChatMoved as error:
+            _count(delivery, "retried")
             ids = [delivery.id, *self._drop_chat(chat_id)]
             self._record(move_chat, ids, chat_id, error.new_chat_id)
             log.info("chat %d became %d; its subscriptions move", chat_id, error.new_chat_id)
             self._fresh = True  # claim the moved deliveries at once
         except ChatGone as error:
+            _count(delivery, "chat_gone")
             ids = [delivery.id, *self._drop_chat(chat_id)]
             self._record(forget_chat, ids, chat_id, error.reason)
             log.info("chat %d unsubscribed (%s); its pending alerts cancelled", chat_id, error)
         except Rejected as error:
+            _count(delivery, "failed")
             self._record(store.mark_failed, [delivery.id], delivery.id, error.reason)
             log.warning("alert %d to chat %d refused: %s", delivery.id, chat_id, error.reason)
             self.failed += 1
@@ -443,6 +449,11 @@ class Sender:
         else:
             self._marks.append((delivery.id, message_id))
             self.sent += 1
+            self.last_sent_at = time.monotonic()
+            _count(delivery, "sent")
+            if delivery.kind == "alert" and delivery.created is not None:
+                waited = (datetime.now(UTC) - delivery.created).total_seconds()
+                DELIVERY_DELAY.observe(max(0.0, waited))
         finally:
             self._held -= 1
             self._busy.discard(chat_id)
@@ -469,6 +480,8 @@ class Sender:
         }
         everyone = error.everyone or any(chat != delivery.chat_id for chat in self._recent_floods)
         self._recent_floods[delivery.chat_id] = now
+        FLOOD_WAITS.inc()
+        FLOOD_WAIT_SECONDS.inc(error.retry_after)
         await self._limiter.pause(None if everyone else delivery.chat_id, error.retry_after)
         log.warning(
             "flood control: %s paused for %.1fs",
@@ -490,7 +503,9 @@ class Sender:
             failure = f"gave up after {attempts}: {reason}"
             self._record(store.mark_failed, [delivery.id], delivery.id, failure)
             self.failed += 1
+            _count(delivery, "failed")
             return
+        _count(delivery, "retried")
         # Exponential back-off with full jitter, so many chats do not retry in step.
         delay = min(self._backoff_cap, 2.0**attempts) * (0.5 + self._random())
         at = datetime.now(UTC) + timedelta(seconds=delay)
@@ -612,6 +627,11 @@ class Sender:
                 return work(connection, *args, **kwargs)
 
         return await asyncio.to_thread(transaction)
+
+
+def _count(delivery: Delivery, outcome: str) -> None:
+    """One message's outcome, by its kind (alert, edit, notice, digest)."""
+    MESSAGES.labels(kind=delivery.kind, outcome=outcome).inc()
 
 
 def _describe(error: BaseException) -> str:

@@ -20,6 +20,7 @@ from bot.delivery.limiter import Limiter, NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import TerminalTransport, TokenRevoked, Transport
 from bot.runtime.core import Runtime
+from bot.runtime.health import Health, MetricsListenRefused, open_metrics
 from bot.runtime.schedule import Recurring, scheduled
 from bot.sources.feeds_config import FeedSpec
 from bot.telegram.app import TelegramSetupError, Webhook, run_bot, shutdown_application
@@ -53,6 +54,11 @@ class SingleProcess:
         self.sender = Sender(self.runtime.engine, transport, limiter)
         self.runtime.deliveries_queued = self.sender.wake
         self.runtime.supervise_sender(self.sender)
+        self.health = Health(
+            self.runtime.engine,
+            scheduler=("scheduler", self._scheduler_problem),
+            sender=lambda: self.sender,
+        )
         self._tasks: list[asyncio.Task[object]] = []
         self._background: set[asyncio.Task[object]] = set()
 
@@ -90,7 +96,14 @@ class SingleProcess:
         runtime, stop = self.runtime, self.stop_event
         loop = asyncio.get_running_loop()
         handled = self._handle_signals(loop)
+        metrics = None
         try:
+            try:
+                metrics = await open_metrics(runtime.settings, self.health)
+            except MetricsListenRefused as error:
+                log.error("%s: stopping; fix the setting and start again", error)
+                self.exit_code = EXIT_CONFIG
+                return self.exit_code
             await runtime.reload_rules()
             runtime.load_feeds()
             self._start(self._send(stop), "sender")
@@ -118,6 +131,8 @@ class SingleProcess:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)  # cancels feed polls under way
             await self._stop_tasks()
+            if metrics is not None:
+                await metrics.stop()
             await self.close()
             for signum in handled:
                 loop.remove_signal_handler(signum)
@@ -136,6 +151,10 @@ class SingleProcess:
             )
             self.exit_code = EXIT_CONFIG
             stop.set()
+
+    def _scheduler_problem(self) -> str | None:
+        """Why the scheduler is not running, or None."""
+        return None if self.scheduler.running else "the scheduler is not running"
 
     def _start(self, work: Coroutine[object, object, object], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))

@@ -25,15 +25,23 @@ from bot.rules import Match, Topic
 from bot.rules.engine import article_streams
 from bot.runtime.feed_cap import flood_notice, flood_notice_id
 from bot.runtime.feed_polling import FeedPoller
+from bot.runtime.measures import (
+    SEEDS_SOURCE,
+    count_ingested,
+    count_poll,
+    refresh_gauges,
+    saw_new_item,
+)
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_folder import SeedFolder
+from bot.runtime.silent_feeds import SilentFeeds
 from bot.runtime.status import DeliveryCounts, Health, delivery_counts, status_text
 from bot.runtime.supervision import Failing, Supervision, describe
 from bot.runtime.watch import watch_files
 from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
-from bot.sources.fetch import make_client
+from bot.sources.fetch import PollResult, make_client
 from bot.sources.seeds import SEED_SUFFIXES
 from bot.storage.db import open_database
 from bot.storage.deliveries import prune_finished
@@ -96,6 +104,7 @@ class Runtime:
         )
         self.supervision = Supervision(self._tell_admins)
         self._sender: Sender | None = None
+        self.silent_feeds = SilentFeeds(self.engine, self.notices)
         self._client = make_client()
         self.poller = FeedPoller(
             self.engine,
@@ -103,6 +112,7 @@ class Runtime:
             self._ingest_blocking,
             max_new=settings.feed_max_new,
             flooded=self._feed_flooded,
+            polled=self._feed_polled,
         )
 
     # -- supervision -------------------------------------------------------------------------
@@ -184,6 +194,7 @@ class Runtime:
 
         articles = await asyncio.to_thread(read)
         fresh = _logged(await self.ingest(articles))
+        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.seeds.confirm(articles)  # only now: an ingest that failed is read again
         if first:
             log.info(
@@ -203,6 +214,7 @@ class Runtime:
         articles = await asyncio.to_thread(self.seeds.read_files, visible)
         # In a fleet every process sees the file; the one whose insert wins the id alerts it.
         fresh = _logged(await self.ingest(articles))
+        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.seeds.confirm(articles)
         return fresh
 
@@ -261,6 +273,20 @@ class Runtime:
                 )
             )
         return watches
+
+    async def _feed_polled(self, spec: FeedSpec, result: PollResult, fresh: list[Ingested]) -> None:
+        """Count the poll; a feed that answered has its silence (or recovery) judged."""
+        count_poll(spec.name, result.status)
+        count_ingested(spec.name, len(result.articles), fresh, alerted=not result.first_poll)
+        if result.status == "error":
+            return  # a failing feed is reported as failing, not as silent
+        try:
+            latest = await self.silent_feeds.after_poll(spec.name, brought_new=bool(fresh))
+        except Exception as error:  # the poll itself is saved: judge again on the next one
+            log.warning("feed %s: silence not judged (%s)", spec.name, type(error).__name__)
+            return
+        if latest is not None:
+            saw_new_item(spec.name, latest)
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -352,6 +378,16 @@ class Runtime:
             log.info("digests written for %s", count(written, "chat"))
             self.deliveries_queued()
         return written
+
+    async def refresh_gauges(self) -> None:
+        """Read the delivery queue, held alerts, rule files in error and feeds' last new items
+        into the metrics (NEWSBOT_METRICS_LISTEN)."""
+        await asyncio.to_thread(
+            refresh_gauges,
+            self.engine,
+            feeds=[spec.name for spec in self.feeds],
+            rule_problems=self.rules.problems,
+        )
 
     async def heartbeat(self) -> None:
         """Touch the heartbeat file (NEWSBOT_HEARTBEAT_FILE) for a supervisor's health check."""

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 Ingest = Callable[[Sequence[Article], bool], list[Ingested]]
 Flooded = Callable[[str, int, int], Awaitable[None]]  # (feed, alerted, recorded only)
 DEFAULT_MAX_NEW = 200
+# Told of every poll once its state is saved: the result and the articles that were new.
+Polled = Callable[[FeedSpec, PollResult, list[Ingested]], Awaitable[None]]
 FAILING_REPORT_AFTER = timedelta(days=1)
 
 
@@ -41,12 +43,14 @@ class FeedPoller:
         *,
         max_new: int = DEFAULT_MAX_NEW,
         flooded: Flooded | None = None,
+        polled: Polled | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
         self._ingest = ingest
         self._max_new = max_new
         self._flooded = flooded
+        self._polled = polled
         with engine.connect() as connection:
             self._states: dict[str, FeedState] = load_feed_states(connection)
 
@@ -90,6 +94,7 @@ class FeedPoller:
     async def poll(self, spec: FeedSpec) -> PollResult:
         """Poll one feed now; a first successful poll records its items without alerting."""
         result = await poll_feed(self._client, spec, self.state(spec))
+        fresh: list[Ingested] = []
         if result.articles:
             if result.first_poll:
                 fresh = await asyncio.to_thread(self._ingest, result.articles, False)
@@ -111,6 +116,8 @@ class FeedPoller:
             )
         self._states[spec.name] = result.state
         await asyncio.to_thread(self._save, spec, result.state)
+        if self._polled is not None:
+            await self._polled(spec, result, fresh)
         return result
 
     async def _ingest_capped(self, spec: FeedSpec, articles: list[Article]) -> list[Ingested]:

@@ -18,6 +18,7 @@ from bot.runtime.core import Runtime
 HOUSEKEEPING_SECONDS = 3600.0
 HEARTBEAT_SECONDS = 15.0
 FEED_TICK_SECONDS = 5.0
+GAUGES_SECONDS = 15.0  # how stale the queue depth and the other read-back gauges can be
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,14 @@ def _has_heartbeat_file(settings: Settings) -> bool:
     return settings.heartbeat_file is not None
 
 
+def _gauges(_settings: Settings) -> float:
+    return GAUGES_SECONDS
+
+
+def _has_metrics(settings: Settings) -> bool:
+    return settings.metrics_listen is not None
+
+
 SEEDS_RESCAN = Recurring("seeds-rescan", Runtime.ingest_seed_folder, _seeds_rescan)
 HOUSEKEEPING = Recurring(
     "housekeeping", Runtime.housekeeping, _hourly, first_after=300.0, jitter=60.0
@@ -67,7 +76,16 @@ HEARTBEAT = Recurring(
     wanted=_has_heartbeat_file,
 )
 DIGESTS = Recurring("digests", Runtime.release_digests, _digests, first_after=1.0)
-SCHEDULE: tuple[Recurring, ...] = (SEEDS_RESCAN, HOUSEKEEPING, HEARTBEAT, DIGESTS)
+# Each process serves its own /metrics, so each reads the gauges itself.
+GAUGES = Recurring(
+    "gauges",
+    Runtime.refresh_gauges,
+    _gauges,
+    per_process=True,
+    first_after=0.0,
+    wanted=_has_metrics,
+)
+SCHEDULE: tuple[Recurring, ...] = (SEEDS_RESCAN, HOUSEKEEPING, HEARTBEAT, DIGESTS, GAUGES)
 
 
 def scheduled(settings: Settings) -> list[Recurring]:

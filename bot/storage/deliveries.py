@@ -43,6 +43,7 @@ class Delivery:
     attempts: int
     kind: str = "alert"  # alert | notice | digest | edit: only alerts carry feedback buttons
     rules: str = ""  # `topic/rule` pairs, comma-separated
+    created: datetime | None = None  # when it was written to the ledger (at ingest, for alerts)
 
 
 def _now() -> datetime:
@@ -129,6 +130,7 @@ def claim(
             deliveries.c.attempts,
             deliveries.c.kind,
             deliveries.c.rules,
+            deliveries.c.created,
         )
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
         .order_by(deliveries.c.priority_rank, deliveries.c.id)

@@ -211,3 +211,20 @@ watch_clock = Table(
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False),
 )
+
+# Migration 0009: when each feed brought new items (its usual rate), and a silence reported.
+feed_new_items = Table(
+    "feed_new_items",
+    metadata,
+    Column("feed", String(200), primary_key=True),
+    Column("at", UTCDateTime(), primary_key=True),
+)
+
+feed_silences = Table(
+    "feed_silences",
+    metadata,
+    Column("feed", String(200), primary_key=True),
+    Column("last_item", UTCDateTime(), nullable=False),  # the silence began after this item
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("reports", Integer, nullable=False, default=1),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Callable, Mapping
 
@@ -11,6 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -30,6 +32,7 @@ from bot.delivery.transports import (
 )
 from bot.rules import Topic
 from bot.telegram.handlers.feedback import feedback_keyboard
+from bot.telemetry.metrics import TELEGRAM_ERRORS
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
@@ -58,16 +61,20 @@ class TelegramTransport:
         if feedback is not None:
             markup = feedback_keyboard(feedback, self._topics() if self._topics else {})
         try:
-            message = await self._bot.send_message(
-                chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                disable_notification=silent,
-                link_preview_options=_NO_PREVIEW,
-                reply_markup=markup,
-                read_timeout=SEND_READ_TIMEOUT,
-                write_timeout=SEND_WRITE_TIMEOUT,
-            )
+            try:
+                message = await self._bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    disable_notification=silent,
+                    link_preview_options=_NO_PREVIEW,
+                    reply_markup=markup,
+                    read_timeout=SEND_READ_TIMEOUT,
+                    write_timeout=SEND_WRITE_TIMEOUT,
+                )
+            except TelegramError as error:
+                TELEGRAM_ERRORS.labels(code=status_code(error)).inc()
+                raise
         except InvalidToken as error:  # 401: before Forbidden, retrying cannot help
             raise TokenRevoked(self._reason(error)) from None
         except RetryAfter as error:
@@ -94,6 +101,28 @@ class TelegramTransport:
             text = f"{kind}: {text}"
         token = self._bot.token
         return text.replace(token, "<token>") if token else text
+
+
+_STATUS_OF: dict[type[TelegramError], str] = {
+    RetryAfter: "429",
+    ChatMigrated: "400",
+    BadRequest: "400",
+    Forbidden: "403",
+    InvalidToken: "401",
+    Conflict: "409",
+}
+_STATUS_IN_TEXT = re.compile(r"\((\d{3})\)")
+
+
+def status_code(error: TelegramError) -> str:
+    """The HTTP status behind a Bot API error, as a metric label ("0": no answer, or unknown)."""
+    for kind, status in _STATUS_OF.items():
+        if isinstance(error, kind):
+            return status
+    found = _STATUS_IN_TEXT.search(error.message)  # PTB words other statuses `Phrase (502)`
+    if found and 400 <= int(found.group(1)) < 600:
+        return found.group(1)
+    return "0"
 
 
 def _seconds(error: RetryAfter) -> float:

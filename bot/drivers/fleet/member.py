@@ -29,6 +29,7 @@ from bot.drivers.fleet.jobs import (
 )
 from bot.drivers.fleet.leader import Leadership
 from bot.runtime.core import Runtime
+from bot.runtime.health import Health, MetricsListenRefused, open_metrics
 from bot.runtime.schedule import Recurring, scheduled
 from bot.storage.deliveries import last_group_sends
 from bot.telegram.app import (
@@ -39,6 +40,7 @@ from bot.telegram.app import (
     shutdown_application,
 )
 from bot.telegram.transport import TelegramTransport
+from bot.telemetry.metrics import LEADER
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,17 @@ class FleetMember:
         self.application: Application | None = None
         if not runtime.terminal:
             self.application = runtime.telegram_application(self.limiter)
+        self._worker_task: asyncio.Task[None] | None = None
+        self.health = Health(
+            runtime.engine, scheduler=("worker", self._worker_problem), sender=lambda: self.sender
+        )
+        LEADER.set(0)
+
+    def _worker_problem(self) -> str | None:
+        """Why the procrastinate worker is not running, or None."""
+        if self._worker_task is None or self._worker_task.done():
+            return "the procrastinate worker is not running"
+        return None
 
     def _wake_sender(self) -> None:
         if self.sender is not None:
@@ -111,7 +124,14 @@ class FleetMember:
             signal.SIGHUP, lambda: asyncio.ensure_future(runtime.reload_rules())
         )
         tasks: list[asyncio.Task[object]] = []
+        metrics = None
         try:
+            try:
+                metrics = await open_metrics(runtime.settings, self.health)
+            except MetricsListenRefused as error:
+                log.error("%s: stopping; fix the setting and start again", error)
+                self.exit_code = EXIT_CONFIG
+                return self.exit_code
             async with self.app.open_async():
                 await ensure_schema(self.app, self.conninfo)
                 await runtime.reload_rules()
@@ -134,6 +154,8 @@ class FleetMember:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if metrics is not None:
+                await metrics.stop()
             if self.application is not None:
                 await shutdown_application(self.application)
             await runtime.close()
@@ -173,7 +195,7 @@ class FleetMember:
         """Run the procrastinate worker until stopped; a worker that dies (the database went
         away) raises, and the supervision starts it again after a back-off."""
         stop = self.stop_event
-        worker = asyncio.create_task(
+        worker = self._worker_task = asyncio.create_task(
             self.app.run_worker_async(
                 concurrency=WORKER_CONCURRENCY,
                 name=_worker_name(),
@@ -234,6 +256,7 @@ class FleetMember:
             exclusive=True,
         )
         runtime.supervise_sender(self.sender)
+        LEADER.set(1)
         tasks = [
             asyncio.create_task(self._send(self.sender, term), name="sender"),
             asyncio.create_task(self._refresh_states(term), name="feed-states"),
@@ -247,6 +270,7 @@ class FleetMember:
             await asyncio.gather(*tasks, return_exceptions=True)
             self.sender = None
             runtime.supervise_sender(None)
+            LEADER.set(0)
 
     async def _send(self, sender: Sender, term: asyncio.Event) -> None:
         """Run the sender; a revoked token (401) stops the process with EXIT_CONFIG."""
