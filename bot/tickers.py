@@ -101,6 +101,8 @@ def _quote_links(text: str) -> Iterator[re.Match[str]]:
 
 def cashtags(text: str) -> set[str]:
     """Symbols written as cashtags ($XOM, $brk.b)."""
+    if "$" not in text:
+        return set()
     return {m.group(1).upper() for m in _CASHTAG.finditer(text)}
 
 
