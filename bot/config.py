@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     seeds_dir: Path = Path("seeds")
     feeds_file: Path = Path("feeds.yaml")
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    max_tickers: int = Field(default=200, ge=0)  # per chat; topics are not limited
     seeds_timezone: str = "UTC"
     default_timezone: str = "UTC"  # a chat's zone for quiet hours and digests until /timezone
     feed_interval: float = 300.0
@@ -164,6 +165,7 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment and `.env`, with command-line overrides (None = unset)."""
+    # Any: the values are checked by the validators, not by the type checker.
     given: dict[str, Any] = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**given)

@@ -52,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(_module(args.command).execute(args, settings))
+    except ConfigError as error:  # e.g. bot.storage.db.DatabaseUnavailable: one line, no trace
+        print(f"newsbot: {error}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (`newsbot match ... | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -7,6 +7,11 @@ import importlib
 from pathlib import Path
 
 from bot.config import Settings
+from bot.rules import RuleBook, compile_rules, load_rulebook
+from bot.rules.compile import rule_paths
+from bot.rules.loader import is_sets_file
+from bot.rules.problems import Problem
+from bot.rules.tests_runner import TestReport, run_tests
 from bot.wording import count
 
 
@@ -18,12 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     """Print every problem as `path:line:column: message`; exit 1 if there is any."""
-    from bot.rules import load_rulebook
-    from bot.rules.tests_runner import run_tests
 
     book, problems = load_rulebook(settings.rules_dir)
     report = run_tests(book)
-    lines = [str(problem) for problem in sorted({*problems, *report.failed})]
+    alone = _tests_of_left_out_files(settings.rules_dir, book)
+    failed = {*problems, *report.failed, *alone.failed}
+    lines = [str(problem) for problem in sorted(failed)]
     feeds_note, feed_problems = _check_feeds(settings.feeds_file)
     lines.extend(feed_problems)
     for line in lines:
@@ -37,6 +42,27 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(f"ok: {summary} passed{feeds_note}")
     return 0
+
+
+def _tests_of_left_out_files(rules_dir: Path, book: RuleBook) -> TestReport:
+    """The tests of files left out for a problem between files (a duplicate topic id): each
+    compiled alone with the shared sets, so one file's problem never hides another's."""
+    texts: dict[str, str] = {}
+    for file in rule_paths(rules_dir) if rules_dir.is_dir() else []:
+        try:
+            texts[str(file)] = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # already reported by load_rulebook
+    shared = {name: text for name, text in texts.items() if is_sets_file(name)}
+    passed, failed = 0, list[Problem]()
+    for name, text in sorted(texts.items()):
+        if name in book.files or is_sets_file(name):
+            continue
+        lone_book, _ = compile_rules({**shared, name: text})
+        if name in lone_book.files:
+            found = run_tests(lone_book)
+            passed, failed = passed + found.passed, failed + found.failed
+    return TestReport(passed, failed)
 
 
 def _check_feeds(path: Path) -> tuple[str, list[str]]:

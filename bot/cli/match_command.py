@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", dest="rules_dir", type=Path, default=None, help="rules folder")
     parser.add_argument("--json", action="store_true", help="one JSON object per article per line")
     parser.add_argument(
+        "--matched-only", action="store_true", help="print only articles some rule matched"
+    )
+    parser.add_argument(
         "--query",
         default=None,
         metavar="QUERY",
@@ -62,8 +65,10 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         book = query_book
     failed = False
+    articles = 0
     jobs = args.jobs or default_jobs()
     for item in read_items(args.paths, timezone=settings.seeds_timezone, jobs=jobs):
+        articles += 1
         if item.article is None:
             failed = True
             if args.json:
@@ -72,11 +77,18 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{item.path}: error: {item.error}\n")
             continue
         matches = book.match(item.article)
+        if args.matched_only and not matches:
+            continue
         if args.json:
             print(json.dumps(to_json(item.path, item.article, matches), ensure_ascii=False))
         else:
             print(_human(item.path, item.article, matches))
         sys.stdout.flush()
+    if not articles:
+        shown = ", ".join(str(path) for path in args.paths)
+        suffixes = ", ".join(sorted(SEED_SUFFIXES | FEED_SUFFIXES))
+        print(f"newsbot: no article found in {shown} (files ending {suffixes})", file=sys.stderr)
+        return 2
     return 2 if failed else 0
 
 

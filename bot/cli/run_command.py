@@ -7,7 +7,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.logs import setup_logging
 
 log = logging.getLogger("bot")
@@ -36,21 +36,26 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         level=getattr(args, "log_level", None) or settings.log_level,
         secrets=[settings.token or ""],
     )
+    terminal = "no TELEGRAM_BOT_TOKEN: alerts go to this terminal"
     try:
-        if not settings.token:
-            log.info("no TELEGRAM_BOT_TOKEN: alerts go to this terminal")
         if settings.fleet and not args.once:
             from bot.drivers.fleet.member import run_fleet
 
+            if not settings.token:
+                log.info(terminal)
             return asyncio.run(run_fleet(settings))
         from bot.drivers.single import SingleProcess
 
-        single = SingleProcess(settings)
+        single = SingleProcess(settings)  # opens the database: a bad URL is one line, exit 2
+        if not settings.token:
+            log.info(terminal)
         if args.once:
             return asyncio.run(single.run_once())
         return asyncio.run(single.run_forever())
     except KeyboardInterrupt:
         return 130
+    except ConfigError:  # a setting the bot cannot run with: the caller says it in one line
+        raise
     except Exception:  # logged, not printed: the log redacts the token
         log.exception("newsbot run failed")
         return 1

@@ -125,8 +125,10 @@ def make_enqueuer(
 
 
 def forget_chat(connection: Connection, chat_id: int, reason: str) -> int:
-    """A chat that blocked or removed the bot: drop its subscriptions and pending alerts."""
+    """A chat that blocked or removed the bot: drop its subscriptions and pending alerts, and
+    take no new subscription from it until it adds the bot again."""
     subs.unsubscribe_all(connection, chat_id)
+    subs.set_kicked(connection, chat_id, "private" if chat_id > 0 else "group", kicked=True)
     return store.cancel_chat(connection, chat_id, reason)
 
 

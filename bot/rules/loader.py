@@ -163,7 +163,8 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
         mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
-        return None, [Problem(path, line, column, f"YAML syntax error: {message}")]
+        hint = yaml_hint(message)
+        return None, [Problem(path, line, column, f"YAML syntax error: {message}{hint}")]
     except yaml.YAMLError as error:
         return None, [Problem(path, 1, 1, f"YAML error: {error}")]
     if root is None:
@@ -543,6 +544,28 @@ class _Parser:
             line,
             column,
         )
+
+
+# What PyYAML's words usually mean in a rule file, and what to do about it.
+_YAML_HINTS = (
+    ("'\\t'", "indent with spaces, not tabs"),
+    ("undefined alias", "`*` starts a YAML alias: quote a prefix term, such as 'sanction*'"),
+    ("character '@'", "quote a term that starts with @, such as '@crude_etfs'"),
+    ("character '`'", "quote a term that starts with `"),
+    ("character '%'", "quote a term that starts with %"),
+    ("block end", "check the indentation: the items of one list or mapping start in one column"),
+    ("expected ',' or ']'", "quote a term holding `:` or `,` inside [...], such as 'Brent: $80'"),
+    ("expected ',' or '}'", "quote a term holding `:` or `,` inside {...}"),
+    ("mapping values are not allowed", "quote a term holding `: `, or indent the line below"),
+)
+
+
+def yaml_hint(message: str) -> str:
+    """` (hint: ...)` saying what to do about a YAML syntax error, or an empty string."""
+    for mark, advice in _YAML_HINTS:
+        if mark in message:
+            return f" (hint: {advice})"
+    return ""
 
 
 def term_problem(text: str) -> str | None:

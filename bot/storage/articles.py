@@ -9,9 +9,10 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.article import Article
-from bot.storage.models import articles
+from bot.storage.models import articles, tickers_seen
 
 _CHUNK = 500  # keeps IN lists under SQLite's variable limit
+_SYMBOL_LENGTH = 64
 
 
 def unseen_ids(connection: Connection, ids: Iterable[str]) -> set[str]:
@@ -56,4 +57,25 @@ def record_articles(
     written: set[str] = set()
     for start in range(0, len(rows), _CHUNK):
         written.update(connection.scalars(statement, rows[start : start + _CHUNK]))
+    _record_tickers(connection, [a for a in new if a.id in written], moment)
     return written
+
+
+def _record_tickers(connection: Connection, new: Sequence[Article], moment: datetime) -> None:
+    """Remember every ticker these articles carry, with when it was first and last seen."""
+    symbols = sorted({symbol for article in new for symbol in article.tickers})
+    if not symbols:
+        return
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    statement = insert(tickers_seen)
+    # Sorted symbols: concurrent writers lock the same rows in the same order (no deadlock).
+    upsert = statement.on_conflict_do_update(
+        index_elements=["symbol"], set_={"last_seen": statement.excluded.last_seen}
+    )
+    rows = [
+        {"symbol": symbol, "first_seen": moment, "last_seen": moment}
+        for symbol in symbols
+        if len(symbol) <= _SYMBOL_LENGTH
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        connection.execute(upsert, rows[start : start + _CHUNK])

@@ -9,12 +9,20 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+
+from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # Several processes of a fleet start at once on one PostgreSQL: one migrates, the rest wait.
 MIGRATION_LOCK = 7_310_201
+CONNECT_TIMEOUT = 10  # seconds; an unreachable host fails in this time, not the OS's minutes
+
+
+class DatabaseUnavailable(ConfigError):
+    """The database cannot be reached or opened; the message is one line, without password."""
 
 
 def engine_url(database_url: str) -> str:
@@ -32,7 +40,12 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    timeout = (
+        {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
+    )
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=timeout
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +69,29 @@ def migrate(engine: Engine) -> None:
 
 
 def open_database(database_url: str) -> Engine:
-    """An engine on a database whose schema is up to date."""
-    engine = make_engine(database_url)
+    """An engine on a database whose schema is up to date.
+
+    Raises DatabaseUnavailable when the database cannot be reached or does not exist.
+    """
+    try:
+        engine = make_engine(database_url)
+        with engine.connect():
+            pass
+    except (ArgumentError, InterfaceError, OperationalError) as error:
+        raise DatabaseUnavailable(_unavailable(database_url, error)) from None
     migrate(engine)
     return engine
+
+
+def _unavailable(database_url: str, error: Exception) -> str:
+    """One line: which setting, its value without password, and the driver's reason."""
+    try:
+        shown = make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown = "(not a database URL)"
+    reason = getattr(error, "orig", None) or error
+    # psycopg's message spans lines ("connection failed: ... \n\tIs the server running...").
+    detail = " ".join(str(reason).split()) or type(reason).__name__
+    if "does not exist" in detail:
+        detail += " (create it first: docs/operations.md)"
+    return f"cannot open the database NEWSBOT_DATABASE_URL={shown}: {detail}"

@@ -68,6 +68,15 @@ articles = Table(
     Column("alerted", Boolean, nullable=False, default=False),
 )
 
+# Every ticker symbol an article has carried, so `/subscribe $TYPO` can say it was never seen.
+tickers_seen = Table(
+    "tickers_seen",
+    metadata,
+    Column("symbol", String(64), primary_key=True),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+)
+
 feed_state = Table(
     "feed_state",
     metadata,
@@ -101,6 +110,9 @@ chats = Table(
     Column("quiet_start", Integer),
     Column("quiet_end", Integer),
     Column("digest_times", String(64)),
+    # Set when the bot is kicked from the chat or leaves it (migration 0006): late updates and
+    # old buttons from there subscribe nothing until the bot is added again.
+    Column("kicked", Boolean, nullable=False, default=False),
 )
 
 # Rules a chat asked to hear less of (`🔕 Less like this`).

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.storage.models import chats, feedback, muted_rules, subscriptions
+from bot.storage.models import chats, feedback, muted_rules, subscriptions, tickers_seen
 
 TOPIC = "topic"
 TICKER = "ticker"
@@ -87,6 +87,60 @@ def subscribe(
         if result.first() is not None:
             added.append(value)
     return added
+
+
+def subscribe_up_to(
+    connection: Connection, chat_id: int, kind: str, values: Iterable[str], limit: int
+) -> tuple[list[str], list[str]]:
+    """Add subscriptions until the chat has `limit` of this kind: (added, refused).
+
+    Values the chat follows already are in neither list. Call `remember_chat` first in the
+    same transaction: on PostgreSQL its row lock makes two commands of one chat take turns,
+    so together they cannot pass the limit.
+    """
+    followed = set(
+        connection.scalars(
+            select(subscriptions.c.value).where(
+                subscriptions.c.chat_id == chat_id, subscriptions.c.kind == kind
+            )
+        )
+    )
+    wanted = [value for value in dict.fromkeys(values) if value not in followed]
+    room = max(0, limit - len(followed))
+    return subscribe(connection, chat_id, kind, wanted[:room]), wanted[room:]
+
+
+def unseen_tickers(connection: Connection, symbols: Iterable[str]) -> list[str]:
+    """The symbols among these that no recorded article has ever carried, in their order."""
+    wanted = list(dict.fromkeys(symbols))
+    seen: set[str] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        seen.update(
+            connection.scalars(
+                select(tickers_seen.c.symbol).where(tickers_seen.c.symbol.in_(chunk))
+            )
+        )
+    return [symbol for symbol in wanted if symbol not in seen]
+
+
+def set_kicked(connection: Connection, chat_id: int, chat_type: str, *, kicked: bool) -> None:
+    """Record that the bot was removed from the chat (True) or is in it again (False)."""
+    moment = _now()
+    statement = _insert(connection, chats).values(
+        chat_id=chat_id, chat_type=chat_type, created=moment, updated=moment, kicked=kicked
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[chats.c.chat_id],
+            set_={"chat_type": chat_type, "updated": moment, "kicked": kicked},
+        )
+    )
+
+
+def is_kicked(connection: Connection, chat_id: int) -> bool:
+    """Whether the bot was removed from the chat and not added back since."""
+    return bool(connection.scalar(select(chats.c.kicked).where(chats.c.chat_id == chat_id)))
 
 
 def unsubscribe(

@@ -96,6 +96,7 @@ def build_application(
         hooks=hooks or BotHooks(),
         admin_ids=frozenset(settings.admin_ids),
         limiter=limiter,
+        max_tickers=settings.max_tickers,
     )
     private_and_groups = filters.UpdateType.MESSAGE
     for name, callback in handlers.COMMAND_HANDLERS.items():

@@ -143,6 +143,35 @@ def test_duplicate_topic_across_files(tmp_path: Path, capsys: pytest.CaptureFixt
     assert f"{tmp_path / 'rules' / 'sub' / 'crude.yaml'}:1:8: duplicate topic id 'oil'" in out
 
 
+def test_a_duplicate_topic_does_not_hide_the_other_files_test_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failing = GOOD_TOPIC.replace('no_match: ["Olive oil"]', 'no_match: ["Crude oil slips"]')
+    code, out = _check(
+        tmp_path, capsys, {"oil.yaml": GOOD_TOPIC, "sub/crude.yaml": "topic: oil\n" + failing}
+    )
+    assert code == 1
+    assert "duplicate topic id 'oil'" in out
+    assert "'Crude oil slips'" in out  # the left-out file's own failing test, in the same run
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("rules:\n\t- name: a\n", "indent with spaces, not tabs"),
+        ("rules:\n  - name: a\n    any: [@crude]\n", "quote a term that starts with @"),
+        ("rules:\n  - name: a\n    any:\n      - *crude\n", "quote a prefix term"),
+        ("rules:\n  - name: a\n   any: [x]\n", "check the indentation"),
+    ],
+)
+def test_yaml_syntax_errors_say_what_to_do(
+    text: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _check(tmp_path, capsys, {"oil.yaml": text})
+    assert code == 1
+    assert "YAML syntax error" in out and "(hint: " in out and hint in out
+
+
 def test_set_cycle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sets = "sets:\n  a: [oil, '@b']\n  b: [gas, '@a']\n"
     code, out = _check(tmp_path, capsys, {"_sets.yaml": sets, "oil.yaml": GOOD_TOPIC})

@@ -187,3 +187,26 @@ def test_backtest_tells_apart_what_only_test_rules_matched(
     out = _backtest_one_article(tmp_path, rules, capsys)
     assert "oil (Oil): 1 articles, 1.0/day; 0 (0.0/day) from active rules" in out
     assert "https://seekingalpha.com/news/1-crude" in out
+
+
+def test_a_folder_without_articles_says_so_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    code = main(["match", str(tmp_path), "--rules", str(REPO / "rules")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert f"newsbot: no article found in {tmp_path}" in captured.err
+
+
+def test_matched_only_prints_only_articles_some_rule_matched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, title in (("a.md", "Crude oil jumps on Hormuz"), ("b.md", "Bakery sales up")):
+        (tmp_path / name).write_text(f'---\ntitle: "{title}"\n---\n\nText.\n', encoding="utf-8")
+    code = main(
+        ["match", str(tmp_path), "--rules", str(REPO / "rules"), "--json", "--matched-only"]
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert [line["title"] for line in lines] == ["Crude oil jumps on Hormuz"]

@@ -42,7 +42,13 @@ class Harness:
     """One bot process: polling the double for commands, sending alerts from the ledger."""
 
     def __init__(
-        self, api: BotApiDouble, database_url: str, seeds: Path, *, limits: bool = True
+        self,
+        api: BotApiDouble,
+        database_url: str,
+        seeds: Path,
+        *,
+        limits: bool = True,
+        max_tickers: int = 200,
     ) -> None:
         self.api = api
         self.limits = limits
@@ -51,6 +57,7 @@ class Harness:
             telegram_api_url=api.url,
             database_url=database_url,
             admin_ids=frozenset({OPERATOR}),
+            max_tickers=max_tickers,
         )
         self.engine: Engine = open_database(database_url)
         self.book = rulebook()

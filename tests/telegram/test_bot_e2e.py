@@ -171,7 +171,9 @@ async def test_muted_chat_gets_only_critical(
         assert await bot.scan() == 1
         assert bot.sender is not None
     with bot.engine.connect() as connection:
-        assert connection.execute(select(deliveries)).all() == []  # high, not critical
+        held = connection.execute(select(deliveries.c.state, deliveries.c.hold)).all()
+    assert [tuple(row) for row in held] == [("held", "mute")]  # high, not critical: kept
+    assert bot.alerts_to(11) == []
 
 
 async def test_bot_removed_or_blocked_unsubscribes(

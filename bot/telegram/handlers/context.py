@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 
 from telegram import Chat, ChatMember, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.telegram.handlers.splitting import message_pieces
 from bot.telegram.handlers.state import STATE_KEY, BotState
 
 log = logging.getLogger(__name__)
@@ -82,16 +83,55 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
         return await asyncio.to_thread(run)
 
-    async def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Send HTML `text` to the chat, within the sender's rate limits."""
-        chat = self.chat
+    async def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
+        """Answer in the update's chat (see `send`); False when the chat refuses the bot."""
+        chat_id = self.chat.id
+        try:
+            await self.send(chat_id, text, markup)
+        except Forbidden as error:  # blocked or removed since the update was sent
+            log.info("no answer to chat %d: %s", chat_id, error.message)
+            return False
+        return True
+
+    async def send(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Send HTML `text` to a chat, within the sender's rate limits.
+
+        Text too long for one message goes out as several (cut at line ends, tags kept
+        whole); the buttons go under the last one. Every message of the bot goes this way.
+        """
+        pieces = message_pieces(text)
+        for number, piece in enumerate(pieces, start=1):
+            await self._wait_turn(chat_id)
+            await self.bot.send_message(
+                chat_id,
+                piece,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+                reply_markup=markup if number == len(pieces) else None,
+            )
+
+    async def send_to_sender(self, text: str) -> bool:
+        """Send to the private chat of the update's sender; False when Telegram refuses.
+
+        Telegram refuses when the person never started a private chat with the bot.
+        """
+        user = self._update.effective_user if self._update else None
+        if user is None:
+            return False
+        try:
+            await self.send(user.id, text)
+        except (Forbidden, BadRequest) as error:
+            log.info("cannot write to user %d privately: %s", user.id, error.message)
+            return False
+        return True
+
+    async def _wait_turn(self, chat_id: int) -> None:
         limiter = self.state.limiter
         if limiter is not None:
-            while (wait := await limiter.try_acquire(chat.id, group=chat.id < 0)) > 0:
+            while (wait := await limiter.try_acquire(chat_id, group=chat_id < 0)) > 0:
                 await asyncio.sleep(min(wait, 5.0))
-        await chat.send_message(
-            text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, reply_markup=markup
-        )
 
     async def refuse(self) -> None:
         """Tell a member who is no admin that the change is not theirs to make."""

@@ -1,11 +1,12 @@
-"""Text of the replies: topic lines and labels, escaped, and fitted to one message."""
+"""Text of the replies: topic lines and labels, escaped; status text without paths."""
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
-from bot.alerts.render import shorten, tg_length
+from bot.alerts.render import shorten
 from bot.rules import Topic
 
 
@@ -30,13 +31,26 @@ def topic_label(topics: Mapping[str, Topic], topic_id: str) -> str:
     return escape(label)
 
 
-def fit(lines: list[str], limit: int = 3800) -> str:
-    """Join lines, stopping before Telegram's message limit."""
-    kept, used = [], 0
-    for line in lines:
-        used += tg_length(line) + 1
-        if used > limit:
-            kept.append("…")
-            break
-        kept.append(line)
-    return "\n".join(kept)
+_WORD = re.compile(r"\S+")
+_EDGE_PUNCTUATION = "\"'()[]{}<>,;:!?“”‘’«»"
+# A file name: a word, a dot, and an extension that starts with a letter (`oil.yaml`, not 3.11).
+_FILE_NAME = re.compile(r"[\w@+-]+(?:\.[\w@+-]+)*\.[A-Za-z][A-Za-z0-9]{0,7}")
+
+
+def without_paths(text: str) -> str:
+    """The text with every path, file name and URL replaced by `…`, for eyes other than admins'.
+
+    A word counts as a path when it holds a slash or a backslash; punctuation around it stays.
+    """
+
+    def hide(match: re.Match[str]) -> str:
+        word = match.group()
+        core = word.lstrip(_EDGE_PUNCTUATION).rstrip(_EDGE_PUNCTUATION + ".")
+        if not core:
+            return word
+        if "/" in core or "\\" in core or _FILE_NAME.fullmatch(core):
+            start = word.index(core)
+            return word[:start] + "…" + word[start + len(core) :]
+        return word
+
+    return _WORD.sub(hide, text)

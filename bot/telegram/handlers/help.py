@@ -23,11 +23,18 @@ HELP = (
 )
 
 
+def help_text(max_tickers: int) -> str:
+    """The help, with this bot's limit on tickers per chat."""
+    return f"{HELP}\nA chat may follow every topic, and up to {max_tickers} tickers."
+
+
 async def start(update: Update, context: BotContext) -> None:
     """/start and /help: what the bot does, the commands, the topics as buttons."""
     chat = context.chat
     await context.transaction(subs.remember_chat, chat.id, chat.type)
     followed = await context.transaction(followed_topics, chat.id)
-    await context.reply(HELP, topics_keyboard(context.state.topics(), followed))
+    await context.reply(
+        help_text(context.state.max_tickers), topics_keyboard(context.state.topics(), followed)
+    )
     if chat.type == Chat.PRIVATE and context.from_operator():
         await set_operator_menu(context.bot, chat.id)

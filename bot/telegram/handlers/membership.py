@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, Update
+from sqlalchemy import Connection
+from telegram import Chat, ChatMember, ChatMemberRestricted, Update
+from telegram.error import TelegramError
 
 from bot.delivery.ledger import forget_chat, move_chat
 from bot.storage import subscriptions as subs
@@ -13,6 +15,14 @@ from bot.telegram.handlers.context import BotContext
 log = logging.getLogger(__name__)
 
 _GONE_STATUSES = (ChatMember.LEFT, ChatMember.BANNED)
+_IN_STATUSES = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+HELLO = (
+    "Hello! I send alerts about geopolitical news that moves markets: oil, gold, wars, "
+    "sanctions, trade and central banks.\n\n"
+    "The admins choose what this chat hears: /topics shows every topic with buttons, "
+    "/subscribe oil gold $USO follows topics and tickers. /help lists every command."
+)
 
 
 async def my_membership(update: Update, context: BotContext) -> None:
@@ -22,10 +32,37 @@ async def my_membership(update: Update, context: BotContext) -> None:
         return
     chat, status = changed.chat, changed.new_chat_member.status
     if status in _GONE_STATUSES:
-        cancelled = await context.transaction(forget_chat, chat.id, f"bot is {status} in the chat")
+
+        def gone(connection: Connection) -> int:
+            subs.set_kicked(connection, chat.id, chat.type, kicked=True)
+            return forget_chat(connection, chat.id, f"bot is {status} in the chat")
+
+        cancelled = await context.transaction(gone)
         log.info("left chat %d (%s): unsubscribed, %d alerts cancelled", chat.id, status, cancelled)
-    else:
-        await context.transaction(subs.remember_chat, chat.id, chat.type)
+        return
+
+    def back(connection: Connection) -> None:
+        subs.set_kicked(connection, chat.id, chat.type, kicked=False)
+
+    await context.transaction(back)
+    joined = _is_in(changed.new_chat_member) and not _is_in(changed.old_chat_member)
+    if joined and chat.type != Chat.PRIVATE:
+        await _say_hello(context, chat.id)
+
+
+def _is_in(member: ChatMember) -> bool:
+    """Whether this status makes the bot part of the chat."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in _IN_STATUSES
+
+
+async def _say_hello(context: BotContext, chat_id: int) -> None:
+    """What the bot does and how to subscribe, in a chat it was just added to."""
+    try:
+        await context.send(chat_id, HELLO)
+    except TelegramError as error:  # e.g. a channel member that may not post
+        log.info("no hello in chat %d: %s", chat_id, error.message)
 
 
 async def migrated(update: Update, context: BotContext) -> None:

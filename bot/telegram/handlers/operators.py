@@ -6,18 +6,38 @@ import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Chat, Update
 
-from bot.alerts.render import shorten
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.formatting import escape
+from bot.telegram.handlers.formatting import escape, without_paths
 
 Hook = Callable[[], str | Awaitable[str]]
 
 
+SENT_PRIVATELY = "Sent you the status privately."
+NO_PRIVATE_CHAT = (
+    "I cannot write to you privately: open a chat with me and press Start. "
+    "The status without paths and file names:"
+)
+
+
 async def status(update: Update, context: BotContext) -> None:
-    """/status (operators only): what the runtime reports."""
-    await _answer_operator(context, "/status", context.state.hooks.status_text)
+    """/status (operators only): what the runtime reports.
+
+    Asked in a group or channel, the full text (with the server's paths) goes to the
+    operator's private chat; the chat itself sees one line, or, when the operator never
+    started a private chat with the bot, the text without paths and file names.
+    """
+    if not context.from_operator():
+        await context.reply("/status is for the bot's operators.")
+        return
+    text = await _call_hook(context.state.hooks.status_text)
+    if context.chat.type == Chat.PRIVATE:
+        await context.reply(escape(text))
+    elif await context.send_to_sender(escape(text)):
+        await context.reply(SENT_PRIVATELY)
+    else:
+        await context.reply(f"{NO_PRIVATE_CHAT}\n{escape(without_paths(text))}")
 
 
 async def reload(update: Update, context: BotContext) -> None:
@@ -31,7 +51,7 @@ async def _answer_operator(context: BotContext, name: str, hook: Hook) -> None:
         await context.reply(f"{name} is for the bot's operators.")
         return
     text = await _call_hook(hook)
-    await context.reply(escape(shorten(text, 4000)))
+    await context.reply(escape(text))
 
 
 async def _call_hook(hook: Hook) -> str:

@@ -34,6 +34,7 @@ class BotState:
     hooks: BotHooks
     admin_ids: frozenset[int]
     limiter: Limiter | None = None  # the sender's, so replies and alerts share one budget
+    max_tickers: int = 200  # per chat (NEWSBOT_MAX_TICKERS); topics are not limited
 
     def topics(self) -> Mapping[str, Topic]:
         """The topics of the rule book in force now (rules reload at runtime)."""

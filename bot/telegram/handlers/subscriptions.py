@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 from telegram import Update
 from telegram.error import BadRequest
 
+from bot.alerts.render import shorten
 from bot.rules import Topic
 from bot.storage import subscriptions as subs
 from bot.telegram.handlers.context import REFUSAL, BotContext
-from bot.telegram.handlers.formatting import escape, fit, topic_label, topic_line
+from bot.telegram.handlers.formatting import escape, topic_label, topic_line
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
-from bot.telegram.handlers.targets import named_targets, not_a_ticker, unknown_topic
+from bot.telegram.handlers.targets import named_targets, not_tickers, some_of, unknown_topics
 from bot.tickers import normalize_symbol
 
 log = logging.getLogger(__name__)
 
 SUBSCRIBE_USAGE = "Usage: /subscribe oil gold $USO (topics from /topics, tickers with $)."
 UNSUBSCRIBE_USAGE = "Usage: /unsubscribe oil $USO, or /unsubscribe all."
+REMOVED = "The bot was removed from this chat: add it again, then subscribe."
 
 
 def followed_topics(connection: Connection, chat_id: int) -> set[str]:
@@ -40,7 +43,7 @@ async def topics(update: Update, context: BotContext) -> None:
     followed = await context.transaction(followed_topics, context.chat.id)
     lines = ["<b>Topics</b> (press to follow or drop):", ""]
     lines += [topic_line(topic) for _, topic in sorted(current.items())]
-    await context.reply(fit(lines), topics_keyboard(current, followed))
+    await context.reply("\n".join(lines), topics_keyboard(current, followed))
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
@@ -56,19 +59,62 @@ async def subscribe(update: Update, context: BotContext) -> None:
     names, tickers = named_targets(context.words, current)
     known = [name for name in names if name in current]
     symbols = [symbol for ticker in tickers if (symbol := normalize_symbol(ticker))]
+    limit = context.state.max_tickers
 
-    def work(connection: Connection) -> tuple[list[str], list[str]]:
+    def work(connection: Connection) -> _Subscribed | None:
+        # Write first: on SQLite a read followed by a write can fail at once when another
+        # process wrote in between; on PostgreSQL the chat's row lock serialises its commands.
         subs.remember_chat(connection, chat.id, chat.type)
-        return (
-            subs.subscribe(connection, chat.id, subs.TOPIC, known),
-            subs.subscribe(connection, chat.id, subs.TICKER, symbols),
+        if subs.is_kicked(connection, chat.id):
+            return None
+        added_tickers, refused = subs.subscribe_up_to(
+            connection, chat.id, subs.TICKER, symbols, limit
+        )
+        return _Subscribed(
+            topics=subs.subscribe(connection, chat.id, subs.TOPIC, known),
+            tickers=added_tickers,
+            refused=refused,
+            unseen=subs.unseen_tickers(connection, added_tickers),
         )
 
-    added_topics, added_tickers = await context.transaction(work)
-    lines = _subscribed(current, known, symbols, added_topics, added_tickers)
-    lines += [unknown_topic(name, current) for name in names if name not in current]
-    lines += [not_a_ticker(ticker) for ticker in tickers if normalize_symbol(ticker) is None]
+    done = await context.transaction(work)
+    if done is None:  # a late update, or an old message, from a chat the bot was removed from
+        log.info("no subscription for chat %d: the bot was removed from it", chat.id)
+        await context.reply(REMOVED)
+        return
+    within_limit = [symbol for symbol in symbols if symbol not in done.refused]
+    lines = _subscribed(current, known, within_limit, done.topics, done.tickers)
+    if done.refused:
+        lines.append(_over_limit(done.refused, limit))
+    if done.unseen:
+        shown = some_of([f"${escape(s)}" for s in done.unseen])
+        lines.append(
+            f"No article so far has carried {shown}: subscribed anyway, check the spelling."
+        )
+    lines += filter(None, [unknown_topics([n for n in names if n not in current], current)])
+    lines += filter(None, [not_tickers([t for t in tickers if normalize_symbol(t) is None])])
     await context.reply("\n".join(lines))
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscribed:
+    """What one /subscribe changed: topics and tickers added, tickers over the limit, unseen."""
+
+    topics: list[str]
+    tickers: list[str]
+    refused: list[str]
+    unseen: list[str]
+
+
+def _over_limit(refused: list[str], limit: int) -> str:
+    """Why some tickers were not added: the chat's limit."""
+    count = len(refused)
+    what = "1 ticker" if count == 1 else f"{count} tickers"
+    shown = some_of([f"${escape(symbol)}" for symbol in refused], shown=5)
+    return (
+        f"{what} not added ({shown}): a chat follows at most {limit} tickers. "
+        "/unsubscribe some to make room."
+    )
 
 
 def _subscribed(
@@ -127,7 +173,8 @@ def _unsubscribed(
         lines.append("Unsubscribed from " + escape(", ".join(removed)) + ".")
     if missing:
         lines.append("Not following " + escape(", ".join(missing)) + ".")
-    lines += [unknown_topic(n, current) for n in names if n not in removed and n not in current]
+    unknown = [n for n in names if n not in removed and n not in current]
+    lines += filter(None, [unknown_topics(unknown, current)])
     return lines
 
 
@@ -142,17 +189,21 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
     current = context.state.topics()
     topic_names = [topic_label(current, v) for k, v in rows if k == subs.TOPIC]
     tickers = [f"${escape(v)}" for k, v in rows if k == subs.TICKER]
+    limit = context.state.max_tickers
     if not rows:
         lines = ["This chat follows nothing yet. Try /topics or /subscribe oil $USO."]
     else:
         lines = ["<b>This chat follows</b>"]
         if topic_names:
-            lines.append("Topics: " + ", ".join(topic_names))
+            lines.append(f"Topics ({len(topic_names)}): " + ", ".join(topic_names))
         if tickers:
-            lines.append("Tickers: " + ", ".join(tickers))
+            count = f"{len(tickers)} of at most {limit}"
+            if len(tickers) > limit:  # followed before the limit was set or lowered
+                count = f"{len(tickers)}, over the limit of {limit}: no new ones until fewer"
+            lines.append(f"Tickers ({count}): " + ", ".join(tickers))
     if until is not None and until > datetime.now(UTC):
         lines.append(f"Muted until {until:%Y-%m-%d %H:%M} UTC (critical alerts still come).")
-    await context.reply(fit(lines))
+    await context.reply("\n".join(lines))
 
 
 async def toggle_topic(update: Update, context: BotContext) -> None:
@@ -169,15 +220,21 @@ async def toggle_topic(update: Update, context: BotContext) -> None:
         await query.answer(REFUSAL, show_alert=True)
         return
 
-    def work(connection: Connection) -> tuple[bool, set[str]]:
-        subs.remember_chat(connection, chat.id, chat.type)
+    def work(connection: Connection) -> tuple[bool, set[str]] | None:
+        subs.remember_chat(connection, chat.id, chat.type)  # first: see subscribe
+        if subs.is_kicked(connection, chat.id):
+            return None
         removed = subs.unsubscribe(connection, chat.id, subs.TOPIC, [topic_id])
         if not removed:
             subs.subscribe(connection, chat.id, subs.TOPIC, [topic_id])
         return not removed, followed_topics(connection, chat.id)
 
-    now_following, followed = await context.transaction(work)
-    title = current[topic_id].title or topic_id
+    done = await context.transaction(work)
+    if done is None:
+        await query.answer(REMOVED, show_alert=True)
+        return
+    now_following, followed = done
+    title = shorten(current[topic_id].title or topic_id, 150)
     await query.answer(("Following " if now_following else "Dropped ") + title)
     try:
         await query.edit_message_reply_markup(reply_markup=topics_keyboard(current, followed))

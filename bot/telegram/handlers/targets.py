@@ -65,6 +65,48 @@ def unknown_topic(name: str, topics: Mapping[str, Topic]) -> str:
     return f"Unknown topic “{shown}”. See /topics.{hint}"
 
 
+def unknown_topics(names: list[str], topics: Mapping[str, Topic]) -> str | None:
+    """One line for every word that is no topic: the words (shortened), the near names."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return None
+    if len(names) == 1:
+        return unknown_topic(names[0], topics)
+    line = f"Unknown topics {some_of([f'“{escape(shorten(n, 30))}”' for n in names])}."
+    close = {name: near(name, topics) for name in names}
+    suggestions: dict[str, str] = {}  # topic id → the first word it is near
+    for name, topic_ids in close.items():
+        for topic_id in topic_ids:
+            suggestions.setdefault(topic_id, name)
+    if suggestions:
+        pairs = [f"{t} (for “{escape(shorten(name, 30))}”)" for t, name in suggestions.items()]
+        line += f" Did you mean: {some_of(pairs, shown=5)}?"
+    line += " See /topics."
+    symbols = [
+        "$" + escape(shorten(name.upper(), 30))
+        for name, topic_ids in close.items()
+        if not topic_ids and normalize_symbol(name)
+    ]
+    if symbols:
+        line += f" A ticker is written with $: {some_of(symbols, shown=3)}."
+    return line
+
+
 def not_a_ticker(symbol: str) -> str:
     """Why a `$word` is no ticker."""
     return f"“${escape(shorten(symbol, 30))}” is not a ticker."
+
+
+def not_tickers(symbols: list[str]) -> str | None:
+    """One line for every `$word` that is no ticker."""
+    symbols = list(dict.fromkeys(symbols))
+    if len(symbols) <= 1:
+        return not_a_ticker(symbols[0]) if symbols else None
+    return f"{some_of([f'“${escape(shorten(s, 30))}”' for s in symbols])} are not tickers."
+
+
+def some_of(items: list[str], shown: int = 8) -> str:
+    """Items joined by commas; past `shown` of them, the count of the rest instead."""
+    if len(items) <= shown:
+        return ", ".join(items)
+    return f"{', '.join(items[:shown])} and {len(items) - shown} more"
