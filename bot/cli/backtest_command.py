@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.corpus_reading import Item, default_jobs, read_items
+from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
 from bot.report import stats
 from bot.rules import RuleBook, load_rulebook
@@ -40,11 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OLD_DIR",
         help="compare with another rules folder on the same articles",
     )
+    add_jobs_argument(parser)
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     """Match the corpus and report; 2 for a path that does not exist, 1 for rule problems."""
-    from bot.cli.match_command import article_files, read_file
 
     missing = [
         f"newsbot: {path}: no such file or folder" for path in args.paths if not path.exists()
@@ -61,15 +63,13 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         old_book, old_problems = _load(args.against)
         books.append(old_book)
         problems += old_problems
-    files: Iterable[Path] = [path for root in args.paths for path in article_files(root)]
+    found: Iterable[Item] = read_items(
+        args.paths, timezone=settings.seeds_timezone, jobs=args.jobs or default_jobs()
+    )
     terminal = _terminal() if not args.json else None
     if terminal is not None:
-        files = _with_progress(list(files), terminal)
-    items = (
-        (item.path, item.article, item.error)
-        for path in files
-        for item in read_file(path, timezone=settings.seeds_timezone)
-    )
+        found = _with_progress(found, terminal)
+    items = ((item.path, item.article, item.error) for item in found)
     corpus, matches = stats.collect(items, books)
     days = stats.calendar(corpus)
     figures = stats.figures(corpus, days, matches[0])
@@ -171,14 +171,14 @@ def _terminal() -> TextIO | None:
     return None
 
 
-def _with_progress(files: list[Path], stream: TextIO) -> Iterator[Path]:
+def _with_progress(items: Iterable[Item], stream: TextIO) -> Iterator[Item]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn())
     console = Console(file=stream)
     with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
-        task = progress.add_task("reading articles", total=len(files))
-        for path in files:
-            yield path
+        task = progress.add_task("reading articles", total=None)
+        for item in items:
+            yield item
             progress.advance(task)
