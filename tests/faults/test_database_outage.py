@@ -18,9 +18,8 @@ from sqlalchemy import insert
 from bot.storage.db import open_database
 from bot.storage.models import subscriptions
 from tests.bot_api_double import BotApiDouble
-from tests.faults.conftest import make_workspace
 from tests.pg_cluster import PgCluster
-from tests.runtime.support import BotProcess
+from tests.runtime.support import BotProcess, make_workspace
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, Workspace, command, running
+from tests.runtime.support import ADMIN, command, make_workspace, running
 from tests.waiting import until
 
 RULES = """\
@@ -34,15 +34,6 @@ rules:
 CRITICAL = "Naval blockade closes the strait"
 NORMAL = "Crude oil stocks rise in Cushing"
 LATER = "Crude oil tankers wait at anchor"
-
-
-def _workspace(root: Path, database_url: str) -> Workspace:
-    space = Workspace(root, database_url)
-    space.rules.mkdir()
-    space.seeds.mkdir()
-    (space.rules / "oil.yaml").write_text(RULES)
-    space.feeds_file.write_text("feeds: []\n")
-    return space
 
 
 def _with(api: BotApiDouble, chat_id: int, text: str) -> list[dict[str, Any]]:
@@ -66,7 +57,7 @@ def _held(database_url: str) -> int:
 async def test_quiet_hours_and_digest_times_hold_alerts_for_one_digest_across_a_restart(
     api: BotApiDouble, tmp_path: Path, sqlite_url: str
 ) -> None:
-    space = _workspace(tmp_path, sqlite_url)
+    space = make_workspace(tmp_path, sqlite_url, RULES)
     settings = space.settings(api, digest_check=1)
     # Quiet hours (and a digest time) end at a minute boundary at least 35 s from now.
     ends = (datetime.now(UTC) + timedelta(seconds=95)).replace(second=0, microsecond=0)
@@ -115,7 +106,7 @@ async def test_quiet_hours_and_digest_times_hold_alerts_for_one_digest_across_a_
 async def test_mute_holds_alerts_and_unmute_sends_their_digest_at_once(
     api: BotApiDouble, tmp_path: Path, database_url: str
 ) -> None:
-    space, chat = _workspace(tmp_path, database_url), 601
+    space, chat = make_workspace(tmp_path, database_url, RULES), 601
     async with running(space.settings(api)):  # the digest job every 20 s: /unmute wakes it
         await command(api, chat, "/subscribe oil")
         answer = await command(api, chat, "/mute 2m")
@@ -137,7 +128,7 @@ async def test_mute_holds_alerts_and_unmute_sends_their_digest_at_once(
 async def test_time_zone_typos_get_suggestions_and_bad_times_say_why(
     api: BotApiDouble, tmp_path: Path, sqlite_url: str
 ) -> None:
-    space, chat = _workspace(tmp_path, sqlite_url), 701
+    space, chat = make_workspace(tmp_path, sqlite_url, RULES), 701
     async with running(space.settings(api, default_timezone="Europe/Paris")):
         answer = await command(api, chat, "/timezone Europe/Londn")
         assert "Unknown time zone “Europe/Londn”. Did you mean: Europe/London" in answer
@@ -190,7 +181,7 @@ def _rows_for(database_url: str, chat_id: int) -> int:
 async def test_less_like_this_mutes_that_rule_for_that_chat_only_and_undo_restores_it(
     api: BotApiDouble, tmp_path: Path, database_url: str
 ) -> None:
-    space, pressing, other, group = _workspace(tmp_path, database_url), 801, 802, -803
+    space, pressing, other, group = make_workspace(tmp_path, database_url, RULES), 801, 802, -803
     api.set_member(group, 56, "administrator")
     api.set_member(group, 55, "member")
     third = "Crude oil prices climb again"
@@ -239,7 +230,7 @@ async def test_less_like_this_mutes_that_rule_for_that_chat_only_and_undo_restor
 async def test_unmute_inside_quiet_hours_keeps_what_the_mute_held_until_they_end(
     api: BotApiDouble, tmp_path: Path, sqlite_url: str
 ) -> None:
-    space, chat = _workspace(tmp_path, sqlite_url), 901
+    space, chat = make_workspace(tmp_path, sqlite_url, RULES), 901
     now = datetime.now(UTC)
     ends = (now + timedelta(hours=1)).replace(second=0, microsecond=0)
     async with running(space.settings(api, digest_check=1)):
