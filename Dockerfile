@@ -15,9 +15,12 @@ COPY --chown=newsbot seeds ./seeds
 COPY --chown=newsbot feeds.yaml ./feeds.yaml
 USER newsbot
 ENV NEWSBOT_DATABASE_URL=sqlite:////app/data/newsbot.db \
-    NEWSBOT_HEARTBEAT_FILE=/tmp/newsbot.heartbeat
-# Healthy while the running bot keeps touching its heartbeat file (every 15 s).
+    NEWSBOT_METRICS_LISTEN=0.0.0.0:9464
+# Prometheus scrapes /metrics here (publish the port only to your monitoring network).
+EXPOSE 9464
+# Healthy while /healthz answers 200: the database answers, the scheduler runs, the sender
+# moves (docs/operations.md, "Metrics and health"). A 503 or no answer fails the check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os,sys,time; sys.exit(time.time() - os.path.getmtime('/tmp/newsbot.heartbeat') > 90)"]
+    CMD ["python", "-c", "import sys,urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:9464/healthz', timeout=4).status != 200)"]
 ENTRYPOINT ["newsbot"]
 CMD ["run"]

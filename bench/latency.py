@@ -1,7 +1,7 @@
 """Latency bench: a seed file written to the watched folder, to `sendMessage` at the Bot API.
 
 Run: .venv/bin/python bench/latency.py [--files 50] [--gap 0.25] [--database-url URL]
-Target (product spec): p50 under 200 ms, p99 under 1 s.
+Target (issue 16): p50 under 30 ms, p99 under 100 ms (the product spec asks 200 ms and 1 s).
 
 `newsbot run` runs as a real process against the Bot API double (served from this process).
 Ten chats each follow one of ten topics; file i is an article of topic i % 10, so no chat
@@ -26,7 +26,8 @@ from tests.runtime.support import seed_text, topic_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = 10
-P50_TARGET, P99_TARGET = 0.200, 1.0
+# Issue 16 tightened the product spec's 200 ms and 1 s.
+P50_TARGET, P99_TARGET = 0.030, 0.100
 
 
 def _wait(condition, what: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -108,11 +109,11 @@ def main() -> int:
         latencies = [received[marker] - at for marker, at in written.items()]
         p50, p99 = statistics.median(latencies), _percentile(latencies, 0.99)
         print(f"seed file written -> sendMessage received, {len(latencies)} files:")
-        print(f"  p50 {p50 * 1000:7.1f} ms   (target < {P50_TARGET * 1000:.0f} ms)")
-        print(f"  p99 {p99 * 1000:7.1f} ms   (target < {P99_TARGET * 1000:.0f} ms)")
+        print(f"  p50 {p50 * 1000:7.1f} ms   (target <= {P50_TARGET * 1000:.0f} ms)")
+        print(f"  p99 {p99 * 1000:7.1f} ms   (target <= {P99_TARGET * 1000:.0f} ms)")
         print(f"  min {min(latencies) * 1000:7.1f} ms, max {max(latencies) * 1000:7.1f} ms")
         print(f"  429s from the double: {api.violations}")
-        return 0 if p50 < P50_TARGET and p99 < P99_TARGET else 1
+        return 0 if p50 <= P50_TARGET and p99 <= P99_TARGET else 1
 
 
 if __name__ == "__main__":

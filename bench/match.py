@@ -1,10 +1,11 @@
-"""Matching speed: articles per second with 10, 1,000 and 10,000 rules on real articles.
+"""Matching speed: articles per second with 10 to 100,000 rules on real articles.
 
-Unpacks ../shared/corpus/en-news.tar.gz to a temporary folder, parses the articles (not
-timed), generates rules from the corpus's own words, then times `RuleBook.match` (analysis,
-automaton pass, candidate rules, evaluation) over every article. Run:
+Reads ../shared/corpus/en-news.tar.gz in place with the reader `match` and `backtest` use,
+timing reading and text analysis on one core, then generates rules from the corpus's own
+words and times `RuleBook.match` (automaton pass, candidate rules, evaluation) over every
+article. Pin it to one core on a shared machine:
 
-    .venv/bin/python bench/match.py [--articles N] [--runs R]
+    taskset -c 1 .venv/bin/python bench/match.py [--articles N] [--runs R] [--sizes 10,10000]
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import itertools
 import random
 import statistics
 import sys
-import tarfile
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,14 +25,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.article import Article  # noqa: E402
+from bot.cli.corpus_reading import read_items  # noqa: E402
 from bot.rules import RuleBook, compile_rules  # noqa: E402
 from bot.rules.analysis import words  # noqa: E402
 from bot.rules.engine import article_streams  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "en-news.tar.gz"
-TARGET_RATE = 20_000
-TARGET_RATIO = 2.0
-SIZES = (10, 1_000, 10_000)
+TARGET_RATE = 20_000  # at 10,000 rules
+TARGET_RATIO = 2.0  # cost at 10,000 rules over cost at 10
+TARGET_LARGE = 10_000  # at 100,000 rules
+TARGET_READING = 5_000  # articles read and analysed a second, one core
+SIZES = (10, 1_000, 10_000, 100_000)
 
 
 def main() -> int:
@@ -42,13 +44,15 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=0, help="use only the first N (0 = all)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per size (median kept)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--sizes", default=",".join(map(str, SIZES)), help="rule counts, comma-separated"
+    )
     args = parser.parse_args()
+    sizes = tuple(int(size) for size in args.sizes.split(","))
     if not CORPUS.exists():
         print(f"skipped: {CORPUS} not found (the corpus sits beside the project's checkout)")
         return 0
-    started = time.perf_counter()
     articles = _load(CORPUS, args.articles)
-    print(f"{len(articles)} articles parsed in {time.perf_counter() - started:.1f}s (not timed)")
     chars = sum(len(a.title) + len(a.summary) + len(a.body) for a in articles) / len(articles)
     print(f"mean text per article: {chars:,.0f} characters")
     vocabulary = _vocabulary(articles)
@@ -59,7 +63,7 @@ def main() -> int:
         f"text analysis alone (once per article, rule-independent): {len(articles) / took:,.0f}/s"
     )
     rates: dict[int, float] = {}
-    for size in SIZES:
+    for size in sizes:
         book = _book(size, vocabulary, random.Random(args.seed))
         matched = sum(len(book.match(article)) for article in articles)  # warm-up
         full, only = [], []
@@ -77,31 +81,39 @@ def main() -> int:
         print(
             f"{size:>6} rules: {rates[size]:>9,.0f} articles/s matching+evaluation, "
             f"{whole:>7,.0f} articles/s with text analysis; "
-            f"{matched / len(articles):.2f} matches/article (target >= {TARGET_RATE:,} at 10,000)"
+            f"{matched / len(articles):.2f} matches/article"
         )
-    ratio = rates[SIZES[0]] / rates[SIZES[-1]]
-    verdict = "ok" if ratio <= TARGET_RATIO and rates[SIZES[-1]] >= TARGET_RATE else "MISSED"
-    print(
-        f"cost ratio 10,000:10 rules = {ratio:.2f} (target <= {TARGET_RATIO}); "
-        f"10,000 rules at {rates[SIZES[-1]]:,.0f}/s (target >= {TARGET_RATE:,}): {verdict}"
-    )
+    if 10 in rates and 10_000 in rates:
+        ratio = rates[10] / rates[10_000]
+        verdict = "ok" if ratio <= TARGET_RATIO and rates[10_000] >= TARGET_RATE else "MISSED"
+        print(
+            f"cost ratio 10,000:10 rules = {ratio:.2f} (target <= {TARGET_RATIO}); "
+            f"10,000 rules at {rates[10_000]:,.0f}/s (target >= {TARGET_RATE:,}): {verdict}"
+        )
+    if 100_000 in rates:
+        verdict = "ok" if rates[100_000] >= TARGET_LARGE else "MISSED"
+        print(f"100,000 rules at {rates[100_000]:,.0f}/s (target >= {TARGET_LARGE:,}): {verdict}")
     return 0
 
 
 def _load(archive: Path, limit: int) -> list[Article]:
-    from bot.sources.seeds import SeedError, read_seed
-
+    """The archive's articles, read in place; prints the reading and analysis rate."""
     articles: list[Article] = []
-    with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as folder:
-        with tarfile.open(archive) as tar:
-            tar.extractall(folder, filter="data")
-        for path in sorted(Path(folder).rglob("*.md")):
-            try:
-                articles.append(read_seed(path))
-            except SeedError:
-                continue
-            if limit and len(articles) >= limit:
-                break
+    wall, cpu = time.perf_counter(), time.process_time()
+    for item in read_items([archive]):
+        if item.article is None:
+            continue
+        articles.append(item.article)
+        article_streams(item.article)  # the analysis every match starts from
+        if limit and len(articles) >= limit:
+            break
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    verdict = "ok" if len(articles) / wall >= TARGET_READING else "MISSED"
+    print(
+        f"{len(articles)} articles read from the archive and analysed: "
+        f"{len(articles) / wall:,.0f}/s ({len(articles) / cpu:,.0f}/s of CPU time), one core "
+        f"(target >= {TARGET_READING:,}): {verdict}"
+    )
     return articles
 
 

@@ -48,15 +48,20 @@ class Settings(BaseSettings):
     max_tickers: int = Field(default=200, ge=0)  # per chat; topics are not limited
     seeds_timezone: str = "UTC"
     default_timezone: str = "UTC"  # a chat's zone for quiet hours and digests until /timezone
+    digest_check: float = 20.0  # seconds between looks for held alerts that are due
     feed_interval: float = 300.0
     seeds_rescan: float = 60.0
+    feed_max_new: int = Field(default=200, ge=1)  # new items alerted per poll of one feed
     fleet: bool = False
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0:8443"
     heartbeat_file: Path | None = None
+    metrics_listen: str | None = None  # HOST:PORT of /metrics and /healthz; off when unset
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     stories: bool = True  # one alert per story, later copies edit it; false: one per article
+    max_watches: int = Field(default=20, ge=0)  # `/watch` queries a chat may keep
+    max_query_length: int = Field(default=300, ge=1)  # characters of one `/watch` query
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -83,12 +88,19 @@ class Settings(BaseSettings):
             raise ValueError(f"must be the public https:// URL Telegram posts to, not {value!r}")
         return str(value)
 
-    @field_validator("webhook_listen")
+    @field_validator("metrics_listen", mode="before")
     @classmethod
-    def _host_and_port(cls, value: str) -> str:
+    def _empty_listen_is_off(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("webhook_listen", "metrics_listen")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"must be HOST:PORT such as 0.0.0.0:8443, not {value!r}")
+            raise ValueError(f"must be HOST:PORT such as 127.0.0.1:9464, not {value!r}")
         return value
 
     @field_validator("database_url")
@@ -134,7 +146,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("feed_interval", "seeds_rescan", mode="before")
+    @field_validator("feed_interval", "seeds_rescan", "digest_check", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
@@ -146,7 +158,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least 30s, not {value:g}s")
         return value
 
-    @field_validator("seeds_rescan")
+    @field_validator("seeds_rescan", "digest_check")
     @classmethod
     def _rescan_floor(cls, value: float) -> float:
         if value < 1:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
 
 # The one symbol syntax: of article tickers, of `$SYM` rule terms and of `/subscribe $SYM`.
@@ -27,6 +27,18 @@ _QUOTE_LINK = re.compile(
     (?P<symbol>[^/?#\s"'<>()\[\]]+)
     """
 )
+# The same links found from their quote-page part: `_QUOTE_LINK` tries its optional scheme and
+# host labels at every character, which cost more than the rest of a seed's parsing; this
+# finds the page part, then checks the host before it as `_QUOTE_LINK` would (`_quote_links`).
+_QUOTE_PAGE = re.compile(
+    _QUOTE_LINK.pattern.replace(r"(?<![a-z0-9.-])(?:https?://)?(?:[a-z0-9-]+\.)*", ""),
+    re.IGNORECASE | re.VERBOSE,
+)
+_HOST_CHAR = re.compile(r"[a-z0-9.-]", re.IGNORECASE)
+# `.com/` (no other letters fold to c, o or m) and how far before it each site's name starts.
+_DOT_COM = re.compile(r"\.[cC][oO][mM]/")
+_NAME_WIDTHS = (13, 12, 11, 8, 6, 4)
+_HOST_LABELS = re.compile(r"(?:[a-z0-9-]+\.)*", re.IGNORECASE)
 
 # $XOM, $brk.b: not after a letter, digit or $, not followed by a letter or digit.
 _CASHTAG = re.compile(
@@ -53,15 +65,44 @@ def normalize_symbol(raw: str) -> str | None:
 def tickers_in_links(text: str) -> set[str]:
     """Symbols named by links to quote pages anywhere in the text."""
     found: set[str] = set()
-    for match in _QUOTE_LINK.finditer(text):
+    for match in _quote_links(text):
         symbol = normalize_symbol(unquote(match.group("symbol")))
         if symbol:
             found.add(symbol)
     return found
 
 
+def _quote_links(text: str) -> Iterator[re.Match[str]]:
+    """The matches `_QUOTE_LINK.finditer` gives, with the symbol group, found faster.
+
+    Every quote page is `<name>.com/...`: each `.com/` names the few places a page part can
+    start. `_QUOTE_LINK` starts a match where no host character precedes it, so its scheme and
+    host labels are exactly the run of host characters before the page part, which must start
+    at or after the end of the previous match and be labels only.
+    """
+    position = done = 0
+    for dot in _DOT_COM.finditer(text):
+        for width in _NAME_WIDTHS:
+            start = dot.start() - width
+            if start < position:
+                continue
+            match = _QUOTE_PAGE.match(text, start)
+            if match is None:
+                continue
+            host = start
+            while host > 0 and _HOST_CHAR.match(text, host - 1):
+                host -= 1
+            if host >= done and _HOST_LABELS.fullmatch(text, host, start):
+                yield match
+                done = position = match.end()
+            else:
+                position = start + 1
+
+
 def cashtags(text: str) -> set[str]:
     """Symbols written as cashtags ($XOM, $brk.b)."""
+    if "$" not in text:
+        return set()
     return {m.group(1).upper() for m in _CASHTAG.finditer(text)}
 
 

@@ -80,6 +80,11 @@ class Answer:
         return cls(400, "Bad Request: chat not found")
 
     @classmethod
+    def unauthorized(cls) -> Answer:
+        """401: the bot token was revoked."""
+        return cls(401, "Unauthorized")
+
+    @classmethod
     def server_error(cls, status: int = 502) -> Answer:
         """5xx."""
         return cls(status, "Bad Gateway" if status == 502 else "Internal Server Error")
@@ -187,6 +192,7 @@ class BotApiDouble:
         self._chat_last: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = defaultdict(deque)
         self._closing = False
+        self._revoked = False  # revoke_token(): every call answers 401 from then on
         # setWebhook: updates are POSTed there (with the secret header), not kept for getUpdates.
         self.webhook: dict[str, Any] | None = None
         self.webhook_answers: list[int] = []
@@ -227,6 +233,12 @@ class BotApiDouble:
         """Answer the chat's next sendMessage calls with these errors, in order."""
         with self._lock:
             self._script[chat_id].extend(answers)
+
+    def revoke_token(self) -> None:
+        """The token is revoked (BotFather): every call answers 401, long polls at once."""
+        with self._lock:
+            self._revoked = True
+            self._lock.notify_all()
 
     def block(self, chat_id: int, answer: Answer | None = None) -> None:
         """Refuse every message to the chat from now on (blocked by default)."""
@@ -451,7 +463,7 @@ class BotApiDouble:
     def _handle(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
         segments = parts.path.strip("/").split("/")
-        if len(segments) != 2 or segments[0] != f"bot{self.token}":
+        if self._revoked or len(segments) != 2 or segments[0] != f"bot{self.token}":
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         method = segments[1]
         params = _decode(parts.query, content_type, body)
@@ -525,12 +537,14 @@ class BotApiDouble:
             while True:
                 if offset:
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
-                if self._updates or self._closing:
+                if self._updates or self._closing or self._revoked:
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._lock.wait(remaining)
+            if self._revoked:
+                return _error(401, "Unauthorized")
             return _ok(list(self._updates[:limit]))
 
     def _api_getChatMember(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

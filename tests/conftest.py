@@ -10,6 +10,7 @@ import pytest
 
 from tests.bot_api_double import BotApiDouble
 from tests.databases import database_url_for
+from tests.runtime.support import BotProcess
 
 
 def _backends() -> list[str]:
@@ -45,3 +46,12 @@ def api() -> Iterator[BotApiDouble]:
     """The Bot API double, enforcing Telegram's limits, on a loopback port of its own."""
     with BotApiDouble() as double:
         yield double
+
+
+@pytest.fixture
+def processes() -> Iterator[list[BotProcess]]:
+    """Bot processes started by a test, killed at the end whatever happened."""
+    started: list[BotProcess] = []
+    yield started
+    for process in started:
+        process.kill()

@@ -52,3 +52,19 @@ def test_bad_values_are_one_line_errors(
         load_settings()
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_metrics_listen_is_off_unless_set_and_must_be_host_and_port(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSBOT_METRICS_LISTEN", raising=False)
+    assert load_settings().metrics_listen is None
+    monkeypatch.setenv("NEWSBOT_METRICS_LISTEN", "")
+    assert load_settings().metrics_listen is None
+    monkeypatch.setenv("NEWSBOT_METRICS_LISTEN", "127.0.0.1:9464")
+    assert load_settings().metrics_listen == "127.0.0.1:9464"
+    monkeypatch.setenv("NEWSBOT_METRICS_LISTEN", "9464")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert "NEWSBOT_METRICS_LISTEN: must be HOST:PORT" in str(error.value)

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli.corpus_reading import Item, default_jobs, read_items
+from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
 from bot.report import stats
 from bot.report.stories import StoryTap
@@ -30,17 +32,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--html", type=Path, default=None, metavar="FILE", help="also write a report page"
     )
     parser.add_argument(
+        "--feedback",
+        action="store_true",
+        help="also list the rules subscribers mute most (NEWSBOT_DATABASE_URL)",
+    )
+    parser.add_argument(
         "--against",
         type=Path,
         default=None,
         metavar="OLD_DIR",
         help="compare with another rules folder on the same articles",
     )
+    add_jobs_argument(parser)
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     """Match the corpus and report; 2 for a path that does not exist, 1 for rule problems."""
-    from bot.cli.match_command import article_files, read_file
 
     missing = [
         f"newsbot: {path}: no such file or folder" for path in args.paths if not path.exists()
@@ -57,15 +64,13 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         old_book, old_problems = _load(args.against)
         books.append(old_book)
         problems += old_problems
-    files: Iterable[Path] = [path for root in args.paths for path in article_files(root)]
+    found: Iterable[Item] = read_items(
+        args.paths, timezone=settings.seeds_timezone, jobs=args.jobs or default_jobs()
+    )
     terminal = _terminal() if not args.json else None
     if terminal is not None:
-        files = _with_progress(list(files), terminal)
-    items = (
-        (item.path, item.article, item.error)
-        for path in files
-        for item in read_file(path, timezone=settings.seeds_timezone)
-    )
+        found = _with_progress(found, terminal)
+    items = ((item.path, item.article, item.error) for item in found)
     tap = StoryTap() if settings.stories else None
     corpus, matches = stats.collect(tap.tap(items) if tap else items, books)
     days = stats.calendar(corpus)
@@ -84,6 +89,11 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
                 "story_alerts_per_day": round(story_rates.story_alerts_per_day, 2),
                 "stories": story_rates.stories,
             }
+        if args.feedback:
+            data["most_muted"] = [
+                {"topic": topic, "rule": rule, "presses": presses}
+                for topic, rule, presses in _most_muted(settings)
+            ]
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         from bot.report.text import render
@@ -96,6 +106,8 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
                 f"{story_rates.story_alerts_per_day:.1f} one per story "
                 "(later copies edit the alert; NEWSBOT_STORIES=false turns this off)"
             )
+        if args.feedback:
+            print(_feedback_section(_most_muted(settings)))
     if args.html is not None and not _write_html(args, settings, figures, changes, old, against):
         return 2
     if problems:
@@ -106,6 +118,29 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     return 0
+
+
+def _most_muted(settings: Settings) -> list[tuple[str, str, int]]:
+    """The rules chats mute most, from the bot's database; a note on stderr when unreadable."""
+    from bot.storage.subscriptions import most_muted_in
+
+    found = most_muted_in(settings.database_url)
+    if found is None:
+        print(
+            "newsbot: --feedback: no feedback to read in NEWSBOT_DATABASE_URL "
+            "(absent, unreachable, or not a newsbot database)",
+            file=sys.stderr,
+        )
+    return found or []
+
+
+def _feedback_section(noisy: list[tuple[str, str, int]]) -> str:
+    """The rules subscribers asked to hear less of (🔕 Less like this, net of undos)."""
+    lines = ["", "Rules subscribers mute most (🔕 Less like this, net of undos):"]
+    lines += [f"  {topic}/{rule}: {presses}" for topic, rule, presses in noisy]
+    if not noisy:
+        lines.append("  none")
+    return "\n".join(lines)
 
 
 def _load(rules_dir: Path) -> tuple[RuleBook, int]:
@@ -152,14 +187,14 @@ def _terminal() -> TextIO | None:
     return None
 
 
-def _with_progress(files: list[Path], stream: TextIO) -> Iterator[Path]:
+def _with_progress(items: Iterable[Item], stream: TextIO) -> Iterator[Item]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn())
     console = Console(file=stream)
     with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as progress:
-        task = progress.add_task("reading articles", total=len(files))
-        for path in files:
-            yield path
+        task = progress.add_task("reading articles", total=None)
+        for item in items:
+            yield item
             progress.advance(task)

@@ -5,30 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.article import Article
+from bot.cli.corpus_reading import (  # noqa: F401 (read here by backtest and stories)
+    FEED_SUFFIXES,
+    SEED_SUFFIXES,
+    Item,
+    article_files,
+    default_jobs,
+    read_file,
+    read_items,
+)
 from bot.config import Settings
 from bot.rules import Match, RuleBook, analysis, load_rulebook
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
 from bot.rules.terms import TermError, find_term, parse_term
-from bot.sources import seeds
 
-SEED_SUFFIXES = frozenset(seeds.SEED_SUFFIXES)
-FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
 _SNIPPET_SIDE = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One article read from a path, or the reason it could not be read."""
-
-    path: str
-    article: Article | None
-    error: str | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +41,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="match this one-line query (topic and rule `query`) instead of the rule files; "
         "@sets come from the rules folder's _ files",
     )
+    add_jobs_argument(parser)
+
+
+def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
+    """`--jobs N`: processes that read and parse articles (the output order stays)."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="read and parse articles with N processes (0: one per core; default 1)",
+    )
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
@@ -59,7 +66,8 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         book = query_book
     failed = False
     articles = 0
-    for item in read_items(args.paths, timezone=settings.seeds_timezone):
+    jobs = args.jobs or default_jobs()
+    for item in read_items(args.paths, timezone=settings.seeds_timezone, jobs=jobs):
         articles += 1
         if item.article is None:
             failed = True
@@ -135,78 +143,6 @@ def to_json(path: str, article: Article, matches: list[Match]) -> dict[str, obje
             for match in matches
         ],
     }
-
-
-def article_files(path: Path) -> Iterator[Path]:
-    """The path itself, or every seed and feed file under a folder, sorted."""
-    if not path.is_dir():
-        yield path
-        return
-    suffixes = SEED_SUFFIXES | FEED_SUFFIXES
-    for found in sorted(path.rglob("*")):
-        parts = found.relative_to(path).parts
-        if any(part.startswith((".", "~", "#")) for part in parts):
-            continue
-        if found.suffix.lower() in suffixes and found.is_file():
-            yield found
-
-
-def read_items(paths: list[Path], *, timezone: str = "UTC") -> Iterator[Item]:
-    """Every article of the given files and folders; a feed file gives one item per entry."""
-    for root in paths:
-        if not root.exists():
-            yield Item(str(root), None, "no such file or folder")
-            continue
-        for path in article_files(root):
-            yield from read_file(path, timezone=timezone)
-
-
-def read_file(path: Path, *, timezone: str = "UTC") -> Iterator[Item]:
-    """The articles of one seed or feed file, or one item naming the error."""
-    suffix = _kind(path)
-    if suffix in SEED_SUFFIXES:
-        from bot.sources.seeds import SeedError, read_seed
-
-        try:
-            yield Item(str(path), read_seed(path, timezone=timezone))
-        except SeedError as error:
-            yield Item(str(path), None, str(error))
-        return
-    if suffix not in FEED_SUFFIXES:
-        yield Item(
-            str(path), None, f"not a seed (.md) or feed ({', '.join(sorted(FEED_SUFFIXES))})"
-        )
-        return
-    from bot.sources.feeds import FeedParseError, parse_feed_bytes
-
-    try:
-        articles = parse_feed_bytes(path.read_bytes(), source=path.stem, url=str(path))
-    except OSError as error:
-        yield Item(str(path), None, f"cannot read: {error.strerror or error}")
-        return
-    except FeedParseError as error:
-        yield Item(str(path), None, str(error))
-        return
-    for article in articles:
-        yield Item(str(path), article)
-
-
-def _kind(path: Path) -> str:
-    """The file's suffix; for a file named on the command line with another suffix (such as
-    a seed saved as `.txt`), `.md` or `.xml` by its first bytes."""
-    suffix = path.suffix.lower()
-    if suffix in SEED_SUFFIXES | FEED_SUFFIXES:
-        return suffix
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except OSError:
-        return suffix
-    if head.startswith(b"---"):
-        return ".md"
-    if head.startswith((b"<", b"{")):
-        return ".xml"
-    return suffix
 
 
 def _human(path: str, article: Article, matches: list[Match]) -> str:

@@ -13,8 +13,10 @@ from bot.delivery.hours import ChatHours, Window, parse_digest_times, release_at
 from bot.delivery.story_edits import fold_into_story
 from bot.pipeline import Enqueuer, Ingested
 from bot.rules import Match, Topic
+from bot.rules.watches import by_chat, watch_as_topic
 from bot.storage import deliveries as store
 from bot.storage import subscriptions as subs
+from bot.storage import watches as watch_store
 from bot.storage.deliveries import TERMINAL_CHAT_ID
 from bot.storage.held import HELD
 
@@ -43,14 +45,16 @@ def enqueue_deliveries(
     written = 0
     for item in ingested:
         rows: list[dict[str, object]] = []
-        matches = active(item.matches)
+        matches, watched = by_chat(active(item.matches))
         if terminal:
             alert = alert_for(item.article, matches, topics=None)
             if alert is not None:
                 text = render_text(alert, topics, sources=source_names, now=moment)
                 rows.append(_row(alert, TERMINAL_CHAT_ID, text, moment))
-        elif matches or item.article.tickers:
-            rows = _chat_rows(connection, item, matches, topics, source_names, default_zone, moment)
+        elif matches or item.article.tickers or watched:
+            rows = _chat_rows(
+                connection, item, matches, watched, topics, source_names, default_zone, moment
+            )
         if rows and item.story_id is not None:
             rows = fold_into_story(
                 connection,
@@ -70,29 +74,57 @@ def _chat_rows(
     connection: Connection,
     item: Ingested,
     matches: tuple[Match, ...],
+    watched: Mapping[int, tuple[Match, ...]],
     topics: Mapping[str, Topic],
     source_names: Mapping[str, str] | None,
     default_zone: str,
     moment: datetime,
 ) -> list[dict[str, object]]:
-    """One delivery per subscribed chat owed an alert of this article."""
+    """One delivery per subscribed (or watching) chat owed an alert of this article."""
     rows: list[dict[str, object]] = []
     rendered: dict[tuple[object, ...], str] = {}
     wanted_topics = {match.topic for match in matches}
-    for sub in subs.subscribers(connection, wanted_topics, item.article.tickers):
-        heard = [m for m in matches if (m.topic, m.rule) not in sub.settings.muted_rules]
-        alert = alert_for(item.article, heard, topics=sub.topics, tickers=sub.tickers)
+    found = subs.subscribers(connection, wanted_topics, item.article.tickers)
+    for sub in with_watchers(connection, found, watched):
+        own = watched.get(sub.chat_id, ())
+        heard = [m for m in (*matches, *own) if (m.topic, m.rule) not in sub.settings.muted_rules]
+        followed = sub.topics.union(m.topic for m in own) if own else sub.topics
+        alert = alert_for(item.article, heard, topics=followed, tickers=sub.tickers)
         if alert is None:
             continue
         key = (alert.matches, alert.tickers)
         if key not in rendered:  # a fan-out renders each distinct alert once
-            rendered[key] = render_html(alert, topics, sources=source_names, now=moment)
+            named = {**topics, **watch_topics(own)} if own else topics
+            rendered[key] = render_html(alert, named, sources=source_names, now=moment)
         row = _row(alert, sub.chat_id, rendered[key], moment)
         hold = release_at(moment, chat_hours(sub.settings, default_zone), alert.priority)
         if hold is not None:
             row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)
         rows.append(row)
     return rows
+
+
+def with_watchers(
+    connection: Connection,
+    found: list[subs.Subscriber],
+    watched: Mapping[int, tuple[Match, ...]],
+) -> list[subs.Subscriber]:
+    """The subscribers, plus the chats that only a watch of theirs brings to the article."""
+    extra = sorted(set(watched) - {sub.chat_id for sub in found})
+    if not extra:
+        return found
+    settings = subs.chat_settings_of(connection, extra)
+    return found + [
+        subs.Subscriber(
+            chat_id, frozenset(), frozenset(), settings[chat_id].muted_until, settings[chat_id]
+        )
+        for chat_id in extra
+    ]
+
+
+def watch_topics(matches: Sequence[Match]) -> dict[str, Topic]:
+    """The pseudo topics (`👁 name`) the renderer labels these watch matches by."""
+    return {match.topic: watch_as_topic(match.rule) for match in matches}
 
 
 def chat_hours(settings: subs.ChatSettings, default_zone: str = "UTC") -> ChatHours:
@@ -126,7 +158,7 @@ def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, obje
         "attempts": 0,
         "next_attempt_at": now,
         "created": now,
-        "hold": None,  # every row names every column: one insert takes held and due rows
+        "hold": None,  # every row names every column: one executemany takes the first's keys
     }
 
 
@@ -157,6 +189,7 @@ def forget_chat(connection: Connection, chat_id: int, reason: str) -> int:
     """A chat that blocked or removed the bot: drop its subscriptions and pending alerts, and
     take no new subscription from it until it adds the bot again."""
     subs.unsubscribe_all(connection, chat_id)
+    watch_store.remove_watches(connection, chat_id, None)
     subs.set_kicked(connection, chat_id, "private" if chat_id > 0 else "group", kicked=True)
     return store.cancel_chat(connection, chat_id, reason)
 
@@ -164,6 +197,7 @@ def forget_chat(connection: Connection, chat_id: int, reason: str) -> int:
 def move_chat(connection: Connection, old_chat_id: int, new_chat_id: int) -> int:
     """A group that became a supergroup: its subscriptions and pending alerts follow it."""
     subs.move_chat_subscriptions(connection, old_chat_id, new_chat_id)
+    watch_store.move_chat_watches(connection, old_chat_id, new_chat_id)
     return store.move_chat_deliveries(connection, old_chat_id, new_chat_id)
 
 

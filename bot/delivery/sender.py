@@ -23,19 +23,23 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from bot.delivery.feedback import feedback_for
 from bot.delivery.ledger import forget_chat, move_chat
 from bot.delivery.limiter import Limiter, NoLimits
 from bot.delivery.transports import (
+    ButtonTransport,
     ChatGone,
     ChatMoved,
     RateLimited,
     Rejected,
     SendError,
+    TokenRevoked,
     Transient,
     Transport,
 )
 from bot.storage import deliveries as store
 from bot.storage.deliveries import Delivery
+from bot.telemetry.metrics import DELIVERY_DELAY, FLOOD_WAIT_SECONDS, FLOOD_WAITS, MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +143,10 @@ class Sender:
         self._retry_delay = _FIRST_RETRY
         self.failing_since: datetime | None = None
         self.last_error: str | None = None
+        self.revoked: TokenRevoked | None = None  # a 401: the sender stops, the process exits
         self.sent = 0
         self.failed = 0
+        self.last_sent_at = time.monotonic()  # the last message Telegram accepted (or start)
 
     @property
     def unrecorded(self) -> int:
@@ -169,6 +175,8 @@ class Sender:
                 try:
                     await self._work(stop=stop, drain_horizon=None)
                     return
+                except TokenRevoked:
+                    raise  # no retry brings a revoked token back: the driver stops the process
                 except Exception as error:
                     self.last_error = f"{type(error).__name__}: {error}"
                     log.error("the sender failed; starting again in %.0fs", delay, exc_info=error)
@@ -177,6 +185,19 @@ class Sender:
                 delay = min(delay * 2, self._ledger_retry_cap)
         finally:
             watcher.cancel()
+
+    async def settle(self, stop: asyncio.Event) -> bool:
+        """After `run`: write the outcomes still owed, waiting for the ledger until `stop`.
+
+        True once everything is written (a fleet leader that lost its lock to an outage
+        settles before it stands again, so what it sent is not sent twice).
+        """
+        while not await self._flush(force=True):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), min(self._retry_delay, 1.0))
+            if stop.is_set():
+                return False
+        return True
 
     async def drain(self, *, max_wait: float = 10.0) -> int:
         """Send every pending delivery, waiting for retries due within `max_wait`; returns sent.
@@ -206,6 +227,8 @@ class Sender:
         asked = 0
         try:
             while stop is None or not stop.is_set():
+                if self.revoked is not None:
+                    raise self.revoked
                 now = time.monotonic()
                 if self._fresh:
                     self._fresh, exhausted_at = False, None
@@ -403,29 +426,34 @@ class Sender:
     async def _send(self, delivery: Delivery) -> None:
         chat_id = delivery.chat_id
         try:
-            message_id: int | None
-            if delivery.kind == "edit":
-                message_id = await self._edit(delivery)
-            else:
-                message_id = await self._transport.send(
-                    chat_id, delivery.text, silent=delivery.silent
-                )
+            message_id = await (
+                self._edit(delivery) if delivery.kind == "edit" else self._deliver(delivery)
+            )
         except _FirstAlertUnsent:
             at = datetime.now(UTC) + timedelta(seconds=_EDIT_WAIT)
             self._record(store.retry_later, [delivery.id], delivery.id, at=at, attempted=False)
             self._note_due(at)
+        except TokenRevoked as error:
+            self._record(store.release, [delivery.id], [delivery.id])  # not sent, not an attempt
+            if self.revoked is None:
+                log.critical("Telegram rejects the bot token (401) on sendMessage: %s", error)
+            self.revoked = error
         except RateLimited as error:
+            _count(delivery, "retried")
             await self._rate_limited(delivery, error)
         except ChatMoved as error:
+            _count(delivery, "retried")
             ids = [delivery.id, *self._drop_chat(chat_id)]
             self._record(move_chat, ids, chat_id, error.new_chat_id)
             log.info("chat %d became %d; its subscriptions move", chat_id, error.new_chat_id)
             self._fresh = True  # claim the moved deliveries at once
         except ChatGone as error:
+            _count(delivery, "chat_gone")
             ids = [delivery.id, *self._drop_chat(chat_id)]
             self._record(forget_chat, ids, chat_id, error.reason)
             log.info("chat %d unsubscribed (%s); its pending alerts cancelled", chat_id, error)
         except Rejected as error:
+            _count(delivery, "failed")
             self._record(store.mark_failed, [delivery.id], delivery.id, error.reason)
             log.warning("alert %d to chat %d refused: %s", delivery.id, chat_id, error.reason)
             self.failed += 1
@@ -434,6 +462,11 @@ class Sender:
         else:
             self._marks.append((delivery.id, message_id))
             self.sent += 1
+            self.last_sent_at = time.monotonic()
+            _count(delivery, "sent")
+            if delivery.kind == "alert" and delivery.created is not None:
+                waited = (datetime.now(UTC) - delivery.created).total_seconds()
+                DELIVERY_DELAY.observe(max(0.0, waited))
         finally:
             self._held -= 1
             self._busy.discard(chat_id)
@@ -451,6 +484,16 @@ class Sender:
         await self._transport.edit(delivery.chat_id, delivery.edit_of, delivery.text)
         return delivery.edit_of
 
+    async def _deliver(self, delivery: Delivery) -> int | None:
+        """Send one delivery; an alert gets its feedback buttons where the transport has them."""
+        transport = self._transport
+        feedback = feedback_for(delivery.id, delivery.kind, delivery.rules)
+        if feedback is not None and isinstance(transport, ButtonTransport):
+            return await transport.send(
+                delivery.chat_id, delivery.text, silent=delivery.silent, feedback=feedback
+            )
+        return await transport.send(delivery.chat_id, delivery.text, silent=delivery.silent)
+
     async def _rate_limited(self, delivery: Delivery, error: RateLimited) -> None:
         """Pause the chat (or everyone, in a flood across chats); its rows wait in the ledger."""
         now = time.monotonic()
@@ -459,6 +502,8 @@ class Sender:
         }
         everyone = error.everyone or any(chat != delivery.chat_id for chat in self._recent_floods)
         self._recent_floods[delivery.chat_id] = now
+        FLOOD_WAITS.inc()
+        FLOOD_WAIT_SECONDS.inc(error.retry_after)
         await self._limiter.pause(None if everyone else delivery.chat_id, error.retry_after)
         log.warning(
             "flood control: %s paused for %.1fs",
@@ -480,7 +525,9 @@ class Sender:
             failure = f"gave up after {attempts}: {reason}"
             self._record(store.mark_failed, [delivery.id], delivery.id, failure)
             self.failed += 1
+            _count(delivery, "failed")
             return
+        _count(delivery, "retried")
         # Exponential back-off with full jitter, so many chats do not retry in step.
         delay = min(self._backoff_cap, 2.0**attempts) * (0.5 + self._random())
         at = datetime.now(UTC) + timedelta(seconds=delay)
@@ -602,6 +649,11 @@ class Sender:
                 return work(connection, *args, **kwargs)
 
         return await asyncio.to_thread(transaction)
+
+
+def _count(delivery: Delivery, outcome: str) -> None:
+    """One message's outcome, by its kind (alert, edit, notice, digest)."""
+    MESSAGES.labels(kind=delivery.kind, outcome=outcome).inc()
 
 
 def _describe(error: BaseException) -> str:

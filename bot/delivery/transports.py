@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, runtime_checkable
+
+from bot.delivery.feedback import Feedback
 
 
 class SendError(Exception):
@@ -43,6 +45,11 @@ class Transient(SendError):
     """A server error or network fault: try again later."""
 
 
+class TokenRevoked(SendError):
+    """The Bot API no longer knows the bot's token (401): no send can work until an operator
+    gives a new one, so the sender stops and the process exits for its supervisor to see."""
+
+
 class Transport(Protocol):
     """Sends one rendered alert; raises a SendError subclass when it is not delivered."""
 
@@ -54,6 +61,19 @@ class Transport(Protocol):
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """Replace the text of a message sent before (silently)."""
+        ...
+
+
+@runtime_checkable
+class ButtonTransport(Transport, Protocol):
+    """A transport that puts feedback buttons under alerts (`feedback_buttons = True`)."""
+
+    feedback_buttons: bool
+
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool, feedback: Feedback | None = None
+    ) -> int | None:
+        """Deliver the text, with the alert's feedback buttons when given."""
         ...
 
 

@@ -18,8 +18,9 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.delivery.limiter import Limiter, NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
-from bot.delivery.transports import TerminalTransport, Transport
+from bot.delivery.transports import TerminalTransport, TokenRevoked, Transport
 from bot.runtime.core import Runtime
+from bot.runtime.health import Health, MetricsListenRefused, open_metrics
 from bot.runtime.schedule import Recurring, scheduled
 from bot.sources.feeds_config import FeedSpec
 from bot.telegram.app import TelegramSetupError, Webhook, run_bot, shutdown_application
@@ -48,9 +49,16 @@ class SingleProcess:
         if not self.runtime.terminal:
             limiter = TokenBucketLimiter()  # command answers and alerts share Telegram's limits
             self.application = self.runtime.telegram_application(limiter)
-            transport = TelegramTransport(self.application.bot)
+            topics = self.runtime.rules_topics
+            transport = TelegramTransport(self.application.bot, topics)
         self.sender = Sender(self.runtime.engine, transport, limiter)
         self.runtime.deliveries_queued = self.sender.wake
+        self.runtime.supervise_sender(self.sender)
+        self.health = Health(
+            self.runtime.engine,
+            scheduler=("scheduler", self._scheduler_problem),
+            sender=lambda: self.sender,
+        )
         self._tasks: list[asyncio.Task[object]] = []
         self._background: set[asyncio.Task[object]] = set()
 
@@ -88,10 +96,18 @@ class SingleProcess:
         runtime, stop = self.runtime, self.stop_event
         loop = asyncio.get_running_loop()
         handled = self._handle_signals(loop)
+        metrics = None
         try:
+            try:
+                metrics = await open_metrics(runtime.settings, self.health)
+            except MetricsListenRefused as error:
+                log.error("%s: stopping; fix the setting and start again", error)
+                self.exit_code = EXIT_CONFIG
+                return self.exit_code
             await runtime.reload_rules()
             runtime.load_feeds()
-            self._start(self.sender.run(stop), "sender")
+            self._start(self._send(stop), "sender")
+            self._start(runtime.supervision.report(stop), "supervision")
             if self.application is not None:
                 self._start(self._take_updates(self.application), "bot")
             for watch in runtime.watchers(stop, feeds_reloaded=self._schedule_feeds):
@@ -115,11 +131,30 @@ class SingleProcess:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)  # cancels feed polls under way
             await self._stop_tasks()
+            if metrics is not None:
+                await metrics.stop()
             await self.close()
             for signum in handled:
                 loop.remove_signal_handler(signum)
         log.info("stopped")
         return self.exit_code
+
+    async def _send(self, stop: asyncio.Event) -> None:
+        """Run the sender; a revoked token (401) stops the process with EXIT_CONFIG."""
+        try:
+            await self.sender.run(stop)
+        except TokenRevoked as error:
+            log.error(
+                "the Bot API rejects the bot token (%s): stopping; alerts stay queued. "
+                "Fix TELEGRAM_BOT_TOKEN and start again",
+                error.reason,
+            )
+            self.exit_code = EXIT_CONFIG
+            stop.set()
+
+    def _scheduler_problem(self) -> str | None:
+        """Why the scheduler is not running, or None."""
+        return None if self.scheduler.running else "the scheduler is not running"
 
     def _start(self, work: Coroutine[object, object, object], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
@@ -204,15 +239,19 @@ class SingleProcess:
         if job.first_after is not None:
             first = datetime.now(UTC) + timedelta(seconds=job.first_after)
         self.scheduler.add_job(
-            job.run,
+            self._run_job,
             IntervalTrigger(seconds=job.every(self.runtime.settings), jitter=job.jitter or None),
-            args=[self.runtime],
+            args=[job],
             id=job.name,
             max_instances=1,
             coalesce=True,
             replace_existing=True,
             **({"next_run_time": first} if first is not None else {}),
         )
+
+    async def _run_job(self, job: Recurring) -> None:
+        """One run of a table entry; a failure is the supervision's (told once, retried)."""
+        await self.runtime.supervision.guard(job.name, job.run(self.runtime))
 
     def _schedule_feeds(self) -> None:
         """One job per feed; feeds added, changed or removed in feeds.yaml follow."""
@@ -241,8 +280,17 @@ class SingleProcess:
             )
 
     async def poll_feed_job(self, spec: FeedSpec) -> None:
-        """The scheduler's job for one feed: poll it, then wait for its floor before the next."""
-        result = await self.runtime.poller.poll(spec)
+        """The scheduler's job for one feed: poll it, then wait for its floor before the next.
+
+        A poll the database fails (ingest, state) is retried at the feed's next interval.
+        """
+        supervision = self.runtime.supervision
+        try:
+            result = await self.runtime.poller.poll(spec)
+        except Exception as error:
+            supervision.failed("feed polls", error)
+            return
+        supervision.worked("feed polls")
         # Retry-After, max-age, ttl and back-off set the floor; jitter only ever adds to it,
         # so feeds with the same interval do not stay in step.
         job = self.scheduler.get_job(f"feed:{spec.name}")

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,26 +19,45 @@ from bot.config import Settings
 from bot.delivery.digests import release_digests
 from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
+from bot.delivery.sender import Sender
 from bot.pipeline import Ingested, ingest
+from bot.rules import Match, Topic
+from bot.rules.engine import article_streams
+from bot.runtime.feed_cap import flood_notice, flood_notice_id
 from bot.runtime.feed_polling import FeedPoller
+from bot.runtime.measures import (
+    SEEDS_SOURCE,
+    count_ingested,
+    count_poll,
+    refresh_gauges,
+    saw_new_item,
+)
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_folder import SeedFolder
-from bot.runtime.status import delivery_counts, status_text
+from bot.runtime.silent_feeds import SilentFeeds
+from bot.runtime.status import DeliveryCounts, Health, delivery_counts, status_text
 from bot.runtime.story_assignment import StoryAssignment
+from bot.runtime.supervision import Failing, Supervision, describe
 from bot.runtime.watch import watch_files
+from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
-from bot.sources.fetch import make_client
+from bot.sources.fetch import PollResult, make_client
 from bot.sources.seeds import SEED_SUFFIXES
 from bot.storage.db import open_database
 from bot.storage.deliveries import prune_finished
+from bot.storage.watches import prune_removed
 from bot.telegram.app import build_application
 from bot.telegram.handlers import BotHooks
 from bot.wording import count
 
 log = logging.getLogger(__name__)
 
+# The seed watcher's debounce step (bench/latency.py: file written to sendMessage).
+SEED_STEP_MS = 5
+
 KEEP_DELIVERIES = timedelta(days=30)
+KEEP_WATCH_TOMBSTONES = timedelta(days=1)  # every running process polled them long before
 
 
 def log_new_articles(fresh: Sequence[Ingested]) -> None:
@@ -66,6 +85,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine or open_database(settings.database_url)
         self.rules = RuleReloader(settings.rules_dir)
+        self.watches = LiveWatches(self.engine, lambda: self.rules.book)
         self.seeds = SeedFolder(settings.seeds_dir, timezone=settings.seeds_timezone)
         self.started = time.monotonic()
         self.feeds: list[FeedSpec] = []
@@ -87,8 +107,32 @@ class Runtime:
             terminal=self.terminal,
             queued=lambda: self.deliveries_queued(),
         )
+        self.supervision = Supervision(self._tell_admins)
+        self._sender: Sender | None = None
+        self.silent_feeds = SilentFeeds(self.engine, self.notices)
         self._client = make_client()
-        self.poller = FeedPoller(self.engine, self._client, self._ingest_blocking)
+        self.poller = FeedPoller(
+            self.engine,
+            self._client,
+            self._ingest_blocking,
+            max_new=settings.feed_max_new,
+            flooded=self._feed_flooded,
+            polled=self._feed_polled,
+        )
+
+    # -- supervision -------------------------------------------------------------------------
+
+    async def _tell_admins(self, text: str, notice_id: str) -> None:
+        await self.notices.tell_admins(text, notice_id=notice_id)
+
+    def supervise_sender(self, sender: Sender | None) -> None:
+        """The sender this process runs now (None: none): its health shows in `/status`."""
+        self._sender = sender
+        self.supervision.watch("sender (delivery ledger)", self._sender_health)
+
+    def _sender_health(self) -> tuple[datetime | None, str | None]:
+        sender = self._sender
+        return (None, None) if sender is None else (sender.failing_since, sender.last_error)
 
     # -- Telegram ----------------------------------------------------------------------------
 
@@ -101,9 +145,18 @@ class Runtime:
             self.settings,
             self.engine,
             rulebook=lambda: self.rules.book,
-            hooks=BotHooks(status_text=self.status_text, reload=self._reload_command),
+            hooks=BotHooks(
+                status_text=self.status_text,
+                reload=self._reload_command,
+                release_digests=self.release_digests,
+                watches_changed=self.watches.changed,
+            ),
             limiter=limiter,
         )
+
+    def rules_topics(self) -> Mapping[str, Topic]:
+        """The topics of the rules in force now (they reload at runtime)."""
+        return self.rules.book.topics
 
     async def _reload_command(self) -> str:
         result = await self.reload_rules()
@@ -123,6 +176,16 @@ class Runtime:
         self.feed_problems = found.problems
         self.source_names = found.display_names()
 
+    async def _feed_flooded(self, name: str, alerted: int, recorded: int) -> None:
+        """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
+        try:
+            await self.notices.tell_admins(
+                flood_notice(name, alerted, recorded),
+                notice_id=flood_notice_id(name, datetime.now(UTC)),
+            )
+        except Exception as error:  # the items are recorded; the notice is not worth a retry
+            log.error("feed %s: the admins' notice was not written (%s)", name, describe(error))
+
     def feed_named(self, name: str) -> FeedSpec | None:
         """The enabled feed of this name, if feeds.yaml has one."""
         return next((spec for spec in self.feeds if spec.name == name), None)
@@ -136,6 +199,7 @@ class Runtime:
 
         articles = await asyncio.to_thread(read)
         fresh = _logged(await self.ingest(articles))
+        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.seeds.confirm(articles)  # only now: an ingest that failed is read again
         if first:
             log.info(
@@ -155,6 +219,7 @@ class Runtime:
         articles = await asyncio.to_thread(self.seeds.read_files, visible)
         # In a fleet every process sees the file; the one whose insert wins the id alerts it.
         fresh = _logged(await self.ingest(articles))
+        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.seeds.confirm(articles)
         return fresh
 
@@ -163,11 +228,15 @@ class Runtime:
     ) -> list[Coroutine[object, object, None]]:
         """Watch the seed folder, the rule files and feeds.yaml until `stop`."""
 
+        guard = self.supervision.guard
+
         async def seeds(changed: set[Path], _deleted: set[Path]) -> None:
-            await self.ingest_seed_files(sorted(changed))
+            # A batch that fails is read again by the periodic rescan (not confirmed), so it
+            # shares the rescan's health: the next rescan that works clears it.
+            await guard("seeds-rescan", self.ingest_seed_files(sorted(changed)))
 
         async def rules(_changed: set[Path], _deleted: set[Path]) -> None:
-            await self.reload_rules()
+            await guard("rule watcher", self.reload_rules())
 
         feeds_file = self.settings.feeds_file.resolve()
 
@@ -177,25 +246,73 @@ class Runtime:
                 log.info("feeds file reloaded: %s", count(len(self.feeds), "feed"))
                 feeds_reloaded()
 
+        def kept(
+            name: str, folder: Path, start: Callable[[], Coroutine[object, object, None]]
+        ) -> Coroutine[object, object, None]:
+            if not folder.is_dir():
+                return start()  # says it does not watch; the periodic rescan still runs
+            return self.supervision.keep_running(name, start, stop)
+
         watches = [
-            watch_files(self.seeds.folder, SEED_SUFFIXES, seeds, stop),
-            watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
+            self.watches.follow(stop),
+            kept(
+                "seed watcher",
+                self.seeds.folder,
+                # A short step: a seed file is handed over ~5 ms after its last write.
+                lambda: watch_files(
+                    self.seeds.folder, SEED_SUFFIXES, seeds, stop, step_ms=SEED_STEP_MS
+                ),
+            ),
+            kept(
+                "rule watcher",
+                self.settings.rules_dir,
+                lambda: watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
+            ),
         ]
         if feeds_file.parent.is_dir():
             # Not recursive: feeds.yaml usually sits at the top of a checkout (.venv, .git...).
             watches.append(
-                watch_files(feeds_file.parent, (feeds_file.name,), feeds, stop, recursive=False)
+                kept(
+                    "feeds.yaml watcher",
+                    feeds_file.parent,
+                    lambda: watch_files(
+                        feeds_file.parent, (feeds_file.name,), feeds, stop, recursive=False
+                    ),
+                )
             )
         return watches
+
+    async def _feed_polled(self, spec: FeedSpec, result: PollResult, fresh: list[Ingested]) -> None:
+        """Count the poll; a feed that answered has its silence (or recovery) judged."""
+        count_poll(spec.name, result.status)
+        count_ingested(spec.name, len(result.articles), fresh, alerted=not result.first_poll)
+        if result.status == "error":
+            return  # a failing feed is reported as failing, not as silent
+        try:
+            latest = await self.silent_feeds.after_poll(spec.name, brought_new=bool(fresh))
+        except Exception as error:  # the poll itself is saved: judge again on the next one
+            log.warning("feed %s: silence not judged (%s)", spec.name, type(error).__name__)
+            return
+        if latest is not None:
+            saw_new_item(spec.name, latest)
 
     # -- ingest ------------------------------------------------------------------------------
 
     def _ingest_blocking(self, articles: Sequence[Article], alert: bool = True) -> list[Ingested]:
         book = self.rules.book  # one rule book for the whole batch, even if a reload lands
+        watched = self.watches.current() if alert else None
+
+        def match(article: Article) -> list[Match]:
+            streams = article_streams(article)  # one analysis for both books
+            found = book.match(article, streams)
+            if watched is not None:
+                found.extend(watched.match(article, streams))
+            return found
+
         fresh = ingest(
             self.engine,
             articles,
-            match=book.match,
+            match=match,
             enqueue=self.enqueue,
             alert=alert,
             stories=self.stories,
@@ -226,6 +343,7 @@ class Runtime:
 
         def prune() -> int:
             with self.engine.begin() as connection:
+                prune_removed(connection, datetime.now(UTC) - KEEP_WATCH_TOMBSTONES)
                 return prune_finished(
                     connection, created_before=datetime.now(UTC) - KEEP_DELIVERIES
                 )
@@ -276,6 +394,16 @@ class Runtime:
             self.deliveries_queued()
         return written
 
+    async def refresh_gauges(self) -> None:
+        """Read the delivery queue, held alerts, rule files in error and feeds' last new items
+        into the metrics (NEWSBOT_METRICS_LISTEN)."""
+        await asyncio.to_thread(
+            refresh_gauges,
+            self.engine,
+            feeds=[spec.name for spec in self.feeds],
+            rule_problems=self.rules.problems,
+        )
+
     async def heartbeat(self) -> None:
         """Touch the heartbeat file (NEWSBOT_HEARTBEAT_FILE) for a supervisor's health check."""
         if self.settings.heartbeat_file is not None:
@@ -284,7 +412,14 @@ class Runtime:
 
     async def status_text(self) -> str:
         """The admins' `/status`."""
-        counts = await asyncio.to_thread(delivery_counts, self.engine)
+        failing = self.supervision.failing()
+        try:
+            counts = await asyncio.to_thread(delivery_counts, self.engine)
+        except Exception as error:  # the database is down: say so rather than not answer
+            counts = DeliveryCounts()
+            failing.append(Failing("database", datetime.now(UTC), describe(error)))
+        sender = self._sender
+        health = Health(failing, sender.unrecorded if sender is not None else 0)
         return status_text(
             feeds=self.feeds,
             states=self.poller.states,
@@ -297,6 +432,7 @@ class Runtime:
             rule_problems=[str(problem) for problem in self.rules.problems],
             deliveries=counts,
             uptime=time.monotonic() - self.started,
+            health=health,
         )
 
     async def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,13 +12,19 @@ from sqlalchemy import Engine
 
 from bot.article import Article
 from bot.pipeline import Ingested
+from bot.runtime.feed_cap import CappedPoll, cap_new_items
 from bot.sources.feeds_config import FeedSpec
 from bot.sources.fetch import PollResult, poll_feed
+from bot.storage.articles import unseen_ids
 from bot.storage.feeds import FeedState, load_feed_state, load_feed_states, save_feed_state
 
 log = logging.getLogger(__name__)
 
 Ingest = Callable[[Sequence[Article], bool], list[Ingested]]
+Flooded = Callable[[str, int, int], Awaitable[None]]  # (feed, alerted, recorded only)
+DEFAULT_MAX_NEW = 200
+# Told of every poll once its state is saved: the result and the articles that were new.
+Polled = Callable[[FeedSpec, PollResult, list[Ingested]], Awaitable[None]]
 FAILING_REPORT_AFTER = timedelta(days=1)
 
 
@@ -29,10 +35,22 @@ class FeedPoller:
     fleet refreshes them from the database (`refresh`, `load_stored`).
     """
 
-    def __init__(self, engine: Engine, client: httpx.AsyncClient, ingest: Ingest) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: httpx.AsyncClient,
+        ingest: Ingest,
+        *,
+        max_new: int = DEFAULT_MAX_NEW,
+        flooded: Flooded | None = None,
+        polled: Polled | None = None,
+    ) -> None:
         self._engine = engine
         self._client = client
         self._ingest = ingest
+        self._max_new = max_new
+        self._flooded = flooded
+        self._polled = polled
         with engine.connect() as connection:
             self._states: dict[str, FeedState] = load_feed_states(connection)
 
@@ -76,8 +94,12 @@ class FeedPoller:
     async def poll(self, spec: FeedSpec) -> PollResult:
         """Poll one feed now; a first successful poll records its items without alerting."""
         result = await poll_feed(self._client, spec, self.state(spec))
+        fresh: list[Ingested] = []
         if result.articles:
-            fresh = await asyncio.to_thread(self._ingest, result.articles, not result.first_poll)
+            if result.first_poll:
+                fresh = await asyncio.to_thread(self._ingest, result.articles, False)
+            else:
+                fresh = await self._ingest_capped(spec, result.articles)
             if result.first_poll:
                 log.info(
                     "feed %s: first poll, %d item(s) recorded, none alerted", spec.name, len(fresh)
@@ -94,7 +116,35 @@ class FeedPoller:
             )
         self._states[spec.name] = result.state
         await asyncio.to_thread(self._save, spec, result.state)
+        if self._polled is not None:
+            await self._polled(spec, result, fresh)
         return result
+
+    async def _ingest_capped(self, spec: FeedSpec, articles: list[Article]) -> list[Ingested]:
+        """Ingest a poll's items, alerting at most `max_new` new ones; the rest are recorded."""
+        if len(articles) <= self._max_new:
+            return await asyncio.to_thread(self._ingest, articles, True)
+        capped = await asyncio.to_thread(self._cap, articles)
+        fresh = await asyncio.to_thread(self._ingest, capped.alerted, True)
+        if not capped.recorded_only:
+            return fresh
+        recorded = await asyncio.to_thread(self._ingest, capped.recorded_only, False)
+        log.warning(
+            "feed %s brought %d new items in one poll: %d alerted, %d recorded without alerts "
+            "(NEWSBOT_FEED_MAX_NEW)",
+            spec.name,
+            len(fresh) + len(recorded),
+            len(fresh),
+            len(recorded),
+        )
+        if self._flooded is not None and recorded:
+            await self._flooded(spec.name, len(fresh), len(recorded))
+        return fresh + recorded
+
+    def _cap(self, articles: list[Article]) -> CappedPoll:
+        with self._engine.connect() as connection:
+            unseen = unseen_ids(connection, (article.id for article in articles))
+        return cap_new_items(articles, unseen, self._max_new)
 
     def _save(self, spec: FeedSpec, state: FeedState) -> None:
         with self._engine.begin() as connection:

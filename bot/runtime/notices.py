@@ -79,6 +79,7 @@ class Notices:
                 "text": html.escape(text, quote=False),
                 "silent": False,
                 "priority": "normal",
+                "kind": "notice",
                 "state": store.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,

@@ -17,8 +17,8 @@ from bot.runtime.core import Runtime
 
 HOUSEKEEPING_SECONDS = 3600.0
 HEARTBEAT_SECONDS = 15.0
-DIGESTS_SECONDS = 20.0  # how late at most a digest is written after quiet hours or a mute end
 FEED_TICK_SECONDS = 5.0
+GAUGES_SECONDS = 15.0  # how stale the queue depth and the other read-back gauges can be
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +46,21 @@ def _heartbeat(_settings: Settings) -> float:
     return HEARTBEAT_SECONDS
 
 
-def _digests(_settings: Settings) -> float:
-    return DIGESTS_SECONDS
+def _digests(settings: Settings) -> float:
+    # How late at most a digest is written after quiet hours or a mute end.
+    return settings.digest_check
 
 
 def _has_heartbeat_file(settings: Settings) -> bool:
     return settings.heartbeat_file is not None
+
+
+def _gauges(_settings: Settings) -> float:
+    return GAUGES_SECONDS
+
+
+def _has_metrics(settings: Settings) -> bool:
+    return settings.metrics_listen is not None
 
 
 SEEDS_RESCAN = Recurring("seeds-rescan", Runtime.ingest_seed_folder, _seeds_rescan)
@@ -67,7 +76,16 @@ HEARTBEAT = Recurring(
     wanted=_has_heartbeat_file,
 )
 DIGESTS = Recurring("digests", Runtime.release_digests, _digests, first_after=1.0)
-SCHEDULE: tuple[Recurring, ...] = (SEEDS_RESCAN, HOUSEKEEPING, HEARTBEAT, DIGESTS)
+# Each process serves its own /metrics, so each reads the gauges itself.
+GAUGES = Recurring(
+    "gauges",
+    Runtime.refresh_gauges,
+    _gauges,
+    per_process=True,
+    first_after=0.0,
+    wanted=_has_metrics,
+)
+SCHEDULE: tuple[Recurring, ...] = (SEEDS_RESCAN, HOUSEKEEPING, HEARTBEAT, DIGESTS, GAUGES)
 
 
 def scheduled(settings: Settings) -> list[Recurring]:

@@ -10,9 +10,12 @@ from sqlalchemy import Engine
 
 from bot.delivery.ledger import ledger_counts
 from bot.durations import format_duration
+from bot.runtime.supervision import Failing
 from bot.sources.feeds_config import FeedSpec
-from bot.storage.deliveries import sent_since
+from bot.storage.deliveries import oldest_pending, sent_since
 from bot.storage.feeds import FeedState
+from bot.storage.held import held_count
+from bot.storage.subscriptions import most_muted
 from bot.wording import count
 
 
@@ -24,6 +27,17 @@ class DeliveryCounts:
     failed: int = 0
     sent_last_hour: int = 0
     sent_last_day: int = 0
+    held: int = 0  # alerts waiting for a digest (quiet hours, a mute, digest times)
+    muted_most: tuple[tuple[str, str, int], ...] = ()  # (topic, rule, net `Less` presses)
+    oldest_pending: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What fails now: the supervised parts, and sends the ledger has not recorded yet."""
+
+    failing: Sequence[Failing] = ()
+    unrecorded: int = 0
 
 
 def delivery_counts(engine: Engine) -> DeliveryCounts:
@@ -33,7 +47,10 @@ def delivery_counts(engine: Engine) -> DeliveryCounts:
     with engine.connect() as connection:
         hour = sent_since(connection, now - timedelta(hours=1))
         day = sent_since(connection, now - timedelta(days=1))
-    return DeliveryCounts(counts["pending"], counts["failed"], hour, day)
+        held = held_count(connection)
+        noisy = tuple(most_muted(connection))
+        oldest = oldest_pending(connection)
+    return DeliveryCounts(counts["pending"], counts["failed"], hour, day, held, noisy, oldest)
 
 
 def status_text(
@@ -49,6 +66,7 @@ def status_text(
     rule_problems: Sequence[str],
     deliveries: DeliveryCounts,
     uptime: float,
+    health: Health | None = None,
     now: datetime | None = None,
 ) -> str:
     """Plain text, one fact per line (the Telegram layer escapes it)."""
@@ -70,11 +88,40 @@ def status_text(
     lines += [f"  ⚠ {problem}" for problem in rule_problems]
     lines += [
         "",
-        f"Deliveries: {deliveries.pending} pending, {deliveries.failed} failed",
+        f"Deliveries: {deliveries.pending} pending{_backlog_age(deliveries, moment)}, "
+        f"{deliveries.failed} failed, {deliveries.held} held for digests",
         f"Alerts sent: {deliveries.sent_last_hour} in the last hour, "
         f"{deliveries.sent_last_day} in the last day",
     ]
+    if deliveries.muted_most:
+        noisy = ", ".join(f"{t}/{r} ×{n}" for t, r, n in deliveries.muted_most)
+        lines.append(f"Rules chats mute most: {noisy}")
+    if health is not None:
+        lines += ["", *health_lines(health, moment)]
     return "\n".join(lines)
+
+
+def health_lines(health: Health, now: datetime) -> list[str]:
+    """The Health section: each failing part, since when and why; sends not yet recorded."""
+    if not health.failing and not health.unrecorded:
+        return ["Health: every part works"]
+    lines = ["Health:"]
+    lines += [
+        f"  ⚠ {part.name} failing since {part.since:%Y-%m-%d %H:%M:%S} UTC "
+        f"({_ago(part.since, now)}): {part.last_error}"
+        for part in health.failing
+    ]
+    if health.unrecorded:
+        lines.append(
+            f"  ⚠ {count(health.unrecorded, 'send outcome')} waiting for the database to record"
+        )
+    return lines
+
+
+def _backlog_age(deliveries: DeliveryCounts, now: datetime) -> str:
+    if not deliveries.pending or deliveries.oldest_pending is None:
+        return ""
+    return f" (oldest queued {_ago(deliveries.oldest_pending, now)})"
 
 
 def _feed_line(state: FeedState | None, now: datetime) -> str:

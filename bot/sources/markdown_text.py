@@ -29,21 +29,30 @@ _LINK_LINE = re.compile(r"(?<!!)\[[^\[\]]*\]\(\s*<?([^()\s<>]+)")
 
 def markdown_to_text(markdown: str) -> str:
     """The markdown with link targets removed and character references decoded."""
-    text = _REFERENCE_DEFINITION.sub("", markdown)
-    # Nested brackets ([**[x](y)**](z)) resolve from the inside out.
-    for _ in range(4):
-        replaced = _INLINE_LINK.sub(r"\1", text)
-        replaced = _REFERENCE_LINK.sub(r"\1", replaced)
-        if replaced == text:
-            break
-        text = replaced
-    text = _AUTOLINK.sub(" ", text)
-    text = _BARE_URL.sub(" ", text)
+    text = markdown
+    # Each pattern needs a character the text may not hold: looking is cheaper than a pass.
+    if "[" in text:
+        text = _REFERENCE_DEFINITION.sub("", text)
+        # Nested brackets ([**[x](y)**](z)) resolve from the inside out.
+        for _ in range(4):
+            replaced = _INLINE_LINK.sub(r"\1", text)
+            replaced = _REFERENCE_LINK.sub(r"\1", replaced)
+            if replaced == text:
+                break
+            text = replaced
+            if "[" not in text:  # nothing left for another pass
+                break
+    if "<" in text:
+        text = _AUTOLINK.sub(" ", text)
+    if "http" in text:
+        text = _BARE_URL.sub(" ", text)
     return html.unescape(text)
 
 
 def without_link_titles(markdown: str) -> str:
     """The markdown with the title attribute of every link, image and reference removed."""
+    if "]" not in markdown:
+        return markdown
     text = _INLINE_TITLE.sub(r"\1\2", markdown)
     return _DEFINITION_TITLE.sub(r"\1", text)
 

@@ -81,3 +81,33 @@ def _record_tickers(connection: Connection, new: Sequence[Article], moment: date
     ]
     for start in range(0, len(rows), _CHUNK):
         connection.execute(upsert, rows[start : start + _CHUNK])
+
+
+def stored_since(connection: Connection, since: datetime) -> list[Article]:
+    """Articles first seen since the moment, as stored: title, source, tickers, published.
+
+    No summary or body: the bot keeps only these, so matching them tells headlines only.
+    """
+    rows = connection.execute(
+        select(
+            articles.c.id,
+            articles.c.title,
+            articles.c.link,
+            articles.c.source,
+            articles.c.published,
+            articles.c.tickers,
+        )
+        .where(articles.c.first_seen >= since)
+        .order_by(articles.c.first_seen.desc())
+    )
+    return [
+        Article(
+            id=row.id,
+            title=row.title,
+            link=row.link,
+            source=row.source,
+            published=row.published,
+            tickers=frozenset(row.tickers.split()),
+        )
+        for row in rows
+    ]

@@ -83,6 +83,12 @@ def open_database(database_url: str) -> Engine:
     return engine
 
 
+def ping(engine: Engine) -> None:
+    """Ask the database a trivial question (`SELECT 1`); raises when it does not answer."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
 def _unavailable(database_url: str, error: Exception) -> str:
     """One line: which setting, its value without password, and the driver's reason."""
     try:

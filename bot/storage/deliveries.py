@@ -42,7 +42,9 @@ class Delivery:
     text: str
     silent: bool
     attempts: int
-    kind: str = "alert"
+    kind: str = "alert"  # alert | notice | digest | edit: only alerts carry feedback buttons
+    rules: str = ""  # `topic/rule` pairs, comma-separated
+    created: datetime | None = None  # when it was written to the ledger (at ingest, for alerts)
     # An edit (one alert per story): the chat's first alert of the story, the message it
     # changes; `edit_waits` while that alert is not sent yet.
     edit_of: int | None = None
@@ -132,6 +134,8 @@ def claim(
             deliveries.c.silent,
             deliveries.c.attempts,
             deliveries.c.kind,
+            deliveries.c.rules,
+            deliveries.c.created,
             deliveries.c.story_id,
         )
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
@@ -151,6 +155,8 @@ def claim(
                 silent=row.silent,
                 attempts=row.attempts,
                 kind=row.kind,
+                rules=row.rules,
+                created=row.created,
                 edit_of=message_id,
                 edit_waits=state == PENDING,
             )
@@ -385,3 +391,12 @@ def last_group_sends(connection: Connection, since: datetime) -> list[tuple[int,
         .group_by(deliveries.c.chat_id)
     )
     return [(int(chat), last) for chat, last in connection.execute(query)]
+
+
+def oldest_pending(connection: Connection) -> datetime | None:
+    """When the oldest pending delivery was queued (the backlog's age), or None."""
+    return connection.scalar(
+        select(func.min(type_coerce(deliveries.c.created, UTCDateTime()))).where(
+            deliveries.c.state == PENDING
+        )
+    )

@@ -190,3 +190,47 @@ deliveries = Table(
     Index("ix_deliveries_claim_order", "state", "priority_rank", "id"),
     Index("ix_deliveries_story_chat", "story_id", "chat_id"),
 )
+
+# A chat's own queries (`/watch`, issue 13). A removal leaves a tombstone (`removed`) so
+# every process polling `version` sees it; `version` comes from `watch_clock` and grows
+# with each change in commit order.
+watches = Table(
+    "watches",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("updated", UTCDateTime(), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("removed", Boolean, nullable=False, default=False),
+    UniqueConstraint("chat_id", "name", name="uq_watches_chat_name"),
+    Index("ix_watches_version", "version"),
+)
+
+# One row: the last watch version handed out. Its row lock serializes writers, so versions
+# become visible in order and a poller reading `version > seen` never skips one.
+watch_clock = Table(
+    "watch_clock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+# Migration 0009: when each feed brought new items (its usual rate), and a silence reported.
+feed_new_items = Table(
+    "feed_new_items",
+    metadata,
+    Column("feed", String(200), primary_key=True),
+    Column("at", UTCDateTime(), primary_key=True),
+)
+
+feed_silences = Table(
+    "feed_silences",
+    metadata,
+    Column("feed", String(200), primary_key=True),
+    Column("last_item", UTCDateTime(), nullable=False),  # the silence began after this item
+    Column("reported_at", UTCDateTime(), nullable=False),
+    Column("reports", Integer, nullable=False, default=1),
+)

@@ -6,11 +6,15 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.storage.db import engine_url, make_engine
 from bot.storage.models import chats, feedback, muted_rules, subscriptions, tickers_seen
 
 TOPIC = "topic"
@@ -366,6 +370,21 @@ def most_muted(connection: Connection, limit: int = 5) -> list[tuple[str, str, i
         .limit(limit)
     )
     return [(row.topic, row.rule, int(row.presses)) for row in rows]
+
+
+def most_muted_in(database_url: str, limit: int = 10) -> list[tuple[str, str, int]] | None:
+    """`most_muted` of a database as it stands (never migrated or created); None if unreadable."""
+    url = make_url(engine_url(database_url))
+    if url.drivername.startswith("sqlite") and not Path(url.database or "").is_file():
+        return None  # connecting would create an empty file
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return most_muted(connection, limit)
+    except SQLAlchemyError:
+        return None  # unreachable, or a database from before feedback was recorded
+    finally:
+        engine.dispose()
 
 
 def move_chat_subscriptions(connection: Connection, old_chat_id: int, new_chat_id: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -96,6 +97,9 @@ def build_application(
         hooks=hooks or BotHooks(),
         admin_ids=frozenset(settings.admin_ids),
         limiter=limiter,
+        default_zone=settings.default_timezone,
+        max_watches=settings.max_watches,
+        max_query_length=settings.max_query_length,
         max_tickers=settings.max_tickers,
     )
     private_and_groups = filters.UpdateType.MESSAGE
@@ -106,6 +110,12 @@ def build_application(
     )
     application.add_handler(
         CallbackQueryHandler(handlers.toggle_topic, pattern=f"^{TOGGLE_PREFIX}")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handlers.alert_feedback, pattern=f"^{handlers.FEEDBACK_PREFIX}")
+    )
+    application.add_handler(
+        CallbackQueryHandler(handlers.unwatch_button, pattern=f"^{handlers.UNWATCH_PREFIX}")
     )
     application.add_handler(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -155,6 +165,7 @@ async def run_bot(
                     drop_pending_updates=False,
                 )
                 log.info("Telegram bot @%s is polling for updates", application.bot.username)
+                await _until_stopped_or_rejected(stop)
             else:
                 await _start_webhook(updater, webhook)
                 log.info(
@@ -164,12 +175,40 @@ async def run_bot(
                     webhook.host,
                     webhook.port,
                 )
-            await stop.wait()
+                await stop.wait()
         finally:
             if updater.running:
-                await updater.stop()
+                with contextlib.suppress(InvalidToken):  # the polling loop's end, told above
+                    await updater.stop()
     finally:
         await application.stop()
+
+
+POLLING_TASK_NAME = "Updater:start_polling:polling_task"  # PTB names its getUpdates loop
+
+
+async def _until_stopped_or_rejected(stop: asyncio.Event) -> None:
+    """Wait for `stop`; raise TokenRejected if PTB's polling loop ends on a 401 first.
+
+    PTB logs "Invalid token. Aborting retry loop" and ends its loop, leaving a process that
+    hears nothing: no retry brings a revoked token back, so its owner stops the process.
+    """
+    polling = next(
+        (task for task in asyncio.all_tasks() if task.get_name() == POLLING_TASK_NAME), None
+    )
+    stopping: asyncio.Task[object] = asyncio.create_task(stop.wait())
+    waited: set[asyncio.Task[object]] = {stopping}
+    if polling is not None:
+        waited.add(polling)
+    try:
+        await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    ended = polling is not None and polling.done() and not polling.cancelled()
+    if ended and polling is not None and isinstance(polling.exception(), InvalidToken):
+        raise TokenRejected(
+            "the Bot API rejected the bot token while polling (TELEGRAM_BOT_TOKEN revoked?)"
+        )
 
 
 async def shutdown_application(application: Application) -> None:

@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
+from collections.abc import Callable, Mapping
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     Forbidden,
+    InvalidToken,
+    NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 
+from bot.delivery.feedback import Feedback
 from bot.delivery.transports import (
     ChatGone,
     ChatMoved,
     RateLimited,
     Rejected,
     SendError,
+    TokenRevoked,
     Transient,
 )
+from bot.rules import Topic
+from bot.telegram.handlers.feedback import feedback_keyboard
+from bot.telemetry.metrics import TELEGRAM_ERRORS
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _NOT_MODIFIED = "message is not modified"
@@ -37,24 +48,52 @@ class TelegramTransport:
     """Sends alerts with `sendMessage` in HTML parse mode, link previews off."""
 
     terminal = False
+    feedback_buttons = True
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, topics: Callable[[], Mapping[str, Topic]] | None = None) -> None:
+        """`topics`: the rules in force, so `Unsubscribe` buttons name a topic by its title."""
         self._bot = bot
+        self._topics = topics
 
-    async def send(self, chat_id: int, text: str, *, silent: bool) -> int | None:
-        """Send one alert; raises the delivery outcome for any refusal."""
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool, feedback: Feedback | None = None
+    ) -> int | None:
+        """Send one alert, with its feedback buttons; raises the outcome of any refusal."""
+        markup = None
+        if feedback is not None:
+            markup = feedback_keyboard(feedback, self._topics() if self._topics else {})
         try:
-            message = await self._bot.send_message(
-                chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                disable_notification=silent,
-                link_preview_options=_NO_PREVIEW,
-                read_timeout=SEND_READ_TIMEOUT,
-                write_timeout=SEND_WRITE_TIMEOUT,
-            )
-        except TelegramError as error:
-            raise self._outcome(error) from None
+            try:
+                message = await self._bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    disable_notification=silent,
+                    link_preview_options=_NO_PREVIEW,
+                    reply_markup=markup,
+                    read_timeout=SEND_READ_TIMEOUT,
+                    write_timeout=SEND_WRITE_TIMEOUT,
+                )
+            except TelegramError as error:
+                TELEGRAM_ERRORS.labels(code=status_code(error)).inc()
+                raise
+        except InvalidToken as error:  # 401: before Forbidden, retrying cannot help
+            raise TokenRevoked(self._reason(error)) from None
+        except RetryAfter as error:
+            raise RateLimited(self._reason(error), _seconds(error)) from None
+        except ChatMigrated as error:
+            raise ChatMoved(self._reason(error), int(error.new_chat_id)) from None
+        except Forbidden as error:
+            raise ChatGone(self._reason(error)) from None
+        except BadRequest as error:
+            reason = self._reason(error)
+            if any(mark in reason.lower() for mark in _GONE_400):
+                raise ChatGone(reason) from None
+            raise Rejected(reason) from None
+        except (TimedOut, NetworkError) as error:
+            raise Transient(self._reason(error)) from None
+        except TelegramError as error:  # InvalidToken, Conflict, ...: an operator must look
+            raise Transient(self._reason(error)) from None
         return message.message_id
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
@@ -82,6 +121,8 @@ class TelegramTransport:
     def _outcome(self, error: TelegramError) -> SendError:
         """The delivery outcome of a Telegram error."""
         reason = self._reason(error)
+        if isinstance(error, InvalidToken):
+            return TokenRevoked(reason)
         if isinstance(error, RetryAfter):
             return RateLimited(reason, _seconds(error))
         if isinstance(error, ChatMigrated):
@@ -102,6 +143,28 @@ class TelegramTransport:
             text = f"{kind}: {text}"
         token = self._bot.token
         return text.replace(token, "<token>") if token else text
+
+
+_STATUS_OF: dict[type[TelegramError], str] = {
+    RetryAfter: "429",
+    ChatMigrated: "400",
+    BadRequest: "400",
+    Forbidden: "403",
+    InvalidToken: "401",
+    Conflict: "409",
+}
+_STATUS_IN_TEXT = re.compile(r"\((\d{3})\)")
+
+
+def status_code(error: TelegramError) -> str:
+    """The HTTP status behind a Bot API error, as a metric label ("0": no answer, or unknown)."""
+    for kind, status in _STATUS_OF.items():
+        if isinstance(error, kind):
+            return status
+    found = _STATUS_IN_TEXT.search(error.message)  # PTB words other statuses `Phrase (502)`
+    if found and 400 <= int(found.group(1)) < 600:
+        return found.group(1)
+    return "0"
 
 
 def _seconds(error: RetryAfter) -> float:

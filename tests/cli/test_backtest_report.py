@@ -342,3 +342,39 @@ def test_stories_count_one_alert_per_story_beside_one_per_article(
 
     assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
     assert "4.0 one per article, 2.0 one per story" in capsys.readouterr().out
+
+
+def test_feedback_lists_the_rules_chats_mute_most_from_the_database(
+    corpus: Path,
+    rules: Path,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.storage import subscriptions as subs
+    from bot.storage.db import open_database
+
+    engine = open_database(database_url)
+    with engine.begin() as connection:
+        for chat in (1, 2, 3):
+            subs.record_feedback(connection, chat, [("oil", "crude")], "less")
+        subs.record_feedback(connection, 3, [("oil", "crude")], "undo")
+        subs.record_feedback(connection, 1, [("gold", "bullion")], "less")
+    engine.dispose()
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", database_url)
+    assert main(["backtest", str(corpus), "--rules", str(rules), "--feedback"]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith(
+        "Rules subscribers mute most (🔕 Less like this, net of undos):\n"
+        "  oil/crude: 2\n  gold/bullion: 1\n"
+    )
+    data = _json(capsys, str(corpus), "--rules", str(rules), "--feedback")
+    assert data["most_muted"][0] == {"topic": "oil", "rule": "crude", "presses": 2}
+
+    absent = tmp_path / "absent.db"
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", f"sqlite:///{absent}")
+    assert main(["backtest", str(corpus), "--rules", str(rules), "--feedback"]) == 0
+    captured = capsys.readouterr()
+    assert "no feedback to read" in captured.err and "  none" in captured.out
+    assert not absent.exists()  # never created by a look

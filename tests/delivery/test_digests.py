@@ -107,3 +107,22 @@ def test_a_muted_rule_is_not_heard_and_other_chats_still_are(database_url: str) 
     ingest(engine, 2, "normal", NIGHT)
     with engine.connect() as connection:
         assert sorted(connection.scalars(select(deliveries.c.chat_id))) == [1, 2, 2]
+
+
+def test_a_batch_of_sent_and_held_alerts_keeps_why_each_is_held(database_url: str) -> None:
+    engine = open_database(database_url)
+    with engine.begin() as connection:
+        subs.remember_chat(connection, 7, "private")
+        subs.subscribe(connection, 7, subs.TOPIC, ["oil"])
+        subs.set_muted_until(connection, 7, NIGHT + timedelta(hours=1))
+    flash = Ingested(article(1), (Match("oil", "blockade", "critical", "active", ("x",)),))
+    later = Ingested(article(2), (Match("oil", "tankers", "normal", "active", ("x",)),))
+    with engine.begin() as connection:  # one ingest batch: the flash first, then the held one
+        record_articles(connection, [flash.article, later.article], alerted=True, now=NIGHT)
+        enqueue_deliveries(connection, [flash, later], topics=TOPICS, now=NIGHT)
+    with engine.connect() as connection:
+        query = select(deliveries.c.state, deliveries.c.hold).order_by(deliveries.c.article_id)
+        assert [tuple(row) for row in connection.execute(query)] == [
+            ("pending", None),
+            ("held", "mute"),  # so /unmute finds and releases it
+        ]

@@ -187,3 +187,13 @@ class BotProcess:
             self.process.kill()
             self.process.wait()
         self._log.close()
+
+
+def make_workspace(root: Path, database_url: str, rules: str = OIL) -> Workspace:
+    """A bot's files in a folder: one topic file (oil by default), no seeds, no feeds."""
+    space = Workspace(root, database_url)
+    space.rules.mkdir()
+    space.seeds.mkdir()
+    (space.rules / "oil.yaml").write_text(rules)
+    space.feeds_file.write_text("feeds: []\n")
+    return space

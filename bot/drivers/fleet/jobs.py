@@ -108,7 +108,12 @@ def build_app(conninfo: str, runtime: Runtime, *, pool_size: int = 8) -> App:
         state = await runtime.poller.load_stored(name)  # the fleet's view, not this process's
         if state.next_poll is not None and state.next_poll > datetime.now(UTC) + DUE_SLACK:
             return "not due"
-        result = await runtime.poller.poll(spec)
+        try:
+            result = await runtime.poller.poll(spec)
+        except Exception as error:
+            runtime.supervision.failed("feed polls", error)
+            raise  # procrastinate retries it
+        runtime.supervision.worked("feed polls")
         return result.status
 
     @app.periodic(cron=cron_for(STALLED_SECONDS).cron, periodic_id="stalled")
@@ -148,7 +153,7 @@ def _periodic(
     async def run(timestamp: int) -> bool:
         if not plan.runs_at(timestamp):
             return False  # a tick between two runs: the cron ticks finer than the interval
-        await (work() if work is not None else job.run(runtime))
+        await runtime.supervision.guard(job.name, work() if work is not None else job.run(runtime))
         return True
 
     run.__doc__ = f"The schedule's {job.name}, every {plan.interval} s, once for the fleet."

@@ -43,13 +43,22 @@ class Leadership:
 
     async def hold(self, lead: Lead, stop: asyncio.Event) -> bool:
         """Lead whenever this process holds the lock, until `stop`; False if the lock was lost."""
+        unreachable = False  # logged once a spell, not once a try
         while not stop.is_set():
             try:
                 connection = await self._connect()
             except (psycopg.Error, OSError) as error:
-                log.warning("leader lock: cannot connect (%s); trying again", _first_line(error))
+                if not unreachable:
+                    log.warning(
+                        "leader lock: cannot connect (%s); trying again every 5 s",
+                        _first_line(error),
+                    )
+                unreachable = True
                 await _wait(stop, 5.0)
                 continue
+            if unreachable:
+                log.info("leader lock: connected again")
+                unreachable = False
             async with connection:
                 try:
                     if not await self._acquire(connection, stop):

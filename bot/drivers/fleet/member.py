@@ -20,7 +20,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.delivery.limiter import Limiter, TokenBucketLimiter
 from bot.delivery.sender import Sender
-from bot.delivery.transports import TerminalTransport, Transport
+from bot.delivery.transports import TerminalTransport, TokenRevoked, Transport
 from bot.drivers.fleet.jobs import (
     HEARTBEAT_SECONDS,
     STALLED_AFTER_SECONDS,
@@ -29,6 +29,7 @@ from bot.drivers.fleet.jobs import (
 )
 from bot.drivers.fleet.leader import Leadership
 from bot.runtime.core import Runtime
+from bot.runtime.health import Health, MetricsListenRefused, open_metrics
 from bot.runtime.schedule import Recurring, scheduled
 from bot.storage.deliveries import last_group_sends
 from bot.telegram.app import (
@@ -39,6 +40,7 @@ from bot.telegram.app import (
     shutdown_application,
 )
 from bot.telegram.transport import TelegramTransport
+from bot.telemetry.metrics import LEADER
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,6 @@ HANDOVER_QUIET_SECONDS = 1.5
 GROUP_WINDOW = timedelta(minutes=1)
 STATES_REFRESH_SECONDS = 15.0
 SENDER_POLL_SECONDS = 1.0  # a fallback: queued deliveries raise a NOTIFY the leader hears
-EXIT_LEADERSHIP_LOST = 3
 EXIT_CONFIG = 2  # a setting no retry can fix (a rejected token), as for a bad setting at start
 # The leader's rate limiter (alerts and command answers); a benchmark may swap it for NoLimits.
 make_limiter: Callable[[], Limiter] = TokenBucketLimiter
@@ -97,6 +98,17 @@ class FleetMember:
         self.application: Application | None = None
         if not runtime.terminal:
             self.application = runtime.telegram_application(self.limiter)
+        self._worker_task: asyncio.Task[None] | None = None
+        self.health = Health(
+            runtime.engine, scheduler=("worker", self._worker_problem), sender=lambda: self.sender
+        )
+        LEADER.set(0)
+
+    def _worker_problem(self) -> str | None:
+        """Why the procrastinate worker is not running, or None."""
+        if self._worker_task is None or self._worker_task.done():
+            return "the procrastinate worker is not running"
+        return None
 
     def _wake_sender(self) -> None:
         if self.sender is not None:
@@ -112,7 +124,14 @@ class FleetMember:
             signal.SIGHUP, lambda: asyncio.ensure_future(runtime.reload_rules())
         )
         tasks: list[asyncio.Task[object]] = []
+        metrics = None
         try:
+            try:
+                metrics = await open_metrics(runtime.settings, self.health)
+            except MetricsListenRefused as error:
+                log.error("%s: stopping; fix the setting and start again", error)
+                self.exit_code = EXIT_CONFIG
+                return self.exit_code
             async with self.app.open_async():
                 await ensure_schema(self.app, self.conninfo)
                 await runtime.reload_rules()
@@ -135,6 +154,8 @@ class FleetMember:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if metrics is not None:
+                await metrics.stop()
             if self.application is not None:
                 await shutdown_application(self.application)
             await runtime.close()
@@ -143,7 +164,8 @@ class FleetMember:
 
     def _start_tasks(self, stop: asyncio.Event) -> list[asyncio.Task[object]]:
         work: list[Coroutine[object, object, object]] = [*self.runtime.watchers(stop)]
-        work.append(self._worker(stop))
+        work.append(self.runtime.supervision.keep_running("fleet worker", self._worker, stop))
+        work.append(self.runtime.supervision.report(stop))
         work.append(self._lead_when_elected(stop))
         if self.application is not None and self.webhook is not None:
             # Behind a load balancer every member answers Telegram's POSTs; only long
@@ -164,14 +186,16 @@ class FleetMember:
         """A per-process entry of the schedule table (the heartbeat), in a loop of its own."""
         await _wait(stop, job.first_after or 0.0)
         while not stop.is_set():
-            with contextlib.suppress(Exception):
-                await job.run(self.runtime)
+            await self.runtime.supervision.guard(job.name, job.run(self.runtime))
             await _wait(stop, job.every(self.runtime.settings))
 
     # -- the worker ----------------------------------------------------------------------------
 
-    async def _worker(self, stop: asyncio.Event) -> None:
-        worker = asyncio.create_task(
+    async def _worker(self) -> None:
+        """Run the procrastinate worker until stopped; a worker that dies (the database went
+        away) raises, and the supervision starts it again after a back-off."""
+        stop = self.stop_event
+        worker = self._worker_task = asyncio.create_task(
             self.app.run_worker_async(
                 concurrency=WORKER_CONCURRENCY,
                 name=_worker_name(),
@@ -188,10 +212,7 @@ class FleetMember:
         if worker in done:
             stopping.cancel()
             error = worker.exception()
-            log.error("procrastinate worker stopped: %s; this process stops too", error)
-            self.exit_code = 1
-            stop.set()
-            return
+            raise error or RuntimeError("the procrastinate worker stopped by itself")
         worker.cancel()  # procrastinate finishes running jobs within its graceful timeout
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await worker
@@ -199,11 +220,13 @@ class FleetMember:
     # -- leadership --------------------------------------------------------------------------
 
     async def _lead_when_elected(self, stop: asyncio.Event) -> None:
-        if not await self.leadership.hold(self._lead, stop):
-            # A process that lost the lock but lives on cannot know what it still holds:
-            # it stops, and its supervisor starts a clean one (restart: unless-stopped).
-            self.exit_code = EXIT_LEADERSHIP_LOST
-            stop.set()
+        """Stand for leadership until stopped; a lock lost (the database went away) is stood
+        for again once the sender has written what it sent (see `_send`)."""
+        while not stop.is_set():
+            if await self.leadership.hold(self._lead, stop):
+                return
+            log.warning("leadership lost: standing for it again when the database answers")
+            await _wait(stop, 1.0)
 
     async def _lead(self, term: asyncio.Event) -> None:
         """Be the fleet's sender of record and update taker until `term`."""
@@ -216,7 +239,7 @@ class FleetMember:
         application = self.application
         transport: Transport = TerminalTransport()
         if application is not None:
-            transport = TelegramTransport(application.bot)
+            transport = TelegramTransport(application.bot, runtime.rules_topics)
             try:
                 if not await _initialize(application, term):
                     return
@@ -232,8 +255,10 @@ class FleetMember:
             poll_interval=SENDER_POLL_SECONDS,
             exclusive=True,
         )
+        runtime.supervise_sender(self.sender)
+        LEADER.set(1)
         tasks = [
-            asyncio.create_task(self.sender.run(term), name="sender"),
+            asyncio.create_task(self._send(self.sender, term), name="sender"),
             asyncio.create_task(self._refresh_states(term), name="feed-states"),
         ]
         if application is not None and self.webhook is None:
@@ -244,6 +269,26 @@ class FleetMember:
             term.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             self.sender = None
+            runtime.supervise_sender(None)
+            LEADER.set(0)
+
+    async def _send(self, sender: Sender, term: asyncio.Event) -> None:
+        """Run the sender; a revoked token (401) stops the process with EXIT_CONFIG."""
+        try:
+            await sender.run(term)
+            if not self.stop_event.is_set() and sender.unrecorded:
+                # The term ended with the process running (the lock was lost): write what
+                # was sent before standing again, or the next leader would send it twice.
+                log.warning("writing %d send outcomes before standing again", sender.unrecorded)
+                await sender.settle(self.stop_event)
+        except TokenRevoked as error:
+            log.error(
+                "the Bot API rejects the bot token (%s): stopping; alerts stay queued. "
+                "Fix TELEGRAM_BOT_TOKEN and start again",
+                error.reason,
+            )
+            self.exit_code = EXIT_CONFIG
+            self.stop_event.set()
 
     def _recent_groups(self) -> list[tuple[int, float]]:
         """Groups sent to within the last minute, and how long until that minute is over."""
@@ -275,8 +320,7 @@ class FleetMember:
     async def _refresh_states(self, term: asyncio.Event) -> None:
         """Keep this process's view of every feed fresh, for the leader's `/status`."""
         while not term.is_set():
-            with contextlib.suppress(Exception):
-                await self.runtime.poller.refresh()
+            await self.runtime.supervision.guard("feed states", self.runtime.poller.refresh())
             await _wait(term, STATES_REFRESH_SECONDS)
 
 

@@ -6,6 +6,7 @@ One module per concern; this package only re-exports what the rest of the bot im
 from bot.telegram.handlers.context import BotContext, command_args
 from bot.telegram.handlers.dispatch import COMMAND_HANDLERS, channel_command, unknown_command
 from bot.telegram.handlers.errors import on_error
+from bot.telegram.handlers.feedback import FEEDBACK_PREFIX, alert_feedback, feedback_keyboard
 from bot.telegram.handlers.help import HELP, start
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
 from bot.telegram.handlers.membership import migrated, my_membership
@@ -20,19 +21,24 @@ from bot.telegram.handlers.subscriptions import (
     topics,
     unsubscribe,
 )
+from bot.telegram.handlers.watches import UNWATCH_PREFIX, unwatch_button
 
 __all__ = [
     "COMMAND_HANDLERS",
+    "FEEDBACK_PREFIX",
     "HELP",
     "OPERATOR_COMMANDS",
     "STATE_KEY",
     "TOGGLE_PREFIX",
+    "UNWATCH_PREFIX",
     "USER_COMMANDS",
     "BotContext",
     "BotHooks",
     "BotState",
+    "alert_feedback",
     "channel_command",
     "command_args",
+    "feedback_keyboard",
     "list_subscriptions",
     "migrated",
     "mute",
@@ -49,4 +55,5 @@ __all__ = [
     "unknown_command",
     "unmute",
     "unsubscribe",
+    "unwatch_button",
 ]

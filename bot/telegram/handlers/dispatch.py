@@ -11,9 +11,11 @@ from bot.alerts.render import shorten
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.formatting import escape
 from bot.telegram.handlers.help import start
+from bot.telegram.handlers.hours import digest, quiet, timezone
 from bot.telegram.handlers.operators import reload, status
 from bot.telegram.handlers.settings import mute, unmute
 from bot.telegram.handlers.subscriptions import list_subscriptions, subscribe, topics, unsubscribe
+from bot.telegram.handlers.watches import list_watches, unwatch, watch
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -26,6 +28,12 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "list": list_subscriptions,
     "mute": mute,
     "unmute": unmute,
+    "timezone": timezone,
+    "quiet": quiet,
+    "digest": digest,
+    "watch": watch,
+    "watches": list_watches,
+    "unwatch": unwatch,
     "status": status,
     "reload": reload,
 }

@@ -17,9 +17,16 @@ HELP = (
     "/subscribe oil gold $USO: follow topics and tickers\n"
     "/unsubscribe oil, /unsubscribe all\n"
     "/list: what this chat follows\n"
-    "/mute 2h, /unmute: pause alerts (critical ones still come)\n"
+    "/mute 2h, /unmute: pause alerts; what comes meanwhile is held for one digest when "
+    "the mute ends (critical alerts still come)\n"
+    "/timezone Europe/London: the zone your times are in\n"
+    "/quiet 22:00-07:00, /quiet off: quiet hours, held alerts come as one digest after\n"
+    "/digest 08:00 18:00, /digest off: normal alerts come together at these times\n"
+    "🔕 Less like this under an alert mutes its rule here; /unmute RULE undoes it\n"
+    "/watch hormuz Hormuz ($USO OR crude): your own alert (/watch explains the syntax)\n"
+    "/watches, /unwatch hormuz: list and remove them\n"
     "/help: this message\n\n"
-    "In groups and channels only admins change subscriptions."
+    "In groups and channels only admins change subscriptions and watches."
 )
 
 

@@ -16,8 +16,14 @@ USER_COMMANDS = (
     BotCommand("subscribe", "Follow topics and $TICKERS: /subscribe oil $USO"),
     BotCommand("unsubscribe", "Drop topics or tickers: /unsubscribe oil, or all"),
     BotCommand("list", "What this chat follows"),
-    BotCommand("mute", "Pause alerts: /mute 2h (critical ones still come)"),
-    BotCommand("unmute", "Alerts again"),
+    BotCommand("mute", "Pause alerts: /mute 2h (held for a digest; critical ones still come)"),
+    BotCommand("unmute", "Alerts again, or /unmute RULE to hear a muted rule"),
+    BotCommand("timezone", "This chat's time zone: /timezone Europe/London"),
+    BotCommand("quiet", "Quiet hours: /quiet 22:00-07:00, or /quiet off"),
+    BotCommand("digest", "Digests instead of alerts: /digest 08:00 18:00, or /digest off"),
+    BotCommand("watch", "Your own alert: /watch hormuz Hormuz ($USO OR crude)"),
+    BotCommand("watches", "This chat's watches, with buttons to remove them"),
+    BotCommand("unwatch", "Remove a watch: /unwatch hormuz, or all"),
 )
 OPERATOR_COMMANDS = (
     BotCommand("status", "Operators: sources, rules, queue"),

@@ -15,7 +15,7 @@ STATE_KEY = "newsbot"
 
 @dataclass(frozen=True, slots=True)
 class BotHooks:
-    """What the runtime provides: `/status` text and the `/reload` action (sync or async)."""
+    """What the runtime provides: `/status` text, the `/reload` action, digests due now."""
 
     status_text: Callable[[], str | Awaitable[str]] = field(
         default=lambda: "newsbot is running. No further status is wired in."
@@ -23,6 +23,10 @@ class BotHooks:
     reload: Callable[[], str | Awaitable[str]] = field(
         default=lambda: "Reloading is not available in this process."
     )
+    # Write the digests of held alerts that are due now (after /unmute, /quiet off...).
+    release_digests: Callable[[], object] = field(default=lambda: None)
+    # A command changed a watch: the runtime's watch book looks at once (others poll).
+    watches_changed: Callable[[], None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,9 @@ class BotState:
     hooks: BotHooks
     admin_ids: frozenset[int]
     limiter: Limiter | None = None  # the sender's, so replies and alerts share one budget
+    default_zone: str = "UTC"  # a chat's time zone until it sets one (/timezone)
+    max_watches: int = 20  # NEWSBOT_MAX_WATCHES
+    max_query_length: int = 300  # NEWSBOT_MAX_QUERY_LENGTH
     max_tickers: int = 200  # per chat (NEWSBOT_MAX_TICKERS); topics are not limited
 
     def topics(self) -> Mapping[str, Topic]:

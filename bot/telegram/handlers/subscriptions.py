@@ -16,6 +16,7 @@ from bot.rules import Topic
 from bot.storage import subscriptions as subs
 from bot.telegram.handlers.context import REFUSAL, BotContext
 from bot.telegram.handlers.formatting import escape, topic_label, topic_line
+from bot.telegram.handlers.hours import hours_lines, list_hours
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
 from bot.telegram.handlers.targets import named_targets, not_tickers, some_of, unknown_topics
 from bot.tickers import normalize_symbol
@@ -179,13 +180,13 @@ def _unsubscribed(
 
 
 async def list_subscriptions(update: Update, context: BotContext) -> None:
-    """/list: this chat's topics and tickers, and its mute."""
+    """/list: this chat's topics and tickers, its hours, digests, mute and muted rules."""
     chat_id = context.chat.id
 
-    def work(connection: Connection) -> tuple[list[tuple[str, str]], datetime | None]:
-        return subs.chat_subscriptions(connection, chat_id), subs.muted_until(connection, chat_id)
+    def work(connection: Connection) -> tuple[list[tuple[str, str]], subs.ChatSettings, int]:
+        return subs.chat_subscriptions(connection, chat_id), *list_hours(connection, chat_id)
 
-    rows, until = await context.transaction(work)
+    rows, settings, held_alerts = await context.transaction(work)
     current = context.state.topics()
     topic_names = [topic_label(current, v) for k, v in rows if k == subs.TOPIC]
     tickers = [f"${escape(v)}" for k, v in rows if k == subs.TICKER]
@@ -201,8 +202,8 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
             if len(tickers) > limit:  # followed before the limit was set or lowered
                 count = f"{len(tickers)}, over the limit of {limit}: no new ones until fewer"
             lines.append(f"Tickers ({count}): " + ", ".join(tickers))
-    if until is not None and until > datetime.now(UTC):
-        lines.append(f"Muted until {until:%Y-%m-%d %H:%M} UTC (critical alerts still come).")
+    now = datetime.now(UTC)
+    lines += ["", *hours_lines(settings, context.state.default_zone, held_alerts, now)]
     await context.reply("\n".join(lines))
 
 

@@ -1,0 +1,118 @@
+"""The buttons under each alert: `🔕 Less like this` (and its undo), `Unsubscribe <topic>`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy import Connection
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot.delivery.feedback import Feedback, feedback_for, rule_pairs
+from bot.rules import Topic
+from bot.storage import subscriptions as subs
+from bot.storage.delivered import delivered_alert
+from bot.telegram.handlers.context import REFUSAL, BotContext
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_PREFIX = "fb:"
+LESS, UNDO, UNSUBSCRIBE = "less", "undo", "unsubscribe"
+_DATA = {LESS: "less", UNDO: "undo", UNSUBSCRIBE: "unsub"}
+_ACTIONS = {data: action for action, data in _DATA.items()}
+_LABEL_LIMIT = 40
+
+
+def feedback_keyboard(
+    feedback: Feedback, topics: Mapping[str, Topic], *, subscribed: bool = True
+) -> InlineKeyboardMarkup:
+    """`🔕 Less like this` (or `↩️ Undo` once pressed) and `Unsubscribe <topic title>`."""
+    less = (
+        InlineKeyboardButton("↩️ Undo: hear these again", callback_data=_data(UNDO, feedback))
+        if feedback.muted
+        else InlineKeyboardButton("🔕 Less like this", callback_data=_data(LESS, feedback))
+    )
+    row = [less]
+    if subscribed:
+        topic = topics.get(feedback.topic)
+        title = (topic.title if topic and topic.title else feedback.topic)[:_LABEL_LIMIT]
+        unsubscribe = _data(UNSUBSCRIBE, feedback)
+        row.append(InlineKeyboardButton(f"Unsubscribe {title}", callback_data=unsubscribe))
+    return InlineKeyboardMarkup([row])
+
+
+def _data(action: str, feedback: Feedback) -> str:
+    # Telegram allows 64 bytes of callback data: the ledger id names everything else.
+    return f"{FEEDBACK_PREFIX}{_DATA[action]}:{feedback.delivery_id}"
+
+
+async def alert_feedback(update: Update, context: BotContext) -> None:
+    """A feedback button: mute the alert's rules here, undo that, or drop its topic."""
+    query = update.callback_query
+    if query is None or query.message is None or query.data is None:
+        return
+    chat = query.message.chat
+    data, _, raw_id = query.data.removeprefix(FEEDBACK_PREFIX).partition(":")
+    action = _ACTIONS.get(data)
+    alert = await context.transaction(delivered_alert, int(raw_id)) if raw_id.isdigit() else None
+    feedback = feedback_for(alert.id, alert.kind, alert.rules) if alert else None
+    if action is None or alert is None or feedback is None or alert.chat_id != chat.id:
+        await query.answer("This alert is too old for that; see /list.", show_alert=True)
+        return
+    if not await context.may_change():
+        await query.answer(REFUSAL, show_alert=True)
+        return
+    rules = rule_pairs(alert.rules)
+    topics = context.state.topics()
+
+    def work(connection: Connection) -> bool:
+        subs.remember_chat(connection, chat.id, chat.type)
+        if action == LESS:
+            subs.mute_rules(connection, chat.id, rules)
+        elif action == UNDO:
+            subs.unmute_rules(connection, chat.id, rules)
+        else:
+            subs.unsubscribe(connection, chat.id, subs.TOPIC, [feedback.topic])
+        subs.record_feedback(connection, chat.id, _pressed(action, rules, feedback), action)
+        followed = subs.chat_subscriptions(connection, chat.id)
+        return (subs.TOPIC, feedback.topic) in followed
+
+    subscribed = await context.transaction(work)
+    muted = action == LESS or (action == UNSUBSCRIBE and _shows_undo(query.message))
+    names = ", ".join(f"{topic}/{rule}" for topic, rule in rules)
+    topic = topics.get(feedback.topic)
+    title = topic.title if topic and topic.title else feedback.topic
+    answers = {
+        LESS: f"Muted here: {names}. Undo below, or /unmute RULE.",
+        UNDO: f"You hear {names} again.",
+        UNSUBSCRIBE: f"Unsubscribed from {title}. /subscribe {feedback.topic} to follow it again.",
+    }
+    await query.answer(answers[action][:200])
+    markup = feedback_keyboard(
+        Feedback(feedback.delivery_id, feedback.topic, muted=muted), topics, subscribed=subscribed
+    )
+    try:
+        await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest as error:  # "message is not modified", or too old to edit
+        log.debug("feedback buttons not redrawn: %s", error)
+
+
+def _pressed(
+    action: str, rules: tuple[tuple[str, str], ...], feedback: Feedback
+) -> tuple[tuple[str, str], ...]:
+    """The rules a press is counted for: an unsubscribe counts its topic's rules only."""
+    if action == UNSUBSCRIBE:
+        return tuple(pair for pair in rules if pair[0] == feedback.topic)
+    return rules
+
+
+def _shows_undo(message: object) -> bool:
+    """Whether the alert's buttons offer an undo now (its rules were muted from it)."""
+    markup = getattr(message, "reply_markup", None)
+    rows = markup.inline_keyboard if isinstance(markup, InlineKeyboardMarkup) else ()
+    return any(
+        str(button.callback_data or "").startswith(f"{FEEDBACK_PREFIX}{_DATA[UNDO]}:")
+        for row in rows
+        for button in row
+    )

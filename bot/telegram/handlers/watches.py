@@ -1,0 +1,249 @@
+"""/watch, /watches, /unwatch and the remove buttons: a chat's own queries in the rule language."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot.alerts.render import one_line, shorten, visible_length
+from bot.rules import RuleBook
+from bot.rules.query import QueryError, compile_query, shared_sets
+from bot.rules.watches import WATCH_EMOJI, name_problem
+from bot.storage import subscriptions as subs
+from bot.storage import watches as store
+from bot.storage.articles import stored_since
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.formatting import escape
+from bot.wording import count
+
+log = logging.getLogger(__name__)
+
+UNWATCH_PREFIX = "w-:"
+LOOK_BACK = timedelta(days=7)
+WATCH_REFUSAL = "Only this chat's admins can change its watches."
+_EXAMPLE_TITLE = 160
+
+WATCH_USAGE = (
+    "<b>/watch NAME QUERY</b>: your own alert, in the rule language.\n"
+    "NAME: lower-case letters, digits, - and _. QUERY: words, and these:\n\n"
+    "<code>crude oil</code>: both words, anywhere (side by side means AND)\n"
+    '<code>"crude oil"</code>: the phrase\n'
+    "<code>sanction*</code>: sanction, sanctions, sanctioned…\n"
+    "<code>=OPEC</code>: exactly this case\n"
+    "<code>$USO</code>: an article tagged with the ticker\n"
+    "<code>OR</code>, <code>NOT</code>, <code>( )</code>: AND binds tighter than OR\n"
+    "<code>NEAR/5(Putin talks)</code>: within 5 words of each other\n"
+    "<code>/opec\\+?/</code>: a regular expression\n\n"
+    "Examples:\n"
+    "<code>/watch hormuz Hormuz ($USO OR $BNO OR tanker*)</code>\n"
+    '<code>/watch redsea Houthi* (attack* OR strike*) (ship* OR "Red Sea") '
+    'NOT "weekly recap"</code>\n'
+    "<code>/watch peace NEAR/5(Putin talks) OR NEAR/5(Zelensky ceasefire)</code>\n"
+    "<code>/watch chips $NVDA (export* OR China) NOT earnings</code>\n"
+    "\n"
+    "/watches lists them, /unwatch NAME removes one."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Preview:
+    """How the query fares on the headlines stored over the last days."""
+
+    matched: int
+    looked_at: int
+    example: str | None
+
+
+def _name_and_query(update: Update) -> tuple[str, str]:
+    """The first word after the command, and the rest as written (commas and spaces kept)."""
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=2) if message else []
+    name = parts[1] if len(parts) > 1 else ""
+    query = parts[2].strip() if len(parts) > 2 else ""
+    return name, query
+
+
+def _usage(book: RuleBook) -> str:
+    """The syntax, with the shared lists of the rules in force (`@crude_etfs`...)."""
+    names = sorted(shared_sets(book))
+    if not names:
+        return WATCH_USAGE
+    shown = ", ".join(f"<code>@{escape(name)}</code>" for name in names[:12])
+    return WATCH_USAGE.replace(
+        "\n\n/watches", f"\nShared lists a query can name: {shown}.\n\n/watches", 1
+    )
+
+
+def _refusal(error: QueryError) -> str:
+    """A bad query's answer: the query with a caret under the fault, and what is wrong."""
+    return (
+        f"That query cannot be used, at character {error.position}:\n"
+        f"<code>{escape(error.pointer(indent=''))}</code>\n"
+        f"{escape(error.reason)}. Nothing was saved; /watch explains the syntax."
+    )
+
+
+def _preview(connection: Connection, book: RuleBook, since: datetime) -> _Preview:
+    stored = stored_since(connection, since)
+    matched = [article for article in stored if book.match(article)]
+    example = matched[0].title if matched else None
+    return _Preview(len(matched), len(stored), example)
+
+
+async def watch(update: Update, context: BotContext) -> None:
+    """/watch NAME QUERY: add or replace one of this chat's watches."""
+    name, query = _name_and_query(update)
+    if not name:
+        await context.reply(_usage(context.state.rulebook()))
+        return
+    name = name.lower()
+    state = context.state
+    if problem := name_problem(name):
+        await context.reply(f"{escape(problem)}. Usage: /watch NAME QUERY (/watch explains).")
+        return
+    if not query:
+        await context.reply(
+            f"Give <b>{escape(name)}</b> a query: <code>/watch {escape(name)} QUERY</code>. "
+            "/watch explains the syntax."
+        )
+        return
+    if len(query) > state.max_query_length:
+        await context.reply(
+            f"A query has at most {state.max_query_length} characters; this one has "
+            f"{len(query)}. Nothing was saved."
+        )
+        return
+    if not await context.may_change():
+        await context.reply(WATCH_REFUSAL)
+        return
+    try:
+        book = compile_query(query, shared_sets(state.rulebook()))
+    except QueryError as error:
+        await context.reply(_refusal(error))
+        return
+    chat = context.chat
+    since = datetime.now(UTC) - LOOK_BACK
+
+    def work(connection: Connection) -> bool:
+        subs.remember_chat(connection, chat.id, chat.type)
+        return store.put_watch(connection, chat.id, name, query, limit=state.max_watches)
+
+    try:
+        replaced = await context.transaction(work)
+    except store.TooManyWatches:
+        await context.reply(
+            f"This chat keeps {count(state.max_watches, 'watch', 'watches')} already, the most "
+            "it can. /watches lists them; /unwatch NAME makes room."
+        )
+        return
+    state.hooks.watches_changed()
+    preview = await context.transaction(_preview, book, since)
+    await context.reply(_saved(name, query, replaced=replaced, preview=preview))
+
+
+def _saved(name: str, query: str, *, replaced: bool, preview: _Preview) -> str:
+    verb = "Replaced" if replaced else "Watching"
+    lines = [
+        f"{verb} {WATCH_EMOJI} <b>{escape(name)}</b>: <code>{escape(query)}</code>",
+        "Alerts start with the next matching article.",
+        "",
+        f"Over the last 7 days it would have matched {preview.matched} of "
+        f"{count(preview.looked_at, 'stored headline')} (the bot keeps headlines, sources and "
+        "tickers, not article text, so matches in a summary or body are not counted here).",
+    ]
+    if preview.example is not None:
+        title = escape(shorten(one_line(preview.example), _EXAMPLE_TITLE))
+        lines.append(f"For example: <i>{title}</i>")
+    return "\n".join(lines)
+
+
+async def list_watches(update: Update, context: BotContext) -> None:
+    """/watches: this chat's watches, a button to remove each."""
+    found = await context.transaction(store.chat_watches, context.chat.id)
+    text, markup = _listing(found, context.state.max_watches)
+    await context.reply(text, markup)
+
+
+def _listing(found: list[store.Watch], limit: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not found:
+        return "This chat has no watches. /watch explains how to add one.", None
+    lines = [f"<b>Watches</b> ({len(found)} of {limit}; press one to remove it):", ""]
+    lines += [
+        f"{WATCH_EMOJI} <b>{escape(w.name)}</b>: <code>{escape(w.query)}</code>" for w in found
+    ]
+    buttons = [
+        InlineKeyboardButton(f"✖ {w.name}", callback_data=f"{UNWATCH_PREFIX}{w.name}")
+        for w in found
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return _fit(lines), InlineKeyboardMarkup(rows)
+
+
+def _fit(lines: list[str], limit: int = 3800) -> str:
+    """The lines that fit one message (the list is redrawn by editing a single message)."""
+    kept, used = [], 0
+    for line in lines:
+        used += visible_length(line) + 1
+        if used > limit:
+            kept.append("… (every watch still has its button)")
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
+async def unwatch(update: Update, context: BotContext) -> None:
+    """/unwatch NAME (several at once), or /unwatch all."""
+    words = [word.lower() for word in context.words]
+    if not words:
+        await context.reply("Usage: /unwatch NAME, or /unwatch all. /watches lists them.")
+        return
+    if not await context.may_change():
+        await context.reply(WATCH_REFUSAL)
+        return
+    chat_id = context.chat.id
+    names = None if words == ["all"] else words
+    removed = await context.transaction(store.remove_watches, chat_id, names)
+    if removed:
+        context.state.hooks.watches_changed()
+    lines = []
+    if removed:
+        lines.append("Removed " + ", ".join(f"<b>{escape(n)}</b>" for n in removed) + ".")
+    missing = [n for n in names or [] if n not in removed]
+    if missing:
+        shown = ", ".join(escape(shorten(n, 40)) for n in missing)
+        lines.append(f"No watch named {shown}. /watches lists them.")
+    if not lines:
+        lines.append("This chat has no watches.")
+    await context.reply("\n".join(lines))
+
+
+async def unwatch_button(update: Update, context: BotContext) -> None:
+    """A remove button under /watches: remove that watch, then redraw the list."""
+    query = update.callback_query
+    if query is None or query.message is None or query.data is None:
+        return
+    if not await context.may_change():
+        await query.answer(WATCH_REFUSAL, show_alert=True)
+        return
+    chat_id = query.message.chat.id
+    name = query.data.removeprefix(UNWATCH_PREFIX)
+
+    def work(connection: Connection) -> tuple[list[str], list[store.Watch]]:
+        return store.remove_watches(connection, chat_id, [name]), store.chat_watches(
+            connection, chat_id
+        )
+
+    removed, left = await context.transaction(work)
+    if removed:
+        context.state.hooks.watches_changed()
+    await query.answer(f"Removed {name}" if removed else f"{name} was already gone")
+    text, markup = _listing(left, context.state.max_watches)
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    except BadRequest as error:  # too old to edit, or unchanged
+        log.debug("watch list not redrawn: %s", error)

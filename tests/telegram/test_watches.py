@@ -1,0 +1,180 @@
+"""/watch, /watches, /unwatch through the Bot API double, with the single process running."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.storage import watches as store
+from tests.bot_api_double import BotApiDouble
+from tests.runtime.support import OIL, Workspace, command, running
+from tests.waiting import until
+
+CHAT = 301
+
+
+@pytest.fixture
+def api() -> Iterator[BotApiDouble]:
+    """Conversations: Telegram tolerates short bursts of answers, the strict double not."""
+    with BotApiDouble(enforce_limits=False) as double:
+        yield double
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, database_url: str) -> Workspace:
+    """Rules with one topic (oil, on titles), an empty seed folder, no feeds."""
+    space = Workspace(tmp_path, database_url)
+    space.rules.mkdir()
+    space.seeds.mkdir()
+    (space.rules / "oil.yaml").write_text(OIL)
+    (space.rules / "_places.yaml").write_text("sets:\n  gulf: [Hormuz, Persian Gulf, Oman]\n")
+    space.feeds_file.write_text("feeds: []\n")
+    return space
+
+
+def _stored(workspace: Workspace, chat_id: int) -> list[tuple[str, str]]:
+    from bot.storage.db import make_engine
+
+    engine = make_engine(workspace.database_url)
+    try:
+        with engine.connect() as connection:
+            return [(w.name, w.query) for w in store.chat_watches(connection, chat_id)]
+    finally:
+        engine.dispose()
+
+
+def _alerts(api: BotApiDouble, chat_id: int, words: str) -> list[dict[str, Any]]:
+    return [m for m in api.messages(chat_id) if words in str(m["text"])]
+
+
+async def test_a_watch_alerts_once_naming_each_watch_that_held(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        answer = await command(api, CHAT, "/watch hormuz @gulf (tanker* OR $USO) NOT recap")
+        assert "Watching" in answer and "hormuz" in answer
+        assert "0 of 0 stored headlines" in answer  # nothing stored yet: said plainly
+        assert "Watching" in await command(api, CHAT, "/watch ships tanker* NOT recap")
+        assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
+        workspace.write_seed("a.md", "Tankers turn back from Hormuz as crude oil jumps")
+        await until(lambda: _alerts(api, CHAT, "Tankers turn back"), "the alert")
+        workspace.write_seed("b.md", "Weekly recap: Hormuz tanker rates")  # NOT recap
+        workspace.write_seed("c.md", "Gold steadies as the dollar slips")
+        await asyncio.sleep(1.0)  # time for wrong alerts to show, were there any
+    alerts = _alerts(api, CHAT, "Tankers turn back")
+    assert len(alerts) == 1  # two watches and a topic: one message
+    text = alerts[0]["text"]
+    header = text.split("\n")[0]
+    assert "👁 <b>hormuz</b>" in header and "👁 <b>ships</b>" in header
+    assert "Crude oil" in header
+    assert "hormuz: Hormuz" in text  # the terms that held, per watch
+    assert _alerts(api, CHAT, "Weekly recap") == [] and _alerts(api, CHAT, "Gold steadies") == []
+
+
+async def test_a_bad_query_is_refused_where_it_goes_wrong_and_nothing_is_saved(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        answer = await command(api, CHAT, "/watch oil crude AND (Brent OR")
+        assert "character 18" in answer and "Nothing was saved" in answer
+        assert "needs something after it" in answer
+        assert "<code>crude AND (Brent OR\n" in answer and "^</code>" in answer
+        only_not = await command(api, CHAT, "/watch calm NOT ceasefire")
+        assert "add something to look for" in only_not
+        unknown_set = await command(api, CHAT, "/watch x Iran @nosuch")
+        assert "unknown set" in unknown_set and "character 6" in unknown_set
+        assert "lower-case letters" in await command(api, CHAT, "/watch Bad! Iran")
+        syntax = await command(api, CHAT, "/watch")
+        assert "NEAR/5(Putin talks)" in syntax and "Hormuz" in syntax
+        assert "no watches" in await command(api, CHAT, "/watches")
+    assert _stored(workspace, CHAT) == []
+
+
+async def test_watches_list_with_remove_buttons_and_unwatch(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        await command(api, CHAT, "/watch hormuz Hormuz $USO")
+        await command(api, CHAT, "/watch peace NEAR/5(Putin talks)")
+        replaced = await command(api, CHAT, "/watch peace NEAR/5(Putin talks) OR ceasefire")
+        assert "Replaced" in replaced
+        listing = await command(api, CHAT, "/watches")
+        assert "hormuz" in listing and "NEAR/5(Putin talks) OR ceasefire" in listing
+        message = api.messages(CHAT)[-1]
+        buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+        assert [b["text"] for b in buttons] == ["✖ hormuz", "✖ peace"]
+        sent = {
+            "message_id": 7000,
+            "date": 1_700_000_000,
+            "chat": api.chat(CHAT),
+            "from": api.bot_user(),
+            "text": message["text"],
+            "reply_markup": message["reply_markup"],
+        }
+        api.push_update(api.callback(sent, CHAT, buttons[0]["callback_data"]))
+        await until(lambda: api.calls("editMessageText"), "the list redrawn")
+        assert "hormuz" not in api.calls("editMessageText")[-1]["text"]
+        assert _stored(workspace, CHAT) == [("peace", "NEAR/5(Putin talks) OR ceasefire")]
+        assert "No watch named nosuch" in await command(api, CHAT, "/unwatch nosuch")
+        assert "Removed" in await command(api, CHAT, "/unwatch peace")
+        await command(api, CHAT, "/watch a Iran")
+        await command(api, CHAT, "/watch b Iraq")
+        assert "Removed" in await command(api, CHAT, "/unwatch all")
+    assert _stored(workspace, CHAT) == []
+
+
+async def test_limits_are_told(api: BotApiDouble, workspace: Workspace) -> None:
+    settings = workspace.settings(api, max_watches=2, max_query_length=30)
+    async with running(settings):
+        await command(api, CHAT, "/watch a Iran")
+        await command(api, CHAT, "/watch b Iraq")
+        full = await command(api, CHAT, "/watch c Syria")
+        assert "2 watches already" in full
+        assert "Replaced" in await command(api, CHAT, "/watch b Iraq oil")  # a replace fits
+        long = await command(api, CHAT, "/watch a " + "Hormuz " * 6)
+        assert "at most 30 characters" in long
+    assert _stored(workspace, CHAT) == [("a", "Iran"), ("b", "Iraq oil")]
+
+
+async def test_in_groups_only_admins_change_watches(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    group = -4001
+    api.set_member(group, 55, "member")
+    api.set_member(group, 56, "administrator")
+    async with running(workspace.settings(api)):
+        refused = await command(api, group, "/watch hormuz Hormuz", user_id=55)
+        assert "admins" in refused
+        assert "Watching" in await command(api, group, "/watch hormuz Hormuz", user_id=56)
+        assert "admins" in await command(api, group, "/unwatch hormuz", user_id=55)
+        assert "hormuz" in await command(api, group, "/watches", user_id=55)  # anyone may look
+    assert _stored(workspace, group) == [("hormuz", "Hormuz")]
+
+
+async def test_a_restart_keeps_the_watches_and_the_last_days_are_counted(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        await command(api, CHAT, "/watch houthi Houthi* (ship* OR tanker)")
+        workspace.write_seed("a.md", "Houthis strike a tanker in the Red Sea")
+        await until(lambda: _alerts(api, CHAT, "Houthis strike"), "the first alert")
+    async with running(workspace.settings(api)):
+        workspace.write_seed("b.md", "Houthi attacks push shipping insurance higher")
+        await until(lambda: _alerts(api, CHAT, "Houthi attacks"), "the alert after a restart")
+        answer = await command(api, CHAT, "/watch redsea Houthi*")
+        assert "matched 2 of 2 stored headlines" in answer
+        assert "For example" in answer and "Houthi" in answer.split("For example")[1]
+    assert len(_alerts(api, CHAT, "Houthis strike")) == 1
+
+
+async def test_a_new_watch_matches_the_next_article_at_once(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        await command(api, CHAT, "/watch opec =OPEC cut*")
+        workspace.write_seed("a.md", "OPEC cuts output again")
+        await until(lambda: _alerts(api, CHAT, "OPEC cuts"), "the alert", timeout=3)
