@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlalchemy import Connection
 from telegram import Update
@@ -153,18 +154,11 @@ async def quiet(update: Update, context: BotContext) -> None:
         except ValueError as error:
             await context.reply(f"{escape(str(error))}. {QUIET_USAGE}")
             return
-    if not await context.may_change():
-        await context.refuse()
+    stored = (_minutes(window.start), _minutes(window.end)) if window else None
+    saved = await _save_and_release(context, subs.set_quiet_hours, stored, "quiet")
+    if saved is None:
         return
-    moment = datetime.now(UTC)
-
-    def work(connection: Connection) -> Released:
-        subs.remember_chat(connection, chat.id, chat.type)
-        stored = (_minutes(window.start), _minutes(window.end)) if window else None
-        subs.set_quiet_hours(connection, chat.id, stored)
-        return release_sooner(connection, chat.id, ["quiet"], default_zone=default, now=moment)
-
-    released = await context.transaction(work)
+    released, moment = saved
     hours = released.hours
     if window is None:
         await context.reply("Quiet hours off." + released.said(moment))
@@ -176,6 +170,26 @@ async def quiet(update: Update, context: BotContext) -> None:
         f"Quiet hours {window} ({hours.zone.key}).{on_now} Alerts that come meanwhile wait, "
         "and arrive as one digest when quiet hours end; critical alerts still come at once."
     )
+
+
+async def _save_and_release(
+    context: BotContext, save: Callable[[Connection, int, Any], None], value: Any, hold: str
+) -> tuple[Released, datetime] | None:
+    """Store a chat's new setting (admins only in groups) and let out what the old one held
+    as soon as the chat's other settings allow; None when the sender may not change it."""
+    if not await context.may_change():
+        await context.refuse()
+        return None
+    chat, default, moment = context.chat, context.state.default_zone, datetime.now(UTC)
+
+    def work(connection: Connection) -> Released:
+        subs.remember_chat(connection, chat.id, chat.type)
+        save(connection, chat.id, value)
+        return release_sooner(
+            connection, chat.id, [hold], default_zone=default, now=moment, digested=hold == "digest"
+        )
+
+    return await context.transaction(work), moment
 
 
 async def digest(update: Update, context: BotContext) -> None:
@@ -193,21 +207,12 @@ async def digest(update: Update, context: BotContext) -> None:
         except ValueError as error:
             await context.reply(f"{escape(str(error))}. {DIGEST_USAGE}")
             return
-    if not await context.may_change():
-        await context.refuse()
+    stored = ",".join(f"{t:%H:%M}" for t in times) or None
+    # Alerts held for an old digest time come at the next new one, if that is sooner.
+    saved = await _save_and_release(context, subs.set_digest_times, stored, "digest")
+    if saved is None:
         return
-    moment = datetime.now(UTC)
-
-    def work(connection: Connection) -> Released:
-        subs.remember_chat(connection, chat.id, chat.type)
-        stored = ",".join(f"{t:%H:%M}" for t in times) or None
-        subs.set_digest_times(connection, chat.id, stored)
-        # Alerts held for an old digest time come at the next new one, if that is sooner.
-        return release_sooner(
-            connection, chat.id, ["digest"], default_zone=default, now=moment, digested=True
-        )
-
-    released = await context.transaction(work)
+    released, moment = saved
     hours = released.hours
     if not times:
         await context.reply("Digests off: alerts come as they happen." + released.said(moment))
