@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -33,6 +34,8 @@ from bot.delivery.limiter import Limiter
 from bot.rules import RuleBook
 from bot.telegram import handlers
 from bot.telegram.handlers import STATE_KEY, TOGGLE_PREFIX, BotContext, BotHooks, BotState
+from bot.telegram.handlers.dispatch import tell_skipped
+from bot.telegram.lanes import ChatLanes
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +80,13 @@ def build_application(
     """The Application for the settings' token and Bot API address, with every handler.
 
     Pass the sender's `limiter` so command answers count against the same rate limits.
+    Updates are handled in one lane per chat: in order within a chat, chats concurrently.
     """
     token = settings.token
     if not token:
         raise ValueError("a Telegram bot token is needed (TELEGRAM_BOT_TOKEN)")
     api = settings.telegram_api_url.rstrip("/")
+    lanes = ChatLanes()
     application = (
         ApplicationBuilder()
         .token(token)
@@ -89,8 +94,10 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .connection_pool_size(connection_pool_size)
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(lanes)
         .build()
     )
+    lanes.on_skipped = functools.partial(tell_skipped, application)
     application.bot_data[STATE_KEY] = BotState(
         engine=engine,
         rulebook=rulebook,

@@ -1,11 +1,14 @@
-"""Commands PTB's CommandHandler does not route: channel posts, and commands nobody handles."""
+"""Commands PTB's CommandHandler does not route: channel posts, commands nobody handles, floods."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
 
 from bot.alerts.render import shorten
 from bot.telegram.handlers.context import BotContext
@@ -16,6 +19,8 @@ from bot.telegram.handlers.operators import reload, status
 from bot.telegram.handlers.settings import mute, unmute
 from bot.telegram.handlers.subscriptions import list_subscriptions, subscribe, topics, unsubscribe
 from bot.telegram.handlers.watches import list_watches, unwatch, watch
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -64,3 +69,22 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     name = addressed_command(message.text or "", context.bot.username) if message else None
     if name is not None:
         await context.reply(f"Unknown command /{escape(shorten(name, 32))}. /help lists them.")
+
+
+def skipped_text(skipped: int) -> str:
+    """What a chat that sent commands faster than they can be answered is told, once."""
+    return (
+        f"⏳ Commands came faster than I can answer in this chat, so I skipped {skipped} of "
+        "them. Send again what you still need, a few at a time."
+    )
+
+
+async def tell_skipped(
+    application: Application[Any, BotContext, Any, Any, Any, Any], chat_id: int, skipped: int
+) -> None:
+    """Tell a chat how many of its updates were skipped (within its rate limits)."""
+    context = BotContext(application, chat_id=chat_id)
+    try:
+        await context.send(chat_id, skipped_text(skipped))
+    except TelegramError as error:
+        log.info("chat %d not told of its skipped commands: %s", chat_id, error.message)
