@@ -74,7 +74,8 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
-        return value.rstrip("/")
+        # The server's address; `…/bot` is python-telegram-bot's `base_url` form of it.
+        return value.rstrip("/").removesuffix("/bot").rstrip("/")
 
     @field_validator("webhook_url", mode="before")
     @classmethod

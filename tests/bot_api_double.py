@@ -463,7 +463,11 @@ class BotApiDouble:
     def _handle(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
         parts = urlsplit(path)
         segments = parts.path.strip("/").split("/")
-        if self._revoked or len(segments) != 2 or segments[0] != f"bot{self.token}":
+        if not self._revoked and (len(segments) != 2 or not segments[0].startswith("bot")):
+            # Telegram's answer to a path that is no `/bot<token>/<method>` (one too many
+            # `/bot`, a prefix where no Bot API is): 404, not a rejected token.
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        if self._revoked or segments[0] != f"bot{self.token}":
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         method = segments[1]
         params = _decode(parts.query, content_type, body)

@@ -68,3 +68,20 @@ def test_metrics_listen_is_off_unless_set_and_must_be_host_and_port(
     with pytest.raises(ConfigError) as error:
         load_settings()
     assert "NEWSBOT_METRICS_LISTEN: must be HOST:PORT" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081"),  # PTB's base_url form
+        ("http://127.0.0.1:8081/bot/", "http://127.0.0.1:8081"),
+        ("https://api.telegram.org/", "https://api.telegram.org"),
+        ("https://proxy.example/telegram", "https://proxy.example/telegram"),  # a prefix stays
+        ("https://proxy.example/robot", "https://proxy.example/robot"),
+    ],
+)
+def test_the_api_url_is_the_servers_address(
+    monkeypatch: pytest.MonkeyPatch, value: str, address: str
+) -> None:
+    monkeypatch.setenv("NEWSBOT_TELEGRAM_API_URL", value)
+    assert load_settings().telegram_api_url == address

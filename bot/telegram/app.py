@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
-from telegram import Update
-from telegram.error import BadRequest, InvalidToken
+from telegram import Bot, Update
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -152,11 +152,7 @@ async def run_bot(
     Application stays initialized afterwards: its bot also carries the sender's alerts, so
     its owner shuts it down (`shutdown_application`) once nothing sends any more.
     """
-    try:
-        await application.initialize()
-    except InvalidToken:
-        # PTB's own message quotes the token; ours must not.
-        raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
+    await initialize_bot(application)
     await handlers.register_commands(application.bot, application.bot_data[STATE_KEY].admin_ids)
     if webhook is not None:
         _check_listen(webhook)  # before setWebhook points Telegram at a port nobody serves
@@ -189,6 +185,27 @@ async def run_bot(
                     await updater.stop()
     finally:
         await application.stop()
+
+
+async def initialize_bot(application: Application) -> None:
+    """Initialize the Application (its bot asks getMe); a refusal names the setting to fix.
+
+    Raises TokenRejected on a 401, ApiNotFound on a 404: no Bot API at that address.
+    """
+    try:
+        await application.initialize()
+    except InvalidToken as error:
+        # PTB's own message quotes the token; ours must not. PTB raises InvalidToken for a
+        # 401 and a 404 alike; its cause carries the answer.
+        answer = error.__cause__.message if isinstance(error.__cause__, TelegramError) else ""
+        if "not found" in answer.lower() or "(404)" in answer:
+            raise ApiNotFound(_api_address(application.bot)) from None
+        raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
+
+
+def _api_address(bot: Bot) -> str:
+    """The Bot API address the bot was built with (NEWSBOT_TELEGRAM_API_URL), token left out."""
+    return bot.base_url.removesuffix(f"/bot{bot.token}").replace(bot.token, "<token>")
 
 
 POLLING_TASK_NAME = "Updater:start_polling:polling_task"  # PTB names its getUpdates loop
@@ -262,6 +279,18 @@ class TelegramSetupError(Exception):
 
 class TokenRejected(TelegramSetupError):
     """The Bot API does not know the token (the message never contains it)."""
+
+
+class ApiNotFound(TelegramSetupError):
+    """No Bot API answers at the configured address: getMe got 404 Not Found."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(
+            f"the Bot API address NEWSBOT_TELEGRAM_API_URL={address} answered getMe with "
+            "404 Not Found: it should be the server's address, such as "
+            "https://api.telegram.org, with no path after it unless a proxy serves the Bot "
+            "API there (a malformed TELEGRAM_BOT_TOKEN gets a 404 too)"
+        )
 
 
 class WebhookRefused(TelegramSetupError):

@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import make_url
-from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -34,8 +33,8 @@ from bot.runtime.schedule import Recurring, scheduled
 from bot.storage.deliveries import last_group_sends
 from bot.telegram.app import (
     TelegramSetupError,
-    TokenRejected,
     Webhook,
+    initialize_bot,
     run_bot,
     shutdown_application,
 )
@@ -243,8 +242,8 @@ class FleetMember:
             try:
                 if not await _initialize(application, term):
                     return
-            except TokenRejected as error:
-                log.error("%s: stopping; fix the token and start again", error)
+            except TelegramSetupError as error:
+                log.error("%s: stopping; fix the setting and start again", error)
                 self.exit_code = EXIT_CONFIG
                 self.stop_event.set()
                 return
@@ -328,10 +327,10 @@ async def _initialize(application: Application, term: asyncio.Event) -> bool:
     """Initialize the bot (getMe), retrying while Telegram does not answer."""
     while not term.is_set():
         try:
-            await application.initialize()
+            await initialize_bot(application)
             return True
-        except InvalidToken:
-            raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
+        except TelegramSetupError:
+            raise
         except Exception as error:
             log.warning("Telegram does not answer (%s); trying again in 5 s", type(error).__name__)
             await _wait(term, 5.0)

@@ -1,0 +1,37 @@
+"""NEWSBOT_TELEGRAM_API_URL as operators write it (issue 25.1), with a real `newsbot run`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.bot_api_double import BotApiDouble
+from tests.runtime.support import BotProcess, command, make_workspace
+
+
+async def test_the_base_url_form_ending_in_bot_is_accepted(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str, processes: list[BotProcess]
+) -> None:
+    workspace = make_workspace(tmp_path, sqlite_url)
+    # python-telegram-bot's `base_url`, and what a local Bot API server's docs show.
+    env = workspace.env(api, NEWSBOT_TELEGRAM_API_URL=f"{api.url}/bot")
+    bot = BotProcess(env, workspace.root)
+    processes.append(bot)
+    await asyncio.to_thread(bot.wait_for_log, "is polling for updates")
+    assert "I send alerts" in await command(api, 5, "/start")
+    assert bot.stop()[0] == 0
+
+
+def test_an_address_with_no_bot_api_is_named_not_taken_for_a_wrong_token(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str, processes: list[BotProcess]
+) -> None:
+    workspace = make_workspace(tmp_path, sqlite_url)
+    wrong = f"{api.url}/telegram"  # a path where no Bot API answers: 404 to getMe
+    bot = BotProcess(workspace.env(api, NEWSBOT_TELEGRAM_API_URL=wrong), workspace.root)
+    processes.append(bot)
+    assert bot.process.wait(30) == 2, bot.stderr  # retrying cannot help: the operator must
+    log = bot.stderr
+    assert f"NEWSBOT_TELEGRAM_API_URL={wrong}" in log, log
+    assert "404" in log and "getMe" in log, log
+    assert "rejected the bot token" not in log, log
+    assert api.token not in log and "Traceback" not in log
