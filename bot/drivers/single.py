@@ -25,6 +25,7 @@ from bot.runtime.schedule import Recurring, scheduled
 from bot.sources.feeds_config import FeedSpec
 from bot.telegram.app import TelegramSetupError, Webhook, run_bot, shutdown_application
 from bot.telegram.transport import TelegramTransport
+from bot.telemetry.metrics import LEADER
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class SingleProcess:
             await runtime.reload_rules()
             runtime.load_feeds()
             self._start(self._send(stop), "sender")
+            LEADER.set(1)  # the only process: it sends and takes the updates, as a leader does
             self._start(runtime.supervision.report(stop), "supervision")
             if self.application is not None:
                 self._start(self._take_updates(self.application), "bot")
@@ -131,6 +133,7 @@ class SingleProcess:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)  # cancels feed polls under way
             await self._stop_tasks()
+            LEADER.set(0)
             if metrics is not None:
                 await metrics.stop()
             await self.close()

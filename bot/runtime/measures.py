@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bot.pipeline import Ingested
 from bot.rules import Problem
+from bot.rules.watches import WATCH_TOPIC_PREFIX
 from bot.storage.feed_activity import last_new_items
 from bot.storage.held import held_count
 from bot.storage.queue_stats import queue_stats
@@ -25,6 +26,7 @@ from bot.telemetry.metrics import (
 )
 
 SEEDS_SOURCE = "seeds"  # every seed file counts under one source: file names are unbounded
+WATCHES = "watch"  # every chat's watches count under one topic and rule: no chat ids, no names
 
 
 def count_ingested(
@@ -47,7 +49,10 @@ def count_ingested(
         if alerted and published is not None:
             INGEST_DELAY.observe(max(0.0, (moment - published).total_seconds()))
         for match in item.matches:
-            RULE_MATCHES.labels(topic=match.topic, rule=match.rule).inc()
+            if match.topic.startswith(WATCH_TOPIC_PREFIX):
+                RULE_MATCHES.labels(topic=WATCHES, rule=WATCHES).inc()
+            else:
+                RULE_MATCHES.labels(topic=match.topic, rule=match.rule).inc()
 
 
 def count_poll(feed: str, outcome: str) -> None:

@@ -29,7 +29,7 @@ FEED_POLLS = Counter(
 )
 RULE_MATCHES = Counter(
     "newsbot_rule_matches",
-    "Articles matched, by topic and rule (every chat's watches count as topic=watch).",
+    "Articles matched, by topic and rule (every chat's watches together: topic=rule=watch).",
     ["topic", "rule"],
     registry=REGISTRY,
 )
@@ -85,7 +85,9 @@ RULE_FILES_IN_ERROR = Gauge(
     registry=REGISTRY,
 )
 LEADER = Gauge(
-    "newsbot_fleet_leader", "1 while this process leads the fleet, else 0.", registry=REGISTRY
+    "newsbot_fleet_leader",
+    "1 while this process sends and takes updates (a single process, or the fleet's leader).",
+    registry=REGISTRY,
 )
 TASK_FAILURES = Counter(
     "newsbot_task_failures",
