@@ -13,6 +13,7 @@ import hyperscan
 
 from bot.article import Article
 from bot.rules import analysis
+from bot.rules.regexes import RegexFinder
 
 TITLE, SUMMARY, BODY = 1, 2, 4
 ALL_FIELDS = TITLE | SUMMARY | BODY
@@ -554,7 +555,7 @@ class RuleBook:
         "_flat",
         "_key_rules",
         "_regex_rules",
-        "_regex_set",
+        "_regexes",
         "_rules",
         "_ticker_rules",
         "_trigger_keys",
@@ -575,7 +576,7 @@ class RuleBook:
         ticker_rules: Mapping[str, tuple[int, ...]],
         regex_rules: Mapping[int, tuple[int, ...]],
         always: tuple[int, ...],
-        regex_set: Any,
+        regexes: RegexFinder | None,
     ) -> None:
         self.topics: Mapping[str, Topic] = MappingProxyType(dict(topics))
         self.files: Mapping[str, FileInfo] = MappingProxyType(dict(files))
@@ -588,7 +589,7 @@ class RuleBook:
         self._ticker_rules = dict(ticker_rules)
         self._regex_rules = dict(regex_rules)
         self._always = frozenset(always)
-        self._regex_set = regex_set
+        self._regexes = regexes
 
     @classmethod
     def empty(cls) -> RuleBook:
@@ -603,7 +604,7 @@ class RuleBook:
             ticker_rules={},
             regex_rules={},
             always=(),
-            regex_set=None,
+            regexes=None,
         )
 
     @property
@@ -624,11 +625,9 @@ class RuleBook:
             keys = (finder.find(streams[0]), finder.find(streams[1]), finder.find(streams[2]))
         else:
             keys = (set(), set(), set())
-        regex_set = self._regex_set
-        if regex_set is not None:
-            regex = tuple(
-                frozenset(regex_set.Match(text[: analysis.FIELD_CAP]) or ()) for text in raw
-            )
+        regexes = self._regexes
+        if regexes is not None:
+            regex = tuple(regexes.find(text[: analysis.FIELD_CAP]) for text in raw)
         else:
             regex = (frozenset(), frozenset(), frozenset())
         return Context(article, streams, keys, regex)  # type: ignore[arg-type]
