@@ -396,9 +396,9 @@ def _fits(items: list[Occurrences], within: int) -> bool:
     A window starting at word `s` holds an item when, of its occurrences starting at `s` or
     later, the one ending first ends inside. That end only grows with `s`, so when an item
     does not fit, no window starting before its end minus `within` does either: the sweep
-    jumps there, then to the next start of any item. Each start is looked at once at most
-    (a binary search per item): linear in the occurrences, where trying every start against
-    every occurrence was quadratic.
+    jumps there, then to the next start of any item. Each start is looked at once at most,
+    with a binary search per item: the work grows with the occurrences (times a logarithm),
+    where trying every start against every occurrence grew with their square.
     """
     first = min(item.starts[0] for item in items)
     while True:
