@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import re2
-
 from bot.rules.engine import (
     ALL_FIELDS,
     FIELD_BITS,
@@ -39,6 +37,7 @@ from bot.rules.loader import (
 )
 from bot.rules.loader import Near as NearSpec
 from bot.rules.problems import Problem
+from bot.rules.regexes import RegexFinder
 from bot.rules.terms import RegexTerm, SetTerm, TickerTerm
 
 # Where `compile_specs` puts the shared sets it is given.
@@ -327,7 +326,7 @@ class _Builder:
             ticker_rules={key: tuple(v) for key, v in ticker_rules.items()},
             regex_rules={key: tuple(v) for key, v in regex_rules.items()},
             always=tuple(always),
-            regex_set=_regex_set(regexes),
+            regexes=_regex_finder(regexes),
         )
 
 
@@ -435,18 +434,10 @@ def _rule_triggers(rule: Rule) -> frozenset[Atom] | None:
     return _narrowest(parts)
 
 
-def _regex_set(regexes: dict[str, int]) -> re2.Set | None:
+def _regex_finder(regexes: dict[str, int]) -> RegexFinder | None:
     if not regexes:
         return None
-    options = re2.Options()
-    options.case_sensitive = False
-    options.log_errors = False
-    regex_set = re2.Set.SearchSet(options)
-    for pattern, index in sorted(regexes.items(), key=lambda item: item[1]):
-        added = regex_set.Add(pattern)
-        assert added == index
-    regex_set.Compile()
-    return regex_set
+    return RegexFinder(sorted(regexes, key=regexes.__getitem__))
 
 
 def _conditions(rule: RuleSpec) -> list[Condition]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -13,13 +13,21 @@ import hyperscan
 
 from bot.article import Article
 from bot.rules import analysis
+from bot.rules.regexes import RegexFinder
 
 TITLE, SUMMARY, BODY = 1, 2, 4
 ALL_FIELDS = TITLE | SUMMARY | BODY
 FIELD_BITS = {"title": TITLE, "summary": SUMMARY, "body": BODY}
 _BITS = (TITLE, SUMMARY, BODY)
-# Occurrences of one `near` item looked at per field; bounds the cost on giant articles.
-_NEAR_CAP = 500
+# (first word, last word) of one occurrence of a keyword in a field's word stream.
+Span = tuple[int, int]
+
+
+class Occurrences(NamedTuple):
+    """Where one `near` item occurs in one field, in order of first word."""
+
+    starts: list[int]  # first word of each occurrence
+    nearest_ends: list[int]  # for each, the smallest last word of it and every later one
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,17 @@ class Match(NamedTuple):
 class Context:
     """One article, analysed once: word streams, keys seen per field, tickers, regex hits."""
 
-    __slots__ = ("_cased", "_unions", "article", "keys", "raw", "regex", "streams", "tickers")
+    __slots__ = (
+        "_cased",
+        "_occurrences",
+        "_unions",
+        "article",
+        "keys",
+        "raw",
+        "regex",
+        "streams",
+        "tickers",
+    )
 
     def __init__(
         self,
@@ -63,6 +81,7 @@ class Context:
         self.tickers = article.tickers
         self._unions: dict[int, set[int]] = {ALL_FIELDS: keys[0] | keys[1] | keys[2]}
         self._cased: list[str | None] = [None, None, None]
+        self._occurrences: dict[tuple[int, tuple[str, ...]], Occurrences | None] = {}
 
     def keys_in(self, mask: int) -> set[int]:
         """Key ids seen in the fields of the mask."""
@@ -79,9 +98,54 @@ class Context:
             found = self._cased[index] = analysis.cased_stream(self.raw[index])
         return found
 
+    def occurrences(self, index: int, alts: tuple[Word | Exact, ...]) -> Occurrences | None:
+        """Where any of these keywords occurs in one field (None: nowhere); found once per
+        article, as many `near` conditions share their words."""
+        cache_key = (index, tuple(_cache_key(alt) for alt in alts))
+        if cache_key in self._occurrences:
+            return self._occurrences[cache_key]
+        spans: list[Span] = []
+        for alt in alts:
+            if alt.key in self.keys[index]:
+                if isinstance(alt, Exact):
+                    spans.extend(_spans(self.cased(index), alt.cased_key))
+                else:
+                    spans.extend(_spans(self.streams[index], alt.pattern))
+        if len(alts) > 1:
+            spans.sort()
+        found = _as_occurrences(spans) if spans else None
+        self._occurrences[cache_key] = found
+        return found
+
     def regex_in(self, mask: int) -> frozenset[int]:
         """Regex ids found in the raw text of the fields of the mask."""
         return frozenset().union(*(self.regex[i] for i, bit in enumerate(_BITS) if mask & bit))
+
+
+def _spans(stream: str, key: str) -> list[Span]:
+    """(first word, last word) of every occurrence of a key in a word stream, in order."""
+    width = key.strip(" ").count(" ")
+    found: list[Span] = []
+    pos, words_before, counted = stream.find(key), 0, 0
+    while pos >= 0:
+        # A key starts at the space before its first word: spaces up to it number the word.
+        words_before += stream.count(" ", counted, pos + 1)
+        counted = pos + 1
+        found.append((words_before - 1, words_before - 1 + width))
+        pos = stream.find(key, pos + 1)
+    return found
+
+
+def _as_occurrences(spans: list[Span]) -> Occurrences:
+    nearest_ends = [end for _, end in spans]
+    for p in range(len(nearest_ends) - 2, -1, -1):
+        if nearest_ends[p + 1] < nearest_ends[p]:
+            nearest_ends[p] = nearest_ends[p + 1]
+    return Occurrences([start for start, _ in spans], nearest_ends)
+
+
+def _cache_key(word: Word | Exact) -> str:
+    return "=" + word.cased_key if isinstance(word, Exact) else word.pattern
 
 
 class Node:
@@ -300,7 +364,7 @@ class Near(Node):
         self.items, self.alternatives, self.within, self.mask = items, alternatives, within, mask
 
     def holds(self, ctx: Context) -> bool:
-        return self._window(ctx) is not None
+        return self._window(ctx)
 
     def terms(self, ctx: Context, out: list[str]) -> None:
         # A set item reports its terms found in the rule's fields, as a set does anywhere else.
@@ -311,63 +375,49 @@ class Near(Node):
         names = ", ".join(item.describe() for item in self.items)
         return f"{{near: [{names}], within: {self.within}}}"
 
-    def _window(self, ctx: Context) -> list[list[Word | Exact]] | None:
-        """Per item, the alternatives inside the first window that holds; None if none does."""
+    def _window(self, ctx: Context) -> bool:
+        """Whether one window of at most `within` words of one field holds every item."""
         seen = ctx.keys_in(self.mask)
         if not all(any(alt.key in seen for alt in alts) for alts in self.alternatives):
-            return None
+            return False
         for index, bit in enumerate(_BITS):
             if not self.mask & bit:
                 continue
-            spans = [_occurrences(ctx, index, alts) for alts in self.alternatives]
-            if not all(spans):
-                continue
-            chosen = _fit(spans, self.within)
-            if chosen is not None:
-                return chosen
-        return None
+            items = [ctx.occurrences(index, alts) for alts in self.alternatives]
+            present = [item for item in items if item is not None]
+            if len(present) == len(items) and _fits(present, self.within):
+                return True
+        return False
 
 
-def _occurrences(
-    ctx: Context, index: int, alts: tuple[Word | Exact, ...]
-) -> list[tuple[int, int, Word | Exact]]:
-    """(first word, last word, alternative) of every occurrence in one field, capped."""
-    found: list[tuple[int, int, Word | Exact]] = []
-    for alt in alts:
-        if alt.key not in ctx.keys[index]:
-            continue
-        if isinstance(alt, Exact):
-            text, key = ctx.cased(index), alt.cased_key
-        else:
-            text, key = ctx.streams[index], alt.pattern
-        width = key.strip(" ").count(" ")
-        pos, count, counted = text.find(key), 0, 0
-        while pos >= 0 and len(found) < _NEAR_CAP * len(alts):
-            count += text.count(" ", counted, pos + 1)
-            counted = pos + 1
-            start = count - 1
-            found.append((start, start + width, alt))
-            pos = text.find(key, pos + 1)
-    found.sort(key=itemgetter(0, 1))
-    return found
+def _fits(items: list[Occurrences], within: int) -> bool:
+    """Whether a window of `within` words holds an occurrence of every item.
 
-
-def _fit(
-    spans: list[list[tuple[int, int, Word | Exact]]], within: int
-) -> list[list[Word | Exact]] | None:
-    """The first window of `within` words that holds an occurrence of every item."""
-    starts = sorted({start for item in spans for start, _, _ in item})
-    for first in starts:
+    A window starting at word `s` holds an item when, of its occurrences starting at `s` or
+    later, the one ending first ends inside. That end only grows with `s`, so when an item
+    does not fit, no window starting before its end minus `within` does either: the sweep
+    jumps there, then to the next start of any item. Each start is looked at once at most,
+    with a binary search per item: the work grows with the occurrences (times a logarithm),
+    where trying every start against every occurrence grew with their square.
+    """
+    first = min(item.starts[0] for item in items)
+    while True:
         last = first + within - 1
-        chosen = []
-        for item in spans:
-            inside = [alt for start, end, alt in item if start >= first and end <= last]
-            if not inside:
+        for starts, nearest_ends in items:
+            p = bisect_left(starts, first)
+            if p == len(starts):
+                return False  # this item occurs nowhere from here on
+            if nearest_ends[p] > last:
+                after = max(first + 1, nearest_ends[p] - within + 1)
                 break
-            chosen.append(list(dict.fromkeys(inside)))
         else:
-            return chosen
-    return None
+            return True
+        following = [
+            starts[p] for starts, _ in items if (p := bisect_left(starts, after)) < len(starts)
+        ]
+        if len(following) < len(items):
+            return False
+        first = min(following)
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,7 +604,7 @@ class RuleBook:
         "_flat",
         "_key_rules",
         "_regex_rules",
-        "_regex_set",
+        "_regexes",
         "_rules",
         "_ticker_rules",
         "_trigger_keys",
@@ -575,7 +625,7 @@ class RuleBook:
         ticker_rules: Mapping[str, tuple[int, ...]],
         regex_rules: Mapping[int, tuple[int, ...]],
         always: tuple[int, ...],
-        regex_set: Any,
+        regexes: RegexFinder | None,
     ) -> None:
         self.topics: Mapping[str, Topic] = MappingProxyType(dict(topics))
         self.files: Mapping[str, FileInfo] = MappingProxyType(dict(files))
@@ -588,7 +638,7 @@ class RuleBook:
         self._ticker_rules = dict(ticker_rules)
         self._regex_rules = dict(regex_rules)
         self._always = frozenset(always)
-        self._regex_set = regex_set
+        self._regexes = regexes
 
     @classmethod
     def empty(cls) -> RuleBook:
@@ -603,7 +653,7 @@ class RuleBook:
             ticker_rules={},
             regex_rules={},
             always=(),
-            regex_set=None,
+            regexes=None,
         )
 
     @property
@@ -624,11 +674,9 @@ class RuleBook:
             keys = (finder.find(streams[0]), finder.find(streams[1]), finder.find(streams[2]))
         else:
             keys = (set(), set(), set())
-        regex_set = self._regex_set
-        if regex_set is not None:
-            regex = tuple(
-                frozenset(regex_set.Match(text[: analysis.FIELD_CAP]) or ()) for text in raw
-            )
+        regexes = self._regexes
+        if regexes is not None:
+            regex = tuple(regexes.find(text[: analysis.FIELD_CAP]) for text in raw)
         else:
             regex = (frozenset(), frozenset(), frozenset())
         return Context(article, streams, keys, regex)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from functools import lru_cache
 import re2
 
 from bot import tickers
-from bot.rules import analysis
+from bot.rules import analysis, regexes
 
 MIN_PREFIX = 3
 SET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -127,9 +127,10 @@ def parse_term(text: str) -> ParsedTerm:
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why a RE2 pattern does not compile; None when it does."""
+    """Why a pattern cannot be used (RE2 does not compile it, or it costs too much); None
+    when it can."""
     try:
-        re2.compile(pattern, _regex_options())
+        cost = regexes.regex_cost(pattern)
     except re2.error as error:
         reason = error.args[0] if error.args else error
         if isinstance(reason, bytes):
@@ -139,14 +140,12 @@ def regex_problem(pattern: str) -> str | None:
         )
     except (TypeError, ValueError) as error:
         return f"invalid regex /{pattern}/: {error}"
+    if cost > regexes.MAX_COST:
+        return (
+            f"regex /{pattern}/ is too costly: its RE2 program has {cost:,} instructions, at "
+            f"most {regexes.MAX_COST:,} (long repeats such as \\pL{{100}} cost the most)"
+        )
     return None
-
-
-def _regex_options() -> re2.Options:
-    options = re2.Options()
-    options.case_sensitive = False
-    options.log_errors = False
-    return options
 
 
 def readable_term(text: str) -> str:
@@ -180,13 +179,15 @@ def find_term(text: str, term: ParsedTerm) -> tuple[int, int] | None:
 
 
 @lru_cache(maxsize=1024)
-def _search_pattern(term: ParsedTerm) -> re.Pattern[str] | None:
+def _search_pattern(term: ParsedTerm) -> re.Pattern[str] | re2._Regexp | None:
     if isinstance(term, TickerTerm):
         return re.compile(rf"(?<![\w$]){re.escape(term.symbol)}(?!\w)", re.IGNORECASE)
     if isinstance(term, RegexTerm):
+        # The matcher's engine, never Python's backtracking `re`: a written pattern runs in
+        # linear time everywhere, and its snippet is where the match really was.
         try:
-            return re.compile(term.pattern, re.IGNORECASE)
-        except re.error:  # RE2 syntax Python's `re` does not read: no snippet, no harm
+            return regexes.compiled(term.pattern)
+        except re2.error:
             return None
     if isinstance(term, SetTerm):
         return None

@@ -8,6 +8,7 @@ small `recent` book and hides the big book's old version of that watch until the
 from __future__ import annotations
 
 import gc
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from bot.rules.compile import compile_specs
 from bot.rules.engine import Match, RuleBook, Topic
 from bot.rules.loader import FileSpec, RuleSpec, SetSpec
 from bot.rules.query import QueryError, parse_query
+
+log = logging.getLogger(__name__)
 
 WATCH_TOPIC_PREFIX = "watch:"
 WATCH_EMOJI = "👁"
@@ -83,7 +86,16 @@ def _compile_watches(
             specs.setdefault(key[0], []).append(parse_query(text, name=key[1]))
         except QueryError as error:
             bad[key] = error
-    book, problems = compile_specs(_files(specs), shared_sets)
+    try:
+        book, problems = compile_specs(_files(specs), shared_sets)
+    except Exception:  # a bug one query triggers: leave it out, never every chat's watches
+        log.exception("watch book not compiled as a whole; compiling each watch alone")
+        bad.update(_uncompilable(queries, specs, shared_sets))
+        specs = {
+            chat: [spec for spec in rules if (chat, spec.name) not in bad]
+            for chat, rules in specs.items()
+        }
+        book, problems = compile_specs(_files(specs), shared_sets)
     if not problems:
         return book, bad
     # Rare (an operator removed a set a watch names): find the watches at fault alone.
@@ -99,6 +111,23 @@ def _compile_watches(
         specs[chat] = [spec for spec in specs[chat] if (chat, spec.name) not in bad]
     book, _ = compile_specs(_files(specs), shared_sets)
     return book, bad
+
+
+def _uncompilable(
+    queries: Mapping[WatchKey, str],
+    specs: Mapping[int, list[RuleSpec]],
+    shared_sets: Mapping[str, SetSpec],
+) -> dict[WatchKey, QueryError]:
+    """The watches that fail to compile even alone, with why."""
+    bad: dict[WatchKey, QueryError] = {}
+    for chat, rules in specs.items():
+        for spec in rules:
+            try:
+                compile_specs(_files({chat: [spec]}), shared_sets)
+            except Exception as error:
+                text = queries[(chat, spec.name)]
+                bad[(chat, spec.name)] = QueryError(text, 1, f"cannot be compiled: {error}")
+    return bad
 
 
 def _files(specs: Mapping[int, list[RuleSpec]]) -> list[FileSpec]:

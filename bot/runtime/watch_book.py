@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +18,7 @@ from bot.rules import RuleBook
 from bot.rules.loader import SetSpec
 from bot.rules.query import QueryError, shared_sets
 from bot.rules.watches import WatchBook, WatchKey, compile_watches, hidden_keys
+from bot.runtime.supervision import RETRY_CAP, describe
 from bot.storage.watches import watch_changes
 from bot.wording import count
 
@@ -63,6 +65,9 @@ class LiveWatches:
         self._sets: Mapping[str, SetSpec] = {}
         self._sets_changed = False
         self._wake: asyncio.Event | None = None
+        self._failing_since: datetime | None = None
+        self._last_error: str | None = None
+        self._failures = 0
 
     # -- reading the database (blocking: call off the event loop) ----------------------------
 
@@ -189,24 +194,59 @@ class LiveWatches:
             self._wake.set()
 
     async def follow(self, stop: asyncio.Event) -> None:
-        """Load every watch, then keep up with changes until `stop`; merge in the background."""
+        """Load every watch, then keep up with changes until `stop`; merge in the background.
+
+        A failure (the database, or a bug) is logged, retried with back-off and shown by
+        `health`; it never ends the following, so later changes still take effect.
+        """
         self._wake = asyncio.Event()
-        await asyncio.to_thread(self.load)
         merging: asyncio.Task[None] | None = None
         while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-            self._wake.clear()
             try:
-                await asyncio.to_thread(self.poll)
-            except SQLAlchemyError as error:
-                log.warning("watches not polled (the database?): %s", error)
+                await asyncio.to_thread(self.poll)  # the first loads every watch
+            except Exception as error:
+                await self._pause(stop, self._failed(error))
                 continue
+            self._worked()
             if merging is not None and merging.done():
                 if not merging.cancelled() and (failure := merging.exception()) is not None:
                     log.error("watch book not merged: %r", failure)
                 merging = None
             if merging is None and self.merge_due():
                 merging = asyncio.create_task(asyncio.to_thread(self.merge))
+            await self._pause(stop, POLL_SECONDS)
         if merging is not None and not merging.done():
             merging.cancel()
+
+    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait `seconds`, less when a command of this process changed a watch or at `stop`."""
+        assert self._wake is not None
+        deadline = time.monotonic() + seconds
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), min(left, POLL_SECONDS))
+                break
+        self._wake.clear()
+
+    def _failed(self, error: Exception) -> float:
+        """Note a failure to follow the watches; the seconds to wait before trying again."""
+        self._failures += 1
+        self._last_error = describe(error)
+        if self._failing_since is None:
+            self._failing_since = datetime.now(UTC)
+            # A database error's traceback would carry its statement; a bug's is needed.
+            trace = None if isinstance(error, SQLAlchemyError) else error
+            log.error("watches not followed (%s); retrying", self._last_error, exc_info=trace)
+        else:
+            log.debug("watches still not followed (%s)", self._last_error)
+        return min(RETRY_CAP, POLL_SECONDS * 2.0 ** min(self._failures, 16))
+
+    def _worked(self) -> None:
+        if self._failing_since is not None:
+            log.warning("watches followed again")
+        self._failing_since, self._last_error, self._failures = None, None, 0
+
+    def health(self) -> tuple[datetime | None, str | None]:
+        """Since when the watches are not followed, and the last error (None, None while
+        they are): a `Supervision.watch` probe for `/status`."""
+        return self._failing_since, self._last_error

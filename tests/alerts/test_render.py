@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +16,8 @@ from hypothesis import strategies as st
 from bot.alerts import MAX_MESSAGE, alert_for, render_html, render_text, visible_length
 from bot.article import Article
 from bot.rules import Match, Topic
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TELEGRAM_TAGS = {
     "b",
@@ -295,3 +301,38 @@ def test_a_summary_never_starts_with_a_photo_credit_or_byline() -> None:
     assert bylined is not None
     assert "\nThe outlook for stocks changes" in _check(render_html(bylined, TOPICS))
     assert "Salzman" not in render_text(bylined, TOPICS)
+
+
+def test_a_regex_term_is_quoted_as_re2_reads_it() -> None:
+    # `\pL` is RE2 syntax Python's `re` rejects: the alert still quotes where it held, so
+    # the renderer reads the pattern the way the matcher did.
+    body = "Markets were calm. Brussels readies sanctionsX on Russian crude. Nothing else moved."
+    matches = [Match("watch:1", "eu", "normal", "active", (r"/sanction\pL+/",))]
+    alert = alert_for(_article(summary="", body=body), matches, topics=None)
+    assert alert is not None
+    assert "Brussels readies <b>sanctionsX</b> on Russian crude" in render_html(alert, TOPICS)
+
+
+def test_a_backtracking_prone_regex_is_quoted_at_once(tmp_path: Path) -> None:
+    # `(.|.)*~|e` makes a backtracking engine try 2^n ways on every line without a `~`; the
+    # renderer must use the linear engine the matcher uses. Run apart: a frozen run is killed.
+    script = (
+        "from bot.alerts import alert_for, render_html\n"
+        "from bot.article import Article\n"
+        "from bot.rules import Match\n"
+        "body = 'Tankers waited outside the strait for a second day as insurers balked. ' * 4\n"
+        "article = Article(id='a', title='Tankers wait', summary='', body=body, link=None)\n"
+        "matches = [Match('watch:1', 'evil', 'normal', 'active', ('/(.|.)*~|e/',))]\n"
+        "alert = alert_for(article, matches, topics=None)\n"
+        "print(render_html(alert, {}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Tankers wait" in done.stdout

@@ -256,3 +256,37 @@ def test_starter_rules_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     out = capsys.readouterr().out
     assert code == 0, out
     assert "7 topics" in out
+
+
+def test_a_regex_too_costly_is_a_problem_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each alone compiles, but not as the one set the rule book searches with: the check
+    # names them where they are written instead of crashing on the book.
+    topic = (
+        "title: Letters\nrules:\n  - name: long\n"
+        "    any: ['/a\\pL{100}/', '/b\\pL{100}/']\n"
+        "  - name: ok\n    any: [crude oil]\n"
+    )
+    code, out = _check(tmp_path, capsys, {"letters.yaml": topic})
+    assert code == 1, out
+    lines = out.strip().splitlines()
+    assert len(lines) == 3, out  # two problems and the count
+    for line, column in zip(lines[:2], (11, 26), strict=True):
+        assert f"letters.yaml:4:{column}: regex /" in line, out
+        assert "too costly" in line, out
+
+
+def test_regexes_that_cannot_share_one_set_still_compile_and_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ten regexes within the limit are more than one RE2 set holds: the book splits them.
+    terms = ", ".join(f"'/q{i}\\pL{{15}}/'" for i in range(10))
+    topic = (
+        f"title: Letters\nrules:\n  - name: many\n    any: [{terms}]\n"
+        "    tests:\n      match: ['Code q7Hormuzstraitsclosed seen', 'q0abcdefghijklmnop']\n"
+        "      no_match: ['q7 Hormuz']\n"
+    )
+    code, out = _check(tmp_path, capsys, {"letters.yaml": topic})
+    assert code == 0, out
+    assert "1 topic, 1 rule, 3 tests passed" in out

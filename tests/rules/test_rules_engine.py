@@ -116,6 +116,32 @@ def test_near_with_set_item_reports_set_terms() -> None:
     assert [m.terms for m in found] == [("Hormuz", "tanker*")]
 
 
+def test_near_finds_a_window_after_hundreds_of_occurrences() -> None:
+    # A common word hundreds of times far from the other item, then once beside it.
+    body = "alpha " + "filler " * 60 + ("alpha " * 700) + "filler " * 60 + "alpha beta"
+    assert _one("{near: [alpha, beta], within: 3}", body=body) == ("alpha", "beta")
+
+
+def _near_cost(occurrences: int) -> float:
+    """Best of five timings of one `near` over an article where it almost holds everywhere."""
+    book = _book("rules:\n  - name: r\n    all:\n      - {near: [alpha, crude oil], within: 50}\n")
+    # Every window start is a candidate, and no window holds: each is looked at.
+    body = "alpha filler " * occurrences + "x " * 60 + "crude oil filler " * occurrences
+    article = Article(id="x", title="", body=body)
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        assert book.match(article) == []
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_near_costs_time_linear_in_the_occurrences() -> None:
+    # Quadratic work grows 16 times for 4 times the occurrences, linear work 4 times.
+    ratio = _near_cost(480) / _near_cost(120)
+    assert ratio < 8, f"{ratio:.1f} times the time for 4 times the occurrences"
+
+
 # -- groups, fields, sources, status --------------------------------------------------
 
 

@@ -99,3 +99,32 @@ def test_merges_wait_for_a_quiet_minute_or_many_changes(engines: tuple[Engine, E
     _write(writer, ("two", "crude"))
     live.poll()
     assert live.merge_due()
+
+
+async def test_a_failure_while_following_is_reported_retried_and_outlived(
+    engines: tuple[Engine, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    follower, writer = engines
+    _write(writer, ("old", "Hormuz"))
+    failures = ["rule book not readable"] * 2
+
+    def rulebook() -> RuleBook:
+        """The operators' rule book, which fails twice (as a bug would) and then is read."""
+        if failures:
+            raise RuntimeError(failures.pop())
+        return RuleBook.empty()
+
+    live = LiveWatches(follower, rulebook)
+    stop = asyncio.Event()
+    following = asyncio.create_task(live.follow(stop))
+    try:
+        await _within(2, lambda: live.health()[0] is not None, "the failure shown")
+        assert "RuntimeError: rule book not readable" in (live.health()[1] or "")
+        await _within(5, lambda: _matched(live) == [("old", ("Hormuz",))], "the watches loaded")
+        assert live.health() == (None, None)
+        await asyncio.to_thread(_write, writer, ("new", "tanker*"))
+        await _within(1, lambda: len(_matched(live)) == 2, "a later watch")
+    finally:
+        stop.set()
+        await following
+    assert "watches not followed (RuntimeError: rule book not readable)" in caplog.text

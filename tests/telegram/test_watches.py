@@ -178,3 +178,50 @@ async def test_a_new_watch_matches_the_next_article_at_once(
         await command(api, CHAT, "/watch opec =OPEC cut*")
         workspace.write_seed("a.md", "OPEC cuts output again")
         await until(lambda: _alerts(api, CHAT, "OPEC cuts"), "the alert", timeout=3)
+
+
+def _store_directly(workspace: Workspace, chat_id: int, name: str, query: str) -> None:
+    """A watch saved as an older version saved it, without today's checks."""
+    from bot.storage.db import make_engine
+
+    engine = make_engine(workspace.database_url)
+    try:
+        with engine.begin() as connection:
+            store.put_watch(connection, chat_id, name, query, limit=20)
+    finally:
+        engine.dispose()
+
+
+async def test_regex_watches_that_cannot_share_a_set_never_stop_other_chats(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    settings = workspace.settings(api)
+    async with running(settings):
+        too_big = await command(api, 401, r"/watch big /\pL{400}/")
+        assert "too costly" in too_big and "Nothing was saved" in too_big
+        assert "too costly" in await command(api, 401, r"/watch a /a\pL{100}/")
+        # Within the limit each, but ten are more than one RE2 set holds.
+        for chat in (401, 402):
+            for i in range(5):
+                answer = await command(api, chat, rf"/watch w{i} /c{chat}w{i}\pL{{15}}/")
+                assert "Watching" in answer, answer
+        assert "Watching" in await command(api, 403, "/watch gulf Hormuz")
+        workspace.write_seed("a.md", "Tankers avoid Hormuz")
+        await until(lambda: _alerts(api, 403, "Tankers avoid"), "the plain watch's alert")
+        workspace.write_seed("b.md", "Code c402w3Abcdefghijklmnopq spotted")
+        await until(lambda: _alerts(api, 402, "Code c402w3"), "the regex watch's alert")
+        # Later changes still take effect.
+        assert "Removed" in await command(api, 401, "/unwatch w0")
+        assert "w0" not in await command(api, 401, "/watches")
+        assert "Watching" in await command(api, 403, "/watch ships tanker*")
+        workspace.write_seed("c.md", "Tanker rates jump")
+        await until(lambda: _alerts(api, 403, "Tanker rates"), "the new watch's alert")
+    # Saved by a version that took them: the bot still starts, and the rest still alert.
+    _store_directly(workspace, 404, "a", r"/a\pL{100}/")
+    _store_directly(workspace, 405, "b", r"/b\pL{100}/")
+    _store_directly(workspace, 405, "c", r"/\pL{400}/")
+    async with running(settings):
+        workspace.write_seed("d.md", "Hormuz closed again")
+        await until(lambda: _alerts(api, 403, "Hormuz closed"), "the alert after a restart")
+        workspace.write_seed("e.md", "Code c401w4Abcdefghijklmnopq spotted")
+        await until(lambda: _alerts(api, 401, "Code c401w4"), "a regex watch after a restart")
