@@ -108,6 +108,7 @@ class Runtime:
             queued=lambda: self.deliveries_queued(),
         )
         self.supervision = Supervision(self._tell_admins)
+        self.supervision.watch("watch book", self.watches.health)
         self._sender: Sender | None = None
         self.silent_feeds = SilentFeeds(self.engine, self.notices)
         self._client = make_client()
