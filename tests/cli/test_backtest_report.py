@@ -308,15 +308,15 @@ def test_seekalpha_report_against_the_starter_rules_with_one_rule_widened(
     shutil.copytree(REPO / "rules", new)
     fed = new / "fed-rates.yaml"
     text = fed.read_text()
-    assert 'any: ["=CPI",' in text
-    fed.write_text(text.replace('any: ["=CPI",', 'any: ["=CPI", inflation,', 1))
+    assert 'any: ["@us_data",' in text
+    fed.write_text(text.replace('any: ["@us_data",', 'any: ["@us_data", inflation,', 1))
     page = tmp_path / "r.html"
     args = [str(seekalpha), "--rules", str(new), "--html", str(page), "--against", str(old)]
     data = _json(capsys, *args)
     assert data["articles"] > 1900 and data["days"] == 8
     changes = {(change["topic"], change["rule"]): change for change in data["changes"]}
-    assert set(changes) <= {("fed-rates", None), ("fed-rates", "inflation-print")}
-    widened = changes[("fed-rates", "inflation-print")]
+    assert set(changes) <= {("fed-rates", None), ("fed-rates", "us-data-moves")}
+    widened = changes[("fed-rates", "us-data-moves")]
     assert widened["gained"] and widened["lost"] == []
     assert all("inflation" in article["title"].lower() for article in widened["gained"])
     assert widened["per_day_change"] > 0
