@@ -255,4 +255,4 @@ def test_starter_rules_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     code = main(["check", "--rules", str(repo / "rules"), "--feeds", str(feeds)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "7 topics" in out
+    assert "20 topics" in out
