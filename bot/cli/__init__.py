@@ -1,4 +1,4 @@
-"""The `newsbot` command line: run, check, match, backtest."""
+"""The `newsbot` command line: run, check, match, backtest, stories, label."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ _COMMANDS = {
     "match": "print which rules match the given articles and why",
     "backtest": "match a whole corpus; per topic and rule counts, rates and examples",
     "stories": "group articles into stories (one event told by many outlets), as the bot would",
+    "label": "label a random, stratified sample of articles in a terminal, for backtest --labels",
 }
 
 

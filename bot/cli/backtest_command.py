@@ -1,5 +1,6 @@
-"""`newsbot backtest DIR [--rules DIR] [--against OLD_DIR] [--all] [--json] [--html FILE]`:
-match a corpus; per day, per topic and rule counts, rates and examples; a before/after diff."""
+"""`newsbot backtest DIR [--rules DIR] [--against OLD_DIR] [--labels FILE] [--all] [--json]
+[--html FILE]`: match a corpus; per day, per topic and rule counts, rates and examples; a
+before/after diff; precision and recall against hand labels."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import TextIO
 from bot.cli.corpus_reading import Item, default_jobs, read_items
 from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
-from bot.report import stats
-from bot.report.stories import StoryTap
+from bot.report import labels, stats
+from bot.report.stories import StoryRates, StoryTap
 from bot.rules import RuleBook, load_rulebook
 
 
@@ -43,7 +44,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OLD_DIR",
         help="compare with another rules folder on the same articles",
     )
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="score the alerts against a labels file (TSV: path, relevant, topics, ...)",
+    )
     add_jobs_argument(parser)
+
+
+class LabelsError(ValueError):
+    """A labels file that cannot be read, with the line at fault."""
+
+
+def read_labels(path: Path) -> list[labels.Label]:
+    """The rows of a labels TSV: a header naming at least `path` and `relevant`; `weight`
+    (default 1), `topics` (comma-separated) and `urgency` are optional."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise LabelsError(f"{path}: cannot read: {reason}") from None
+    lines = text.splitlines()
+    if not lines:
+        raise LabelsError(f"{path}: empty; expected a header line such as `path<TAB>relevant`")
+    head = lines[0].split("\t")
+    absent = [name for name in ("path", "relevant") if name not in head]
+    if absent:
+        raise LabelsError(f"{path}:1: the header has no column {' or '.join(absent)}")
+    found: list[labels.Label] = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        values = line.split("\t")
+        row = dict(zip(head, values + [""] * (len(head) - len(values)), strict=False))
+        try:
+            weight = float(row["weight"]) if row.get("weight", "").strip() else 1.0
+        except ValueError:
+            weight_text = row["weight"]
+            raise LabelsError(f"{path}:{number}: weight {weight_text!r} is not a number") from None
+        if row["relevant"].strip() not in ("0", "1"):
+            relevant = row["relevant"]
+            raise LabelsError(f"{path}:{number}: relevant must be 0 or 1, not {relevant!r}")
+        if not row["path"].strip():
+            raise LabelsError(f"{path}:{number}: no path")
+        found.append(
+            labels.Label(
+                path=row["path"].strip(),
+                weight=weight,
+                relevant=row["relevant"].strip() == "1",
+                topics=tuple(t.strip() for t in row.get("topics", "").split(",") if t.strip()),
+                urgency=row.get("urgency", "").strip(),
+            )
+        )
+    return found
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,6 +113,13 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     if missing:
         print("\n".join(missing), file=sys.stderr)
         return 2
+    labelled: list[labels.Label] | None = None
+    if args.labels is not None:
+        try:
+            labelled = read_labels(args.labels)
+        except LabelsError as error:
+            print(f"newsbot: {error}", file=sys.stderr)
+            return 2
     book, problems = _load(settings.rules_dir)
     books = [book]
     if args.against is not None:
@@ -76,19 +138,24 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     days = stats.calendar(corpus)
     figures = stats.figures(corpus, days, matches[0])
     story_rates = tap.rates(corpus, days, matches[0]) if tap else None
+    old_story_rates = tap.rates(corpus, days, matches[1]) if tap and len(matches) > 1 else None
+    scored = None
+    if labelled is not None:
+        answers = {topic_id: topic.labels for topic_id, topic in book.topics.items()}
+        scored = labels.score(labelled, corpus, matches[0], answers)
     old = stats.figures(corpus, days, matches[1]) if len(matches) > 1 else None
     changes = stats.compare(corpus, days, matches[1], matches[0]) if len(matches) > 1 else None
     against = str(args.against) if args.against else ""
     if args.json:
-        from bot.report.text import to_json
+        from bot.report.text import labels_json, to_json
 
         data = to_json(figures, every=args.every, changes=changes)
         if story_rates is not None:
-            data["stories"] = {
-                "alerts_per_day": round(story_rates.alerts_per_day, 2),
-                "story_alerts_per_day": round(story_rates.story_alerts_per_day, 2),
-                "stories": story_rates.stories,
-            }
+            data["stories"] = _stories_json(story_rates)
+        if old_story_rates is not None:
+            data["stories_against"] = _stories_json(old_story_rates)
+        if scored is not None:
+            data["labels"] = labels_json(scored)
         if args.feedback:
             data["most_muted"] = [
                 {"topic": topic, "rule": rule, "presses": presses}
@@ -96,7 +163,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             ]
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        from bot.report.text import render
+        from bot.report.text import labels_lines, render
 
         print(render(figures, every=args.every, changes=changes, against=against))
         if story_rates is not None:
@@ -106,9 +173,18 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
                 f"{story_rates.story_alerts_per_day:.1f} one per story "
                 "(later copies edit the alert; NEWSBOT_STORIES=false turns this off)"
             )
+        if old_story_rates is not None:
+            print(
+                f"  with {against}: {old_story_rates.alerts_per_day:.1f} one per article, "
+                f"{old_story_rates.story_alerts_per_day:.1f} one per story"
+            )
+        if scored is not None:
+            print("\n" + "\n".join(labels_lines(scored, every=args.every)))
         if args.feedback:
             print(_feedback_section(_most_muted(settings)))
-    if args.html is not None and not _write_html(args, settings, figures, changes, old, against):
+    if args.html is not None and not _write_html(
+        args, settings, figures, changes, old, against, scored
+    ):
         return 2
     if problems:
         print(
@@ -118,6 +194,14 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     return 0
+
+
+def _stories_json(rates: StoryRates) -> dict[str, object]:
+    return {
+        "alerts_per_day": round(rates.alerts_per_day, 2),
+        "story_alerts_per_day": round(rates.story_alerts_per_day, 2),
+        "stories": rates.stories,
+    }
 
 
 def _most_muted(settings: Settings) -> list[tuple[str, str, int]]:
@@ -158,6 +242,7 @@ def _write_html(
     changes: list[stats.Change] | None,
     old: stats.Figures | None,
     against: str,
+    scored: labels.LabelScore | None,
 ) -> bool:
     from bot.report.html import render
 
@@ -169,6 +254,7 @@ def _write_html(
         changes=changes,
         old=old,
         against=against,
+        scored=scored,
     )
     try:
         args.html.write_text(page, encoding="utf-8")

@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot.report.labels import Judged, LabelScore
 from bot.report.stats import ArticleRef, Change, Figures, RuleFigures
 from bot.report.text import day_runs, shown_hits
 
@@ -46,6 +47,7 @@ def render(
     changes: list[Change] | None = None,
     old: Figures | None = None,
     against: str = "",
+    scored: LabelScore | None = None,
 ) -> str:
     """The whole page."""
     parts = [
@@ -57,6 +59,8 @@ def render(
         f"<h1>Rule report: <code>{escape(rules_dir)}</code></h1>",
         _summary(figures, sources),
     ]
+    if scored is not None:
+        parts.append(labels_section(scored))
     if changes is not None and old is not None:
         parts.append(_changes_section(figures, old, changes, against))
     parts += [
@@ -373,3 +377,68 @@ def _palette(count: int) -> list[tuple[float, float, float, float]]:
 
     cmap = colormaps["tab10" if count <= 10 else "tab20"]
     return [cmap(index % cmap.N) for index in range(count)]
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def labels_section(scored: LabelScore) -> str:
+    """Precision and recall against hand labels: a table per topic, then the misses and the
+    false alerts, heaviest first."""
+    parts = [
+        "<h2>Against the labels</h2>",
+        f"<p><strong>labels: precision {scored.precision:.3f} recall {scored.recall:.3f}</strong>"
+        f" (weighted, {scored.labelled} labelled articles, {scored.relevant} relevant)</p>",
+        "<ul>",
+        f"<li>Relevant articles no topic covers: {scored.uncovered:.1%}"
+        + (
+            " ("
+            + escape(", ".join(f"{name} {count}" for name, count in scored.uncovered_topics))
+            + ")"
+            if scored.uncovered_topics
+            else ""
+        )
+        + "</li>",
+        f"<li>Alerts that are high or critical: {scored.urgent_share:.1%}; relevant flash/high "
+        "articles that get one: "
+        + ("-" if scored.urgent_reached is None else f"{scored.urgent_reached:.1%}")
+        + "</li>",
+    ]
+    if scored.not_found:
+        parts.append(
+            f"<li>{len(scored.not_found)} labelled articles are not in the corpus and were "
+            "left out</li>"
+        )
+    parts.append("</ul>")
+    parts.append(
+        "<table><tr><th>topic</th><th>answers for</th><th>precision</th><th>recall</th>"
+        "<th>labelled articles alerted</th><th>relevant labelled in its topics</th></tr>"
+    )
+    for topic in scored.topics:
+        parts.append(
+            f"<tr><td>{escape(topic.topic)} <span class=muted>{escape(topic.title)}</span></td>"
+            f"<td>{escape(', '.join(topic.labels))}</td>"
+            f"<td class=n>{_score(topic.precision)}</td><td class=n>{_score(topic.recall)}</td>"
+            f"<td class=n>{topic.alerted}</td><td class=n>{topic.labelled}</td></tr>"
+        )
+    parts.append("</table>")
+    for heading, items in (("Missed", scored.misses), ("False alerts", scored.false_alerts)):
+        rows = "".join(_judged_item(item) for item in items)
+        shown = " open" if len(items) <= _OPEN_LISTS else ""
+        parts.append(
+            f"<h3>{heading} ({len(items)}), heaviest first</h3>"
+            + (f"<details{shown}><summary>list</summary><ul>{rows}</ul></details>" if rows else "")
+        )
+    return "".join(parts)
+
+
+def _judged_item(item: Judged) -> str:
+    if item.label.relevant:
+        detail = f"labelled {', '.join(item.label.topics) or '-'} {item.label.urgency}"
+    else:
+        detail = f"{', '.join(item.topics)}: {', '.join(item.terms)}"
+    return (
+        f"<li>{_link(item.article)} <span class=muted>weight {item.label.weight:g}; "
+        f"{escape(detail)}</span></li>"
+    )

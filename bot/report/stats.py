@@ -100,6 +100,8 @@ class Corpus:
     articles: list[ArticleRef] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     duplicates: int = 0
+    # The path of each skipped duplicate, and the article (index) it repeats.
+    copies: dict[str, int] = field(default_factory=dict)
 
 
 def collect(
@@ -109,16 +111,17 @@ def collect(
     skipped, as the bot would skip it."""
     corpus = Corpus()
     matches = [BookMatches.start(book) for book in books]
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for path, article, error in items:
         if article is None:
             corpus.unreadable.append((path, error or "unreadable"))
             continue
         if article.id and article.id in seen:
             corpus.duplicates += 1
+            corpus.copies[path] = seen[article.id]
             continue
         if article.id:
-            seen.add(article.id)
+            seen[article.id] = len(corpus.articles)
         index = len(corpus.articles)
         corpus.articles.append(_ref(index, path, article))
         for book, found in zip(books, matches, strict=True):

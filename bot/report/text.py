@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
+from bot.report.labels import Judged, LabelScore
 from bot.report.stats import EXAMPLES, ArticleRef, Change, Figures, Hit, RuleFigures
 
 # Without --all, a diff entry lists this many gained and lost articles.
@@ -227,4 +228,95 @@ def _change_lines(figures: Figures, changes: list[Change], against: str, every: 
                 lines.append(
                     f"{indent}  ... and {len(indices) - len(shown)} more (--all lists them)"
                 )
+    return lines
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _judged_json(item: Judged) -> dict[str, object]:
+    return {
+        **_article(item.article),
+        "weight": item.label.weight,
+        "labelled_topics": list(item.label.topics),
+        "urgency": item.label.urgency,
+        "alerted_topics": list(item.topics),
+        "terms": list(item.terms),
+    }
+
+
+def labels_json(found: LabelScore) -> dict[str, object]:
+    """The labels section of `--json`: every figure, every miss and false alert."""
+    return {
+        "labelled": found.labelled,
+        "not_found": [label.path for label in found.not_found],
+        "relevant": found.relevant,
+        "precision": round(found.precision, 4),
+        "recall": round(found.recall, 4),
+        "topics": [
+            {
+                "topic": topic.topic,
+                "title": topic.title,
+                "labels": list(topic.labels),
+                "precision": None if topic.precision is None else round(topic.precision, 4),
+                "recall": None if topic.recall is None else round(topic.recall, 4),
+                "alerted": topic.alerted,
+                "labelled": topic.labelled,
+            }
+            for topic in found.topics
+        ],
+        "uncovered": round(found.uncovered, 4),
+        "uncovered_topics": dict(found.uncovered_topics),
+        "urgent_share": round(found.urgent_share, 4),
+        "urgent_reached": None if found.urgent_reached is None else round(found.urgent_reached, 4),
+        "misses": [_judged_json(item) for item in found.misses],
+        "false_alerts": [_judged_json(item) for item in found.false_alerts],
+    }
+
+
+def labels_lines(found: LabelScore, *, every: bool = False) -> list[str]:
+    """The labels section for a terminal: the headline figures first, then per topic, what no
+    topic covers, priorities, and the heaviest misses and false alerts."""
+    lines = [
+        f"labels: precision {found.precision:.3f} recall {found.recall:.3f} "
+        f"(weighted, {found.labelled} labelled articles)"
+    ]
+    if found.not_found:
+        named = ", ".join(label.path for label in found.not_found[:3])
+        lines.append(
+            f"  {len(found.not_found)} labelled articles are not in the corpus and were left "
+            f"out (e.g. {named}): score the whole corpus the labels were drawn from"
+        )
+    lines.append(f"  relevant: {found.relevant} of {found.labelled}")
+    for topic in found.topics:
+        answers = "" if topic.labels == (topic.topic,) else f" [{', '.join(topic.labels)}]"
+        lines.append(
+            f"  topic {topic.topic}{answers}: precision {_figure(topic.precision)} "
+            f"recall {_figure(topic.recall)} (alerted {topic.alerted}, "
+            f"labelled relevant {topic.labelled})"
+        )
+    which = ", ".join(f"{name} {count}" for name, count in found.uncovered_topics)
+    which = f" ({which})" if which else ""
+    lines.append(f"  relevant articles no topic covers: {found.uncovered:.1%}{which}")
+    lines.append(
+        f"  alerts that are high or critical: {found.urgent_share:.1%}; relevant flash/high "
+        f"articles that get one: "
+        + ("-" if found.urgent_reached is None else f"{found.urgent_reached:.1%}")
+    )
+    for heading, items in (("missed", found.misses), ("false alerts", found.false_alerts)):
+        lines.append(f"  {heading} ({len(items)}), heaviest first:")
+        shown = items if every else items[:_LISTED_CHANGES]
+        for item in shown:
+            detail = (
+                f"labelled {', '.join(item.label.topics) or '-'} {item.label.urgency}".rstrip()
+                if item.label.relevant
+                else f"{', '.join(item.topics)}: [{', '.join(item.terms)}]"
+            )
+            lines.append(
+                f"    - {item.article.title}  {_where(item.article)}  "
+                f"(weight {item.label.weight:g}; {detail})"
+            )
+        if len(shown) < len(items):
+            lines.append(f"      ... and {len(items) - len(shown)} more (--all lists them)")
     return lines

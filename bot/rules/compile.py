@@ -293,7 +293,12 @@ class _Builder:
             for rule in spec.rules:
                 compiled.append(compiler.rule(spec, rule))
             topics[spec.topic] = Topic(
-                spec.topic, spec.title or spec.topic, spec.description, spec.emoji, path
+                spec.topic,
+                spec.title or spec.topic,
+                spec.description,
+                spec.emoji,
+                path,
+                spec.labels or (spec.topic,),
             )
             files[path] = FileInfo(
                 path,

@@ -39,6 +39,8 @@ class Topic:
     description: str
     emoji: str
     path: str
+    # The labels-file topics it answers for (`labels:`); its own id when the file names none.
+    labels: tuple[str, ...] = ()
 
 
 class Match(NamedTuple):

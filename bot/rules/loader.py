@@ -34,7 +34,7 @@ _TAG = "tag:yaml.org,2002:"
 _STRING_TAGS = frozenset(_TAG + kind for kind in ("str", "int", "float", "bool", "timestamp"))
 _ALLOWED_TAGS = _STRING_TAGS | {_TAG + "null", _TAG + "seq", _TAG + "map"}
 
-_TOPIC_KEYS = ("topic", "title", "description", "emoji", "sets", "rules")
+_TOPIC_KEYS = ("topic", "title", "description", "emoji", "labels", "sets", "rules")
 _SETS_FILE_KEYS = ("sets",)
 _RULE_KEYS = ("name", "priority", "status", "all", "any", "none", "fields", "sources", "tests")
 _CONDITION_KEYS = ("all", "any", "none", "near", "within")
@@ -138,6 +138,8 @@ class FileSpec:
     title: str = ""
     description: str = ""
     emoji: str = ""
+    # The guideline topics of a labels file this topic answers for (`backtest --labels`).
+    labels: tuple[str, ...] = ()
     sets: dict[str, SetSpec] = field(default_factory=dict)
     rules: tuple[RuleSpec, ...] = ()
     # Every `@set` term written in the file's rules, and those inside `near`, kept even when
@@ -310,6 +312,7 @@ class _Parser:
         texts = {}
         for key in ("title", "description", "emoji"):
             texts[key] = (self.string(items[key], key) or "") if key in items else ""
+        labels = self.labels(items["labels"]) if "labels" in items else ()
         sets = self.sets(items["sets"]) if "sets" in items else {}
         rules: list[RuleSpec] = []
         if "rules" not in items:
@@ -325,9 +328,17 @@ class _Parser:
             title=texts["title"].strip(),
             description=texts["description"].strip(),
             emoji=texts["emoji"].strip(),
+            labels=labels,
             sets=sets or {},
             rules=tuple(rules),
         )
+
+    def labels(self, node: Node) -> tuple[str, ...]:
+        items = self.sequence(node, "`labels`")
+        if items is None:
+            return ()
+        names = (self.name(item, "label", TOPIC_ID, "[a-z0-9][a-z0-9_-]{0,31}") for item in items)
+        return tuple(dict.fromkeys(name for name in names if name is not None))
 
     def sets(self, node: Node) -> dict[str, SetSpec]:
         if not isinstance(node, MappingNode):

@@ -308,15 +308,15 @@ def test_seekalpha_report_against_the_starter_rules_with_one_rule_widened(
     shutil.copytree(REPO / "rules", new)
     fed = new / "fed-rates.yaml"
     text = fed.read_text()
-    assert 'any: ["=CPI",' in text
-    fed.write_text(text.replace('any: ["=CPI",', 'any: ["=CPI", inflation,', 1))
+    assert 'any: ["@us_data",' in text
+    fed.write_text(text.replace('any: ["@us_data",', 'any: ["@us_data", inflation,', 1))
     page = tmp_path / "r.html"
     args = [str(seekalpha), "--rules", str(new), "--html", str(page), "--against", str(old)]
     data = _json(capsys, *args)
     assert data["articles"] > 1900 and data["days"] == 8
     changes = {(change["topic"], change["rule"]): change for change in data["changes"]}
-    assert set(changes) <= {("fed-rates", None), ("fed-rates", "inflation-print")}
-    widened = changes[("fed-rates", "inflation-print")]
+    assert set(changes) <= {("fed-rates", None), ("fed-rates", "us-data-moves")}
+    widened = changes[("fed-rates", "us-data-moves")]
     assert widened["gained"] and widened["lost"] == []
     assert all("inflation" in article["title"].lower() for article in widened["gained"])
     assert widened["per_day_change"] > 0
@@ -342,6 +342,30 @@ def test_stories_count_one_alert_per_story_beside_one_per_article(
 
     assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
     assert "4.0 one per article, 2.0 one per story" in capsys.readouterr().out
+
+
+def test_against_gives_the_old_rules_alerts_per_day_with_and_without_stories(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    for number, (source, title, summary) in enumerate([*STRIKE, ROADSHOW]):
+        (folder / f"s{number}.md").write_text(
+            f'---\ntitle: "{title}"\ndate: "2025-03-03 14:{number * 7:02}:00"\n'
+            f'summary: "{summary}"\ncategories:\n  - "{source}"\n---\n\nText.\n'
+        )
+    old = tmp_path / "old-rules"
+    old.mkdir()
+    (old / "oil.yaml").write_text(OIL.replace("any: [crude oil]", "any: [roadshow]"))
+    data = _json(capsys, str(folder), "--rules", str(rules), "--against", str(old))
+    assert data["stories"] == {"alerts_per_day": 4.0, "story_alerts_per_day": 2.0, "stories": 2}
+    assert data["stories_against"] == {
+        "alerts_per_day": 1.0,
+        "story_alerts_per_day": 1.0,
+        "stories": 1,
+    }
+    assert main(["backtest", str(folder), "--rules", str(rules), "--against", str(old)]) == 0
+    assert f"  with {old}: 1.0 one per article, 1.0 one per story" in capsys.readouterr().out
 
 
 def test_feedback_lists_the_rules_chats_mute_most_from_the_database(

@@ -255,7 +255,7 @@ def test_starter_rules_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     code = main(["check", "--rules", str(repo / "rules"), "--feeds", str(feeds)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "7 topics" in out
+    assert "20 topics" in out
 
 
 def test_a_regex_too_costly_is_a_problem_at_its_line(
