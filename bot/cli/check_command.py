@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 
 from bot.config import Settings
+from bot.knowledge import load_knowledge, operator_file
 from bot.rules import RuleBook, compile_rules, load_rulebook
 from bot.rules.compile import rule_paths
 from bot.rules.loader import is_sets_file
@@ -28,7 +29,8 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     report = run_tests(book)
     alone = _tests_of_left_out_files(settings.rules_dir, book)
     failed = {*problems, *report.failed, *alone.failed}
-    lines = [str(problem) for problem in sorted(failed)]
+    knowledge, knowledge_problems = load_knowledge(operator_file(settings.rules_dir))
+    lines = [str(problem) for problem in sorted({*failed, *knowledge_problems})]
     feeds_note, feed_problems = _check_feeds(settings.feeds_file)
     lines.extend(feed_problems)
     for line in lines:
@@ -40,7 +42,8 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     summary = ", ".join(
         (count(len(book.topics), "topic"), count(rules, "rule"), count(report.passed, "test"))
     )
-    print(f"ok: {summary} passed{feeds_note}")
+    entities = count(len(knowledge.entities), "entity", "entities")
+    print(f"ok: {summary} passed; {entities} known{feeds_note}")
     return 0
 
 

@@ -18,12 +18,17 @@ from bot.cli.corpus_reading import (  # noqa: F401 (read here by backtest and st
     read_items,
 )
 from bot.config import Settings
+from bot.knowledge import load_knowledge, operator_file
+from bot.knowledge.finder import EntityFinder
+from bot.knowledge.instruments import Moves, article_moves
 from bot.rules import Match, RuleBook, analysis, load_rulebook
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
 from bot.rules.terms import TermError, find_term, parse_term
 
 _SNIPPET_SIDE = 50
+_ENTITIES = 8  # shown by the human output; --json carries them all
+_INSTRUMENTS = 8
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +69,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         if query_book is None:
             return 2
         book = query_book
+    finder = load_finder(settings.rules_dir)
     failed = False
     articles = 0
     jobs = args.jobs or default_jobs()
@@ -79,10 +85,12 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         matches = book.match(item.article)
         if args.matched_only and not matches:
             continue
+        moves = article_moves(item.article, finder)
         if args.json:
-            print(json.dumps(to_json(item.path, item.article, matches), ensure_ascii=False))
+            line = to_json(item.path, item.article, matches, moves)
+            print(json.dumps(line, ensure_ascii=False))
         else:
-            print(_human(item.path, item.article, matches))
+            print(_human(item.path, item.article, matches, moves))
         sys.stdout.flush()
     if not articles:
         shown = ", ".join(str(path) for path in args.paths)
@@ -106,6 +114,15 @@ def load_book(rules_dir: Path) -> RuleBook:
     return book
 
 
+def load_finder(rules_dir: Path) -> EntityFinder:
+    """The entity finder of the shipped knowledge base with the operator's file; problems go
+    to stderr and a broken operator file is left out."""
+    knowledge, problems = load_knowledge(operator_file(rules_dir))
+    for problem in problems:
+        print(f"newsbot: {problem}", file=sys.stderr)
+    return EntityFinder(knowledge)
+
+
 def load_query_book(query: str, rules_dir: Path) -> RuleBook | None:
     """The rule book of one query with the folder's shared sets; None once a bad query is shown."""
     sets: dict[str, SetSpec] = {}
@@ -123,8 +140,11 @@ def load_query_book(query: str, rules_dir: Path) -> RuleBook | None:
         return None
 
 
-def to_json(path: str, article: Article, matches: list[Match]) -> dict[str, object]:
-    """The product spec's `match --json` object for one article."""
+def to_json(
+    path: str, article: Article, matches: list[Match], moves: Moves | None = None
+) -> dict[str, object]:
+    """The product spec's `match --json` object for one article, with its entities and the
+    instruments they move (most directly moved first)."""
     return {
         "path": path,
         "id": article.id,
@@ -142,14 +162,20 @@ def to_json(path: str, article: Article, matches: list[Match]) -> dict[str, obje
             }
             for match in matches
         ],
+        "entities": [found.entity for found in moves.entities] if moves else [],
+        "instruments": list(moves.instruments) if moves else [],
     }
 
 
-def _human(path: str, article: Article, matches: list[Match]) -> str:
+def _human(path: str, article: Article, matches: list[Match], moves: Moves | None = None) -> str:
     lines = [f"{path}", f"  {article.title}"]
     when = article.published.isoformat() if article.published else "no date"
     tickers = " ".join(sorted(article.tickers)) or "no tickers"
     lines.append(f"  {article.source or 'no source'} · {when} · {tickers}")
+    if moves and moves.entities:
+        named = ", ".join(f"{f.entity} ({f.name.lstrip('=')})" for f in moves.entities[:_ENTITIES])
+        lines.append(f"  entities: {named}")
+        lines.append(f"  moves: {', '.join(moves.instruments[:_INSTRUMENTS]) or 'nothing'}")
     if not matches:
         lines.append("  no rule matched")
     for match in matches:

@@ -122,6 +122,10 @@ def load_rulebook(
     return book, sorted(set(problems), key=_problem_order)
 
 
+# The operator's knowledge base file lives beside the rules but is not a rule file.
+KNOWLEDGE_FILE = "_knowledge.yaml"
+
+
 def rule_paths(rules_dir: Path) -> list[Path]:
     """Every `*.yaml` and `*.yml` under the folder, sorted, leaving out hidden files."""
     found = [*rules_dir.rglob("*.yaml"), *rules_dir.rglob("*.yml")]
@@ -129,6 +133,7 @@ def rule_paths(rules_dir: Path) -> list[Path]:
         path
         for path in found
         if path.is_file()
+        and path.relative_to(rules_dir) != Path(KNOWLEDGE_FILE)
         and not any(part.startswith((".", "~", "#")) for part in path.relative_to(rules_dir).parts)
     )
 
