@@ -40,30 +40,47 @@ class Moves:
 
 
 def quoted_symbols(article: Article) -> dict[str, float]:
-    """The article's tickers named in its news text, scored by where (headline, lead, body);
-    those only in its metadata score least, those only in link lists not at all."""
+    """The article's tickers named in its news text, best placed first: by score (headline 4,
+    lead 2, body 1, summed over the fields naming it), then by first mention; those only in
+    its metadata score least, those only in link lists not at all."""
+    if not article.tickers:
+        return {}
     body = evidence_body(article.body)
     lead, rest = lead_and_rest(article.summary, body)
     scores: dict[str, float] = {}
-    if not article.tickers:
-        return scores
-    for field, text in (("title", article.title), ("lead", lead), ("body", rest)):
-        for symbol in _named(text, article.tickers):
+    first: dict[str, tuple[int, int]] = {}
+    for index, (field, text) in enumerate(
+        (("title", article.title), ("lead", lead), ("body", rest))
+    ):
+        for position, symbol in _named(text, article.tickers):
             scores[symbol] = scores.get(symbol, 0.0) + FIELD_WEIGHTS[field]
-    in_lists = _named(article.body, article.tickers) if body != article.body else set()
-    for symbol in article.tickers:
+            first.setdefault(symbol, (index, position))
+    listed = _named(article.body, article.tickers) if body != article.body else []
+    in_lists = {symbol for _, symbol in listed}
+    # Symbols the text never places have no order of their own: a stable one, last.
+    for symbol in sorted(article.tickers):
         if symbol not in scores and symbol not in in_lists:
             scores[symbol] = _UNPLACED_WEIGHT
-    return scores
+            first[symbol] = (3, 0)
+    ranked = sorted(scores, key=lambda symbol: (-scores[symbol], first[symbol]))
+    return {symbol: scores[symbol] for symbol in ranked}
 
 
-def _named(text: str, symbols: frozenset[str]) -> set[str]:
-    """The symbols written in the text: as a quote link, or as a word of their own."""
+def _named(text: str, symbols: frozenset[str]) -> list[tuple[int, str]]:
+    """(first position, symbol) of the symbols the text writes, as a quote link or as a word
+    of their own, in order of first mention."""
     if not text:
-        return set()
+        return []
     found = tickers.tickers_in_text(text) & symbols
-    words = {word.rstrip(".:") for word in _SYMBOL_WORD.findall(text)}
-    return found | (words & symbols)
+    for match in _SYMBOL_WORD.finditer(text):
+        word = match.group().rstrip(".:")
+        if word in symbols:
+            found.add(word)
+    placed = []
+    for symbol in found:
+        at = text.find(symbol)
+        placed.append((at if at >= 0 else len(text), symbol))
+    return sorted(placed)
 
 
 def rank(knowledge: Knowledge, found: tuple[Found, ...], quoted: dict[str, float]) -> Moves:
@@ -86,8 +103,7 @@ def rank(knowledge: Knowledge, found: tuple[Found, ...], quoted: dict[str, float
             -(direct.get(symbol, 0.0) + driven.get(symbol, 0.0)),
         ),
     )
-    placed = sorted(quoted, key=lambda symbol: -quoted[symbol])
-    return Moves(found, tuple(order), frozenset(direct), tuple(placed))
+    return Moves(found, tuple(order), frozenset(direct), tuple(quoted))
 
 
 def article_moves(article: Article, finder: EntityFinder) -> Moves:
