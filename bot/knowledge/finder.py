@@ -120,12 +120,13 @@ class EntityFinder:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        owners: dict[str, list[tuple[str, str]]] = {}
+        owners: dict[str, list[tuple[str, str, float]]] = {}
         for entity in knowledge.entities.values():
+            weight = _kind_weight(entity.kind)
             for name in entity.names:
                 key = name_key(name.removeprefix("="))
                 if key:
-                    owners.setdefault(key, []).append((entity.id, name))
+                    owners.setdefault(key, []).append((entity.id, name, weight))
         self._owners = tuple(tuple(found) for found in owners.values())
         self._automaton = _FirstPlaces(list(owners)) if owners else None
         # Case-exact names are looked for folded like the rest, then confirmed in the raw
@@ -133,51 +134,71 @@ class EntityFinder:
         self._exact: dict[str, re.Pattern[str]] = {}
 
     def find(self, title: str, summary: str, body: str) -> tuple[Found, ...]:
-        """The article's entities, most prominently named first (headline over lead over body).
+        """The article's entities, most prominently named first (headline over lead over body)."""
+        return self.find_in_fields(title, *lead_and_rest(summary, evidence_body(body[:BODY_CAP])))
+
+    def find_in_fields(self, title: str, lead: str, rest: str) -> tuple[Found, ...]:
+        """The entities of an article's headline, lead and rest of its news text.
 
         One pass over the three fields' word streams joined by line breaks (no name spans
         one); where a name first occurs says which field names its entity first.
         """
         if self._automaton is None:
             return ()
-        lead, rest = lead_and_rest(summary, evidence_body(body[:BODY_CAP]))
         fields = (("title", title), ("lead", lead), ("body", rest))
         parts = [analysis.word_stream(text).encode() if text else b" " for _, text in fields]
         ends = list(itertools.accumulate(len(part) + 1 for part in parts))
         places = self._automaton.find(b"\n".join(parts))
         weights: dict[str, float] = {}
         named: dict[str, tuple[int, str, str]] = {}
-        entities = self.knowledge.entities
-        cased: dict[int, str] = {}  # a field's text with accents removed, made when needed
         for key, end in places.items():
-            index = 0 if end <= ends[0] else 1 if end <= ends[1] else 2
-            for entity_id, name in self._owners[key]:
-                known = named.get(entity_id)
-                if known is not None and known[0] <= index:
-                    continue
+            first = 0 if end <= ends[0] else 1 if end <= ends[1] else 2
+            for entity_id, name, weight in self._owners[key]:
+                index: int | None = first
                 if name[0] == "=":
-                    if index not in cased:
-                        cased[index] = analysis.strip_accents(fields[index][1])
-                    if not self._cased_in(name, cased[index]):
-                        continue
-                named[entity_id] = (index, fields[index][0], name)
-                weights[entity_id] = FIELD_WEIGHTS[fields[index][0]] * _kind_weight(
-                    entities[entity_id].kind
-                )
+                    index = self._cased_field(name, fields, first)
+                known = named.get(entity_id)
+                if index is None or (known is not None and known[0] <= index):
+                    continue
+                field = fields[index][0]
+                named[entity_id] = (index, field, name)
+                weights[entity_id] = FIELD_WEIGHTS[field] * weight
         ranked = sorted(named, key=lambda entity_id: (-weights[entity_id], named[entity_id][0]))
         return tuple(
             Found(entity_id, round(weights[entity_id], 3), *named[entity_id][1:])
             for entity_id in ranked
         )
 
+    def _cased_field(
+        self, name: str, fields: tuple[tuple[str, str], ...], start: int
+    ) -> int | None:
+        """The first field from `start` on where a `=Name` occurs with its case, if any."""
+        for index in range(start, len(fields)):
+            text = fields[index][1]
+            if self._cased_in(name, text):
+                return index
+            # Accents are removed (costly) only when the raw text shows no plain spelling of
+            # the name's first word in any case: then the folded hit came from accents.
+            if text.isascii() or name[1:].split()[0].casefold() in text.casefold():
+                continue
+            if self._cased_in(name, analysis.strip_accents(text)):
+                return index
+        return None
+
     def _cased_in(self, name: str, text: str) -> bool:
-        """Whether a `=Name` occurs in the (accent-free) text with its case, as whole words."""
+        """Whether a `=Name` occurs in the text with its case, as whole words."""
         pattern = self._exact.get(name)
+        words = analysis.cased_words(name[1:])
         if pattern is None:
-            words = analysis.cased_words(name[1:])
             joined = r"[\W_]+".join(re.escape(word) for word in words)
-            pattern = self._exact[name] = re.compile(rf"(?<![^\W_]){joined}(?![^\W_])")
-        return pattern.search(text) is not None
+            pattern = self._exact[name] = re.compile(rf"{joined}(?![^\W_])")
+        # Found from its first word: a look-behind would make `re` try every position.
+        at = text.find(words[0])
+        while at >= 0:
+            if (at == 0 or not text[at - 1].isalnum()) and pattern.match(text, at):
+                return True
+            at = text.find(words[0], at + 1)
+        return False
 
 
 def name_key(name: str) -> str:

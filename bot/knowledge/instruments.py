@@ -15,18 +15,21 @@ list it comes (most direct first).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from bot import tickers
 from bot.article import Article
 from bot.knowledge.base import Knowledge
-from bot.knowledge.finder import FIELD_WEIGHTS, EntityFinder, Found, evidence_body, lead_and_rest
+from bot.knowledge.finder import (
+    BODY_CAP,
+    FIELD_WEIGHTS,
+    EntityFinder,
+    Found,
+    evidence_body,
+    lead_and_rest,
+)
 
 # A symbol the article only carries in its metadata (a feed category), never in its text.
 _UNPLACED_WEIGHT = 0.25
-# A symbol as a word of the text (`(CL1:COM)`, `NYSE: XOM`), not inside another word.
-_SYMBOL_WORD = re.compile(r"(?<![A-Za-z0-9.:=^&/_-])[.^]?[A-Z0-9][A-Z0-9.:=^&/_-]{0,23}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,47 +42,45 @@ class Moves:
     quoted: tuple[str, ...]  # the article's own quotes in its news text, by where named
 
 
-def quoted_symbols(article: Article) -> dict[str, float]:
-    """The article's tickers named in its news text, best placed first: by score (headline 4,
-    lead 2, body 1, summed over the fields naming it), then by first mention; those only in
-    its metadata score least, those only in link lists not at all."""
+def quoted_symbols(article: Article, lead: str, rest: str) -> dict[str, float]:
+    """The article's tickers named in its news text (headline, lead, rest), best placed first:
+    by score (headline 4, lead 2, body 1, summed over the fields naming it), then by first
+    mention; those only in its metadata score least, those only in link lists not at all."""
     if not article.tickers:
         return {}
-    body = evidence_body(article.body)
-    lead, rest = lead_and_rest(article.summary, body)
     scores: dict[str, float] = {}
     first: dict[str, tuple[int, int]] = {}
-    for index, (field, text) in enumerate(
-        (("title", article.title), ("lead", lead), ("body", rest))
-    ):
+    fields = (("title", article.title), ("lead", lead), ("body", rest))
+    for index, (field, text) in enumerate(fields):
         for position, symbol in _named(text, article.tickers):
             scores[symbol] = scores.get(symbol, 0.0) + FIELD_WEIGHTS[field]
             first.setdefault(symbol, (index, position))
-    listed = _named(article.body, article.tickers) if body != article.body else []
-    in_lists = {symbol for _, symbol in listed}
-    # Symbols the text never places have no order of their own: a stable one, last.
-    for symbol in sorted(article.tickers):
-        if symbol not in scores and symbol not in in_lists:
+    # Symbols the text never places have no order of their own: a stable one, last; those
+    # written only in the outlet's lists are not evidence at all.
+    unplaced = sorted(article.tickers - scores.keys())
+    in_lists = {symbol for _, symbol in _named(article.body, frozenset(unplaced))}
+    for symbol in unplaced:
+        if symbol not in in_lists:
             scores[symbol] = _UNPLACED_WEIGHT
-            first[symbol] = (3, 0)
+            first[symbol] = (len(fields), 0)
     ranked = sorted(scores, key=lambda symbol: (-scores[symbol], first[symbol]))
     return {symbol: scores[symbol] for symbol in ranked}
 
 
 def _named(text: str, symbols: frozenset[str]) -> list[tuple[int, str]]:
-    """(first position, symbol) of the symbols the text writes, as a quote link or as a word
-    of their own, in order of first mention."""
-    if not text:
-        return []
-    found = tickers.tickers_in_text(text) & symbols
-    for match in _SYMBOL_WORD.finditer(text):
-        word = match.group().rstrip(".:")
-        if word in symbols:
-            found.add(word)
+    """(first position, symbol) of the symbols the text writes as a word of their own
+    (`(USO)`, `$USO`, `NYSE:USO`), in order of first mention."""
     placed = []
-    for symbol in found:
+    for symbol in symbols:
         at = text.find(symbol)
-        placed.append((at if at >= 0 else len(text), symbol))
+        while at >= 0:
+            end = at + len(symbol)
+            before = text[at - 1] if at else " "
+            after = text[end] if end < len(text) else " "
+            if not (before.isalnum() or before in ".^") and not after.isalnum():
+                placed.append((at, symbol))
+                break
+            at = text.find(symbol, at + 1)
     return sorted(placed)
 
 
@@ -108,5 +109,6 @@ def rank(knowledge: Knowledge, found: tuple[Found, ...], quoted: dict[str, float
 
 def article_moves(article: Article, finder: EntityFinder) -> Moves:
     """The article's entities and the instruments they move, ranked."""
-    found = finder.find(article.title, article.summary, article.body)
-    return rank(finder.knowledge, found, quoted_symbols(article))
+    lead, rest = lead_and_rest(article.summary, evidence_body(article.body[:BODY_CAP]))
+    found = finder.find_in_fields(article.title, lead, rest)
+    return rank(finder.knowledge, found, quoted_symbols(article, lead, rest))
