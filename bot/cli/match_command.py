@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.article import Article
@@ -18,9 +19,9 @@ from bot.cli.corpus_reading import (  # noqa: F401 (read here by backtest and st
     read_items,
 )
 from bot.config import Settings
-from bot.knowledge import load_knowledge, operator_file
 from bot.knowledge.finder import EntityFinder
 from bot.knowledge.instruments import Moves, article_moves
+from bot.knowledge.rule_sets import rule_knowledge
 from bot.rules import Match, RuleBook, analysis, load_rulebook
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
@@ -62,14 +63,17 @@ def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     """Print the matches of every article; exit 2 if any article could not be read."""
+    knowledge, entities, knowledge_problems = rule_knowledge(settings.rules_dir)
+    for problem in knowledge_problems:
+        print(f"newsbot: {problem}", file=sys.stderr)
     if args.query is None:
-        book = load_book(settings.rules_dir)
+        book = load_book(settings.rules_dir, entities)
     else:
-        query_book = load_query_book(args.query, settings.rules_dir)
+        query_book = load_query_book(args.query, settings.rules_dir, entities)
         if query_book is None:
             return 2
         book = query_book
-    finder = load_finder(settings.rules_dir)
+    finder = EntityFinder(knowledge)
     failed = False
     articles = 0
     jobs = args.jobs or default_jobs()
@@ -100,9 +104,10 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     return 2 if failed else 0
 
 
-def load_book(rules_dir: Path) -> RuleBook:
-    """The rule book; problems go to stderr and the good files are used anyway."""
-    book, problems = load_rulebook(rules_dir)
+def load_book(rules_dir: Path, entities: Mapping[str, SetSpec] | None = None) -> RuleBook:
+    """The rule book (`@@id` naming these entities); problems go to stderr and the good files
+    are used anyway."""
+    book, problems = load_rulebook(rules_dir, entities=entities)
     for problem in problems:
         print(f"newsbot: {problem}", file=sys.stderr)
     if problems:
@@ -114,25 +119,19 @@ def load_book(rules_dir: Path) -> RuleBook:
     return book
 
 
-def load_finder(rules_dir: Path) -> EntityFinder:
-    """The entity finder of the shipped knowledge base with the operator's file; problems go
-    to stderr and a broken operator file is left out."""
-    knowledge, problems = load_knowledge(operator_file(rules_dir))
-    for problem in problems:
-        print(f"newsbot: {problem}", file=sys.stderr)
-    return EntityFinder(knowledge)
-
-
-def load_query_book(query: str, rules_dir: Path) -> RuleBook | None:
-    """The rule book of one query with the folder's shared sets; None once a bad query is shown."""
-    sets: dict[str, SetSpec] = {}
+def load_query_book(
+    query: str, rules_dir: Path, entities: Mapping[str, SetSpec] | None = None
+) -> RuleBook | None:
+    """The rule book of one query with the folder's shared sets and the entities (`@@id`);
+    None once a bad query is shown."""
+    sets: dict[str, SetSpec] = dict(entities or {})
     if rules_dir.is_dir():
-        book, problems = load_rulebook(rules_dir)
+        book, problems = load_rulebook(rules_dir, entities=entities)
         # Only the shared sets matter to a query: a broken topic file is none of its business.
         for problem in problems:
             if is_sets_file(problem.path):
                 print(f"newsbot: {problem}", file=sys.stderr)
-        sets = shared_sets(book)
+        sets.update(shared_sets(book))
     try:
         return compile_query(query, sets)
     except QueryError as error:

@@ -122,6 +122,27 @@ def load_knowledge(
     extra: Path | None = None, *, data_dir: Path = DATA_DIR
 ) -> tuple[Knowledge, list[Problem]]:
     """The shipped knowledge base, with the operator's file (if any) applied over it."""
+    shipped_entities, shipped_problems = _read_data(data_dir)
+    entities = dict(shipped_entities)
+    problems = list(shipped_problems)
+    if extra is not None and extra.exists():
+        try:
+            text = extra.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(str(extra), 1, 1, f"cannot read: {error}"))
+        else:
+            found, file_problems = parse_knowledge(str(extra), text)
+            merged = {**entities, **{entity.id: entity for entity in found}}
+            file_problems.extend(_unknown_moves(merged, only=extra_path(found)))
+            problems.extend(file_problems)
+            if not file_problems:  # a broken operator file changes nothing
+                entities = merged
+    return Knowledge(entities), sorted(set(problems))
+
+
+@cache
+def _read_data(data_dir: Path) -> tuple[Mapping[str, Entity], tuple[Problem, ...]]:
+    """The shipped files, read once per process: they change only with the package."""
     entities: dict[str, Entity] = {}
     problems: list[Problem] = []
     for path in sorted(data_dir.glob("*.yaml")):
@@ -144,20 +165,8 @@ def load_knowledge(
     if listed.exists():
         for entity in parse_listed(str(listed), listed.read_text(encoding="utf-8")):
             entities.setdefault(entity.id, entity)
-    if extra is not None and extra.exists():
-        try:
-            text = extra.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(Problem(str(extra), 1, 1, f"cannot read: {error}"))
-        else:
-            found, file_problems = parse_knowledge(str(extra), text)
-            merged = {**entities, **{entity.id: entity for entity in found}}
-            file_problems.extend(_unknown_moves(merged, only=extra_path(found)))
-            problems.extend(file_problems)
-            if not file_problems:  # a broken operator file changes nothing
-                entities = merged
     problems.extend(_unknown_moves(entities, only=str(data_dir)))
-    return Knowledge(entities), sorted(set(problems))
+    return MappingProxyType(entities), tuple(problems)
 
 
 def operator_file(rules_dir: Path) -> Path:
