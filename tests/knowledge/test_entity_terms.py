@@ -79,3 +79,24 @@ def test_queries_and_operator_entities(rules: Path, capsys: pytest.CaptureFixtur
     hit = Article(id="1", title="Acme Refining shares fall as the Fed holds")
     assert [m.terms for m in query.match(hit)] == [("Acme Refining", "=Fed")]
     assert query.match(Article(id="2", title="Acme Refining fed up with delays")) == []
+
+
+def test_the_operator_file_reloads_with_the_rules(rules: Path) -> None:
+    from bot.runtime.rule_reload import RuleReloader
+
+    (rules / "refiners.yaml").write_text("rules:\n  - name: a\n    any: ['@@acme']\n")
+    reloader = RuleReloader(rules)
+    first = reloader.reload()
+    assert [p.message for p in first.problems if "refiners" in p.path][0].startswith(
+        "unknown entity '@@acme'"
+    )
+    (rules / "_knowledge.yaml").write_text(
+        "entities:\n  - id: acme\n    kind: company\n    names: [Acme Refining]\n"
+    )
+    second = reloader.reload()
+    assert second.problems == () and "refiners" in second.book.topics
+    hit = Article(id="1", title="Fire at Acme Refining plant")
+    assert [m.terms for m in second.book.match(hit)] == [("Acme Refining",)]
+    (rules / "_knowledge.yaml").write_text("entities:\n  - id: acme\n    kind: nope\n")
+    third = reloader.reload()
+    assert any("_knowledge.yaml:3:11" in str(p) for p in third.new_problems)
