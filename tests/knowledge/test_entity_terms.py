@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.knowledge.rule_sets import rule_knowledge
 from bot.rules import load_rulebook
 from bot.rules.query import compile_query, shared_sets
+from bot.runtime.rule_reload import RuleReloader
 
 RULE = """\
 title: Chokepoints
@@ -82,12 +83,10 @@ def test_queries_and_operator_entities(rules: Path, capsys: pytest.CaptureFixtur
 
 
 def test_the_operator_file_reloads_with_the_rules(rules: Path) -> None:
-    from bot.runtime.rule_reload import RuleReloader
-
     (rules / "refiners.yaml").write_text("rules:\n  - name: a\n    any: ['@@acme']\n")
     reloader = RuleReloader(rules)
     first = reloader.reload()
-    assert [p.message for p in first.problems if "refiners" in p.path][0].startswith(
+    assert next(p.message for p in first.problems if "refiners" in p.path).startswith(
         "unknown entity '@@acme'"
     )
     (rules / "_knowledge.yaml").write_text(
