@@ -26,7 +26,7 @@ FIELD_WEIGHTS = {"title": 4.0, "lead": 2.0, "body": 1.0}
 LEAD_CHARS = 600
 # Body text looked at: what an article reports comes first; beyond this it is background,
 # and a giant page costs bounded time.
-BODY_CAP = 4000
+BODY_CAP = 3000
 # A market object (a commodity, a release) named is the article's subject more surely than a
 # driver (a country, an official) named: drivers appear in most articles.
 _MARKET_WEIGHT = 1.0
