@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from bot.alerts.assemble import Alert
+from bot.alerts.moves import shown_instruments
 from bot.alerts.sources import source_name
 from bot.article import Article
 from bot.rules import Topic
@@ -274,16 +275,10 @@ def _summary_source(alert: Alert) -> str:
 
 
 def _tickers(alert: Alert, limit: int | None = _MORE_TICKERS) -> list[str]:
-    """The tickers the rules named and the chat follows, then `limit` more of the article's."""
-    article = alert.article
-    named = [symbol for m in alert.matches for term in m.terms if (symbol := _symbol(term))]
-    first = [t for t in dict.fromkeys([*alert.tickers, *named]) if t in article.tickers]
-    rest = sorted(article.tickers - set(first))
-    names = first + rest if limit is None else first[:_MAX_NAMED_TICKERS] + rest[:limit]
-    shown = [shorten(one_line(name), 24) for name in names]
-    if len(names) < len(article.tickers):
-        shown.append(f"+{len(article.tickers) - len(names)} more")
-    return shown
+    """The 💹 line: what the article moves that the chat cares about (bot/alerts/moves.py);
+    capped unless `limit` is None (a terminal shows every grounded one)."""
+    shown = shown_instruments(alert, capped=limit is not None)
+    return [shorten(one_line(name), 24) for name in shown]
 
 
 def _find(text: str, term: str) -> tuple[int, int] | None:

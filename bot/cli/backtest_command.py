@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.cli.corpus_reading import Item, default_jobs, read_items
 from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
+from bot.knowledge.rule_sets import rule_knowledge
 from bot.report import labels, stats
 from bot.report.stories import StoryRates, StoryTap
 from bot.rules import RuleBook, load_rulebook
@@ -229,7 +230,9 @@ def _feedback_section(noisy: list[tuple[str, str, int]]) -> str:
 
 def _load(rules_dir: Path) -> tuple[RuleBook, int]:
     """The rule book and how many problems its files had, each printed to stderr."""
-    book, problems = load_rulebook(rules_dir)
+    _, entities, knowledge_problems = rule_knowledge(rules_dir)
+    book, problems = load_rulebook(rules_dir, entities=entities)
+    problems = [*knowledge_problems, *problems]
     for problem in problems:
         print(f"newsbot: {problem}", file=sys.stderr)
     return book, len(problems)

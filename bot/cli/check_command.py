@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.config import Settings
+from bot.knowledge.rule_sets import rule_knowledge
 from bot.rules import RuleBook, compile_rules, load_rulebook
 from bot.rules.compile import rule_paths
-from bot.rules.loader import is_sets_file
+from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.problems import Problem
 from bot.rules.tests_runner import TestReport, run_tests
 from bot.wording import count
@@ -24,11 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     """Print every problem as `path:line:column: message`; exit 1 if there is any."""
 
-    book, problems = load_rulebook(settings.rules_dir)
+    knowledge, entities, knowledge_problems = rule_knowledge(settings.rules_dir)
+    book, problems = load_rulebook(settings.rules_dir, entities=entities)
     report = run_tests(book)
-    alone = _tests_of_left_out_files(settings.rules_dir, book)
+    alone = _tests_of_left_out_files(settings.rules_dir, book, entities)
     failed = {*problems, *report.failed, *alone.failed}
-    lines = [str(problem) for problem in sorted(failed)]
+    lines = [str(problem) for problem in sorted({*failed, *knowledge_problems})]
     feeds_note, feed_problems = _check_feeds(settings.feeds_file)
     lines.extend(feed_problems)
     for line in lines:
@@ -40,11 +43,14 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     summary = ", ".join(
         (count(len(book.topics), "topic"), count(rules, "rule"), count(report.passed, "test"))
     )
-    print(f"ok: {summary} passed{feeds_note}")
+    known = count(len(knowledge.entities), "entity", "entities")
+    print(f"ok: {summary} passed; {known} known{feeds_note}")
     return 0
 
 
-def _tests_of_left_out_files(rules_dir: Path, book: RuleBook) -> TestReport:
+def _tests_of_left_out_files(
+    rules_dir: Path, book: RuleBook, entities: Mapping[str, SetSpec]
+) -> TestReport:
     """The tests of files left out for a problem between files (a duplicate topic id): each
     compiled alone with the shared sets, so one file's problem never hides another's."""
     texts: dict[str, str] = {}
@@ -58,7 +64,7 @@ def _tests_of_left_out_files(rules_dir: Path, book: RuleBook) -> TestReport:
     for name, text in sorted(texts.items()):
         if name in book.files or is_sets_file(name):
             continue
-        lone_book, _ = compile_rules({**shared, name: text})
+        lone_book, _ = compile_rules({**shared, name: text}, entities=entities)
         if name in lone_book.files:
             found = run_tests(lone_book)
             passed, failed = passed + found.passed, failed + found.failed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.article import Article
@@ -18,12 +19,17 @@ from bot.cli.corpus_reading import (  # noqa: F401 (read here by backtest and st
     read_items,
 )
 from bot.config import Settings
+from bot.knowledge.finder import EntityFinder
+from bot.knowledge.instruments import Moves, article_moves
+from bot.knowledge.rule_sets import rule_knowledge
 from bot.rules import Match, RuleBook, analysis, load_rulebook
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
 from bot.rules.terms import TermError, find_term, parse_term
 
 _SNIPPET_SIDE = 50
+_ENTITIES = 8  # shown by the human output; --json carries them all
+_INSTRUMENTS = 8
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,13 +63,17 @@ def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     """Print the matches of every article; exit 2 if any article could not be read."""
+    knowledge, entities, knowledge_problems = rule_knowledge(settings.rules_dir)
+    for problem in knowledge_problems:
+        print(f"newsbot: {problem}", file=sys.stderr)
     if args.query is None:
-        book = load_book(settings.rules_dir)
+        book = load_book(settings.rules_dir, entities)
     else:
-        query_book = load_query_book(args.query, settings.rules_dir)
+        query_book = load_query_book(args.query, settings.rules_dir, entities)
         if query_book is None:
             return 2
         book = query_book
+    finder = EntityFinder(knowledge)
     failed = False
     articles = 0
     jobs = args.jobs or default_jobs()
@@ -79,10 +89,12 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         matches = book.match(item.article)
         if args.matched_only and not matches:
             continue
+        moves = article_moves(item.article, finder)
         if args.json:
-            print(json.dumps(to_json(item.path, item.article, matches), ensure_ascii=False))
+            line = to_json(item.path, item.article, matches, moves)
+            print(json.dumps(line, ensure_ascii=False))
         else:
-            print(_human(item.path, item.article, matches))
+            print(_human(item.path, item.article, matches, moves))
         sys.stdout.flush()
     if not articles:
         shown = ", ".join(str(path) for path in args.paths)
@@ -92,9 +104,10 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     return 2 if failed else 0
 
 
-def load_book(rules_dir: Path) -> RuleBook:
-    """The rule book; problems go to stderr and the good files are used anyway."""
-    book, problems = load_rulebook(rules_dir)
+def load_book(rules_dir: Path, entities: Mapping[str, SetSpec] | None = None) -> RuleBook:
+    """The rule book (`@@id` naming these entities); problems go to stderr and the good files
+    are used anyway."""
+    book, problems = load_rulebook(rules_dir, entities=entities)
     for problem in problems:
         print(f"newsbot: {problem}", file=sys.stderr)
     if problems:
@@ -106,16 +119,19 @@ def load_book(rules_dir: Path) -> RuleBook:
     return book
 
 
-def load_query_book(query: str, rules_dir: Path) -> RuleBook | None:
-    """The rule book of one query with the folder's shared sets; None once a bad query is shown."""
-    sets: dict[str, SetSpec] = {}
+def load_query_book(
+    query: str, rules_dir: Path, entities: Mapping[str, SetSpec] | None = None
+) -> RuleBook | None:
+    """The rule book of one query with the folder's shared sets and the entities (`@@id`);
+    None once a bad query is shown."""
+    sets: dict[str, SetSpec] = dict(entities or {})
     if rules_dir.is_dir():
-        book, problems = load_rulebook(rules_dir)
+        book, problems = load_rulebook(rules_dir, entities=entities)
         # Only the shared sets matter to a query: a broken topic file is none of its business.
         for problem in problems:
             if is_sets_file(problem.path):
                 print(f"newsbot: {problem}", file=sys.stderr)
-        sets = shared_sets(book)
+        sets.update(shared_sets(book))
     try:
         return compile_query(query, sets)
     except QueryError as error:
@@ -123,8 +139,11 @@ def load_query_book(query: str, rules_dir: Path) -> RuleBook | None:
         return None
 
 
-def to_json(path: str, article: Article, matches: list[Match]) -> dict[str, object]:
-    """The product spec's `match --json` object for one article."""
+def to_json(
+    path: str, article: Article, matches: list[Match], moves: Moves | None = None
+) -> dict[str, object]:
+    """The product spec's `match --json` object for one article, with its entities and the
+    instruments they move (most directly moved first)."""
     return {
         "path": path,
         "id": article.id,
@@ -142,14 +161,20 @@ def to_json(path: str, article: Article, matches: list[Match]) -> dict[str, obje
             }
             for match in matches
         ],
+        "entities": [found.entity for found in moves.entities] if moves else [],
+        "instruments": list(moves.instruments) if moves else [],
     }
 
 
-def _human(path: str, article: Article, matches: list[Match]) -> str:
+def _human(path: str, article: Article, matches: list[Match], moves: Moves | None = None) -> str:
     lines = [f"{path}", f"  {article.title}"]
     when = article.published.isoformat() if article.published else "no date"
     tickers = " ".join(sorted(article.tickers)) or "no tickers"
     lines.append(f"  {article.source or 'no source'} · {when} · {tickers}")
+    if moves and moves.entities:
+        named = ", ".join(f"{f.entity} ({f.name.lstrip('=')})" for f in moves.entities[:_ENTITIES])
+        lines.append(f"  entities: {named}")
+        lines.append(f"  moves: {', '.join(moves.instruments[:_INSTRUMENTS]) or 'nothing'}")
     if not matches:
         lines.append("  no rule matched")
     for match in matches:

@@ -38,16 +38,23 @@ from bot.rules.loader import (
 from bot.rules.loader import Near as NearSpec
 from bot.rules.problems import Problem
 from bot.rules.regexes import RegexFinder
-from bot.rules.terms import RegexTerm, SetTerm, TickerTerm
+from bot.rules.terms import UNSPACED, RegexTerm, SetTerm, TickerTerm
 
 # Where `compile_specs` puts the shared sets it is given.
 _SHARED_SETS = "<shared sets>"
+# Where `compile_rules` puts the knowledge base's entities (`@@id`); not a file of the book.
+_ENTITY_SETS = "<knowledge entities>"
 # A trigger: something seen in the article without evaluating any rule.
 Atom = tuple[str, object]
 
 
-def compile_rules(texts: Mapping[str, str]) -> tuple[RuleBook, list[Problem]]:
-    """The rule book of the given {path: YAML text}; broken files are left out and reported."""
+def compile_rules(
+    texts: Mapping[str, str], *, entities: Mapping[str, SetSpec] | None = None
+) -> tuple[RuleBook, list[Problem]]:
+    """The rule book of the given {path: YAML text}; broken files are left out and reported.
+
+    `entities` are the knowledge base's entities as sets named `@id`: what `@@id` names.
+    """
     specs: dict[str, FileSpec] = {}
     problems: list[Problem] = []
     broken: set[str] = set()
@@ -61,9 +68,12 @@ def compile_rules(texts: Mapping[str, str]) -> tuple[RuleBook, list[Problem]]:
                 specs[path] = spec
             continue
         specs[path] = spec
+    if entities:
+        specs[_ENTITY_SETS] = FileSpec(_ENTITY_SETS, is_topic=False, sets=dict(entities))
     builder = _Builder(specs, broken)
     problems.extend(builder.check())
-    book = builder.build({path: texts[path] for path in specs if path not in builder.broken})
+    good = {**texts, _ENTITY_SETS: ""}
+    book = builder.build({path: good[path] for path in specs if path not in builder.broken})
     return book, sorted(set(problems), key=_problem_order)
 
 
@@ -81,7 +91,10 @@ def compile_specs(
 
 
 def load_rulebook(
-    rules_dir: Path, *, previous: RuleBook | None = None
+    rules_dir: Path,
+    *,
+    previous: RuleBook | None = None,
+    entities: Mapping[str, SetSpec] | None = None,
 ) -> tuple[RuleBook, list[Problem]]:
     """Every rule file under the folder, compiled; a broken file keeps its last good version."""
     texts: dict[str, str] = {}
@@ -93,7 +106,7 @@ def load_rulebook(
             texts[str(path)] = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             problems.append(Problem(str(path), 1, 1, f"cannot read: {error}"))
-    book, found = compile_rules(texts)
+    book, found = compile_rules(texts, entities=entities)
     problems.extend(found)
     if previous is None:
         return book, sorted(set(problems), key=_problem_order)
@@ -111,7 +124,7 @@ def load_rulebook(
             break
         sets_files = {path for path in bad if is_sets_file(path)}
         kept.update({path: previous.files[path].text for path in sets_files or bad})
-        book, current = compile_rules({**texts, **kept})
+        book, current = compile_rules({**texts, **kept}, entities=entities)
         current = [p for p in current if p.path not in kept]
     if kept:
         # A kept file reports its new text's problems; every other file is judged against
@@ -121,6 +134,10 @@ def load_rulebook(
     return book, sorted(set(problems), key=_problem_order)
 
 
+# The operator's knowledge base file lives beside the rules but is not a rule file.
+KNOWLEDGE_FILE = "_knowledge.yaml"
+
+
 def rule_paths(rules_dir: Path) -> list[Path]:
     """Every `*.yaml` and `*.yml` under the folder, sorted, leaving out hidden files."""
     found = [*rules_dir.rglob("*.yaml"), *rules_dir.rglob("*.yml")]
@@ -128,6 +145,7 @@ def rule_paths(rules_dir: Path) -> list[Path]:
         path
         for path in found
         if path.is_file()
+        and path.relative_to(rules_dir) != Path(KNOWLEDGE_FILE)
         and not any(part.startswith((".", "~", "#")) for part in path.relative_to(rules_dir).parts)
     )
 
@@ -264,7 +282,12 @@ class _Builder:
         name = term.set_name()
         if name is None or name in sets:
             return []
-        message = f"unknown set {term.text.strip()!r}{hint(name, sorted(sets))}"
+        if name.startswith("@"):  # `@@id`: the knowledge base's entities
+            known = sorted("@" + n for n in sets if n.startswith("@"))
+            message = f"unknown entity {term.text.strip()!r}{hint('@' + name, known)}"
+            return [Problem(path, term.line, term.column, message)]
+        plain = sorted(n for n in sets if not n.startswith("@"))
+        message = f"unknown set {term.text.strip()!r}{hint(name, plain)}"
         elsewhere = [
             path
             for path, spec in sorted(self.specs.items())
@@ -283,7 +306,7 @@ class _Builder:
         topics: dict[str, Topic] = {}
         files: dict[str, FileInfo] = {}
         for path, spec in sorted(self.specs.items()):
-            if path in self.broken:
+            if path in self.broken or path == _ENTITY_SETS:
                 continue
             if not spec.is_topic:
                 files[path] = FileInfo(path, texts[path], None, (), tuple(spec.sets))
@@ -307,6 +330,7 @@ class _Builder:
                 tuple(rule.name for rule in spec.rules),
                 tuple(spec.sets),
             )
+        entity_spec = self.specs.get(_ENTITY_SETS)
         compiled.sort(key=lambda rule: (rule.topic, rule.name))
         live = tuple(rule for rule in compiled if rule.status != "disabled")
         key_rules: dict[int, list[int]] = {}
@@ -332,6 +356,7 @@ class _Builder:
             regex_rules={key: tuple(v) for key, v in regex_rules.items()},
             always=tuple(always),
             regexes=_regex_finder(regexes),
+            entity_sets=entity_spec.sets if entity_spec is not None else None,
         )
 
 
@@ -385,13 +410,17 @@ class _RuleCompiler:
             index = self.regexes.setdefault(parsed.pattern, len(self.regexes))
             return Regex(parsed.text, index, mask)
         # Keys in the word stream's form: each word with one space before and after it, the
-        # last one open when it is a prefix.
+        # last one open when it is a prefix. Words of scripts written without spaces
+        # (Chinese) are looked for inside a run of characters, as their writers leave none.
         tail = "" if parsed.prefix else " "
         pattern = " " + " ".join(parsed.words) + tail
+        unspaced = all(UNSPACED.match(word) for word in parsed.words)
+        if unspaced:
+            pattern = "".join(parsed.words)
         key = self.keys.setdefault(pattern, len(self.keys))
         if parsed.exact:
-            cased = " " + " ".join(parsed.cased_words) + tail
-            return Exact(parsed.text, key, cased, mask)
+            cased = "".join(parsed.cased_words) if unspaced else " ".join(parsed.cased_words)
+            return Exact(parsed.text, key, cased if unspaced else f" {cased}{tail}", mask)
         return Word(parsed.text, key, pattern, mask)
 
 

@@ -611,6 +611,7 @@ class RuleBook:
         "_ticker_rules",
         "_trigger_keys",
         "all_rules",
+        "entity_sets",
         "files",
         "topics",
     )
@@ -628,8 +629,11 @@ class RuleBook:
         regex_rules: Mapping[int, tuple[int, ...]],
         always: tuple[int, ...],
         regexes: RegexFinder | None,
+        entity_sets: Mapping[str, Any] | None = None,
     ) -> None:
         self.topics: Mapping[str, Topic] = MappingProxyType(dict(topics))
+        # The knowledge base's entities as sets `@id` (what `@@id` names), for queries.
+        self.entity_sets: Mapping[str, Any] = MappingProxyType(dict(entity_sets or {}))
         self.files: Mapping[str, FileInfo] = MappingProxyType(dict(files))
         self.all_rules: Mapping[tuple[str, str], Rule] = MappingProxyType(dict(all_rules))
         self._rules = rules

@@ -166,8 +166,8 @@ def compile_queries(
 
 
 def shared_sets(book: RuleBook) -> dict[str, SetSpec]:
-    """The sets of the rule book's `_` files: the only sets a query can name."""
-    found: dict[str, SetSpec] = {}
+    """The sets of the rule book's `_` files and its entities (`@@id`): what a query can name."""
+    found: dict[str, SetSpec] = dict(book.entity_sets)
     for path, info in sorted(book.files.items()):
         if info.topic is None:
             spec, _ = parse_file(path, info.text)

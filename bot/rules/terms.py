@@ -17,6 +17,9 @@ from bot.rules import analysis, regexes
 
 MIN_PREFIX = 3
 SET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+ENTITY_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+# Scripts written without spaces between words: a term in one matches inside a run.
+UNSPACED = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
 
 
 class TermError(ValueError):
@@ -37,7 +40,8 @@ class TickerTerm:
 
 @dataclass(frozen=True, slots=True)
 class SetTerm:
-    """`@crude_etfs`: holds when any term of the named set holds."""
+    """`@crude_etfs`: holds when any term of the named set holds; `@@hormuz` (name `@hormuz`)
+    when any name of the knowledge base's entity does."""
 
     text: str
     name: str
@@ -93,6 +97,13 @@ def parse_term(text: str) -> ParsedTerm:
                 f"bad ticker {text!r}: `$` then a symbol such as $USO, $CL1:COM or $BRK.B"
             )
         return TickerTerm(written, normal)
+    if text.startswith("@@"):
+        # An entity of the knowledge base: any of its names (docs/knowledge.md).
+        if not ENTITY_NAME.fullmatch(text[2:]):
+            raise TermError(
+                f"bad entity reference {text!r}: `@@` then an entity id such as @@hormuz"
+            )
+        return SetTerm(written, text[1:])
     if text.startswith("@"):
         if not SET_NAME.fullmatch(text[1:]):
             raise TermError(f"bad set reference {text!r}: `@` then a set name such as @crude_etfs")
@@ -192,6 +203,8 @@ def _search_pattern(term: ParsedTerm) -> re.Pattern[str] | re2._Regexp | None:
     if isinstance(term, SetTerm):
         return None
     joined = r"[\W_]+".join(re.escape(word) for word in term.cased_words)
+    if all(UNSPACED.match(word) for word in term.words):  # found inside a run, as matched
+        return re.compile(joined, 0 if term.exact else re.IGNORECASE)
     # A prefix covers the rest of the word it starts; a whole word must end where it ends.
     tail = r"[^\W_]*" if term.prefix else r"(?![^\W_])"
     return re.compile(rf"(?<![^\W_]){joined}{tail}", 0 if term.exact else re.IGNORECASE)

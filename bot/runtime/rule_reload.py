@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.knowledge.finder import shipped_finder
+from bot.knowledge.rule_sets import rule_knowledge
 from bot.rules import Problem, RuleBook, load_rulebook
 from bot.wording import count
 
@@ -56,13 +58,19 @@ class RuleReloader:
         with self._lock:
             first, self._loaded = not self._loaded, True
             previous = self.book
-            book, problems = load_rulebook(self.rules_dir, previous=previous)
+            # The operator's knowledge file beside the rules is read with them: `@@id` terms
+            # see its entities, and its problems are told like those of rule files.
+            _, entities, knowledge_problems = rule_knowledge(self.rules_dir)
+            book, problems = load_rulebook(self.rules_dir, previous=previous, entities=entities)
+            problems = [*problems, *knowledge_problems]
             self.book, self.problems = book, tuple(problems)
             # A problem is known by file and message, not position: an edit that only moves
             # the same mistake to another line is not news. A fixed problem is forgotten, so
             # the same mistake made again later is reported again.
             fresh = tuple(p for p in problems if (p.path, p.message) not in self._reported)
             self._reported = {(p.path, p.message) for p in problems}
+        if first:
+            shipped_finder()  # compiled now, at start, rather than on the first alert's path
         for problem in fresh:
             log.error("rule file problem: %s", problem)
         return Reload(

@@ -117,7 +117,8 @@ def test_layout_names_every_topic_and_the_strongest_terms_not_rule_ids() -> None
     assert "Seeking Alpha · 2025-02-12 21:33 UTC" in text  # the outlet's name, not its slug
     assert "🔎 Oil: $USO, Ukraine · Gold <& silver>: gold" in text  # one why line
     assert "ukraine-crude" not in text and "safe-haven" not in text  # rule ids: match, /status
-    assert "💹 USO, CL1:COM" in text  # the followed ticker first
+    # What the oil topic's entity (crude, in the summary) moves first, then the followed one.
+    assert "💹 CL1:COM, CO1:COM, USO, BNO, XLE" in text
     assert "draft" not in text  # status: test rules are never sent
 
 
@@ -201,17 +202,18 @@ def test_plain_text_for_the_terminal() -> None:
     assert "<b>" not in text
 
 
-def test_tickers_the_rules_named_first_then_a_handful_more() -> None:
+def test_tickers_line_is_capped_and_a_terminal_shows_every_grounded_one() -> None:
     tickers = frozenset(f"T{i:02d}" for i in range(17)) | {"USO"}
     matches = [Match("oil", "crude", "high", "active", ("crude", "$T16", "$USO"))]
-    alert = alert_for(_article(tickers=tickers), matches, topics=None)
+    alert = alert_for(_article(tickers=tickers), matches, topics=None, tickers={"T03"})
     assert alert is not None
     line = next(line for line in _check(render_html(alert, TOPICS)).splitlines() if "💹" in line)
-    assert line == "💹 T16, USO, T00, T01, T02, T03, T04, +11 more"
+    # The topic's crude instruments, the chat's own $T03, then three of the article's quotes.
+    assert line == "💹 CL1:COM, CO1:COM, USO, BNO, XLE, T03, T00, T01, T02"
     ticker_line = next(
         line for line in render_text(alert, TOPICS).splitlines() if line.startswith("💹")
     )
-    assert set(ticker_line.removeprefix("💹 ").split(", ")) == set(tickers)  # a terminal: all
+    assert set(ticker_line.removeprefix("💹 ").split(", ")) >= tickers  # a terminal: all
 
 
 def test_a_summary_from_the_body_is_plain_text_and_never_just_the_source() -> None:

@@ -62,6 +62,9 @@ def test_match_json_shape(tmp_path: Path, rules: Path, capsys: pytest.CaptureFix
     seed.write_text(ARTICLE)
     assert main(["match", str(seed), "--rules", str(rules), "--json"]) == 0
     line = json.loads(capsys.readouterr().out)
+    # The knowledge base's entities, most prominent first, and what they move (grounded).
+    assert line.pop("entities")[:2] == ["crude", "iran"]
+    assert line.pop("instruments")[:2] == ["CL1:COM", "USO"]
     assert line == {
         "path": str(seed),
         "id": "https://seekingalpha.com/news/1-crude",

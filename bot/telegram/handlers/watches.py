@@ -70,7 +70,7 @@ def _name_and_query(update: Update) -> tuple[str, str]:
 
 def _usage(book: RuleBook) -> str:
     """The syntax, with the shared lists of the rules in force (`@crude_etfs`...)."""
-    names = sorted(shared_sets(book))
+    names = sorted(name for name in shared_sets(book) if not name.startswith("@"))
     if not names:
         return WATCH_USAGE
     shown = ", ".join(f"<code>@{escape(name)}</code>" for name in names[:12])
