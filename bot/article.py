@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never change which article a link names.
@@ -31,6 +31,10 @@ _TRACKING_PARAMS = frozenset(
     }
 )
 _TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "__s")
+# The moments an article may carry as published: far enough from datetime's limits that every
+# later stage can shift them to a chat's time zone or add days; outside them a date is a typo.
+EARLIEST_PUBLISHED = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_PUBLISHED = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,15 @@ class Article:
     published: datetime | None = None
     tickers: frozenset[str] = field(default_factory=frozenset)
     origin: str = ""  # where it was read: a seed file path or a feed URL
+
+
+def published_utc(moment: datetime) -> datetime | None:
+    """The aware moment in UTC, or None when it overflows or falls outside the usable years."""
+    try:
+        utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return utc if EARLIEST_PUBLISHED <= utc < LATEST_PUBLISHED else None
 
 
 def canonical_link(url: str) -> str | None:

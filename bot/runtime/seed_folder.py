@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.article import Article
-from bot.sources.seeds import SEED_SUFFIXES, SeedError, SeedProblem, read_seed, seed_files
+from bot.sources.seeds import (
+    SEED_SUFFIXES,
+    SeedProblem,
+    read_seed,
+    seed_files,
+    unreadable_because,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +52,8 @@ class SeedFolder:
             article: Article | None = None
             try:
                 article = read_seed(path, timezone=self._timezone)
-            except SeedError as error:
-                problem = SeedProblem(path, str(error))
+            except Exception as error:  # one file's failure, whatever it is, skips that file only
+                problem = SeedProblem(path, unreadable_because(error))
             if _mark(path) != before:
                 # Changed while being read: still being written. Its next change event (or
                 # the rescan, which sees a different mark) reads it again.

@@ -210,3 +210,25 @@ def test_matched_only_prints_only_articles_some_rule_matched(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
     assert [line["title"] for line in lines] == ["Crude oil jumps on Hormuz"]
+
+
+def test_match_backtest_and_stories_name_a_seed_whose_date_does_not_exist(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text(ARTICLE)
+    bad = folder / "b.md"
+    bad.write_text(ARTICLE.replace('date: "2025-02-12 21:33:29"', "date: 2025-02-30"))
+    reason = "date 2025-02-30 does not exist (day is out of range for month)"
+    assert main(["match", str(folder), "--rules", str(rules), "--json"]) == 2
+    lines = [json.loads(row) for row in capsys.readouterr().out.splitlines()]
+    assert lines[0]["title"] == "Crude oil rises as Iran talks stall"
+    assert lines[1] == {"path": str(bad), "error": reason}
+    assert main(["backtest", str(folder), "--rules", str(rules), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["articles"] == 1 and report["unreadable"] == [{"path": str(bad), "error": reason}]
+    assert main(["stories", str(folder), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert [json.loads(row)["path"] for row in captured.out.splitlines()] == [str(folder / "a.md")]
+    assert f"newsbot: {bad}: {reason}" in captured.err
