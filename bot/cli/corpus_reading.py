@@ -128,18 +128,20 @@ def _read_bytes(name: str, data: bytes, timezone: str) -> Iterator[Item]:
 
 
 def _feed_items(name: str, stem: str, data: bytes) -> Iterator[Item]:
-    from bot.sources.feeds import FeedParseError, parse_feed_bytes
+    from bot.sources.feeds import FeedParseError, parse_feed
 
     try:
-        articles = parse_feed_bytes(data, source=stem, url=name)
+        parsed = parse_feed(data, source=stem, url=name)
     except FeedParseError as error:
         yield Item(name, None, str(error))
         return
     except Exception as error:  # one file's failure, whatever it is, is that file's item
         yield Item(name, None, " ".join(f"unexpected {type(error).__name__}: {error}".split()))
         return
-    for article in articles:
+    for article in parsed.articles:
         yield Item(name, article)
+    for skipped in parsed.skipped:
+        yield Item(name, None, str(skipped))
 
 
 def _archive_members(archive: Path) -> Iterator[Source | Item]:

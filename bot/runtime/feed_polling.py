@@ -94,6 +94,8 @@ class FeedPoller:
     async def poll(self, spec: FeedSpec) -> PollResult:
         """Poll one feed now; a first successful poll records its items without alerting."""
         result = await poll_feed(self._client, spec, self.state(spec))
+        for skipped in result.skipped:
+            log.warning("feed %s: %s; skipped, the other items are read", spec.name, skipped)
         fresh: list[Ingested] = []
         if result.articles:
             if result.first_poll:

@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -81,7 +81,7 @@ class SeedFrontMatter(BaseHandler):
     def load(self, fm: str, **kwargs: object) -> dict[str, Any]:
         """The front matter as a mapping, loaded safely; raises SeedError naming the problem."""
         try:
-            meta = yaml.load(fm, Loader=_SeedLoader)  # noqa: S506 (a safe loader)
+            meta = yaml.load(fm, Loader=_SeedLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             # The front matter starts on the file's second line.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import resource
 import time
 from datetime import UTC, datetime, timedelta
@@ -290,3 +291,62 @@ async def test_billion_laughs_over_http_finishes_quickly(server, client):
     assert time.monotonic() - started < 3
     assert result.status == "ok"
     assert all(len(a.title) + len(a.summary) < 1000 for a in result.articles)
+
+
+BAD_HREF_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Brent crude oil steadies</title><link>https://example.com/a/1</link></item>
+<item><title>Tanker seized off Oman, $USO up</title><link>https://example.com/a/2</link>
+<description>&lt;p&gt;See &lt;a href="http://[2001:db8::1/x"&gt;the map&lt;/a&gt;.&lt;/p&gt;
+</description></item>
+<item><title>OPEC+ meets on output</title><link>https://example.com/a/3</link></item>
+</channel></rss>"""
+
+
+async def test_an_item_with_a_broken_ipv6_link_in_its_html_never_fails_the_feed(server, client):
+    server.route("/rss", Reply(body=BAD_HREF_RSS))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    assert result.status == "ok" and result.error is None
+    assert [a.title for a in result.articles] == [
+        "Brent crude oil steadies",
+        "Tanker seized off Oman, $USO up",
+        "OPEC+ meets on output",
+    ]
+    assert result.articles[1].tickers == {"USO"}  # the item is read; only the bad link is dropped
+    assert result.articles[1].summary == "See the map."
+
+
+async def test_a_json_feed_dated_year_one_or_linking_a_broken_ipv6_url_never_fails_the_feed(
+    server, client
+):
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Wire",
+        "items": [
+            {
+                "id": "1",
+                "url": "https://example.com/j/1",
+                "title": "Dated in year one",
+                "date_published": "0001-01-01T00:00:00+01:00",
+            },
+            {"id": "2", "url": "http://[2001:db8::1/x", "title": "A link that cannot be read"},
+            {
+                "id": "3",
+                "url": "https://example.com/j/3",
+                "title": "Crude oil jumps",
+                "date_published": "2025-02-12T09:00:00Z",
+                "content_html": '<a href="http://[::1">x</a> $USO',
+            },
+        ],
+    }
+    server.route(
+        "/feed.json",
+        Reply(body=json.dumps(document).encode(), headers={"Content-Type": "application/json"}),
+    )
+    result = await poll_feed(client, spec_for(server, "/feed.json"), FeedState(), now=NOW)
+    assert result.status == "ok" and result.error is None
+    assert [(a.title, a.link, a.published) for a in result.articles] == [
+        ("Dated in year one", "https://example.com/j/1", None),
+        ("A link that cannot be read", None, None),
+        ("Crude oil jumps", "https://example.com/j/3", datetime(2025, 2, 12, 9, 0, tzinfo=UTC)),
+    ]
+    assert result.articles[2].tickers == {"USO"}
