@@ -20,7 +20,7 @@ import defusedxml.ElementTree as _safe_et
 import feedparser
 from defusedxml import DefusedXmlException
 
-from bot.article import Article, article_id, published_utc
+from bot.article import Article, article_id, published_utc, told_apart
 from bot.sources.html_text import html_links, html_to_text, joined_link
 from bot.tickers import structured_tickers, symbol_from_category, tickers_in_text
 
@@ -110,6 +110,7 @@ def _parse_xml_feed(data: bytes, *, source: str, url: str, content_type: str | N
         raise FeedParseError(f"ill-formed feed with no entries: {error}")
     symbols = _sa_symbols(data, len(entries))
     articles: list[Article] = []
+    guids: list[str | None] = []
     skipped: list[SkippedItem] = []
     for index, entry in enumerate(entries):
         try:
@@ -119,8 +120,11 @@ def _parse_xml_feed(data: bytes, *, source: str, url: str, content_type: str | N
         except Exception as error:  # one bad item never costs the feed its other items
             label = str(entry.get("title") or entry.get("id") or "")
             skipped.append(_skipped(index, label, error))
+        else:
+            guids.append(str(entry.get("id") or "") or None)
     feed = parsed.get("feed") or {}
-    return ParsedFeed(articles, html_to_text(feed.get("title", "")), _ttl(feed.get("ttl")), skipped)
+    title = html_to_text(feed.get("title", ""))
+    return ParsedFeed(told_apart(articles, guids), title, _ttl(feed.get("ttl")), skipped)
 
 
 def _skipped(index: int, label: str, error: Exception) -> SkippedItem:
@@ -347,6 +351,7 @@ def _parse_json_feed(data: bytes, *, source: str, url: str) -> ParsedFeed:
         raise FeedParseError("not a feed: JSON Feed without `items`")
     base = _text(document.get("feed_url")) or url
     articles: list[Article] = []
+    guids: list[str | None] = []
     skipped: list[SkippedItem] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
@@ -357,7 +362,11 @@ def _parse_json_feed(data: bytes, *, source: str, url: str) -> ParsedFeed:
             skipped.append(
                 _skipped(index, _text(item.get("title")) or _text(item.get("id")), error)
             )
-    return ParsedFeed(articles, html_to_text(_text(document.get("title"))), None, skipped)
+        else:
+            guids.append(_text(item.get("id")) or None)
+    return ParsedFeed(
+        told_apart(articles, guids), html_to_text(_text(document.get("title"))), None, skipped
+    )
 
 
 def _json_article(item: Mapping[str, object], *, source: str, url: str, base: str) -> Article:

@@ -350,3 +350,54 @@ async def test_a_json_feed_dated_year_one_or_linking_a_broken_ipv6_url_never_fai
         ("Crude oil jumps", "https://example.com/j/3", datetime(2025, 2, 12, 9, 0, tzinfo=UTC)),
     ]
     assert result.articles[2].tickers == {"USO"}
+
+
+def _rss_items(items: list[tuple[str, str, str | None]]) -> bytes:
+    """An RSS 2.0 document of (title, link, guid) items."""
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link>"
+        + (f'<guid isPermaLink="false">{guid}</guid>' if guid else "")
+        + "</item>"
+        for title, link, guid in items
+    )
+    return f'<rss version="2.0"><channel><title>Wire</title>{body}</channel></rss>'.encode()
+
+
+async def test_items_that_share_a_link_are_distinct_articles(server, client):
+    shared = "https://example.com/symbol/MSFT/news?source=feed"
+    items = [
+        (f"Microsoft news {n}", shared, f"https://example.com/MarketCurrent:{n}") for n in range(20)
+    ]
+    items += [
+        ("Microsoft news 3", shared, "https://example.com/MarketCurrent:3"),  # a true copy
+        (
+            "Earnings call",
+            "https://example.com/article/41?utm_source=rss",
+            "https://example.com/Article:41",
+        ),
+    ]
+    server.route("/rss", Reply(body=_rss_items(items)))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    ids = [article.id for article in result.articles]
+    assert len(set(ids[:20])) == 20 and shared not in ids
+    assert ids[20] == ids[3]  # the same item twice is one article
+    # A link no other item shares still names its article, as before (stored ids stay valid).
+    assert ids[21] == "https://example.com/article/41"
+
+
+async def test_the_updates_of_a_live_blog_are_distinct_articles(server, client):
+    blog = "https://example.com/live/blog"
+    items = [
+        (f"Update {n}: strikes reported", f"{blog}#block-{n}", f"block-{n}") for n in (3, 2, 1)
+    ]
+    server.route("/rss", Reply(body=_rss_items(items)))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    assert [article.id for article in result.articles] == [f"{blog}#block-{n}" for n in (3, 2, 1)]
+
+
+async def test_items_without_guids_that_share_a_link_are_told_apart_by_title(server, client):
+    items = [(title, "https://example.com/", None) for title in ("Oil up", "Gold down", "Oil up")]
+    server.route("/rss", Reply(body=_rss_items(items)))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    ids = [article.id for article in result.articles]
+    assert ids[0] != ids[1] and ids[0] == ids[2]
