@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.control_chars import without_controls
+
 # Query parameters that only track the reader; they never change which article a link names.
 _TRACKING_PARAMS = frozenset(
     {
@@ -54,6 +56,17 @@ class Article:
     published: datetime | None = None
     tickers: frozenset[str] = field(default_factory=frozenset)
     origin: str = ""  # where it was read: a seed file path or a feed URL
+
+    def __post_init__(self) -> None:
+        # Whatever the source, the text every later stage shows (alerts, digests, logs, CLI
+        # output) holds no terminal control and no bidi override; the id is left as made.
+        set_field = object.__setattr__
+        set_field(self, "title", without_controls(self.title, one_line=True))
+        set_field(self, "summary", without_controls(self.summary))
+        set_field(self, "body", without_controls(self.body))
+        set_field(self, "source", without_controls(self.source, one_line=True))
+        if self.link is not None:
+            set_field(self, "link", without_controls(self.link, one_line=True))
 
 
 def published_utc(moment: datetime) -> datetime | None:

@@ -54,3 +54,21 @@ async def test_a_seed_with_a_date_that_does_not_exist_is_named_and_the_rest_goes
     assert any("a-never.md: date 2025-02-30 does not exist" in line for line in logged)
     assert any("c-never.md: date 2025-13-45 does not exist" in line for line in logged)
     assert api.violations == 0
+
+
+async def test_an_alert_carries_no_bidi_override_or_terminal_control_of_a_title(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
+        await asyncio.sleep(1.1)  # Telegram allows one message a second per chat
+        # U+202E would make the alert's "— source, time" after the title read backwards.
+        (workspace.seeds / "rlo.md").write_text(
+            '---\ntitle: "Brent crude oil \\u202Eemit\\u202C jumps \\e]0;owned\\a"\n'
+            'summary: "Tankers \\u2066avoid\\u2069 Hormuz \\x9b2J"\nlink: "https://example.com/r"\n'
+            "---\n\nBody.\n"
+        )
+        await until(lambda: len(api.messages(CHAT)) == 2, "the alert", timeout=5)
+    text = str(api.messages(CHAT)[1]["text"])
+    assert "Brent crude oil emit jumps ]0;owned" in text and "Tankers avoid Hormuz 2J" in text
+    assert not [char for char in "\u202e\u202c\u2066\u2069\x1b\x07\x9b" if char in text]
