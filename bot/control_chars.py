@@ -22,10 +22,10 @@ def without_controls(text: str, *, one_line: bool = False) -> str:
     tabs become spaces (a title); otherwise newlines and tabs stay and CRLF becomes LF."""
     if one_line:
         text = _LINE_BREAKS.sub(" ", text)
-    else:
-        text = text.replace("\r\n", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    if _ACTING.search(text) is None:
+    if _ACTING.search(text) is None:  # nearly always: one pass, no copy
         return text
+    if not one_line:
+        text = text.replace("\r\n", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     return _ACTING.sub("", text)
 
 
