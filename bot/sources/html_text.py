@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 # Elements whose content is never text a reader sees.
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "svg", "math"})
@@ -84,8 +84,13 @@ def joined_link(base: str, href: str) -> str | None:
     """The href made absolute against `base`, or None when either is not a URL that parses."""
     try:
         return urljoin(base, href)
-    except ValueError:  # an unclosed IPv6 bracket, a bad port
+    except ValueError:  # an unclosed IPv6 bracket, a bad port: in the href or in the base
+        pass
+    try:
+        parts = urlsplit(href)
+    except ValueError:
         return None
+    return href if parts.scheme and parts.netloc else None  # absolute: needs no base
 
 
 def _collapse(text: str) -> str:
