@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.article import Article
+from bot.control_chars import escape_controls
 from bot.sources.seeds import (
     SEED_SUFFIXES,
     SeedProblem,
@@ -40,8 +41,12 @@ class SeedFolder:
         return len(self._marks)
 
     def problems(self) -> list[str]:
-        """Each broken seed file and why, for `/status`."""
-        return [f"{path.name}: {reason}" for path, reason in sorted(self._reported.items())]
+        """Each broken seed file and why, for `/status` (a file name's bidi override or
+        control shown as `\\uXXXX`, not reversing the status text)."""
+        return [
+            escape_controls(f"{path.name}: {reason}")
+            for path, reason in sorted(self._reported.items())
+        ]
 
     def read_files(self, paths: Iterable[Path]) -> list[Article]:
         """The articles in these seed files, broken ones logged once per reason."""

@@ -21,6 +21,7 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from bot.article import Article, article_id, published_utc, told_apart
+from bot.control_chars import without_controls
 from bot.sources.html_text import html_links, html_to_text, joined_link
 from bot.tickers import structured_tickers, symbol_from_category, tickers_in_text
 
@@ -129,8 +130,9 @@ def _parse_xml_feed(data: bytes, *, source: str, url: str, content_type: str | N
 
 def _skipped(index: int, label: str, error: Exception) -> SkippedItem:
     log.debug("feed item %d failed", index + 1, exc_info=error)
-    reason = " ".join(f"{type(error).__name__}: {error}".split())[:200]
-    return SkippedItem(index + 1, " ".join(html_to_text(label).split())[:100], reason)
+    reason = without_controls(" ".join(f"{type(error).__name__}: {error}".split())[:200])
+    shown = without_controls(" ".join(html_to_text(label).split())[:100])
+    return SkippedItem(index + 1, shown, reason)
 
 
 def _xml_article(

@@ -14,6 +14,7 @@ from typing import Literal
 import httpx
 
 from bot.article import Article
+from bot.control_chars import without_controls
 from bot.sources.feeds import FeedParseError, SkippedItem, parse_feed
 from bot.sources.feeds_config import FeedSpec
 from bot.storage.feeds import FeedState
@@ -250,6 +251,7 @@ def _failure(
     reason: str,
     retry_after: float | None = None,
 ) -> PollResult:
+    reason = without_controls(reason, one_line=True)  # a server's text, shown to admins
     failures = state.failures + 1
     delay = backoff_interval(spec.interval, failures, retry_after=retry_after)
     new_state = replace(

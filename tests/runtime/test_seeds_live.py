@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from bot.drivers.single import SingleProcess
 from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import ADMIN, Workspace, command, running, until
 
@@ -56,10 +57,15 @@ async def test_a_seed_with_a_date_that_does_not_exist_is_named_and_the_rest_goes
     assert api.violations == 0
 
 
+def runtime_skipped(single: SingleProcess) -> bool:
+    """Whether the seed folder has skipped a file so far."""
+    return bool(single.runtime.seeds.problems())
+
+
 async def test_an_alert_carries_no_bidi_override_or_terminal_control_of_a_title(
     api: BotApiDouble, workspace: Workspace
 ) -> None:
-    async with running(workspace.settings(api)):
+    async with running(workspace.settings(api)) as single:
         assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
         await asyncio.sleep(1.1)  # Telegram allows one message a second per chat
         # U+202E would make the alert's "— source, time" after the title read backwards.
@@ -69,6 +75,10 @@ async def test_an_alert_carries_no_bidi_override_or_terminal_control_of_a_title(
             "---\n\nBody.\n"
         )
         await until(lambda: len(api.messages(CHAT)) == 2, "the alert", timeout=5)
+        (workspace.seeds / "\u202egpj.md").write_text("---\ntitle: [\n---\n")
+        await until(lambda: runtime_skipped(single), "the broken file to be read")
+        status = await command(api, ADMIN, "/status")
+    assert "\\u202egpj.md: broken YAML" in status and "\u202e" not in status
     text = str(api.messages(CHAT)[1]["text"])
     assert "Brent crude oil emit jumps ]0;owned" in text and "Tankers avoid Hormuz 2J" in text
     assert not [char for char in "\u202e\u202c\u2066\u2069\x1b\x07\x9b" if char in text]
