@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import quote
 
+from bot.control_chars import escape_controls
+
 _REDACTED = "<token>"
 
 
@@ -38,8 +40,19 @@ class _RedactSecrets(logging.Filter):
         return True
 
 
+class _TextFormatter(logging.Formatter):
+    """The text log; a terminal control or bidi override in a line (a file name, a feed's
+    text) is shown as `\\uXXXX` rather than acting on the operator's terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().format(record))
+
+
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        return escape_controls(self._json(record))  # JSON escapes C0 but not C1 or bidi
+
+    def _json(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
@@ -60,7 +73,7 @@ def setup_logging(*, log_format: str = "text", level: str = "INFO", secrets: lis
         handler.setFormatter(_JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+            _TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
         )
     handler.addFilter(_RedactSecrets(secrets))
     root = logging.getLogger()

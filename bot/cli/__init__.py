@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot.cli.guarded_output import guarded_output
 from bot.config import ConfigError, Settings, load_settings
 
 # Each sub-command lives in its own module exposing `add_arguments(parser)` and
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: {error}", file=sys.stderr)
         return 2
     try:
-        return int(_module(args.command).execute(args, settings))
+        with guarded_output():
+            return int(_module(args.command).execute(args, settings))
     except ConfigError as error:  # e.g. bot.storage.db.DatabaseUnavailable: one line, no trace
         print(f"newsbot: {error}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.cli.corpus_reading import Item, default_jobs, read_items
+from bot.cli.guarded_output import unguarded
 from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
 from bot.knowledge.rule_sets import rule_knowledge
@@ -272,7 +273,7 @@ def _terminal() -> TextIO | None:
     """Where a progress bar may be drawn: stderr if it is a terminal, else stdout, else none."""
     for stream in (sys.stderr, sys.stdout):
         if stream.isatty():
-            return stream
+            return unguarded(stream)
     return None
 
 

@@ -100,8 +100,8 @@ def read_file(path: Path, *, timezone: str = "UTC") -> Iterator[Item]:
     if suffix in SEED_SUFFIXES:
         try:
             yield Item(str(path), seeds.read_seed(path, timezone=timezone))
-        except seeds.SeedError as error:
-            yield Item(str(path), None, str(error))
+        except Exception as error:  # one file's failure, whatever it is, is that file's item
+            yield Item(str(path), None, seeds.unreadable_because(error))
         return
     if suffix not in FEED_SUFFIXES:
         yield Item(
@@ -121,22 +121,27 @@ def _read_bytes(name: str, data: bytes, timezone: str) -> Iterator[Item]:
     if suffix in SEED_SUFFIXES:
         try:
             yield Item(name, seeds.parse_seed(data, origin=name, timezone=timezone))
-        except seeds.SeedError as error:
-            yield Item(name, None, str(error))
+        except Exception as error:  # one file's failure, whatever it is, is that file's item
+            yield Item(name, None, seeds.unreadable_because(error))
         return
     yield from _feed_items(name, PurePosixPath(name).stem, data)
 
 
 def _feed_items(name: str, stem: str, data: bytes) -> Iterator[Item]:
-    from bot.sources.feeds import FeedParseError, parse_feed_bytes
+    from bot.sources.feeds import FeedParseError, parse_feed
 
     try:
-        articles = parse_feed_bytes(data, source=stem, url=name)
+        parsed = parse_feed(data, source=stem, url=name)
     except FeedParseError as error:
         yield Item(name, None, str(error))
         return
-    for article in articles:
+    except Exception as error:  # one file's failure, whatever it is, is that file's item
+        yield Item(name, None, " ".join(f"unexpected {type(error).__name__}: {error}".split()))
+        return
+    for article in parsed.articles:
         yield Item(name, article)
+    for skipped in parsed.skipped:
+        yield Item(name, None, str(skipped))
 
 
 def _archive_members(archive: Path) -> Iterator[Source | Item]:

@@ -94,12 +94,14 @@ class FeedPoller:
     async def poll(self, spec: FeedSpec) -> PollResult:
         """Poll one feed now; a first successful poll records its items without alerting."""
         result = await poll_feed(self._client, spec, self.state(spec))
+        for skipped in result.skipped:
+            log.warning("feed %s: %s; skipped, the other items are read", spec.name, skipped)
         fresh: list[Ingested] = []
-        if result.articles:
+        if articles := _first_of_each_id(spec, result.articles):
             if result.first_poll:
-                fresh = await asyncio.to_thread(self._ingest, result.articles, False)
+                fresh = await asyncio.to_thread(self._ingest, articles, False)
             else:
-                fresh = await self._ingest_capped(spec, result.articles)
+                fresh = await self._ingest_capped(spec, articles)
             if result.first_poll:
                 log.info(
                     "feed %s: first poll, %d item(s) recorded, none alerted", spec.name, len(fresh)
@@ -172,6 +174,22 @@ class FeedPoller:
             for spec in specs
             if (since := self.state(spec).failing_since) and moment - since > FAILING_REPORT_AFTER
         ]
+
+
+def _first_of_each_id(spec: FeedSpec, articles: list[Article]) -> list[Article]:
+    """The poll's articles, an item the feed lists twice (same id) kept once and logged."""
+    kept: dict[str, Article] = {}
+    for article in articles:
+        if article.id in kept:
+            log.info(
+                "feed %s: item %r skipped: the same item as an earlier one of this poll (id %s)",
+                spec.name,
+                article.title,
+                article.id,
+            )
+        else:
+            kept[article.id] = article
+    return list(kept.values())
 
 
 def _clock(moment: datetime | None) -> str:

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.article import Article
-from bot.sources.seeds import SEED_SUFFIXES, SeedError, SeedProblem, read_seed, seed_files
+from bot.control_chars import escape_controls
+from bot.sources.seeds import (
+    SEED_SUFFIXES,
+    SeedProblem,
+    read_seed,
+    seed_files,
+    unreadable_because,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +41,12 @@ class SeedFolder:
         return len(self._marks)
 
     def problems(self) -> list[str]:
-        """Each broken seed file and why, for `/status`."""
-        return [f"{path.name}: {reason}" for path, reason in sorted(self._reported.items())]
+        """Each broken seed file and why, for `/status` (a file name's bidi override or
+        control shown as `\\uXXXX`, not reversing the status text)."""
+        return [
+            escape_controls(f"{path.name}: {reason}")
+            for path, reason in sorted(self._reported.items())
+        ]
 
     def read_files(self, paths: Iterable[Path]) -> list[Article]:
         """The articles in these seed files, broken ones logged once per reason."""
@@ -46,8 +57,8 @@ class SeedFolder:
             article: Article | None = None
             try:
                 article = read_seed(path, timezone=self._timezone)
-            except SeedError as error:
-                problem = SeedProblem(path, str(error))
+            except Exception as error:  # one file's failure, whatever it is, skips that file only
+                problem = SeedProblem(path, unreadable_because(error))
             if _mark(path) != before:
                 # Changed while being read: still being written. Its next change event (or
                 # the rescan, which sees a different mark) reads it again.

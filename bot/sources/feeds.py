@@ -6,13 +6,13 @@ import calendar
 import codecs
 import io
 import json
+import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
 from xml.etree.ElementTree import ParseError as _XMLParseError
 from xml.sax import SAXException
 
@@ -20,8 +20,9 @@ import defusedxml.ElementTree as _safe_et
 import feedparser
 from defusedxml import DefusedXmlException
 
-from bot.article import Article, article_id
-from bot.sources.html_text import html_links, html_to_text
+from bot.article import Article, article_id, published_utc, told_apart
+from bot.control_chars import without_controls
+from bot.sources.html_text import html_links, html_to_text, joined_link
 from bot.tickers import structured_tickers, symbol_from_category, tickers_in_text
 
 # Expat only: feedparser would otherwise try to import the libxml2 driver on every parse
@@ -39,8 +40,23 @@ _ENCODING_DECL = re.compile(r"""(<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 
 
+log = logging.getLogger(__name__)
+
+
 class FeedParseError(Exception):
     """The document holds no feed that can be read; the message says why in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedItem:
+    """An item of a feed document that could not be read, and why."""
+
+    position: int  # 1 for the document's first item
+    label: str  # its title or id, as far as it could be read
+    reason: str
+
+    def __str__(self) -> str:
+        return f"item {self.position} ({self.label or 'untitled'}): {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +66,7 @@ class ParsedFeed:
     articles: list[Article] = field(default_factory=list)
     title: str = ""
     ttl: float | None = None  # seconds, from RSS <ttl>
+    skipped: list[SkippedItem] = field(default_factory=list)  # items that could not be read
 
 
 def parse_feed_bytes(
@@ -93,12 +110,29 @@ def _parse_xml_feed(data: bytes, *, source: str, url: str, content_type: str | N
         error = " ".join(str(parsed.get("bozo_exception") or "ill-formed").split())[:200]
         raise FeedParseError(f"ill-formed feed with no entries: {error}")
     symbols = _sa_symbols(data, len(entries))
-    articles = [
-        _xml_article(entry, source=source, url=url, extra_symbols=symbols[index])
-        for index, entry in enumerate(entries)
-    ]
+    articles: list[Article] = []
+    guids: list[str | None] = []
+    skipped: list[SkippedItem] = []
+    for index, entry in enumerate(entries):
+        try:
+            articles.append(
+                _xml_article(entry, source=source, url=url, extra_symbols=symbols[index])
+            )
+        except Exception as error:  # one bad item never costs the feed its other items
+            label = str(entry.get("title") or entry.get("id") or "")
+            skipped.append(_skipped(index, label, error))
+        else:
+            guids.append(str(entry.get("id") or "") or None)
     feed = parsed.get("feed") or {}
-    return ParsedFeed(articles, html_to_text(feed.get("title", "")), _ttl(feed.get("ttl")))
+    title = html_to_text(feed.get("title", ""))
+    return ParsedFeed(told_apart(articles, guids), title, _ttl(feed.get("ttl")), skipped)
+
+
+def _skipped(index: int, label: str, error: Exception) -> SkippedItem:
+    log.debug("feed item %d failed", index + 1, exc_info=error)
+    reason = without_controls(" ".join(f"{type(error).__name__}: {error}".split())[:200])
+    shown = without_controls(" ".join(html_to_text(label).split())[:100])
+    return SkippedItem(index + 1, shown, reason)
 
 
 def _xml_article(
@@ -125,7 +159,7 @@ def _xml_article(
         if isinstance(item, Mapping)
     ]
     for html in (raw_summary, raw_body):
-        hrefs.extend(urljoin(base, href) for href in html_links(html))
+        hrefs.extend(html_links(html, base))
     summary = html_to_text(raw_summary)
     body = html_to_text(raw_body)
     tickers = tickers_in_text(
@@ -187,9 +221,10 @@ def _struct_time(value: object) -> datetime | None:
     if not isinstance(value, time.struct_time | tuple):
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+        moment = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (OverflowError, ValueError, OSError, TypeError):
         return None
+    return published_utc(moment)
 
 
 def _ttl(value: object) -> float | None:
@@ -317,12 +352,23 @@ def _parse_json_feed(data: bytes, *, source: str, url: str) -> ParsedFeed:
     if not isinstance(items, list):
         raise FeedParseError("not a feed: JSON Feed without `items`")
     base = _text(document.get("feed_url")) or url
-    articles = [
-        _json_article(item, source=source, url=url, base=base)
-        for item in items
-        if isinstance(item, dict)
-    ]
-    return ParsedFeed(articles, html_to_text(_text(document.get("title"))), None)
+    articles: list[Article] = []
+    guids: list[str | None] = []
+    skipped: list[SkippedItem] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        try:
+            articles.append(_json_article(item, source=source, url=url, base=base))
+        except Exception as error:  # one bad item never costs the feed its other items
+            skipped.append(
+                _skipped(index, _text(item.get("title")) or _text(item.get("id")), error)
+            )
+        else:
+            guids.append(_text(item.get("id")) or None)
+    return ParsedFeed(
+        told_apart(articles, guids), html_to_text(_text(document.get("title"))), None, skipped
+    )
 
 
 def _json_article(item: Mapping[str, object], *, source: str, url: str, base: str) -> Article:
@@ -332,8 +378,8 @@ def _json_article(item: Mapping[str, object], *, source: str, url: str, base: st
     raw_summary = _text(item.get("summary"))
     link = _text(item.get("url")) or _text(item.get("external_url")) or None
     if link:
-        link = urljoin(base, link)
-    hrefs = [urljoin(link or base, href) for href in html_links(raw_html)]
+        link = joined_link(base, link)  # a link that is no URL is dropped, the item kept
+    hrefs = html_links(raw_html, link or base)
     title = html_to_text(raw_title.replace("<", "&lt;"))
     summary = html_to_text(raw_summary.replace("<", "&lt;"))
     body = html_to_text(raw_html) if raw_html else html_to_text(raw_text.replace("<", "&lt;"))
@@ -369,4 +415,4 @@ def _iso_date(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return published_utc(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed)

@@ -14,7 +14,8 @@ from typing import Literal
 import httpx
 
 from bot.article import Article
-from bot.sources.feeds import FeedParseError, parse_feed
+from bot.control_chars import without_controls
+from bot.sources.feeds import FeedParseError, SkippedItem, parse_feed
 from bot.sources.feeds_config import FeedSpec
 from bot.storage.feeds import FeedState
 
@@ -36,6 +37,7 @@ class PollResult:
     status: Literal["ok", "not_modified", "error"] = "ok"
     error: str | None = None
     first_poll: bool = False  # this was the feed's first successful poll: record, do not alert
+    skipped: list[SkippedItem] = field(default_factory=list)  # items that could not be read
 
 
 class _FetchError(Exception):
@@ -92,7 +94,9 @@ async def poll_feed(
     except Exception as error:  # a poll must never take the scheduler down
         return _failure(spec, state, now, _one_line(f"unexpected {type(error).__name__}: {error}"))
     new_state = _success(state, now, spec, response, parsed.ttl, keep_validators=False)
-    return PollResult(spec, new_state, parsed.articles, "ok", None, not state.polled_ok_before)
+    return PollResult(
+        spec, new_state, parsed.articles, "ok", None, not state.polled_ok_before, parsed.skipped
+    )
 
 
 async def _fetch(
@@ -247,6 +251,7 @@ def _failure(
     reason: str,
     retry_after: float | None = None,
 ) -> PollResult:
+    reason = without_controls(reason, one_line=True)  # a server's text, shown to admins
     failures = state.failures + 1
     delay = backoff_interval(spec.interval, failures, retry_after=retry_after)
     new_state = replace(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 # Elements whose content is never text a reader sees.
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "svg", "math"})
@@ -70,11 +71,26 @@ def html_to_text(html: str) -> str:
     return _collapse("".join(_parse(html).parts))
 
 
-def html_links(html: str) -> list[str]:
-    """The `href` of every link in an HTML fragment, in order."""
+def html_links(html: str, base: str = "") -> list[str]:
+    """The `href` of every link in an HTML fragment, in order, made absolute against `base`;
+    an href that is no URL at all (`http://[2001:db8::1/x`) is left out."""
     if not html or "<" not in html:
         return []
-    return _parse(html).links
+    joined = (joined_link(base, href) for href in _parse(html).links)
+    return [link for link in joined if link is not None]
+
+
+def joined_link(base: str, href: str) -> str | None:
+    """The href made absolute against `base`, or None when either is not a URL that parses."""
+    try:
+        return urljoin(base, href)
+    except ValueError:  # an unclosed IPv6 bracket, a bad port: in the href or in the base
+        pass
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return None
+    return href if parts.scheme and parts.netloc else None  # absolute: needs no base
 
 
 def _collapse(text: str) -> str:

@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from frontmatter.default_handlers import BaseHandler
 
-from bot.article import Article, article_id
+from bot.article import EARLIEST_PUBLISHED, LATEST_PUBLISHED, Article, article_id, published_utc
 from bot.sources.markdown_text import last_link, markdown_to_text, without_link_titles
 from bot.tickers import structured_tickers, tickers_in_text
 
@@ -31,11 +31,22 @@ NOT_A_SEED_FILE = "not a seed file: only .md, .markdown and .txt are read"
 SYMLINK_OUTSIDE = "symlink pointing outside the seed folder"
 BROKEN_SYMLINK = "symlink pointing nowhere"
 # Safe either way; libyaml's loader (when PyYAML was built with it) is ten times faster.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_YEARS = f"years {EARLIEST_PUBLISHED.year} to {LATEST_PUBLISHED.year - 1}"
 
 
 class SeedError(Exception):
     """A seed file that cannot be read as an article; the message says why."""
+
+
+def unreadable_because(error: Exception) -> str:
+    """Why a seed file could not be read, in one line, whatever the exception (a loop over
+    files gives this for the one file and goes on)."""
+    if isinstance(error, SeedError):
+        return str(error)
+    log.debug("seed file failed unexpectedly", exc_info=error)
+    return " ".join(f"unexpected {type(error).__name__}: {error}".split())[:300]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +81,7 @@ class SeedFrontMatter(BaseHandler):
     def load(self, fm: str, **kwargs: object) -> dict[str, Any]:
         """The front matter as a mapping, loaded safely; raises SeedError naming the problem."""
         try:
-            meta = yaml.load(fm, Loader=_SAFE_LOADER)
+            meta = yaml.load(fm, Loader=_SeedLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             # The front matter starts on the file's second line.
@@ -84,6 +95,23 @@ class SeedFrontMatter(BaseHandler):
         return meta
 
 
+class _SeedLoader(_SAFE_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader, with a YAML date that names no real day a SeedError saying so."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> date | datetime:
+    # An unquoted `2025-02-30` matches YAML's timestamp pattern; building it raises a bare
+    # ValueError (or OverflowError) that names neither the value nor the file.
+    try:
+        value: date | datetime = yaml.constructor.SafeConstructor.construct_yaml_timestamp(
+            loader, node
+        )
+    except (ValueError, OverflowError) as error:
+        raise SeedError(f"date {node.value} does not exist ({error})") from None
+    return value
+
+
+_SeedLoader.add_constructor(_YAML_TIMESTAMP, _timestamp)
 SEED_FRONT_MATTER = SeedFrontMatter()
 
 
@@ -186,8 +214,8 @@ def scan_seeds(folder: Path, *, timezone: str = "UTC") -> tuple[list[Article], l
     for path in paths:
         try:
             articles.append(read_seed(path, timezone=timezone))
-        except SeedError as error:
-            problems.append(SeedProblem(path, str(error)))
+        except Exception as error:  # one file's failure, whatever it is, skips that file only
+            problems.append(SeedProblem(path, unreadable_because(error)))
     problems.sort(key=lambda problem: problem.path)
     return articles, problems
 
@@ -227,6 +255,7 @@ def _first_category(value: object) -> str:
 
 
 def _published(value: object, timezone: str) -> datetime | None:
+    """The front matter's date in UTC; raises SeedError for a date that names no usable moment."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -234,11 +263,17 @@ def _published(value: object, timezone: str) -> datetime | None:
     elif isinstance(value, str) and value.strip():
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            log.debug("unparseable seed date %r", value)
-            return None
+        except ValueError as error:
+            if str(error).startswith("Invalid isoformat string"):
+                log.debug("unparseable seed date %r", value)  # another format: read undated
+                return None
+            raise SeedError(f"date {value.strip()} does not exist ({error})") from None
     else:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(UTC)
+    published = published_utc(moment)
+    if published is None:
+        shown = value.strip() if isinstance(value, str) else str(value)
+        raise SeedError(f"date {shown} is out of range ({_YEARS})")
+    return published

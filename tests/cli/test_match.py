@@ -213,3 +213,67 @@ def test_matched_only_prints_only_articles_some_rule_matched(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
     assert [line["title"] for line in lines] == ["Crude oil jumps on Hormuz"]
+
+
+def test_match_backtest_and_stories_name_a_seed_whose_date_does_not_exist(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.md").write_text(ARTICLE)
+    bad = folder / "b.md"
+    bad.write_text(ARTICLE.replace('date: "2025-02-12 21:33:29"', "date: 2025-02-30"))
+    reason = "date 2025-02-30 does not exist (day is out of range for month)"
+    assert main(["match", str(folder), "--rules", str(rules), "--json"]) == 2
+    lines = [json.loads(row) for row in capsys.readouterr().out.splitlines()]
+    assert lines[0]["title"] == "Crude oil rises as Iran talks stall"
+    assert lines[1] == {"path": str(bad), "error": reason}
+    assert main(["backtest", str(folder), "--rules", str(rules), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["articles"] == 1 and report["unreadable"] == [{"path": str(bad), "error": reason}]
+    assert main(["stories", str(folder), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert [json.loads(row)["path"] for row in captured.out.splitlines()] == [str(folder / "a.md")]
+    assert f"newsbot: {bad}: {reason}" in captured.err
+
+
+HOSTILE_NAME = "\x1b]0;owned\x07\u202egpj.md"
+CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066")
+
+
+def test_no_terminal_control_or_bidi_override_reaches_the_operators_terminal(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    # OSC 0 retitles the terminal, OSC 52 writes its clipboard; U+202E reverses what follows.
+    (folder / HOSTILE_NAME).write_text(
+        ARTICLE.replace(
+            '"Crude oil rises as Iran talks stall"',
+            '"Crude oil \\e]52;c;ZXZpbA==\\a rises \\u202Eemit\\u202C \\x9b2J"',
+        ).replace("WTI crude", "WTI \x1b]0;body\x07 \u2066crude")
+    )
+    (folder / f"broken{HOSTILE_NAME}").write_text("---\ntitle: [\n---\n")
+    feed = tmp_path / "feed.json"
+    feed.write_text(
+        json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "items": [{"id": "1", "url": "https://example.com/\x1b]0;u\x07", "title": "Oil"}],
+            }
+        )
+    )
+    outputs = []
+    for command in (
+        ["match", str(folder), str(feed), "--rules", str(rules)],
+        ["match", str(folder), str(feed), "--rules", str(rules), "--json"],
+        ["backtest", str(folder), "--rules", str(rules)],
+        ["stories", str(folder)],
+        ["check", "--rules", str(folder)],
+    ):
+        main(command)
+        captured = capsys.readouterr()
+        outputs.append(captured.out + captured.err)
+    printed = "".join(outputs)
+    assert "Crude oil ]52;c;ZXZpbA== rises emit 2J" in outputs[0]
+    assert not [char for char in CONTROLS if char in printed], printed

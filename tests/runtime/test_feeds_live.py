@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
@@ -111,3 +113,52 @@ async def test_feeds_file_changes_reschedule_the_feeds(
             await until(lambda: single.scheduler.get_job("feed:wire"), "the new feed's job")
             workspace.feeds_file.write_text("feeds: []\n")
             await until(lambda: single.scheduler.get_job("feed:wire") is None, "its removal")
+
+
+def _items_rss(items: list[tuple[str, str, str]]) -> bytes:
+    """An RSS 2.0 document of (title, link, guid) items."""
+    body = "".join(
+        f'<item><title>{t}</title><link>{link}</link><guid isPermaLink="false">{g}</guid></item>'
+        for t, link, g in items
+    )
+    return f'<rss version="2.0"><channel><title>Wire</title>{body}</channel></rss>'.encode()
+
+
+async def test_items_sharing_a_link_each_reach_the_database_and_alert(
+    api: BotApiDouble, workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    blog = "https://example.com/live/blog"
+    news = "https://example.com/symbol/USO/news"
+    first = [
+        ("Live: Gulf tensions", f"{blog}#block-1", "block-1"),
+        ("Live: ministers meet", f"{blog}#block-0", "block-0"),
+    ]
+    second = [
+        ("Brent crude oil jumps as tanker is seized", f"{blog}#block-2", "block-2"),
+        *first,
+        *[(f"Shipping note {n}", news, f"note-{n}") for n in range(20)],
+        ("Shipping note 7", news, "note-7"),  # the same item twice in one poll
+    ]
+    served = [first]
+    with FeedServer() as server:
+        server.route("/oil.xml", lambda _request: Reply(body=_items_rss(served[0])))
+        workspace.feeds_file.write_text(_feeds_yaml(server.url("/oil.xml")))
+        async with running(workspace.settings(api)) as single:
+            assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
+            await _poll_now(single, server, "/oil.xml")  # first poll: recorded, not alerted
+            served[0] = second
+            with caplog.at_level(logging.INFO, logger="bot.runtime.feed_polling"):
+                await _poll_now(single, server, "/oil.xml")
+            await until(lambda: len(api.messages(CHAT)) == 2, "the live blog update's alert")
+            assert "Brent crude oil jumps" in api.answers_to(CHAT)[1]
+            with single.runtime.engine.connect() as connection:
+                titles = connection.execute(select(articles.c.title)).scalars().all()
+    assert sorted(titles) == sorted(
+        ["Live: Gulf tensions", "Live: ministers meet", "Brent crude oil jumps as tanker is seized"]
+        + [f"Shipping note {n}" for n in range(20)]
+    )
+    skipped = [r.getMessage() for r in caplog.records if "same item" in r.getMessage()]
+    assert skipped == [
+        "feed wire: item 'Shipping note 7' skipped: the same item as an earlier one of this poll"
+        f" (id {news}#note-7)"
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
+
 from tests.bot_api_double import Answer, BotApiDouble
 from tests.runtime.support import ADMIN, BotProcess, Workspace
 
@@ -84,3 +86,29 @@ def test_the_log_format_flag_overrides_the_environment(
     bot.wait_for_log("running:")
     assert bot.stop()[0] == 0
     assert all(not line.startswith("{") for line in bot.stderr.splitlines())
+
+
+# What a hostile title or file name carries: OSC 0 retitles the terminal, OSC 52 writes the
+# clipboard, BEL ends both; a right-to-left override reverses the text after it.
+CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+HOSTILE_NAME = "\x1b]0;owned\x07\u202egpj.md"
+HOSTILE_TITLE = "Brent crude oil \\e]52;c;ZXZpbA==\\a jumps \\u202Eemit\\u202C \\x9b2J"
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_control_characters_of_a_title_or_file_name_never_reach_the_log(
+    api: BotApiDouble, workspace: Workspace, processes: list[BotProcess], log_format: str
+) -> None:
+    bot = BotProcess(workspace.env(api), workspace.root, "--log-format", log_format, "run")
+    processes.append(bot)
+    bot.wait_for_log("is polling for updates")
+    (workspace.seeds / HOSTILE_NAME).write_text(
+        f'---\ntitle: "{HOSTILE_TITLE}"\nlink: "https://example.com/x"\n---\n\nBody.\n'
+    )
+    (workspace.seeds / f"broken{HOSTILE_NAME}").write_text("---\ntitle: [\n---\n")
+    bot.wait_for_log("new article")
+    bot.wait_for_log("skipped seed file")
+    assert bot.stop()[0] == 0
+    log = bot.stderr
+    assert "jumps emit" in log and "owned" in log
+    assert not [char for char in CONTROLS if char in log], log

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import resource
 import time
 from datetime import UTC, datetime, timedelta
@@ -290,3 +291,113 @@ async def test_billion_laughs_over_http_finishes_quickly(server, client):
     assert time.monotonic() - started < 3
     assert result.status == "ok"
     assert all(len(a.title) + len(a.summary) < 1000 for a in result.articles)
+
+
+BAD_HREF_RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Brent crude oil steadies</title><link>https://example.com/a/1</link></item>
+<item><title>Tanker seized off Oman, $USO up</title><link>https://example.com/a/2</link>
+<description>&lt;p&gt;See &lt;a href="http://[2001:db8::1/x"&gt;the map&lt;/a&gt;.&lt;/p&gt;
+</description></item>
+<item><title>OPEC+ meets on output</title><link>https://example.com/a/3</link></item>
+</channel></rss>"""
+
+
+async def test_an_item_with_a_broken_ipv6_link_in_its_html_never_fails_the_feed(server, client):
+    server.route("/rss", Reply(body=BAD_HREF_RSS))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    assert result.status == "ok" and result.error is None
+    assert [a.title for a in result.articles] == [
+        "Brent crude oil steadies",
+        "Tanker seized off Oman, $USO up",
+        "OPEC+ meets on output",
+    ]
+    assert result.articles[1].tickers == {"USO"}  # the item is read; only the bad link is dropped
+    assert result.articles[1].summary == "See the map."
+
+
+async def test_a_json_feed_dated_year_one_or_linking_a_broken_ipv6_url_never_fails_the_feed(
+    server, client
+):
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Wire",
+        "items": [
+            {
+                "id": "1",
+                "url": "https://example.com/j/1",
+                "title": "Dated in year one",
+                "date_published": "0001-01-01T00:00:00+01:00",
+            },
+            {"id": "2", "url": "http://[2001:db8::1/x", "title": "A link that cannot be read"},
+            {
+                "id": "3",
+                "url": "https://example.com/j/3",
+                "title": "Crude oil jumps",
+                "date_published": "2025-02-12T09:00:00Z",
+                "content_html": '<a href="http://[::1">x</a> $USO',
+            },
+        ],
+    }
+    server.route(
+        "/feed.json",
+        Reply(body=json.dumps(document).encode(), headers={"Content-Type": "application/json"}),
+    )
+    result = await poll_feed(client, spec_for(server, "/feed.json"), FeedState(), now=NOW)
+    assert result.status == "ok" and result.error is None
+    assert [(a.title, a.link, a.published) for a in result.articles] == [
+        ("Dated in year one", "https://example.com/j/1", None),
+        ("A link that cannot be read", None, None),
+        ("Crude oil jumps", "https://example.com/j/3", datetime(2025, 2, 12, 9, 0, tzinfo=UTC)),
+    ]
+    assert result.articles[2].tickers == {"USO"}
+
+
+def _rss_items(items: list[tuple[str, str, str | None]]) -> bytes:
+    """An RSS 2.0 document of (title, link, guid) items."""
+    body = "".join(
+        f"<item><title>{title}</title><link>{link}</link>"
+        + (f'<guid isPermaLink="false">{guid}</guid>' if guid else "")
+        + "</item>"
+        for title, link, guid in items
+    )
+    return f'<rss version="2.0"><channel><title>Wire</title>{body}</channel></rss>'.encode()
+
+
+async def test_items_that_share_a_link_are_distinct_articles(server, client):
+    shared = "https://example.com/symbol/MSFT/news?source=feed"
+    items = [
+        (f"Microsoft news {n}", shared, f"https://example.com/MarketCurrent:{n}") for n in range(20)
+    ]
+    items += [
+        ("Microsoft news 3", shared, "https://example.com/MarketCurrent:3"),  # a true copy
+        (
+            "Earnings call",
+            "https://example.com/article/41?utm_source=rss",
+            "https://example.com/Article:41",
+        ),
+    ]
+    server.route("/rss", Reply(body=_rss_items(items)))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    ids = [article.id for article in result.articles]
+    assert len(set(ids[:20])) == 20 and shared not in ids
+    assert ids[20] == ids[3]  # the same item twice is one article
+    # A link no other item shares still names its article, as before (stored ids stay valid).
+    assert ids[21] == "https://example.com/article/41"
+
+
+async def test_the_updates_of_a_live_blog_are_distinct_articles(server, client):
+    blog = "https://example.com/live/blog"
+    items = [
+        (f"Update {n}: strikes reported", f"{blog}#block-{n}", f"block-{n}") for n in (3, 2, 1)
+    ]
+    server.route("/rss", Reply(body=_rss_items(items)))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    assert [article.id for article in result.articles] == [f"{blog}#block-{n}" for n in (3, 2, 1)]
+
+
+async def test_items_without_guids_that_share_a_link_are_told_apart_by_title(server, client):
+    items = [(title, "https://example.com/", None) for title in ("Oil up", "Gold down", "Oil up")]
+    server.route("/rss", Reply(body=_rss_items(items)))
+    result = await poll_feed(client, spec_for(server, "/rss"), FeedState(), now=NOW)
+    ids = [article.id for article in result.articles]
+    assert ids[0] != ids[1] and ids[0] == ids[2]

@@ -369,3 +369,19 @@ def test_deeply_nested_json_is_an_error_not_a_crash():
         parse(b"[" * 100_000 + b"]" * 100_000)
     with pytest.raises(FeedParseError):
         parse(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)
+
+
+def test_a_json_feed_whose_own_url_is_broken_keeps_its_items_absolute_links():
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "feed_url": "http://[2001:db8::1/feed.json",
+        "items": [
+            {"id": "1", "url": "https://example.com/a", "title": "Crude oil jumps"},
+            {"id": "2", "url": "/relative", "title": "Gold flat"},
+        ],
+    }
+    articles = parse(json.dumps(document).encode())
+    assert [(a.id, a.link) for a in articles] == [
+        ("https://example.com/a", "https://example.com/a"),
+        ("2", None),  # relative to a base that is no URL: no link
+    ]

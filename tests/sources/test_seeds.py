@@ -130,6 +130,39 @@ def test_scan_skips_broken_files_and_keeps_the_rest(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("date", "reason"),
+    [
+        ("2025-02-30", "date 2025-02-30 does not exist"),
+        ("2025-13-45", "date 2025-13-45 does not exist"),
+        ("2025-02-12 25:00:00", "date 2025-02-12 25:00:00 does not exist"),
+        ("0001-01-01", "date 0001-01-01 is out of range"),
+        ("0001-01-01 00:00:00+05:00", "date 0001-01-01 00:00:00\\+05:00 is out of range"),
+        ("9999-12-31T23:00:00-05:00", "date 9999-12-31 23:00:00-05:00 is out of range"),
+        ('"2025-02-30 10:00"', "date 2025-02-30 10:00 does not exist"),
+        ('"0001-01-01T00:00:00+05:00"', "date 0001-01-01T00:00:00\\+05:00 is out of range"),
+        ("9999-12-31 23:59:59", "date 9999-12-31 23:59:59 is out of range"),
+    ],
+)
+def test_a_date_that_does_not_exist_is_a_seed_error_naming_it(date: str, reason: str) -> None:
+    with pytest.raises(SeedError, match=f"^{reason}"):
+        parse_seed(_seed(f'title: "x"\ndate: {date}\n'), timezone="Asia/Tokyo")
+
+
+def test_a_date_in_another_format_is_read_undated() -> None:
+    assert parse_seed(_seed('title: "x"\ndate: "Feb 12, 2025"\n')).published is None
+
+
+def test_scan_skips_a_seed_with_an_impossible_date_and_reads_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "a-bad.md").write_bytes(_seed('title: "Bad"\ndate: 2025-02-30\n'))
+    (tmp_path / "b-good.md").write_bytes(_seed('title: "Good"\ndate: 2025-02-12\n'))
+    articles, problems = scan_seeds(tmp_path)
+    assert [a.title for a in articles] == ["Good"]
+    assert [str(problem) for problem in problems] == [
+        f"{tmp_path / 'a-bad.md'}: date 2025-02-30 does not exist (day is out of range for month)"
+    ]
+
+
 def test_a_seed_saved_as_txt_or_markdown_is_read(tmp_path: Path) -> None:
     users_seed = CORPUS.parent / "seeds" / "000_062cbf74e09447a5.txt"
     if not users_seed.exists():
