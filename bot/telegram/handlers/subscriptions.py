@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SUBSCRIBE_USAGE = "Usage: /subscribe oil gold $USO (topics from /topics, tickers with $)."
 UNSUBSCRIBE_USAGE = "Usage: /unsubscribe oil $USO, or /unsubscribe all."
+# A ticker no article carried is worth a word only once the bot has read enough to know.
+TICKERS_JUDGED_AFTER = 500
 REMOVED = "The bot was removed from this chat: add it again, then subscribe."
 
 
@@ -75,7 +77,10 @@ async def subscribe(update: Update, context: BotContext) -> None:
             topics=subs.subscribe(connection, chat.id, subs.TOPIC, known),
             tickers=added_tickers,
             refused=refused,
-            unseen=subs.unseen_tickers(connection, added_tickers),
+            unseen=subs.unseen_tickers(connection, added_tickers)
+            if subs.articles_recorded(connection, up_to=TICKERS_JUDGED_AFTER)
+            >= TICKERS_JUDGED_AFTER
+            else [],
         )
 
     done = await context.transaction(work)
