@@ -156,6 +156,30 @@ async def test_watches_list_with_remove_buttons_and_unwatch(
     assert _stored(workspace, CHAT) == []
 
 
+async def test_watches_do_not_hide_after_unsubscribe_all(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        await command(api, CHAT, "/watch hormuz Hormuz")
+        await command(api, CHAT, "/watch peace NEAR/5(Putin talks)")
+        assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
+        dropped = await command(api, CHAT, "/unsubscribe all")
+        assert dropped == (
+            "Unsubscribed from every topic and ticker (1 subscription).\n"
+            "Watches (2): 👁 hormuz, 👁 peace stay and keep alerting: "
+            "/unwatch all removes them too."
+        )
+        listing = await command(api, CHAT, "/list")
+        assert "follows nothing" not in listing
+        assert listing.startswith(
+            "<b>This chat follows</b>\n"
+            "Watches (2): 👁 hormuz, 👁 peace (/watches lists their queries)"
+        )
+        await command(api, CHAT, "/unwatch all")
+        assert "follows nothing" in await command(api, CHAT, "/list")
+        assert "Watches" not in await command(api, CHAT, "/unsubscribe all")
+
+
 async def test_limits_are_told(api: BotApiDouble, workspace: Workspace) -> None:
     settings = workspace.settings(api, max_watches=2, max_query_length=30)
     async with running(settings):
