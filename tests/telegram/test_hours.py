@@ -227,6 +227,56 @@ async def test_less_like_this_mutes_that_rule_for_that_chat_only_and_undo_restor
     assert api.violations == 0  # buttons, answers and redraws within Telegram's limits
 
 
+FED_RULES = """\
+title: Fed and rates
+description: The Federal Reserve.
+emoji: "🏦"
+rules:
+  - name: fed-policy
+    priority: normal
+    fields: [title]
+    any: [Powell]
+  - name: fed-in-summary
+    priority: normal
+    fields: [title]
+    any: [Fed]
+"""
+
+
+async def test_less_like_this_mutes_the_one_rule_never_a_watch_and_says_it_in_words(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str
+) -> None:
+    space, chat, watcher = make_workspace(tmp_path, sqlite_url, FED_RULES), 811, 812
+    first, second = "Powell says the Fed will go slow", "Powell and the Fed hold rates"
+    async with running(space.settings(api)):
+        await command(api, chat, "/subscribe oil")  # the topic file is oil.yaml
+        await command(api, chat, "/watch powell Powell")
+        await command(api, watcher, "/watch gold Gold")
+        await asyncio.sleep(1.0)
+        space.write_seed("one.md", first)
+        await until(lambda: _with(api, chat, first), "the Fed alert")
+        [alert] = _with(api, chat, first)
+        await _press(api, alert, chat, _buttons(alert["reply_markup"])[0][1])
+        answer = api.calls("answerCallbackQuery")[-1]["text"]
+        assert answer == (
+            "Fewer Fed policy alerts here: that rule is muted. Your watch 👁 powell: still on. "
+            "Undo below."
+        )
+        listing = await command(api, chat, "/list")
+        assert "Muted rules: oil/fed-policy (" in listing  # not fed-in-summary, not the watch
+        space.write_seed("two.md", second)  # the topic's other rule and the watch still hold
+        await until(lambda: _with(api, chat, second), "the next Fed alert")
+
+        space.write_seed("three.md", "Gold jumps to a record")
+        await until(lambda: _with(api, watcher, "Gold jumps"), "the watch's alert")
+        [own] = _with(api, watcher, "Gold jumps")
+        assert [text for text, _ in _buttons(own["reply_markup"])] == ["🔕 Less like this"]
+        await _press(api, own, watcher, _buttons(own["reply_markup"])[0][1], redrawn=False)
+        answer = api.calls("answerCallbackQuery")[-1]["text"]
+        assert answer.startswith("This alert came from your watch 👁 gold: nothing muted.")
+        assert "Muted rules" not in await command(api, watcher, "/list")
+
+
 async def test_unmute_inside_quiet_hours_keeps_what_the_mute_held_until_they_end(
     api: BotApiDouble, tmp_path: Path, sqlite_url: str
 ) -> None:
