@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -212,9 +212,21 @@ def _highlighted(text: str, left: int, right: int) -> str:
     return f"{e(text[:left])}<b>{e(text[left:right])}</b>{e(text[right:])}"
 
 
-def _when(alert: Alert) -> str:
+def local_time(moment: datetime, zone: tzinfo, now: datetime, *, zone_name: bool = True) -> str:
+    """A moment as the chat reads it: `21:33 EST` today in its zone, else with the date."""
+    local = moment.astimezone(zone)
+    shown = (
+        f"{local:%H:%M}"
+        if local.date() == now.astimezone(zone).date()
+        else f"{local:%Y-%m-%d %H:%M}"
+    )
+    name = local.tzname() if zone_name else None
+    return f"{shown} {name}" if name else shown
+
+
+def _when(alert: Alert, zone: tzinfo, now: datetime) -> str:
     published = alert.article.published
-    return published.strftime("%Y-%m-%d %H:%M UTC") if published else ""
+    return local_time(published, zone, now) if published else ""
 
 
 def _age(alert: Alert, now: datetime) -> str:
@@ -230,9 +242,10 @@ def _age(alert: Alert, now: datetime) -> str:
     return ""
 
 
-def _byline(alert: Alert, sources: Mapping[str, str] | None, now: datetime) -> str:
+def _byline(alert: Alert, sources: Mapping[str, str] | None, now: datetime, zone: tzinfo) -> str:
     source = shorten(one_line(source_name(alert.article.source, sources)), _SOURCE_LIMIT)
-    return " · ".join(part for part in (source, _when(alert), _age(alert, now)) if part)
+    parts = (source, _when(alert, zone, now), _age(alert, now))
+    return " · ".join(part for part in parts if part)
 
 
 # Markdown emphasis and code marks, and line-start heading and quote marks, in a body.
@@ -309,14 +322,18 @@ def render_html(
     *,
     sources: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> str:
-    """The alert as one Telegram message in HTML parse mode, at most 4096 characters."""
+    """The alert as one Telegram message in HTML parse mode, at most 4096 characters.
+
+    Times are in `zone`, the chat's.
+    """
     moment = now or datetime.now(UTC)
     why = _why(alert, topics)
-    without_summary = _html(alert, topics, why, sources, moment, summary="")
+    without_summary = _html(alert, topics, why, sources, moment, zone, summary="")
     budget = MAX_MESSAGE - visible_length(without_summary) - 2
     summary = shorten(_summary_source(alert), max(0, min(SUMMARY_LIMIT, budget)))
-    return _html(alert, topics, why, sources, moment, summary=summary)
+    return _html(alert, topics, why, sources, moment, zone, summary=summary)
 
 
 def _html(
@@ -325,6 +342,7 @@ def _html(
     why: _Why,
     sources: Mapping[str, str] | None,
     now: datetime,
+    zone: tzinfo,
     *,
     summary: str,
 ) -> str:
@@ -333,7 +351,7 @@ def _html(
     title = e(shorten(one_line(alert.article.title) or "(untitled)", _TITLE_LIMIT))
     href = safe_href(alert.article.link)
     lines.append(f'<b><a href="{html.escape(href)}">{title}</a></b>' if href else f"<b>{title}</b>")
-    if byline := _byline(alert, sources, now):
+    if byline := _byline(alert, sources, now, zone):
         lines.append(f"<i>{e(byline)}</i>")
     in_summary = _first_term(summary, why.strongest) if summary else None
     if summary:
@@ -390,6 +408,7 @@ def render_text(
     *,
     sources: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> str:
     """The alert as plain text for a terminal, laid out like the Telegram message."""
     moment = now or datetime.now(UTC)
@@ -402,7 +421,7 @@ def render_text(
         heads.append(", ".join(f"${t}" for t in alert.tickers))
     lines = [" · ".join(heads) + " — " + _PRIORITY_LABEL.get(alert.priority, alert.priority)]
     lines.append(shorten(one_line(alert.article.title) or "(untitled)", _TITLE_LIMIT))
-    if byline := _byline(alert, sources, moment):
+    if byline := _byline(alert, sources, moment, zone):
         lines.append(byline)
     if href := safe_href(alert.article.link):
         lines.append(f"🔗 {href}")
