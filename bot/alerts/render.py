@@ -16,6 +16,7 @@ from bot.alerts.sources import source_name
 from bot.article import Article
 from bot.rules import Topic
 from bot.rules.terms import TermError, TickerTerm, find_term, parse_term, readable_term
+from bot.rules.watches import WATCH_EMOJI
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 SUMMARY_LIMIT = 480
@@ -108,6 +109,9 @@ def safe_href(link: str | None) -> str | None:
 
 def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
     topic = topics.get(topic_id)
+    if topic is None and topic_id.startswith(WATCH_EMOJI):  # `👁 name`: a watch, its own emoji
+        name = topic_id.removeprefix(WATCH_EMOJI).strip()
+        return WATCH_EMOJI, shorten(name, _TOPIC_TITLE_LIMIT)
     emoji = one_line(topic.emoji) if topic and topic.emoji else _DEFAULT_EMOJI
     title = one_line(topic.title) if topic and topic.title else topic_id
     return shorten(emoji, 8), shorten(title, _TOPIC_TITLE_LIMIT)

@@ -14,7 +14,7 @@ from bot.cli.corpus_reading import Item, default_jobs, read_items
 from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
 from bot.report import stats
-from bot.report.stories import StoryTap
+from bot.report.stories import StoryRates, StoryTap
 from bot.rules import RuleBook, load_rulebook
 
 
@@ -100,15 +100,12 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
 
         print(render(figures, every=args.every, changes=changes, against=against))
         if story_rates is not None:
-            print(
-                f"Alerts per day to a subscriber of every topic: "
-                f"{story_rates.alerts_per_day:.1f} one per article, "
-                f"{story_rates.story_alerts_per_day:.1f} one per story "
-                "(later copies edit the alert; NEWSBOT_STORIES=false turns this off)"
-            )
+            print(story_rates.sentence())
         if args.feedback:
             print(_feedback_section(_most_muted(settings)))
-    if args.html is not None and not _write_html(args, settings, figures, changes, old, against):
+    if args.html is not None and not _write_html(
+        args, settings, figures, changes, old, against, story_rates
+    ):
         return 2
     if problems:
         print(
@@ -158,6 +155,7 @@ def _write_html(
     changes: list[stats.Change] | None,
     old: stats.Figures | None,
     against: str,
+    story_rates: StoryRates | None,
 ) -> bool:
     from bot.report.html import render
 
@@ -169,6 +167,7 @@ def _write_html(
         changes=changes,
         old=old,
         against=against,
+        stories=story_rates,
     )
     try:
         args.html.write_text(page, encoding="utf-8")

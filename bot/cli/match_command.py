@@ -82,7 +82,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(to_json(item.path, item.article, matches), ensure_ascii=False))
         else:
-            print(_human(item.path, item.article, matches))
+            print(_human(item.path, item.article, matches, query=args.query is not None))
         sys.stdout.flush()
     if not articles:
         shown = ", ".join(str(path) for path in args.paths)
@@ -145,13 +145,13 @@ def to_json(path: str, article: Article, matches: list[Match]) -> dict[str, obje
     }
 
 
-def _human(path: str, article: Article, matches: list[Match]) -> str:
+def _human(path: str, article: Article, matches: list[Match], *, query: bool = False) -> str:
     lines = [f"{path}", f"  {article.title}"]
     when = article.published.isoformat() if article.published else "no date"
     tickers = " ".join(sorted(article.tickers)) or "no tickers"
     lines.append(f"  {article.source or 'no source'} · {when} · {tickers}")
     if not matches:
-        lines.append("  no rule matched")
+        lines.append("  the query did not match" if query else "  no rule matched")
     for match in matches:
         status = "" if match.status == "active" else f", {match.status}"
         lines.append(

@@ -210,3 +210,20 @@ def test_matched_only_prints_only_articles_some_rule_matched(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 0
     assert [line["title"] for line in lines] == ["Crude oil jumps on Hormuz"]
+
+
+def test_a_query_that_matches_nothing_says_the_query_did_not_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = tmp_path / "a.md"
+    seed.write_text('---\ntitle: "Gold steadies as the dollar slips"\n---\n\nBody.\n')
+    assert main(["match", "--query", "Hormuz", str(seed), "--rules", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "  the query did not match" in out and "rule" not in out
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "The newsbot command line: run, check, match, backtest, stories." in out
