@@ -261,7 +261,19 @@ _MARKDOWN_MARKS = re.compile(
 _MIN_SUMMARY_CHARS = 24
 
 
-_BYLINE_GLUED = re.compile(r"^By (?:[A-Z][\w'.-]*\s){0,3}[A-Z][a-z'.-]+(?=[A-Z][a-z])")
+# `By Kirk MaltaisGrain exports…`, `By Nick TimiraosWASHINGTON —`: a byline glued to the text
+# (a last name of three letters or more: `By Jamie McGeever` is one name, not a glue).
+_BYLINE_GLUED = re.compile(
+    r"^By (?:[A-Z][\w'.-]*\s){0,3}[A-Z][a-z'.-]{2,}(?<!Mac)"
+    r"(?=[A-Z][a-z]|[A-Z]{2,}\b|[A-Z]\.[A-Z])"
+)
+# `weekly report.In the report`: a sentence glued to the next one.
+_SENTENCE_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+# `Key points:Fed chief reiterate…`: a heading whose bullet points lost their line breaks.
+_POINTS_GLUED = re.compile(r"^(?P<heading>[A-Z][\w ]{0,30}):(?=[A-Z])")
+# Where glued bullet points meet (`further cutsEconomy`), guessed when no body has them.
+_POINT_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_BULLET = re.compile(r"^(?:[*+•-]|\d{1,2}[.)])\s+")
 _BYLINE_LINE = re.compile(r"^By\s+[A-Z][\w'.,& -]{0,60}$")
 _CREDIT_WORDS = 6
 
@@ -275,19 +287,55 @@ def _is_credit(line: str) -> bool:
 
 
 def _summary_source(alert: Alert) -> str:
-    """The article's summary, else the start of its body as plain text; empty if too thin."""
+    """The article's summary, else the start of its body as plain text; empty if too thin.
+
+    Sources glue a summary's parts (a byline, bullet points, sentences): the joins are
+    repaired, and bullet points that lost their breaks are read from the body instead.
+    """
     article = alert.article
-    if article.summary.strip():
-        return _BYLINE_GLUED.sub("", one_line(article.summary)).strip()
+    summary = one_line(article.summary)
+    if not summary:
+        return _body_text(article)
+    summary = _SENTENCE_GLUED.sub(" ", _BYLINE_GLUED.sub("", summary).strip())
+    points = _POINTS_GLUED.match(summary)
+    if points is None:
+        return summary
+    from_body = _body_text(article)
+    if from_body.startswith(f"{points['heading']}: "):
+        return from_body
+    rest = summary[points.end() :]
+    return f"{points['heading']}: " + _POINT_JOIN.sub("; ", rest)
+
+
+def _body_text(article: Article) -> str:
+    """The start of the body as one plain line, bullet points ended with `;`."""
     lines = [line.strip() for line in article.body[:5000].strip().splitlines()]
     # The seed format ends with the source's own link, which reads as just its name.
     if lines and lines[-1].casefold() == article.source.strip().casefold():
         lines.pop()
+    lines = _ended_points(lines)
     lines = [_MARKDOWN_MARKS.sub("", line).strip() for line in lines]
     while lines and (not lines[0] or _is_credit(lines[0])):
         lines.pop(0)
     text = one_line(" ".join(lines))
     return text if len(text) >= _MIN_SUMMARY_CHARS else ""
+
+
+def _ended_points(lines: list[str]) -> list[str]:
+    """Bullet lines without their marks, each ended (`;`, the last `.`) so joins still read."""
+    ended = []
+    for number, line in enumerate(lines):
+        point = _BULLET.match(line)
+        if point is None:
+            ended.append(line)
+            continue
+        text = line[point.end() :].rstrip()
+        following = next((later for later in lines[number + 1 :] if later), "")
+        last = _BULLET.match(following) is None
+        if text and text[-1] not in ".!?;:":
+            text += "." if last else ";"
+        ended.append(text)
+    return ended
 
 
 def _tickers(alert: Alert, limit: int | None = _MORE_TICKERS) -> list[str]:
