@@ -162,7 +162,7 @@ def test_backtest_plain_has_no_progress_bar_when_piped(
     tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = _backtest_one_article(tmp_path, rules, capsys)
-    assert "oil (Oil): 1 articles, 1.0/day" in out
+    assert "oil (Oil): 1 article, 1.0/day" in out
     assert "\x1b[" not in out
 
 
@@ -185,7 +185,7 @@ def test_backtest_tells_apart_what_only_test_rules_matched(
     oil = rules / "oil.yaml"
     oil.write_text(oil.read_text().replace("name: crude\n", "name: crude\n    status: test\n"))
     out = _backtest_one_article(tmp_path, rules, capsys)
-    assert "oil (Oil): 1 articles, 1.0/day; 0 (0.0/day) from active rules" in out
+    assert "oil (Oil): 1 article, 1.0/day; 0 (0.0/day) from active rules" in out
     assert "https://seekingalpha.com/news/1-crude" in out
 
 

@@ -81,6 +81,7 @@ async def test_a_long_subscribe_answer_arrives_in_pieces(
     words = " ".join(f"$A{i}" for i in range(650))
     assert len(f"/subscribe {words}") < TELEGRAM_LIMIT  # a message any user can send
     async with Harness(api, sqlite_url, seeds, limits=False, max_tickers=1000) as bot:
+        _record_read_articles(bot, TICKERS_JUDGED_AFTER)  # so unseen tickers are named too
         api.push_update(api.command(21, f"/subscribe {words}"))
         await bot.until(
             lambda: any("subscribed anyway" in t for t in api.answers_to(21)), "the whole answer"

@@ -29,9 +29,12 @@ def named_targets(words: list[str], topics: Mapping[str, Topic]) -> tuple[list[s
     return names, tickers
 
 
+_SHORTEST_PREFIX = 3  # `fed` names fed-rates; `f` or `g` are more likely typos
+
+
 def _completed(name: str, topics: Mapping[str, Topic]) -> str:
     """The topic id the name begins, when it is no id itself and begins exactly one."""
-    if name in topics:
+    if name in topics or len(name) < _SHORTEST_PREFIX:
         return name
     starting = [topic_id for topic_id in topics if topic_id.startswith(name)]
     return starting[0] if len(starting) == 1 else name
