@@ -104,6 +104,8 @@ async def test_a_first_word_that_cannot_be_a_name_is_not_split_off_silently(
         assert "<code>/watch NAME Iran sanctions</code>" in capital
         punctuation = await command(api, CHAT, "/watch Bad Name! oil")
         assert "Watching 👁 <b>bad-name-oil</b>: <code>Bad Name! oil</code>" in punctuation
+        broken = await command(api, CHAT, "/watch Iran (oil")  # a term, and a broken query
+        assert "That query cannot be used" in broken and "Nothing was saved" in broken
         joined = await command(api, CHAT, "/watch oil OR gas")
         assert "Watching 👁 <b>oil-or-gas</b>: <code>oil OR gas</code>" in joined
         assert "OR joins “oil” to the rest, so it is a term" in joined

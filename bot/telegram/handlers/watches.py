@@ -101,10 +101,12 @@ def _split(first: str, rest: str, shared: Mapping[str, SetSpec]) -> _Split | str
         if joiner not in _JOINERS or not _reads(whole, shared):
             return _Split(first, rest)
         return _Split(None, whole, f"{joiner} joins “{escape(first)}” to the rest, so it is a term")
-    if _reads(whole, shared):
+    # Capitals alone (`Iran`) make a term: a whole text that is no query gets the query's
+    # refusal. Other characters (`Bad!`) may be a name mistyped: then the name's rule.
+    if name_problem(first.lower()) is None or _reads(whole, shared):
         shown = escape(shorten(first, 40))
         return _Split(None, whole, f"“{shown}” cannot be a watch name, so it is part of the query")
-    problem = name_problem(first.lower()) or name_problem(first) or ""
+    problem = name_problem(first.lower()) or ""
     return f"{escape(problem)}. Usage: /watch NAME QUERY (/watch explains)."
 
 
