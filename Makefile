@@ -1,7 +1,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: `make run` installs the bot alone, `make test` adds the dev extras.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test test-pg typecheck lint format bench clean
 
@@ -9,29 +11,33 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
 
-run: $(STAMP)
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(RUNTIME_STAMP) $(DEV_STAMP)
+
+run: $(RUNTIME_STAMP)
 	$(BIN)/newsbot run
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
-test-pg: $(STAMP)
+test-pg: $(DEV_STAMP)
 	NEWSBOT_TEST_BACKENDS=postgresql $(BIN)/python -m pytest -q
 
 # The import contract (pyproject.toml [tool.importlinter]) and the type checker, alone.
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check --fix bot tests bench
 	$(BIN)/ruff format bot tests bench
 

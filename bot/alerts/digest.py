@@ -5,11 +5,18 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.alerts.assemble import PRIORITIES
-from bot.alerts.render import MAX_MESSAGE, one_line, safe_href, shorten, visible_length
+from bot.alerts.render import (
+    MAX_MESSAGE,
+    local_time,
+    one_line,
+    safe_href,
+    shorten,
+    visible_length,
+)
 from bot.alerts.sources import source_name
 from bot.durations import format_duration
 from bot.rules import Topic
@@ -42,11 +49,16 @@ def render_digest(
     heading: str,
     late: timedelta | None = None,
     source_names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """The digest as Telegram HTML messages (as few as 4096 characters allow); none if empty."""
+    """The digest as Telegram HTML messages (as few as 4096 characters allow); none if empty.
+
+    Times are in `zone`, with the date for those not of `now`'s day there.
+    """
     if not items:
         return []
     e = _escape
+    moment = now or datetime.now(UTC)
     head = [f"<b>🗞 {e(heading)}</b>"]
     if late is not None and late >= timedelta(minutes=1):
         head.append(e(f"Sent {format_duration(late.total_seconds())} late: the bot was down."))
@@ -54,7 +66,7 @@ def render_digest(
     for group, members in _grouped(items):
         lines.append("")
         lines.append(f"<b>{e(_group_label(group, topics))}</b>")
-        lines.extend(_item_line(item, zone, source_names) for item in members)
+        lines.extend(_item_line(item, zone, source_names, moment) for item in members)
     return _split(head, lines)
 
 
@@ -84,14 +96,16 @@ def _group_label(group: str, topics: Mapping[str, Topic]) -> str:
     return f"{one_line(topic.emoji) or '📰'} {shorten(one_line(topic.title or topic.id), 64)}"
 
 
-def _item_line(item: HeldItem, zone: ZoneInfo, names: Mapping[str, str] | None) -> str:
+def _item_line(
+    item: HeldItem, zone: ZoneInfo, names: Mapping[str, str] | None, now: datetime
+) -> str:
     e = _escape
     title = e(shorten(one_line(item.title) or "(untitled)", _TITLE_LIMIT))
     href = safe_href(item.link)
     linked = f'<a href="{html.escape(href)}">{title}</a>' if href else title
     facts = [shorten(one_line(source_name(item.source, names)), 40)]
     if item.published is not None:
-        facts.append(f"{item.published.astimezone(zone):%H:%M}")
+        facts.append(local_time(item.published, zone, now, zone_name=False))
     if item.outlets > 1:
         facts.append(f"{item.outlets} sources")
     return f"• {_MARK.get(item.priority, '')}{linked} — {e(', '.join(facts))}"

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -17,6 +17,7 @@ from bot.alerts.sources import source_name
 from bot.article import Article
 from bot.rules import Topic
 from bot.rules.terms import TermError, TickerTerm, find_term, parse_term, readable_term
+from bot.rules.watches import WATCH_EMOJI
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units after entity parsing
 SUMMARY_LIMIT = 480
@@ -109,6 +110,9 @@ def safe_href(link: str | None) -> str | None:
 
 def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
     topic = topics.get(topic_id)
+    if topic is None and topic_id.startswith(WATCH_EMOJI):  # `👁 name`: a watch, its own emoji
+        name = topic_id.removeprefix(WATCH_EMOJI).strip()
+        return WATCH_EMOJI, shorten(name, _TOPIC_TITLE_LIMIT)
     emoji = one_line(topic.emoji) if topic and topic.emoji else _DEFAULT_EMOJI
     title = one_line(topic.title) if topic and topic.title else topic_id
     return shorten(emoji, 8), shorten(title, _TOPIC_TITLE_LIMIT)
@@ -213,9 +217,21 @@ def _highlighted(text: str, left: int, right: int) -> str:
     return f"{e(text[:left])}<b>{e(text[left:right])}</b>{e(text[right:])}"
 
 
-def _when(alert: Alert) -> str:
+def local_time(moment: datetime, zone: tzinfo, now: datetime, *, zone_name: bool = True) -> str:
+    """A moment as the chat reads it: `21:33 EST` today in its zone, else with the date."""
+    local = moment.astimezone(zone)
+    shown = (
+        f"{local:%H:%M}"
+        if local.date() == now.astimezone(zone).date()
+        else f"{local:%Y-%m-%d %H:%M}"
+    )
+    name = local.tzname() if zone_name else None
+    return f"{shown} {name}" if name else shown
+
+
+def _when(alert: Alert, zone: tzinfo, now: datetime) -> str:
     published = alert.article.published
-    return published.strftime("%Y-%m-%d %H:%M UTC") if published else ""
+    return local_time(published, zone, now) if published else ""
 
 
 def _age(alert: Alert, now: datetime) -> str:
@@ -231,9 +247,10 @@ def _age(alert: Alert, now: datetime) -> str:
     return ""
 
 
-def _byline(alert: Alert, sources: Mapping[str, str] | None, now: datetime) -> str:
+def _byline(alert: Alert, sources: Mapping[str, str] | None, now: datetime, zone: tzinfo) -> str:
     source = shorten(one_line(source_name(alert.article.source, sources)), _SOURCE_LIMIT)
-    return " · ".join(part for part in (source, _when(alert), _age(alert, now)) if part)
+    parts = (source, _when(alert, zone, now), _age(alert, now))
+    return " · ".join(part for part in parts if part)
 
 
 # Markdown emphasis and code marks, and line-start heading and quote marks, in a body.
@@ -245,7 +262,19 @@ _MARKDOWN_MARKS = re.compile(
 _MIN_SUMMARY_CHARS = 24
 
 
-_BYLINE_GLUED = re.compile(r"^By (?:[A-Z][\w'.-]*\s){0,3}[A-Z][a-z'.-]+(?=[A-Z][a-z])")
+# `By Kirk MaltaisGrain exports…`, `By Nick TimiraosWASHINGTON —`: a byline glued to the text
+# (a last name of three letters or more: `By Jamie McGeever` is one name, not a glue).
+_BYLINE_GLUED = re.compile(
+    r"^By (?:[A-Z][\w'.-]*\s){0,3}[A-Z][a-z'.-]{2,}(?<!Mac)"
+    r"(?=[A-Z][a-z]|[A-Z]{2,}\b|[A-Z]\.[A-Z])"
+)
+# `weekly report.In the report`: a sentence glued to the next one.
+_SENTENCE_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+# `Key points:Fed chief reiterate…`: a heading whose bullet points lost their line breaks.
+_POINTS_GLUED = re.compile(r"^(?P<heading>[A-Z][\w ]{0,30}):(?=[A-Z])")
+# Where glued bullet points meet (`further cutsEconomy`), guessed when no body has them.
+_POINT_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_BULLET = re.compile(r"^(?:[*+•-]|\d{1,2}[.)])\s+")
 _BYLINE_LINE = re.compile(r"^By\s+[A-Z][\w'.,& -]{0,60}$")
 _CREDIT_WORDS = 6
 
@@ -259,19 +288,55 @@ def _is_credit(line: str) -> bool:
 
 
 def _summary_source(alert: Alert) -> str:
-    """The article's summary, else the start of its body as plain text; empty if too thin."""
+    """The article's summary, else the start of its body as plain text; empty if too thin.
+
+    Sources glue a summary's parts (a byline, bullet points, sentences): the joins are
+    repaired, and bullet points that lost their breaks are read from the body instead.
+    """
     article = alert.article
-    if article.summary.strip():
-        return _BYLINE_GLUED.sub("", one_line(article.summary)).strip()
+    summary = one_line(article.summary)
+    if not summary:
+        return _body_text(article)
+    summary = _SENTENCE_GLUED.sub(" ", _BYLINE_GLUED.sub("", summary).strip())
+    points = _POINTS_GLUED.match(summary)
+    if points is None:
+        return summary
+    from_body = _body_text(article)
+    if from_body.startswith(f"{points['heading']}: "):
+        return from_body
+    rest = summary[points.end() :]
+    return f"{points['heading']}: " + _POINT_JOIN.sub("; ", rest)
+
+
+def _body_text(article: Article) -> str:
+    """The start of the body as one plain line, bullet points ended with `;`."""
     lines = [line.strip() for line in article.body[:5000].strip().splitlines()]
     # The seed format ends with the source's own link, which reads as just its name.
     if lines and lines[-1].casefold() == article.source.strip().casefold():
         lines.pop()
+    lines = _ended_points(lines)
     lines = [_MARKDOWN_MARKS.sub("", line).strip() for line in lines]
     while lines and (not lines[0] or _is_credit(lines[0])):
         lines.pop(0)
     text = one_line(" ".join(lines))
     return text if len(text) >= _MIN_SUMMARY_CHARS else ""
+
+
+def _ended_points(lines: list[str]) -> list[str]:
+    """Bullet lines without their marks, each ended (`;`, the last `.`) so joins still read."""
+    ended = []
+    for number, line in enumerate(lines):
+        point = _BULLET.match(line)
+        if point is None:
+            ended.append(line)
+            continue
+        text = line[point.end() :].rstrip()
+        following = next((later for later in lines[number + 1 :] if later), "")
+        last = _BULLET.match(following) is None
+        if text and text[-1] not in ".!?;:":
+            text += "." if last else ";"
+        ended.append(text)
+    return ended
 
 
 def _tickers(alert: Alert, limit: int | None = _MORE_TICKERS) -> list[str]:
@@ -304,14 +369,18 @@ def render_html(
     *,
     sources: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> str:
-    """The alert as one Telegram message in HTML parse mode, at most 4096 characters."""
+    """The alert as one Telegram message in HTML parse mode, at most 4096 characters.
+
+    Times are in `zone`, the chat's.
+    """
     moment = now or datetime.now(UTC)
     why = _why(alert, topics)
-    without_summary = _html(alert, topics, why, sources, moment, summary="")
+    without_summary = _html(alert, topics, why, sources, moment, zone, summary="")
     budget = MAX_MESSAGE - visible_length(without_summary) - 2
     summary = shorten(_summary_source(alert), max(0, min(SUMMARY_LIMIT, budget)))
-    return _html(alert, topics, why, sources, moment, summary=summary)
+    return _html(alert, topics, why, sources, moment, zone, summary=summary)
 
 
 def _html(
@@ -320,6 +389,7 @@ def _html(
     why: _Why,
     sources: Mapping[str, str] | None,
     now: datetime,
+    zone: tzinfo,
     *,
     summary: str,
 ) -> str:
@@ -328,7 +398,7 @@ def _html(
     title = e(shorten(one_line(alert.article.title) or "(untitled)", _TITLE_LIMIT))
     href = safe_href(alert.article.link)
     lines.append(f'<b><a href="{html.escape(href)}">{title}</a></b>' if href else f"<b>{title}</b>")
-    if byline := _byline(alert, sources, now):
+    if byline := _byline(alert, sources, now, zone):
         lines.append(f"<i>{e(byline)}</i>")
     in_summary = _first_term(summary, why.strongest) if summary else None
     if summary:
@@ -385,6 +455,7 @@ def render_text(
     *,
     sources: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> str:
     """The alert as plain text for a terminal, laid out like the Telegram message."""
     moment = now or datetime.now(UTC)
@@ -397,7 +468,7 @@ def render_text(
         heads.append(", ".join(f"${t}" for t in alert.tickers))
     lines = [" · ".join(heads) + " — " + _PRIORITY_LABEL.get(alert.priority, alert.priority)]
     lines.append(shorten(one_line(alert.article.title) or "(untitled)", _TITLE_LIMIT))
-    if byline := _byline(alert, sources, moment):
+    if byline := _byline(alert, sources, moment, zone):
         lines.append(byline)
     if href := safe_href(alert.article.link):
         lines.append(f"🔗 {href}")

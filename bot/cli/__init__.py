@@ -26,7 +26,10 @@ _COMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__)
+    listed = ", ".join(_COMMANDS)
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description=f"The newsbot command line: {listed}."
+    )
     parser.add_argument("--log-format", choices=("text", "json"), default=None)
     parser.add_argument("--log-level", default=None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

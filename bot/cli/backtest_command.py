@@ -169,12 +169,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
 
         print(render(figures, every=args.every, changes=changes, against=against))
         if story_rates is not None:
-            print(
-                f"Alerts per day to a subscriber of every topic: "
-                f"{story_rates.alerts_per_day:.1f} one per article, "
-                f"{story_rates.story_alerts_per_day:.1f} one per story "
-                "(later copies edit the alert; NEWSBOT_STORIES=false turns this off)"
-            )
+            print(story_rates.sentence())
         if old_story_rates is not None:
             print(
                 f"  with {against}: {old_story_rates.alerts_per_day:.1f} one per article, "
@@ -185,7 +180,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         if args.feedback:
             print(_feedback_section(_most_muted(settings)))
     if args.html is not None and not _write_html(
-        args, settings, figures, changes, old, against, scored
+        args, settings, figures, changes, old, against, scored, story_rates
     ):
         return 2
     if problems:
@@ -247,6 +242,7 @@ def _write_html(
     old: stats.Figures | None,
     against: str,
     scored: labels.LabelScore | None,
+    story_rates: StoryRates | None,
 ) -> bool:
     from bot.report.html import render
 
@@ -259,6 +255,7 @@ def _write_html(
         old=old,
         against=against,
         scored=scored,
+        stories=story_rates,
     )
     try:
         args.html.write_text(page, encoding="utf-8")

@@ -94,7 +94,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             line = to_json(item.path, item.article, matches, moves)
             print(json.dumps(line, ensure_ascii=False))
         else:
-            print(_human(item.path, item.article, matches, moves))
+            print(_human(item.path, item.article, matches, moves, query=args.query is not None))
         sys.stdout.flush()
     if not articles:
         shown = ", ".join(str(path) for path in args.paths)
@@ -166,7 +166,14 @@ def to_json(
     }
 
 
-def _human(path: str, article: Article, matches: list[Match], moves: Moves | None = None) -> str:
+def _human(
+    path: str,
+    article: Article,
+    matches: list[Match],
+    moves: Moves | None = None,
+    *,
+    query: bool = False,
+) -> str:
     lines = [f"{path}", f"  {article.title}"]
     when = article.published.isoformat() if article.published else "no date"
     tickers = " ".join(sorted(article.tickers)) or "no tickers"
@@ -176,7 +183,7 @@ def _human(path: str, article: Article, matches: list[Match], moves: Moves | Non
         lines.append(f"  entities: {named}")
         lines.append(f"  moves: {', '.join(moves.instruments[:_INSTRUMENTS]) or 'nothing'}")
     if not matches:
-        lines.append("  no rule matched")
+        lines.append("  the query did not match" if query else "  no rule matched")
     for match in matches:
         status = "" if match.status == "active" else f", {match.status}"
         lines.append(

@@ -49,6 +49,7 @@ def release_digests(
             heading=_heading(rows, settings),
             late=late,
             source_names=source_names,
+            now=now,
         )
         # The first held row names the digest: a replay after a crash writes the same ids.
         stamp = f"{due:%Y%m%dT%H%M%S}:{min(row.id for row in rows)}"

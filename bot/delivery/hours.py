@@ -87,6 +87,92 @@ def zone_named(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone “{name}”") from None
 
 
+# Abbreviations IANA keeps as fixed offsets all year (EST is UTC-5 even in July), and the
+# city zone people mean by them, daylight saving included; and the offset they name.
+_CITY_OF_ABBREVIATION: dict[str, tuple[str, int]] = {
+    "est": ("America/New_York", -5),
+    "edt": ("America/New_York", -4),
+    "est5edt": ("America/New_York", -5),
+    "cst": ("America/Chicago", -6),
+    "cdt": ("America/Chicago", -5),
+    "cst6cdt": ("America/Chicago", -6),
+    "mst": ("America/Denver", -7),
+    "mdt": ("America/Denver", -6),
+    "mst7mdt": ("America/Denver", -7),
+    "pst": ("America/Los_Angeles", -8),
+    "pdt": ("America/Los_Angeles", -7),
+    "pst8pdt": ("America/Los_Angeles", -8),
+    "bst": ("Europe/London", 1),
+    "wet": ("Europe/Lisbon", 0),
+    "cet": ("Europe/Berlin", 1),
+    "cest": ("Europe/Berlin", 2),
+    "met": ("Europe/Berlin", 1),
+    "eet": ("Europe/Athens", 2),
+    "eest": ("Europe/Athens", 3),
+    "aest": ("Australia/Sydney", 10),
+    "aedt": ("Australia/Sydney", 11),
+}
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneChoice:
+    """The zone a `/timezone` answer sets, and what to tell the chat about the choice."""
+
+    zone: ZoneInfo
+    note: str | None = None
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    """How a chat reads its zone: `UTC+2` for IANA's `Etc/GMT-2`, else the zone's name."""
+    offset = re.fullmatch(r"Etc/GMT([+-])(\d{1,2})", zone.key)
+    if offset is None:
+        return zone.key
+    sign = "-" if offset.group(1) == "+" else "+"  # IANA's Etc signs are POSIX's, reversed
+    return f"UTC{sign}{int(offset.group(2))}"
+
+
+def choose_zone(name: str) -> ZoneChoice:
+    """The zone `/timezone NAME` means: IANA names, `EST`-style names, `UTC+2` offsets.
+
+    ValueError says why a name is none of them.
+    """
+    wanted = name.strip()
+    meant = _CITY_OF_ABBREVIATION.get(wanted.casefold().replace(" ", ""))
+    if meant is not None:
+        city, hours = meant
+        fixed = f"UTC{hours:+d}" if hours else "UTC"
+        return ZoneChoice(
+            ZoneInfo(city),
+            f"{wanted.upper()} is read as {city}, which follows daylight saving (a fixed "
+            f"{wanted.upper()} would be an hour off half the year). For a fixed offset all "
+            f"year: /timezone {fixed}.",
+        )
+    offset = _OFFSET.fullmatch(wanted)
+    if offset is not None:
+        return _fixed_offset(*offset.groups())
+    return ZoneChoice(zone_named(wanted))
+
+
+def _fixed_offset(sign: str, hours: str, minutes: str | None) -> ZoneChoice:
+    """`UTC+2` as IANA's `Etc/GMT-2`: whole hours from UTC-12 to UTC+14."""
+    shown = f"UTC{sign}{hours}" + (f":{minutes}" if minutes else "")
+    if minutes and int(minutes):
+        raise ValueError(f"{shown}: a fixed offset is whole hours; name a city for this one")
+    number = int(hours)
+    if (sign == "+" and number > 14) or (sign == "-" and number > 12):
+        raise ValueError(f"{shown}: offsets run from UTC-12 to UTC+14")
+    if number == 0:
+        return ZoneChoice(ZoneInfo("UTC"))
+    reversed_sign = "-" if sign == "+" else "+"
+    zone = ZoneInfo(f"Etc/GMT{reversed_sign}{number}")
+    return ZoneChoice(
+        zone,
+        f"{zone_label(zone)} is a fixed offset: no daylight saving. For a city's time write "
+        "its name, such as /timezone Europe/Berlin.",
+    )
+
+
 def zone_suggestions(name: str, limit: int = 3) -> list[str]:
     """Zones whose name is close to a typo (`Europe/Londn` -> Europe/London)."""
     names = _zone_names()

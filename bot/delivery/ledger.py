@@ -92,12 +92,15 @@ def _chat_rows(
         alert = alert_for(item.article, heard, topics=followed, tickers=sub.tickers)
         if alert is None:
             continue
-        key = (alert.matches, alert.tickers)
-        if key not in rendered:  # a fan-out renders each distinct alert once
+        hours = chat_hours(sub.settings, default_zone)
+        key = (alert.matches, alert.tickers, hours.zone.key)
+        if key not in rendered:  # a fan-out renders each distinct alert once (per zone)
             named = {**topics, **watch_topics(own)} if own else topics
-            rendered[key] = render_html(alert, named, sources=source_names, now=moment)
+            rendered[key] = render_html(
+                alert, named, sources=source_names, now=moment, zone=hours.zone
+            )
         row = _row(alert, sub.chat_id, rendered[key], moment)
-        hold = release_at(moment, chat_hours(sub.settings, default_zone), alert.priority)
+        hold = release_at(moment, hours, alert.priority)
         if hold is not None:
             row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)
         rows.append(row)

@@ -47,7 +47,12 @@ class SingleProcess:
         self.application: Application | None = None
         transport: Transport = TerminalTransport()
         limiter: Limiter = NoLimits()
-        if not self.runtime.terminal:
+        if self.runtime.terminal:
+            log.info(
+                "no TELEGRAM_BOT_TOKEN: alerts are printed here, for one chat subscribed to "
+                "every topic"
+            )
+        else:
             limiter = TokenBucketLimiter()  # command answers and alerts share Telegram's limits
             self.application = self.runtime.telegram_application(limiter)
             topics = self.runtime.rules_topics

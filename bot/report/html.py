@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 from bot.report.labels import Judged, LabelScore
 from bot.report.stats import ArticleRef, Change, Figures, RuleFigures
+from bot.report.stories import StoryRates
 from bot.report.text import day_runs, shown_hits
+from bot.wording import count
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -48,8 +50,9 @@ def render(
     old: Figures | None = None,
     against: str = "",
     scored: LabelScore | None = None,
+    stories: StoryRates | None = None,
 ) -> str:
-    """The whole page."""
+    """The whole page; `stories`: alerts per day with one alert per story, as in the text."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -57,12 +60,12 @@ def render(
         f"<title>Rule report: {escape(rules_dir)}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>Rule report: <code>{escape(rules_dir)}</code></h1>",
-        _summary(figures, sources),
+        _summary(figures, sources, stories),
     ]
     if scored is not None:
         parts.append(labels_section(scored))
     if changes is not None and old is not None:
-        parts.append(_changes_section(figures, old, changes, against))
+        parts.append(_changes_section(figures, old, changes, against, rules_dir))
     parts += [
         "<h2>Alerts per day per topic</h2>",
         _chart(alerts_chart_svg(figures)),
@@ -84,19 +87,20 @@ def render(
     return "\n".join(parts)
 
 
-def _summary(figures: Figures, sources: Sequence[str]) -> str:
+def _summary(figures: Figures, sources: Sequence[str], stories: StoryRates | None) -> str:
     days = figures.calendar
     corpus = figures.corpus
     items = [
         f"<li>Corpus: {', '.join(f'<code>{escape(source)}</code>' for source in sources)}: "
-        f"{len(corpus.articles)} articles, {len(corpus.unreadable)} unreadable"
+        f"{count(len(corpus.articles), 'article')}, {len(corpus.unreadable)} unreadable"
         + (f", {corpus.duplicates} duplicates skipped" if corpus.duplicates else "")
         + (f", {days.undated} without a date" if days.undated else "")
         + "</li>"
     ]
     if days.counted:
         items.append(
-            f"<li>Rates are per day over the {len(days.counted)} days holding articles (UTC): "
+            f"<li>Rates are per day over the {count(len(days.counted), 'day')} holding articles "
+            "(UTC): "
             f"{escape(day_runs(days.counted))}</li>"
         )
     else:
@@ -108,7 +112,9 @@ def _summary(figures: Figures, sources: Sequence[str]) -> str:
             f"{escape(sparse)}</li>"
         )
     if days.peak:
-        items.append(f"<li>Busiest day: {days.peak[0]} with {days.peak[1]} articles</li>")
+        items.append(f"<li>Busiest day: {days.peak[0]} with {count(days.peak[1], 'article')}</li>")
+    if stories is not None:
+        items.append(f"<li>{escape(stories.sentence())}</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -198,13 +204,17 @@ def _rule_section(figures: Figures, rule: RuleFigures, every: bool) -> str:
     )
 
 
-def _changes_section(figures: Figures, old: Figures, changes: list[Change], against: str) -> str:
+def _changes_section(
+    figures: Figures, old: Figures, changes: list[Change], against: str, rules_dir: str
+) -> str:
     articles = figures.corpus.articles
     parts = [
         f"<h2>Against <code>{escape(against)}</code></h2>",
         "<p>Both rule sets matched the same articles; alerts per day per topic, before and "
         "after:</p>",
-        _chart(comparison_chart_svg(old, figures)),
+        _chart(comparison_chart_svg(old, figures, old_label=against, new_label=rules_dir)),
+        f'<p class="muted">Grey bars: the old rules, <code>{escape(against)}</code>; blue '
+        f"bars: the new rules, <code>{escape(rules_dir)}</code>.</p>",
     ]
     if not changes:
         parts.append("<p>No topic or rule matches differently.</p>")
@@ -339,8 +349,13 @@ def rules_chart_svg(figures: Figures) -> str:
         return _svg(figure, "rules")
 
 
-def comparison_chart_svg(old: Figures, new: Figures) -> str:
-    """Alerts per day per topic with the old rules and the new, side by side."""
+def comparison_chart_svg(
+    old: Figures, new: Figures, *, old_label: str = "", new_label: str = ""
+) -> str:
+    """Alerts per day per topic with the old rules and the new, side by side.
+
+    The legend names each rule set's folder when given: `old rules (old-rules/)`.
+    """
     from matplotlib import rc_context
 
     before = {topic.topic: topic.alerts_per_day for topic in old.topics}
@@ -356,14 +371,14 @@ def comparison_chart_svg(old: Figures, new: Figures) -> str:
             [before.get(topic, 0.0) for topic in topics],
             height=height,
             color="#9aa5b1",
-            label="old rules",
+            label=f"old rules ({old_label})" if old_label else "old rules",
         )
         axes.barh(
             [row - height / 2 for row in rows],
             [after.get(topic, 0.0) for topic in topics],
             height=height,
             color="#1f77b4",
-            label="new rules",
+            label=f"new rules ({new_label})" if new_label else "new rules",
         )
         axes.set_yticks(rows, topics)
         axes.set_xlabel("alerts per day")

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from bot.article import Article
 from bot.report.stats import BookMatches, Calendar, Corpus
 from bot.stories import StoryIndex
+from bot.wording import count
 
 _UNDATED = datetime.max.replace(tzinfo=UTC)
 
@@ -20,6 +21,15 @@ class StoryRates:
     alerts_per_day: float  # one alert per alerting article
     story_alerts_per_day: float  # one alert per story (the first alerting article of each)
     stories: int  # stories that alerted
+
+    def sentence(self) -> str:
+        """The figures as the text and HTML reports say them."""
+        told = count(self.stories, "story", "stories")
+        return (
+            f"Alerts per day to a subscriber of every topic: {self.alerts_per_day:.1f} one per "
+            f"article, {self.story_alerts_per_day:.1f} one per story ({told} alerted; later "
+            "copies edit the alert; NEWSBOT_STORIES=false turns this off)"
+        )
 
 
 class StoryTap:

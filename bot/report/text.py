@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from bot.report.labels import Judged, LabelScore
 from bot.report.stats import EXAMPLES, ArticleRef, Change, Figures, Hit, RuleFigures
+from bot.wording import count
 
 # Without --all, a diff entry lists this many gained and lost articles.
 _LISTED_CHANGES = 20
@@ -138,11 +139,13 @@ def render(
     skipped = f", {corpus.duplicates} duplicates skipped" if corpus.duplicates else ""
     undated = f", {days.undated} without a date" if days.undated else ""
     lines.append(
-        f"{len(corpus.articles)} articles ({len(corpus.unreadable)} unreadable{skipped}{undated})"
+        f"{count(len(corpus.articles), 'article')} "
+        f"({len(corpus.unreadable)} unreadable{skipped}{undated})"
     )
     if days.counted:
         lines.append(
-            f"Rates over {len(days.counted)} days holding articles (UTC): {day_runs(days.counted)}"
+            f"Rates over {count(len(days.counted), 'day')} holding articles (UTC): "
+            f"{day_runs(days.counted)}"
         )
     elif corpus.articles:
         lines.append("No article has a date: rates are over one day")
@@ -152,13 +155,13 @@ def render(
         more = f", and {len(sparse) - 8} more" if len(sparse) > 8 else ""
         lines.append(
             f"Left out of rates: {len(sparse)} sparse days holding "
-            f"{sum(sparse.values())} articles: {listed}{more}"
+            f"{count(sum(sparse.values()), 'article')}: {listed}{more}"
         )
     if days.peak:
         kept = {day: days.counts[day] for day in days.counted}
         lines.append(f"Articles per day: {_count_days(kept)}; peak {days.peak[0]} ({days.peak[1]})")
     for topic in figures.topics:
-        line = f"\n{topic.topic} ({topic.title}): {topic.matched} articles, "
+        line = f"\n{topic.topic} ({topic.title}): {count(topic.matched, 'article')}, "
         line += f"{round(topic.per_day, 2)}/day"
         if topic.alerts != topic.matched:
             line += (
@@ -184,7 +187,7 @@ def render(
 def _rule_lines(figures: Figures, rule: RuleFigures, every: bool) -> list[str]:
     status = "" if rule.status == "active" else f" [{rule.status}]"
     line = (
-        f"  {rule.rule}{status} ({rule.priority}): {rule.matched} articles, "
+        f"  {rule.rule}{status} ({rule.priority}): {count(rule.matched, 'article')}, "
         f"{round(rule.per_day, 2)}/day, {rule.share:.2%} of articles"
     )
     if rule.peak:
@@ -202,7 +205,8 @@ def _rule_lines(figures: Figures, rule: RuleFigures, every: bool) -> list[str]:
 
 
 def _change_lines(figures: Figures, changes: list[Change], against: str, every: bool) -> list[str]:
-    lines = [f"\nAgainst {against} (same {len(figures.corpus.articles)} articles):"]
+    same = count(len(figures.corpus.articles), "article")
+    lines = [f"\nAgainst {against} (same {same}):"]
     if not changes:
         lines.append("  no topic or rule matches differently")
     for change in changes:

@@ -162,10 +162,12 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
         # A construct left open (a quote, a `[`) is only found at the end of the file: it is
         # reported where it opens, where the mistake is. Anything else where it was found.
         at_end = error.problem_mark is not None and error.problem_mark.index >= len(text.rstrip())
-        mark = (error.context_mark if at_end else None) or error.problem_mark or error.context_mark
+        unclosed = _unclosed_bracket(error)
+        mark = (error.context_mark if at_end or unclosed else None) or error.problem_mark
+        mark = mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
-        hint = yaml_hint(message)
+        hint = f" (hint: {unclosed})" if unclosed else yaml_hint(message)
         return None, [Problem(path, line, column, f"YAML syntax error: {message}{hint}")]
     except yaml.YAMLError as error:
         return None, [Problem(path, 1, 1, f"YAML error: {error}")]
@@ -569,6 +571,18 @@ _YAML_HINTS = (
     ("expected ',' or '}'", "quote a term holding `:` or `,` inside {...}"),
     ("mapping values are not allowed", "quote a term holding `: `, or indent the line below"),
 )
+
+
+def _unclosed_bracket(error: yaml.MarkedYAMLError) -> str | None:
+    """The advice for a `[` (or `{`) its line never closes, found only on a later line."""
+    opened, found = error.context_mark, error.problem_mark
+    if opened is None or found is None or found.line <= opened.line:
+        return None
+    closing = {"flow sequence": ("[", "]"), "flow mapping": ("{", "}")}
+    for kind, (start, end) in closing.items():
+        if kind in (error.context or ""):
+            return f"the `{start}` opened here is not closed: end it with `{end}`"
+    return None
 
 
 def yaml_hint(message: str) -> str:

@@ -26,6 +26,8 @@ DEFAULT_MAX_NEW = 200
 # Told of every poll once its state is saved: the result and the articles that were new.
 Polled = Callable[[FeedSpec, PollResult, list[Ingested]], Awaitable[None]]
 FAILING_REPORT_AFTER = timedelta(days=1)
+# How httpx's failures to reach a host read in a poll's error (bot/sources/fetch.py).
+_UNREACHABLE = ("ConnectError", "ConnectTimeout", "timed out (connect)")
 
 
 class FeedPoller:
@@ -51,6 +53,7 @@ class FeedPoller:
         self._max_new = max_new
         self._flooded = flooded
         self._polled = polled
+        self._unreachable_told = False  # one line for every feed that cannot be reached
         with engine.connect() as connection:
             self._states: dict[str, FeedState] = load_feed_states(connection)
 
@@ -109,18 +112,41 @@ class FeedPoller:
             elif fresh:
                 log.info("feed %s: %d new article(s)", spec.name, len(fresh))
         if result.status == "error":
-            log.warning(
-                "feed %s: %s (attempt %d, next poll %s)",
-                spec.name,
-                result.error,
-                result.state.failures,
-                _clock(result.state.next_poll),
-            )
+            self._log_failure(spec, result)
+        else:
+            self._unreachable_told = False
         self._states[spec.name] = result.state
         await asyncio.to_thread(self._save, spec, result.state)
         if self._polled is not None:
             await self._polled(spec, result, fresh)
         return result
+
+    def _log_failure(self, spec: FeedSpec, result: PollResult) -> None:
+        """A failed poll's warning; feeds never reached that cannot be reached share one line.
+
+        Offline, every default feed fails its first poll the same way: one line says so, the
+        others go to the debug log until a feed answers again.
+        """
+        error = result.error or ""
+        if result.state.polled_ok_before or not error.startswith(_UNREACHABLE):
+            log.warning(
+                "feed %s: %s (attempt %d, next poll %s)",
+                spec.name,
+                error,
+                result.state.failures,
+                _clock(result.state.next_poll),
+            )
+            return
+        if self._unreachable_told:
+            log.debug("feed %s unreachable too: %s", spec.name, error)
+            return
+        self._unreachable_told = True
+        log.warning(
+            "feeds cannot be reached (no network?), %s first: %s; each is retried on its "
+            "schedule, and this is said again only after a feed answers",
+            spec.name,
+            error,
+        )
 
     async def _ingest_capped(self, spec: FeedSpec, articles: list[Article]) -> list[Ingested]:
         """Ingest a poll's items, alerting at most `max_new` new ones; the rest are recorded."""

@@ -12,7 +12,7 @@ from bot.delivery.ledger import ledger_counts
 from bot.durations import format_duration
 from bot.runtime.supervision import Failing
 from bot.sources.feeds_config import FeedSpec
-from bot.storage.deliveries import oldest_pending, sent_since
+from bot.storage.deliveries import oldest_pending, sent_by_kind_since
 from bot.storage.feeds import FeedState
 from bot.storage.held import held_count
 from bot.storage.subscriptions import most_muted
@@ -25,11 +25,12 @@ class DeliveryCounts:
 
     pending: int = 0
     failed: int = 0
-    sent_last_hour: int = 0
+    sent_last_hour: int = 0  # alerts: not notices, digests or story edits
     sent_last_day: int = 0
     held: int = 0  # alerts waiting for a digest (quiet hours, a mute, digest times)
     muted_most: tuple[tuple[str, str, int], ...] = ()  # (topic, rule, net `Less` presses)
     oldest_pending: datetime | None = None
+    others_last_day: tuple[tuple[str, int], ...] = ()  # (notice|digest|edit, how many sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +41,35 @@ class Health:
     unrecorded: int = 0
 
 
+# The ledger's other messages, as /status names them: "Alerts sent" counts alerts alone.
+_OTHER_KINDS = {
+    "notice": ("notice", "notices"),
+    "digest": ("digest", "digests"),
+    "edit": ("story edit", "story edits"),
+}
+
+
 def delivery_counts(engine: Engine) -> DeliveryCounts:
     """The ledger at a glance, read now (blocking: call it off the event loop)."""
     counts = ledger_counts(engine)
     now = datetime.now(UTC)
     with engine.connect() as connection:
-        hour = sent_since(connection, now - timedelta(hours=1))
-        day = sent_since(connection, now - timedelta(days=1))
+        hour = sent_by_kind_since(connection, now - timedelta(hours=1)).get("alert", 0)
+        by_kind = sent_by_kind_since(connection, now - timedelta(days=1))
         held = held_count(connection)
         noisy = tuple(most_muted(connection))
         oldest = oldest_pending(connection)
-    return DeliveryCounts(counts["pending"], counts["failed"], hour, day, held, noisy, oldest)
+    others = tuple((kind, by_kind[kind]) for kind in _OTHER_KINDS if by_kind.get(kind))
+    return DeliveryCounts(
+        counts["pending"],
+        counts["failed"],
+        hour,
+        by_kind.get("alert", 0),
+        held,
+        noisy,
+        oldest,
+        others,
+    )
 
 
 def status_text(
@@ -93,6 +112,11 @@ def status_text(
         f"Alerts sent: {deliveries.sent_last_hour} in the last hour, "
         f"{deliveries.sent_last_day} in the last day",
     ]
+    if deliveries.others_last_day:
+        others = ", ".join(
+            count(number, *_OTHER_KINDS[kind]) for kind, number in deliveries.others_last_day
+        )
+        lines.append(f"Also sent in the last day: {others}")
     if deliveries.muted_most:
         noisy = ", ".join(f"{t}/{r} ×{n}" for t, r, n in deliveries.muted_most)
         lines.append(f"Rules chats mute most: {noisy}")

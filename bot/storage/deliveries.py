@@ -373,14 +373,18 @@ def prune_finished(connection: Connection, *, created_before: datetime) -> int:
     ).rowcount
 
 
-def sent_since(connection: Connection, moment: datetime) -> int:
-    """How many alerts went to Telegram chats since then (the terminal sink not counted)."""
-    query = select(func.count()).where(
-        deliveries.c.state == SENT,
-        deliveries.c.sent_at >= moment,
-        deliveries.c.chat_id != TERMINAL_CHAT_ID,
+def sent_by_kind_since(connection: Connection, moment: datetime) -> dict[str, int]:
+    """How many messages of each kind (alert, notice, digest, edit) went to Telegram since."""
+    query = (
+        select(deliveries.c.kind, func.count())
+        .where(
+            deliveries.c.state == SENT,
+            deliveries.c.sent_at >= moment,
+            deliveries.c.chat_id != TERMINAL_CHAT_ID,
+        )
+        .group_by(deliveries.c.kind)
     )
-    return int(connection.scalar(query) or 0)
+    return {str(kind): int(number) for kind, number in connection.execute(query)}
 
 
 def last_group_sends(connection: Connection, since: datetime) -> list[tuple[int, datetime]]:

@@ -15,7 +15,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage.db import engine_url, make_engine
-from bot.storage.models import chats, feedback, muted_rules, subscriptions, tickers_seen
+from bot.storage.models import (
+    articles,
+    chats,
+    feedback,
+    muted_rules,
+    subscriptions,
+    tickers_seen,
+)
 
 TOPIC = "topic"
 TICKER = "ticker"
@@ -126,6 +133,12 @@ def unseen_tickers(connection: Connection, symbols: Iterable[str]) -> list[str]:
             )
         )
     return [symbol for symbol in wanted if symbol not in seen]
+
+
+def articles_recorded(connection: Connection, *, up_to: int) -> int:
+    """How many articles the bot has recorded, counted no further than `up_to`."""
+    first = select(articles.c.id).limit(up_to).subquery()
+    return int(connection.scalar(select(func.count()).select_from(first)) or 0)
 
 
 def set_kicked(connection: Connection, chat_id: int, chat_type: str, *, kicked: bool) -> None:

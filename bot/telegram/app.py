@@ -128,6 +128,13 @@ def build_application(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
+    # In a private chat, words that are no command: what to try instead.
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+            handlers.free_text,
+        )
+    )
     # Last: in a private chat, a command no handler above took.
     application.add_handler(
         MessageHandler(

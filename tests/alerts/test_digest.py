@@ -38,7 +38,10 @@ def test_grouped_by_topic_highest_priority_first_each_linked_with_source_and_tim
         item("Hormuz tanker seized", "high", ("oil", "gold"), 20, outlets=3),
         item("USO options busy", "low", (), 30),
     ]
-    [message] = render_digest(held, TOPICS, zone=LONDON, heading="4 alerts held overnight")
+    morning = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+    [message] = render_digest(
+        held, TOPICS, zone=LONDON, heading="4 alerts held overnight", now=morning
+    )
     lines = message.splitlines()
     assert lines[0] == "<b>🗞 4 alerts held overnight</b>"
     oil = lines.index("<b>🛢 Crude oil</b>")
@@ -49,6 +52,15 @@ def test_grouped_by_topic_highest_priority_first_each_linked_with_source_and_tim
     assert lines[oil + 2].startswith('• <a href="https://example.com/10">Brent slips &lt;1%&gt;')
     assert oil < lines.index("<b>🥇 Gold</b>") < lines.index("<b>💲 Tickers you follow</b>")
     assert message.count("Hormuz") == 1
+
+
+def test_an_item_of_another_day_shows_its_date_in_the_chats_zone() -> None:
+    old = item("Gold steady", "normal", ("gold",), 5)  # 2026-07-01 01:05 UTC
+    later = datetime(2028, 4, 20, 8, 0, tzinfo=UTC)
+    [message] = render_digest(
+        [old], TOPICS, zone=ZoneInfo("America/New_York"), heading="D", now=later
+    )
+    assert "— Seeking Alpha, 2026-06-30 21:05" in message  # the day before, in New York
 
 
 def test_nothing_held_sends_nothing_and_lateness_is_said() -> None:

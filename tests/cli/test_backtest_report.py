@@ -341,7 +341,34 @@ def test_stories_count_one_alert_per_story_beside_one_per_article(
     assert data["stories"] == {"alerts_per_day": 4.0, "story_alerts_per_day": 2.0, "stories": 2}
 
     assert main(["backtest", str(folder), "--rules", str(rules)]) == 0
-    assert "4.0 one per article, 2.0 one per story" in capsys.readouterr().out
+    assert "4.0 one per article, 2.0 one per story (2 stories alerted;" in capsys.readouterr().out
+
+    page = tmp_path / "stories.html"
+    assert main(["backtest", str(folder), "--rules", str(rules), "--html", str(page)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert "4.0 one per article, 2.0 one per story (2 stories alerted;" in html  # as the text
+
+
+def test_the_html_comparison_names_both_rule_folders_and_counts_read_right(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    _seed(folder, "only", "Crude oil jumps", "2025-02-10 09:00:00")
+    old = tmp_path / "old-rules"
+    shutil.copytree(rules, old)
+    page = tmp_path / "report.html"
+    args = [str(folder), "--rules", str(rules), "--against", str(old), "--html", str(page)]
+    assert main(["backtest", *args]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("1 article (0 unreadable)")
+    assert "Rates over 1 day holding articles" in text
+    assert "oil (Oil): 1 article, " in text and "crude (high): 1 article, " in text
+    assert "(same 1 article)" in text
+    html = page.read_text(encoding="utf-8")
+    assert f"Grey bars: the old rules, <code>{old}</code>" in html
+    assert f"blue bars: the new rules, <code>{rules}</code>" in html
+    assert ": 1 article, 0 unreadable" in html
 
 
 def test_against_gives_the_old_rules_alerts_per_day_with_and_without_stories(

@@ -110,6 +110,14 @@ BROKEN = {
         15,
         "(did you mean 'high'?)",
     ),
+    # A `]` left out: the line that opens the list, not the next one where YAML notices.
+    "unclosed-list": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    any: [crude oil, Brent\n  - name: b\n    any: [gold]\n",
+        3,
+        10,
+        "(hint: the `[` opened here is not closed: end it with `]`)",
+    ),
     "failing-test": (
         "oil.yaml",
         "rules:\n  - name: a\n    all: [oil, Iran]\n"

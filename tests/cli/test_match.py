@@ -165,7 +165,7 @@ def test_backtest_plain_has_no_progress_bar_when_piped(
     tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = _backtest_one_article(tmp_path, rules, capsys)
-    assert "oil (Oil): 1 articles, 1.0/day" in out
+    assert "oil (Oil): 1 article, 1.0/day" in out
     assert "\x1b[" not in out
 
 
@@ -188,7 +188,7 @@ def test_backtest_tells_apart_what_only_test_rules_matched(
     oil = rules / "oil.yaml"
     oil.write_text(oil.read_text().replace("name: crude\n", "name: crude\n    status: test\n"))
     out = _backtest_one_article(tmp_path, rules, capsys)
-    assert "oil (Oil): 1 articles, 1.0/day; 0 (0.0/day) from active rules" in out
+    assert "oil (Oil): 1 article, 1.0/day; 0 (0.0/day) from active rules" in out
     assert "https://seekingalpha.com/news/1-crude" in out
 
 
@@ -277,3 +277,20 @@ def test_no_terminal_control_or_bidi_override_reaches_the_operators_terminal(
     printed = "".join(outputs)
     assert "Crude oil ]52;c;ZXZpbA== rises emit 2J" in outputs[0]
     assert not [char for char in CONTROLS if char in printed], printed
+
+
+def test_a_query_that_matches_nothing_says_the_query_did_not_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = tmp_path / "a.md"
+    seed.write_text('---\ntitle: "Gold steadies as the dollar slips"\n---\n\nBody.\n')
+    assert main(["match", "--query", "Hormuz", str(seed), "--rules", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "  the query did not match" in out and "rule" not in out
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "The newsbot command line: run, check, match, backtest, stories, label." in out

@@ -100,6 +100,20 @@ async def test_an_edit_waits_for_its_alert_and_names_a_topic_the_alert_lacked(
     ]
 
 
+async def test_an_edit_names_a_watch_the_alert_lacked_by_its_eye_alone(
+    database_url: str,
+) -> None:
+    engine = setup(database_url, {1: "oil"})
+    stories = StoryAssignment()
+    ingest_copy(engine, stories, 0)
+    watch = Match("watch:1", "swisscom", "normal", "active", ("strike",))
+    ingest_copy(engine, stories, 1, OIL, watch)
+    transport = ScriptedTransport()
+    await Sender(engine, transport).drain()
+    ((_, _, text),) = transport.edits
+    assert "➕ also 👁 swisscom" in text and "📰" not in text
+
+
 async def test_a_held_alert_is_not_edited_and_a_later_copy_is_not_held_again(
     database_url: str,
 ) -> None:

@@ -48,7 +48,8 @@ async def test_status_tells_admins_about_sources_rules_queue_and_uptime(
     assert "• quiet-wire: " in status  # not polled yet, or failing: its first poll is random
     assert "Rules: 1 topic, 1 problem" in status and "broken.yaml:" in status
     assert "Deliveries: 0 pending, 0 failed" in status
-    assert "Alerts sent: 2 in the last hour, 2 in the last day" in status  # alert + notice
+    assert "Alerts sent: 1 in the last hour, 1 in the last day" in status  # the alert only
+    assert "Also sent in the last day: 1 notice" in status  # the broken file's
     assert "operators" in refused
 
 

@@ -149,7 +149,9 @@ async def test_commands_answer_sensibly(
         assert "Muted until" in await bot.command(9, "/list")
         assert "on again" in await bot.command(9, "/unmute")
         assert "/help" in await bot.command(9, "/frobnicate")
-        assert "everything (3" in await bot.command(9, "/unsubscribe all")  # oil, $USO, $.SPX
+        assert "every topic and ticker (3 subscriptions)" in await bot.command(
+            9, "/unsubscribe all"
+        )
         assert "operators" in await bot.command(9, "/status")
         assert "operators" in await bot.command(9, "/reload")
         assert OPERATOR not in api.chat_commands  # no private chat with the bot yet

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, command, make_workspace, running
+from tests.runtime.support import ADMIN, Workspace, command, make_workspace, running, seed_text
 from tests.waiting import until
 
 RULES = """\
@@ -225,6 +225,105 @@ async def test_less_like_this_mutes_that_rule_for_that_chat_only_and_undo_restor
         assert "follows nothing" in await command(api, other, "/list")
     assert unsubscribe.startswith("fb:unsub:")
     assert api.violations == 0  # buttons, answers and redraws within Telegram's limits
+
+
+FED_RULES = """\
+title: Fed and rates
+description: The Federal Reserve.
+emoji: "🏦"
+rules:
+  - name: fed-policy
+    priority: normal
+    fields: [title]
+    any: [Powell]
+  - name: fed-in-summary
+    priority: normal
+    fields: [title]
+    any: [Fed]
+"""
+
+
+async def test_less_like_this_mutes_the_one_rule_never_a_watch_and_says_it_in_words(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str
+) -> None:
+    space, chat, watcher = make_workspace(tmp_path, sqlite_url, FED_RULES), 811, 812
+    first, second = "Powell says the Fed will go slow", "Powell and the Fed hold rates"
+    async with running(space.settings(api)):
+        await command(api, chat, "/subscribe oil")  # the topic file is oil.yaml
+        await command(api, chat, "/watch powell Powell")
+        await command(api, watcher, "/watch gold Gold")
+        await asyncio.sleep(1.0)
+        space.write_seed("one.md", first)
+        await until(lambda: _with(api, chat, first), "the Fed alert")
+        [alert] = _with(api, chat, first)
+        await _press(api, alert, chat, _buttons(alert["reply_markup"])[0][1])
+        answer = api.calls("answerCallbackQuery")[-1]["text"]
+        assert answer == (
+            "Fewer Fed policy alerts here: that rule is muted. Your watch 👁 powell: still on. "
+            "Undo below."
+        )
+        listing = await command(api, chat, "/list")
+        assert "Muted rules: oil/fed-policy (" in listing  # not fed-in-summary, not the watch
+        space.write_seed("two.md", second)  # the topic's other rule and the watch still hold
+        await until(lambda: _with(api, chat, second), "the next Fed alert")
+
+        space.write_seed("three.md", "Gold jumps to a record")
+        await until(lambda: _with(api, watcher, "Gold jumps"), "the watch's alert")
+        [own] = _with(api, watcher, "Gold jumps")
+        assert [text for text, _ in _buttons(own["reply_markup"])] == ["🔕 Less like this"]
+        await _press(api, own, watcher, _buttons(own["reply_markup"])[0][1], redrawn=False)
+        answer = api.calls("answerCallbackQuery")[-1]["text"]
+        assert answer.startswith("This alert came from your watch 👁 gold: nothing muted.")
+        assert "Muted rules" not in await command(api, watcher, "/list")
+
+
+def _seed_dated(space: Workspace, name: str, title: str, published: datetime) -> None:
+    """A seed article published at that moment (UTC)."""
+    text = seed_text(title, f"https://example.com/news/{name}")
+    (space.seeds / f"{name}.md").write_text(
+        text.replace("2025-02-12 21:33:29", f"{published:%Y-%m-%d %H:%M:%S}")
+    )
+
+
+async def test_alerts_and_digests_show_times_in_the_chats_zone_with_the_date_when_not_today(
+    api: BotApiDouble, tmp_path: Path, sqlite_url: str
+) -> None:
+    space, local, plain, muted = make_workspace(tmp_path, sqlite_url, RULES), 821, 822, 823
+    new_york = ZoneInfo("America/New_York")
+    recent = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    shown = recent.astimezone(new_york)
+    same_day = shown.date() == datetime.now(new_york).date()
+    today = f"{shown:%H:%M} {shown.tzname()}" if same_day else f"{shown:%Y-%m-%d %H:%M}"
+    async with running(space.settings(api)):
+        est = await command(api, local, "/timezone EST")
+        assert est.startswith("Time zone set to America/New_York: ")
+        assert "EST is read as America/New_York, which follows daylight saving" in est
+        offset = await command(api, plain, "/timezone UTC+2")
+        assert offset.startswith("Time zone set to UTC+2: ")
+        assert "UTC+2 is a fixed offset: no daylight saving." in offset
+        assert "Time zone: UTC+2" in await command(api, plain, "/list")
+        await command(api, plain, "/timezone UTC")
+        await command(api, muted, "/timezone America/New_York")
+        for chat in (local, plain, muted):
+            await command(api, chat, "/subscribe oil")
+        await command(api, muted, "/mute 1h")
+        await asyncio.sleep(1.0)
+        space.write_seed("old.md", NORMAL)  # published 2025-02-12 21:33 UTC
+        await until(lambda: _with(api, local, NORMAL) and _with(api, plain, NORMAL), "alerts")
+        _seed_dated(space, "new", LATER, recent)
+        await until(lambda: _with(api, local, LATER), "today's alert")
+        await until(lambda: _held(sqlite_url) == 2, "the muted chat's alerts held")
+        await command(api, muted, "/unmute")
+        await until(lambda: _digests(api, muted), "the digest")
+    [old_local] = _with(api, local, NORMAL)
+    assert "2025-02-12 16:33 EST · published" in old_local["text"]  # New York, in February
+    [old_plain] = _with(api, plain, NORMAL)
+    assert "2025-02-12 21:33 UTC · published" in old_plain["text"]
+    [new_local] = _with(api, local, LATER)
+    assert f"· {today}</i>" in new_local["text"]
+    [digest] = _digests(api, muted)
+    assert "2025-02-12 16:33" in digest  # an old item reads as old
+    assert f"{shown:%H:%M}" in digest
 
 
 async def test_unmute_inside_quiet_hours_keeps_what_the_mute_held_until_they_end(

@@ -12,7 +12,10 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.storage import subscriptions as subs
+from bot.storage.articles import record_articles
 from bot.telegram.handlers import BotHooks
+from bot.telegram.handlers.subscriptions import TICKERS_JUDGED_AFTER
+from tests.articles import make_article
 from tests.bot_api_double import Answer, BotApiDouble, parse_entities
 from tests.telegram.harness import OPERATOR, Harness
 
@@ -78,6 +81,7 @@ async def test_a_long_subscribe_answer_arrives_in_pieces(
     words = " ".join(f"$A{i}" for i in range(650))
     assert len(f"/subscribe {words}") < TELEGRAM_LIMIT  # a message any user can send
     async with Harness(api, sqlite_url, seeds, limits=False, max_tickers=1000) as bot:
+        _record_read_articles(bot, TICKERS_JUDGED_AFTER)  # so unseen tickers are named too
         api.push_update(api.command(21, f"/subscribe {words}"))
         await bot.until(
             lambda: any("subscribed anyway" in t for t in api.answers_to(21)), "the whole answer"
@@ -167,6 +171,14 @@ async def test_many_unknown_topics_give_one_line(
         assert len(answer.split("\n")) == 1 and "and 32 more" in answer
 
 
+def _record_read_articles(bot: Harness, number: int) -> None:
+    """Articles the bot has read (none carrying a ticker), as the pipeline records them."""
+    with bot.engine.begin() as connection:
+        record_articles(
+            connection, [make_article(n + 10_000) for n in range(number)], alerted=False
+        )
+
+
 async def test_a_ticker_no_article_carried_is_said(
     loose_api: BotApiDouble, sqlite_url: str, seeds: Path
 ) -> None:
@@ -174,6 +186,7 @@ async def test_a_ticker_no_article_carried_is_said(
     async with Harness(api, sqlite_url, seeds, limits=False) as bot:
         bot.drop_seed()  # carries $USO
         assert await bot.scan() == 1
+        _record_read_articles(bot, TICKERS_JUDGED_AFTER)  # enough read to know
         answer = await bot.command(25, "/subscribe $USO $NOTATICKER123")
         assert "Subscribed to $USO, $NOTATICKER123." in answer
         unseen = [line for line in answer.split("\n") if "No article" in line]
@@ -182,6 +195,49 @@ async def test_a_ticker_no_article_carried_is_said(
         ]
         assert "No article" not in await bot.command(25, "/subscribe $UCO")
     assert _tickers(bot, 25) == ["NOTATICKER123", "UCO", "USO"]
+
+
+async def test_on_a_new_database_an_unseen_ticker_is_not_doubted(
+    loose_api: BotApiDouble, sqlite_url: str, seeds: Path
+) -> None:
+    async with Harness(loose_api, sqlite_url, seeds, limits=False) as bot:
+        _record_read_articles(bot, TICKERS_JUDGED_AFTER - 1)  # not enough to know
+        answer = await bot.command(30, "/subscribe $USO")
+    assert answer == "Subscribed to $USO."
+
+
+async def test_free_text_in_a_private_chat_gets_a_short_helpful_answer(
+    loose_api: BotApiDouble, sqlite_url: str, seeds: Path
+) -> None:
+    async with Harness(loose_api, sqlite_url, seeds, limits=False) as bot:
+        answer = await bot.command(31, "hello, what can you do?")
+        assert answer.startswith("I answer commands rather than messages.")
+        assert "/topics" in answer and "/subscribe oil $USO" in answer and "/help" in answer
+        named = await bot.command(31, "I want gold news please")
+        assert named.startswith("To follow gold: <code>/subscribe gold</code>")
+        group = -31
+        bot.api.push_update(bot.api.command(group, "hello everyone"))
+        await bot.command(31, "/list")  # handled after the group's message
+        assert bot.api.messages(group) == []  # groups talk among themselves: no answer
+
+
+async def test_subscribe_takes_the_one_topic_a_word_begins(
+    loose_api: BotApiDouble, sqlite_url: str, seeds: Path
+) -> None:
+    async with Harness(loose_api, sqlite_url, seeds, limits=False) as bot:
+        answer = await bot.command(32, "/subscribe fed")
+        assert answer == "Subscribed to 🏦 Fed and rates."
+    assert _subscriptions_of(bot, 32) == [("topic", "fed-rates")]
+
+
+async def test_start_tells_an_operator_about_status_and_reload(
+    loose_api: BotApiDouble, sqlite_url: str, seeds: Path
+) -> None:
+    async with Harness(loose_api, sqlite_url, seeds, limits=False) as bot:
+        operator = await bot.command(OPERATOR, "/start")
+        subscriber = await bot.command(33, "/start")
+    assert "/status (sources, rules, queue), /reload (the rules, now)" in operator
+    assert "/status" not in subscriber and "/reload" not in subscriber
 
 
 STATUS_WITH_PATHS = (

@@ -87,11 +87,42 @@ async def test_a_bad_query_is_refused_where_it_goes_wrong_and_nothing_is_saved(
         assert "add something to look for" in only_not
         unknown_set = await command(api, CHAT, "/watch x Iran @nosuch")
         assert "unknown set" in unknown_set and "character 6" in unknown_set
-        assert "lower-case letters" in await command(api, CHAT, "/watch Bad! Iran")
+        assert "lower-case letters" in await command(api, CHAT, "/watch Bad! (Iran")
         syntax = await command(api, CHAT, "/watch")
         assert "NEAR/5(Putin talks)" in syntax and "Hormuz" in syntax
         assert "no watches" in await command(api, CHAT, "/watches")
     assert _stored(workspace, CHAT) == []
+
+
+async def test_a_first_word_that_cannot_be_a_name_is_not_split_off_silently(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        capital = await command(api, CHAT, "/watch Iran sanctions")
+        assert capital.startswith("Watching 👁 <b>iran-sanctions</b>: <code>Iran sanctions</code>")
+        assert "“Iran” cannot be a watch name, so it is part of the query" in capital
+        assert "<code>/watch NAME Iran sanctions</code>" in capital
+        punctuation = await command(api, CHAT, "/watch Bad Name! oil")
+        assert "Watching 👁 <b>bad-name-oil</b>: <code>Bad Name! oil</code>" in punctuation
+        broken = await command(api, CHAT, "/watch Iran (oil")  # a term, and a broken query
+        assert "That query cannot be used" in broken and "Nothing was saved" in broken
+        joined = await command(api, CHAT, "/watch oil OR gas")
+        assert "Watching 👁 <b>oil-or-gas</b>: <code>oil OR gas</code>" in joined
+        assert "OR joins “oil” to the rest, so it is a term" in joined
+        again = await command(api, CHAT, "/watch Iran sanctions")  # never replaces silently
+        assert again.startswith("Watching 👁 <b>iran-sanctions-2</b>")
+        named = await command(api, CHAT, "/watch iran sanctions")  # the syntax: NAME QUERY
+        assert named.startswith("Watching 👁 <b>iran</b>: <code>sanctions</code>")
+        assert "<b>iran</b> is the name only, not a term" in named
+        assert "name only" not in await command(api, CHAT, "/watch hormuz Hormuz tanker*")
+    assert _stored(workspace, CHAT) == [
+        ("bad-name-oil", "Bad Name! oil"),
+        ("hormuz", "Hormuz tanker*"),
+        ("iran", "sanctions"),
+        ("iran-sanctions", "Iran sanctions"),
+        ("iran-sanctions-2", "Iran sanctions"),
+        ("oil-or-gas", "oil OR gas"),
+    ]
 
 
 async def test_watches_list_with_remove_buttons_and_unwatch(
@@ -125,6 +156,30 @@ async def test_watches_list_with_remove_buttons_and_unwatch(
         await command(api, CHAT, "/watch b Iraq")
         assert "Removed" in await command(api, CHAT, "/unwatch all")
     assert _stored(workspace, CHAT) == []
+
+
+async def test_watches_do_not_hide_after_unsubscribe_all(
+    api: BotApiDouble, workspace: Workspace
+) -> None:
+    async with running(workspace.settings(api)):
+        await command(api, CHAT, "/watch hormuz Hormuz")
+        await command(api, CHAT, "/watch peace NEAR/5(Putin talks)")
+        assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
+        dropped = await command(api, CHAT, "/unsubscribe all")
+        assert dropped == (
+            "Unsubscribed from every topic and ticker (1 subscription).\n"
+            "Watches (2): 👁 hormuz, 👁 peace stay and keep alerting: "
+            "/unwatch all removes them too."
+        )
+        listing = await command(api, CHAT, "/list")
+        assert "follows nothing" not in listing
+        assert listing.startswith(
+            "<b>This chat follows</b>\n"
+            "Watches (2): 👁 hormuz, 👁 peace (/watches lists their queries)"
+        )
+        await command(api, CHAT, "/unwatch all")
+        assert "follows nothing" in await command(api, CHAT, "/list")
+        assert "Watches" not in await command(api, CHAT, "/unsubscribe all")
 
 
 async def test_limits_are_told(api: BotApiDouble, workspace: Workspace) -> None:

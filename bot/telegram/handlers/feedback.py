@@ -9,8 +9,11 @@ from sqlalchemy import Connection
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.delivery.feedback import Feedback, feedback_for, rule_pairs
+from bot.delivery.feedback import Feedback, feedback_for, is_watch, muted_by_less, rule_pairs
 from bot.rules import Topic
+from bot.rules.engine import Rule
+from bot.rules.loader import PRIORITIES
+from bot.rules.watches import WATCH_EMOJI, watch_label
 from bot.storage import subscriptions as subs
 from bot.storage.delivered import delivered_alert
 from bot.telegram.handlers.context import REFUSAL, BotContext
@@ -34,7 +37,7 @@ def feedback_keyboard(
         else InlineKeyboardButton("🔕 Less like this", callback_data=_data(LESS, feedback))
     )
     row = [less]
-    if subscribed:
+    if subscribed and not feedback.topic.startswith(WATCH_EMOJI):  # a watch: /unwatch
         topic = topics.get(feedback.topic)
         title = (topic.title if topic and topic.title else feedback.topic)[:_LABEL_LIMIT]
         unsubscribe = _data(UNSUBSCRIBE, feedback)
@@ -63,8 +66,19 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
     if not await context.may_change():
         await query.answer(REFUSAL, show_alert=True)
         return
-    rules = rule_pairs(alert.rules)
+    pairs = rule_pairs(alert.rules)
+    chosen = muted_by_less(pairs, _rank(context.state.rulebook().all_rules))
+    watches = [pair for pair in pairs if is_watch(pair)]
     topics = context.state.topics()
+    if action in (LESS, UNDO) and chosen is None:  # only the chat's own watches made it
+        name = watches[0][1][:_LABEL_LIMIT]  # an answer is plain text: nothing to escape
+        await query.answer(
+            f"This alert came from your watch {watch_label(name)}: nothing muted. "
+            f"/unwatch {name} stops it; /watch {name} QUERY narrows it."[:200],
+            show_alert=True,
+        )
+        return
+    rules = (chosen,) if chosen is not None else ()
 
     def work(connection: Connection) -> bool:
         subs.remember_chat(connection, chat.id, chat.type)
@@ -74,20 +88,27 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
             subs.unmute_rules(connection, chat.id, rules)
         else:
             subs.unsubscribe(connection, chat.id, subs.TOPIC, [feedback.topic])
-        subs.record_feedback(connection, chat.id, _pressed(action, rules, feedback), action)
+        subs.record_feedback(connection, chat.id, _pressed(action, pairs, feedback), action)
         followed = subs.chat_subscriptions(connection, chat.id)
         return (subs.TOPIC, feedback.topic) in followed
 
     subscribed = await context.transaction(work)
     muted = action == LESS or (action == UNSUBSCRIBE and _shows_undo(query.message))
-    names = ", ".join(f"{topic}/{rule}" for topic, rule in rules)
     topic = topics.get(feedback.topic)
     title = topic.title if topic and topic.title else feedback.topic
     answers = {
-        LESS: f"Muted here: {names}. Undo below, or /unmute RULE.",
-        UNDO: f"You hear {names} again.",
-        UNSUBSCRIBE: f"Unsubscribed from {title}. /subscribe {feedback.topic} to follow it again.",
+        UNSUBSCRIBE: f"Unsubscribed from {title}. /subscribe {feedback.topic} to follow it again."
     }
+    if chosen is not None:
+        what = rule_in_words(chosen[1])
+        own = ", ".join(watch_label(rule) for _, rule in watches)
+        kept = (
+            f" {'Your watch' if len(watches) == 1 else 'Your watches'} {own}: still on."
+            if watches
+            else ""
+        )
+        answers[LESS] = f"Fewer {what} alerts here: that rule is muted.{kept} Undo below."
+        answers[UNDO] = f"{what} alerts are back here."
     await query.answer(answers[action][:200])
     markup = feedback_keyboard(
         Feedback(feedback.delivery_id, feedback.topic, muted=muted), topics, subscribed=subscribed
@@ -98,13 +119,24 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
         log.debug("feedback buttons not redrawn: %s", error)
 
 
+def _rank(rules: Mapping[tuple[str, str], Rule]) -> dict[tuple[str, str], tuple[int, int]]:
+    """Each rule's standing for `muted_by_less`: its priority, then its place in its file."""
+    return {key: (PRIORITIES.index(rule.priority), -rule.line) for key, rule in rules.items()}
+
+
+def rule_in_words(rule: str) -> str:
+    """A rule's name as people say it: `fed-policy` → `Fed policy`."""
+    words = rule.replace("-", " ").replace("_", " ").strip() or rule
+    return words[:1].upper() + words[1:]
+
+
 def _pressed(
     action: str, rules: tuple[tuple[str, str], ...], feedback: Feedback
 ) -> tuple[tuple[str, str], ...]:
-    """The rules a press is counted for: an unsubscribe counts its topic's rules only."""
+    """The rules a press counts for: the topic's for an unsubscribe, else the one muted."""
     if action == UNSUBSCRIBE:
         return tuple(pair for pair in rules if pair[0] == feedback.topic)
-    return rules
+    return tuple(pair for pair in (muted_by_less(rules),) if pair is not None)
 
 
 def _shows_undo(message: object) -> bool:

@@ -30,9 +30,15 @@ HELP = (
 )
 
 
-def help_text(max_tickers: int) -> str:
-    """The help, with this bot's limit on tickers per chat."""
-    return f"{HELP}\nA chat may follow every topic, and up to {max_tickers} tickers."
+OPERATOR_HELP = (
+    "\n\nFor you as an operator: /status (sources, rules, queue), /reload (the rules, now)."
+)
+
+
+def help_text(max_tickers: int, *, operator: bool = False) -> str:
+    """The help, with this bot's limit on tickers per chat, and operators' commands for one."""
+    text = f"{HELP}\nA chat may follow every topic, and up to {max_tickers} tickers."
+    return text + OPERATOR_HELP if operator else text
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -40,8 +46,10 @@ async def start(update: Update, context: BotContext) -> None:
     chat = context.chat
     await context.transaction(subs.remember_chat, chat.id, chat.type)
     followed = await context.transaction(followed_topics, chat.id)
+    operator = chat.type == Chat.PRIVATE and context.from_operator()
     await context.reply(
-        help_text(context.state.max_tickers), topics_keyboard(context.state.topics(), followed)
+        help_text(context.state.max_tickers, operator=operator),
+        topics_keyboard(context.state.topics(), followed),
     )
-    if chat.type == Chat.PRIVATE and context.from_operator():
+    if operator:
         await set_operator_menu(context.bot, chat.id)

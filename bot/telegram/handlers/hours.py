@@ -15,12 +15,13 @@ from bot.alerts.render import shorten
 from bot.delivery.hours import (
     ChatHours,
     Window,
+    choose_zone,
     next_digest,
     parse_digest_times,
     parse_window,
     quiet_end,
     release_at,
-    zone_named,
+    zone_label,
     zone_suggestions,
 )
 from bot.delivery.ledger import chat_hours
@@ -31,7 +32,10 @@ from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.formatting import escape
 from bot.wording import count
 
-TIMEZONE_USAGE = "Set it with /timezone Europe/London (IANA names, such as America/New_York)."
+TIMEZONE_USAGE = (
+    "Set it with /timezone Europe/London (IANA names, such as America/New_York, or an offset: "
+    "UTC+2)."
+)
 QUIET_USAGE = "Usage: /quiet 22:00-07:00, or /quiet off."
 DIGEST_USAGE = "Usage: /digest 08:00 18:00 (up to 4 a day), or /digest off."
 _OFF = ("off", "none", "stop")
@@ -105,15 +109,20 @@ async def timezone(update: Update, context: BotContext) -> None:
         origin = "" if settings.timezone else " (the default)"
         now = _clock(datetime.now(UTC), hours)
         await context.reply(
-            f"This chat's time zone: {hours.zone.key}{origin}, {now} there now. {TIMEZONE_USAGE}"
+            f"This chat's time zone: {zone_label(hours.zone)}{origin}, {now} there now. "
+            f"{TIMEZONE_USAGE}"
         )
         return
     name = " ".join(words)
     try:
-        zone = zone_named(name)
-    except ValueError:
-        await context.reply(_unknown_zone(name))
+        choice = choose_zone(name)
+    except ValueError as error:
+        reason = str(error)
+        await context.reply(
+            _unknown_zone(name) if reason.startswith("unknown") else f"{escape(reason)}."
+        )
         return
+    zone = choice.zone
     if not await context.may_change():
         await context.refuse()
         return
@@ -123,10 +132,13 @@ async def timezone(update: Update, context: BotContext) -> None:
         subs.set_timezone(connection, chat.id, zone.key)
 
     await context.transaction(work)
-    await context.reply(
-        f"Time zone set to {zone.key}: {datetime.now(zone):%H:%M} there now. "
-        "Quiet hours and digest times follow it."
-    )
+    lines = [
+        f"Time zone set to {zone_label(zone)}: {datetime.now(zone):%H:%M} there now. "
+        "Alert times, quiet hours and digest times follow it."
+    ]
+    if choice.note is not None:
+        lines.append(escape(choice.note))
+    await context.reply("\n".join(lines))
 
 
 def _unknown_zone(name: str) -> str:
@@ -243,7 +255,7 @@ def hours_lines(
     """What /list says of the chat's zone, quiet hours, digests, mute and muted rules."""
     hours = chat_hours(settings, default_zone)
     origin = "" if settings.timezone else " (the default)"
-    lines = [f"Time zone: {hours.zone.key}{origin}"]
+    lines = [f"Time zone: {zone_label(hours.zone)}{origin}"]
     lines.append(f"Quiet hours: {hours.quiet}" if hours.quiet else "Quiet hours: none")
     lines.append(_digest_state(hours).replace(f" ({hours.zone.key})", ""))
     if hours.muted_until is not None and hours.muted_until > now:

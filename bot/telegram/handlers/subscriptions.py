@@ -13,18 +13,23 @@ from telegram.error import BadRequest
 
 from bot.alerts.render import shorten
 from bot.rules import Topic
+from bot.rules.watches import watch_label
 from bot.storage import subscriptions as subs
+from bot.storage import watches
 from bot.telegram.handlers.context import REFUSAL, BotContext
 from bot.telegram.handlers.formatting import escape, topic_label, topic_line
 from bot.telegram.handlers.hours import hours_lines, list_hours
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
 from bot.telegram.handlers.targets import named_targets, not_tickers, some_of, unknown_topics
 from bot.tickers import normalize_symbol
+from bot.wording import count
 
 log = logging.getLogger(__name__)
 
 SUBSCRIBE_USAGE = "Usage: /subscribe oil gold $USO (topics from /topics, tickers with $)."
 UNSUBSCRIBE_USAGE = "Usage: /unsubscribe oil $USO, or /unsubscribe all."
+# A ticker no article carried is worth a word only once the bot has read enough to know.
+TICKERS_JUDGED_AFTER = 500
 REMOVED = "The bot was removed from this chat: add it again, then subscribe."
 
 
@@ -75,7 +80,10 @@ async def subscribe(update: Update, context: BotContext) -> None:
             topics=subs.subscribe(connection, chat.id, subs.TOPIC, known),
             tickers=added_tickers,
             refused=refused,
-            unseen=subs.unseen_tickers(connection, added_tickers),
+            unseen=subs.unseen_tickers(connection, added_tickers)
+            if subs.articles_recorded(connection, up_to=TICKERS_JUDGED_AFTER)
+            >= TICKERS_JUDGED_AFTER
+            else [],
         )
 
     done = await context.transaction(work)
@@ -147,8 +155,19 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         await context.refuse()
         return
     if [word.lower() for word in words] == ["all"]:
-        count = await context.transaction(subs.unsubscribe_all, chat.id)
-        await context.reply(f"Unsubscribed from everything ({count} subscriptions).")
+
+        def drop_all(connection: Connection) -> tuple[int, list[watches.Watch]]:
+            return subs.unsubscribe_all(connection, chat.id), watches.chat_watches(
+                connection, chat.id
+            )
+
+        dropped, kept = await context.transaction(drop_all)
+        lines = [f"Unsubscribed from every topic and ticker ({count(dropped, 'subscription')})."]
+        if kept:
+            lines.append(
+                f"{_watches_left(kept)} stay and keep alerting: /unwatch all removes them too."
+            )
+        await context.reply("\n".join(lines))
         return
     current = context.state.topics()
     # Names the rules no longer define are dropped too: the chat may still follow them.
@@ -183,28 +202,42 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
     """/list: this chat's topics and tickers, its hours, digests, mute and muted rules."""
     chat_id = context.chat.id
 
-    def work(connection: Connection) -> tuple[list[tuple[str, str]], subs.ChatSettings, int]:
-        return subs.chat_subscriptions(connection, chat_id), *list_hours(connection, chat_id)
+    def work(
+        connection: Connection,
+    ) -> tuple[list[tuple[str, str]], list[watches.Watch], subs.ChatSettings, int]:
+        return (
+            subs.chat_subscriptions(connection, chat_id),
+            watches.chat_watches(connection, chat_id),
+            *list_hours(connection, chat_id),
+        )
 
-    rows, settings, held_alerts = await context.transaction(work)
+    rows, chat_watches, settings, held_alerts = await context.transaction(work)
     current = context.state.topics()
     topic_names = [topic_label(current, v) for k, v in rows if k == subs.TOPIC]
     tickers = [f"${escape(v)}" for k, v in rows if k == subs.TICKER]
     limit = context.state.max_tickers
-    if not rows:
+    if not rows and not chat_watches:
         lines = ["This chat follows nothing yet. Try /topics or /subscribe oil $USO."]
     else:
         lines = ["<b>This chat follows</b>"]
         if topic_names:
             lines.append(f"Topics ({len(topic_names)}): " + ", ".join(topic_names))
         if tickers:
-            count = f"{len(tickers)} of at most {limit}"
+            shown = f"{len(tickers)} of at most {limit}"
             if len(tickers) > limit:  # followed before the limit was set or lowered
-                count = f"{len(tickers)}, over the limit of {limit}: no new ones until fewer"
-            lines.append(f"Tickers ({count}): " + ", ".join(tickers))
+                shown = f"{len(tickers)}, over the limit of {limit}: no new ones until fewer"
+            lines.append(f"Tickers ({shown}): " + ", ".join(tickers))
+        if chat_watches:
+            lines.append(f"{_watches_left(chat_watches)} (/watches lists their queries)")
     now = datetime.now(UTC)
     lines += ["", *hours_lines(settings, context.state.default_zone, held_alerts, now)]
     await context.reply("\n".join(lines))
+
+
+def _watches_left(found: list[watches.Watch]) -> str:
+    """The chat's watches by name, in one phrase: `Watches (2): 👁 hormuz, 👁 peace`."""
+    names = some_of([escape(watch_label(w.name)) for w in found])
+    return f"Watches ({len(found)}): {names}"
 
 
 async def toggle_topic(update: Update, context: BotContext) -> None:

@@ -14,7 +14,8 @@ from bot.tickers import normalize_symbol
 def named_targets(words: list[str], topics: Mapping[str, Topic]) -> tuple[list[str], list[str]]:
     """Topic names (lower case) and tickers (`$USO` → `USO`) the words name.
 
-    A topic title spelled out (`/subscribe Crude oil`) names that one topic.
+    A topic title spelled out (`/subscribe Crude oil`) names that one topic; a word that
+    begins the id of exactly one topic (`fed` for `fed-rates`) names that topic.
     """
     titled = _by_title(words, topics)
     if titled is not None:
@@ -24,8 +25,19 @@ def named_targets(words: list[str], topics: Mapping[str, Topic]) -> tuple[list[s
         if word.startswith("$"):  # a lone `$` is a ticker that is not one, said as such
             tickers.append(word[1:].upper())
         else:
-            names.append(word.lower())
+            names.append(_completed(word.lower(), topics))
     return names, tickers
+
+
+_SHORTEST_PREFIX = 3  # `fed` names fed-rates; `f` or `g` are more likely typos
+
+
+def _completed(name: str, topics: Mapping[str, Topic]) -> str:
+    """The topic id the name begins, when it is no id itself and begins exactly one."""
+    if name in topics or len(name) < _SHORTEST_PREFIX:
+        return name
+    starting = [topic_id for topic_id in topics if topic_id.startswith(name)]
+    return starting[0] if len(starting) == 1 else name
 
 
 def _by_title(words: list[str], topics: Mapping[str, Topic]) -> str | None:

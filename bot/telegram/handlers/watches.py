@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,8 +14,9 @@ from telegram.error import BadRequest
 
 from bot.alerts.render import one_line, shorten, visible_length
 from bot.rules import RuleBook
+from bot.rules.loader import SetSpec
 from bot.rules.query import QueryError, compile_query, shared_sets
-from bot.rules.watches import WATCH_EMOJI, name_problem
+from bot.rules.watches import MAX_NAME_LENGTH, WATCH_EMOJI, name_problem
 from bot.storage import subscriptions as subs
 from bot.storage import watches as store
 from bot.storage.articles import stored_since
@@ -68,6 +71,66 @@ def _name_and_query(update: Update) -> tuple[str, str]:
     return name, query
 
 
+_JOINERS = ("OR", "AND")  # a rest starting with one continues the first word
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """How /watch's words were read: a name and a query, or the whole text as the query."""
+
+    name: str | None  # None: a name is generated from the query
+    query: str
+    why: str | None = None  # why the whole text is the query, said in the answer
+
+
+def _split(first: str, rest: str, shared: Mapping[str, SetSpec]) -> _Split | str:
+    """NAME QUERY when the first word is a name as written; else the whole text, told.
+
+    A first word with capitals or punctuation (`Iran`, `Bad!`) is the query's first term,
+    and so is one the rest joins with OR or AND (`oil OR gas`).
+    Returns the answer instead when neither reading can be used.
+    """
+    whole = f"{first} {rest}".strip()
+    if name_problem(first) is None:
+        if not rest:
+            return (
+                f"Give <b>{escape(first)}</b> a query: <code>/watch {escape(first)} QUERY</code>. "
+                "/watch explains the syntax."
+            )
+        joiner = rest.split()[0]
+        if joiner not in _JOINERS or not _reads(whole, shared):
+            return _Split(first, rest)
+        return _Split(None, whole, f"{joiner} joins “{escape(first)}” to the rest, so it is a term")
+    # Capitals alone (`Iran`) make a term: a whole text that is no query gets the query's
+    # refusal. Other characters (`Bad!`) may be a name mistyped: then the name's rule.
+    if name_problem(first.lower()) is None or _reads(whole, shared):
+        shown = escape(shorten(first, 40))
+        return _Split(None, whole, f"“{shown}” cannot be a watch name, so it is part of the query")
+    problem = name_problem(first.lower()) or ""
+    return f"{escape(problem)}. Usage: /watch NAME QUERY (/watch explains)."
+
+
+def _reads(query: str, shared: Mapping[str, SetSpec]) -> bool:
+    """Whether the text compiles as a query."""
+    try:
+        compile_query(query, shared)
+    except QueryError:
+        return False
+    return True
+
+
+def _generated_name(query: str, taken: Collection[str]) -> str:
+    """A name from the query's first words (`iran-sanctions`), not one the chat uses."""
+    words = re.findall(r"[a-z0-9]+", query.lower())
+    base = "-".join(words[:3])[:MAX_NAME_LENGTH].strip("-") or "watch"
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        suffix = f"-{number}"
+        name = base[: MAX_NAME_LENGTH - len(suffix)] + suffix
+    return name
+
+
 def _usage(book: RuleBook) -> str:
     """The syntax, with the shared lists of the rules in force (`@crude_etfs`...)."""
     names = sorted(name for name in shared_sets(book) if not name.startswith("@"))
@@ -97,21 +160,17 @@ def _preview(connection: Connection, book: RuleBook, since: datetime) -> _Previe
 
 async def watch(update: Update, context: BotContext) -> None:
     """/watch NAME QUERY: add or replace one of this chat's watches."""
-    name, query = _name_and_query(update)
-    if not name:
-        await context.reply(_usage(context.state.rulebook()))
-        return
-    name = name.lower()
+    first, rest = _name_and_query(update)
     state = context.state
-    if problem := name_problem(name):
-        await context.reply(f"{escape(problem)}. Usage: /watch NAME QUERY (/watch explains).")
+    if not first:
+        await context.reply(_usage(state.rulebook()))
         return
-    if not query:
-        await context.reply(
-            f"Give <b>{escape(name)}</b> a query: <code>/watch {escape(name)} QUERY</code>. "
-            "/watch explains the syntax."
-        )
+    shared = shared_sets(state.rulebook())
+    split = _split(first, rest, shared)
+    if isinstance(split, str):
+        await context.reply(split)
         return
+    query = split.query
     if len(query) > state.max_query_length:
         await context.reply(
             f"A query has at most {state.max_query_length} characters; this one has "
@@ -122,19 +181,23 @@ async def watch(update: Update, context: BotContext) -> None:
         await context.reply(WATCH_REFUSAL)
         return
     try:
-        book = compile_query(query, shared_sets(state.rulebook()))
+        book = compile_query(query, shared)
     except QueryError as error:
         await context.reply(_refusal(error))
         return
     chat = context.chat
     since = datetime.now(UTC) - LOOK_BACK
 
-    def work(connection: Connection) -> bool:
+    def work(connection: Connection) -> tuple[str, bool]:
         subs.remember_chat(connection, chat.id, chat.type)
-        return store.put_watch(connection, chat.id, name, query, limit=state.max_watches)
+        name = split.name
+        if name is None:  # never replaces: a generated name is one the chat does not use
+            taken = {w.name for w in store.chat_watches(connection, chat.id)}
+            name = _generated_name(query, taken)
+        return name, store.put_watch(connection, chat.id, name, query, limit=state.max_watches)
 
     try:
-        replaced = await context.transaction(work)
+        name, replaced = await context.transaction(work)
     except store.TooManyWatches:
         await context.reply(
             f"This chat keeps {count(state.max_watches, 'watch', 'watches')} already, the most "
@@ -143,7 +206,18 @@ async def watch(update: Update, context: BotContext) -> None:
         return
     state.hooks.watches_changed()
     preview = await context.transaction(_preview, book, since)
-    await context.reply(_saved(name, query, replaced=replaced, preview=preview))
+    lines = [_saved(name, query, replaced=replaced, preview=preview)]
+    if split.why is None and name not in re.findall(r"[a-z0-9_-]+", query.lower()):
+        lines.append(
+            f"\n<b>{escape(name)}</b> is the name only, not a term; to look for it too: "
+            f"<code>/watch {escape(name)} {escape(name)} {escape(query)}</code>"
+        )
+    if split.why is not None:
+        lines.append(
+            f"\n{split.why}, named <b>{escape(name)}</b>. To name it yourself: "
+            f"<code>/watch NAME {escape(query)}</code>, then /unwatch {escape(name)}."
+        )
+    await context.reply("\n".join(lines))
 
 
 def _saved(name: str, query: str, *, replaced: bool, preview: _Preview) -> str:
