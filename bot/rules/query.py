@@ -6,7 +6,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.rules import analysis
+import re2
+
+from bot.rules import analysis, regexes
 from bot.rules.compile import compile_specs
 from bot.rules.engine import RuleBook
 from bot.rules.loader import (
@@ -163,6 +165,23 @@ def compile_queries(
             raise QueryError(text, own[0].column, own[0].message)
     text = next(iter(queries.values()))
     raise QueryError(text, 1, str(problems[0]))
+
+
+def query_regex_cost(text: str) -> int:
+    """What the query's regexes cost together (RE2 program instructions); 0 without any."""
+    try:
+        tokens = _tokens(text)
+    except QueryError:
+        return 0
+    total = 0
+    for token in tokens:
+        if token.kind != "regex":
+            continue
+        try:
+            total += regexes.regex_cost(token.text[1:-1])
+        except (re2.error, TypeError, ValueError):  # refused by the parser, costs nothing
+            continue
+    return total
 
 
 def shared_sets(book: RuleBook) -> dict[str, SetSpec]:

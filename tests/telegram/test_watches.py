@@ -255,16 +255,20 @@ async def test_regex_watches_that_cannot_share_a_set_never_stop_other_chats(
         too_big = await command(api, 401, r"/watch big /\pL{400}/")
         assert "too costly" in too_big and "Nothing was saved" in too_big
         assert "too costly" in await command(api, 401, r"/watch a /a\pL{100}/")
-        # Within the limit each, but ten are more than one RE2 set holds.
-        for chat in (401, 402):
-            for i in range(5):
+        # Within the limit each, but eight are more than one RE2 set holds.
+        for chat in (401, 402, 405, 406):
+            for i in range(2):
                 answer = await command(api, chat, rf"/watch w{i} /c{chat}w{i}\pL{{15}}/")
                 assert "Watching" in answer, answer
+        # A third costs more than one chat's watches may together: refused, with the reason.
+        third = await command(api, 401, r"/watch w2 /c401w2\pL{15}/")
+        assert "would cost more than 40,000" in third and "Nothing was saved" in third, third
+        assert "w2" not in await command(api, 401, "/watches")
         assert "Watching" in await command(api, 403, "/watch gulf Hormuz")
         workspace.write_seed("a.md", "Tankers avoid Hormuz")
         await until(lambda: _alerts(api, 403, "Tankers avoid"), "the plain watch's alert")
-        workspace.write_seed("b.md", "Code c402w3Abcdefghijklmnopq spotted")
-        await until(lambda: _alerts(api, 402, "Code c402w3"), "the regex watch's alert")
+        workspace.write_seed("b.md", "Code c402w1Abcdefghijklmnopq spotted")
+        await until(lambda: _alerts(api, 402, "Code c402w1"), "the regex watch's alert")
         # Later changes still take effect.
         assert "Removed" in await command(api, 401, "/unwatch w0")
         assert "w0" not in await command(api, 401, "/watches")
@@ -278,5 +282,5 @@ async def test_regex_watches_that_cannot_share_a_set_never_stop_other_chats(
     async with running(settings):
         workspace.write_seed("d.md", "Hormuz closed again")
         await until(lambda: _alerts(api, 403, "Hormuz closed"), "the alert after a restart")
-        workspace.write_seed("e.md", "Code c401w4Abcdefghijklmnopq spotted")
-        await until(lambda: _alerts(api, 401, "Code c401w4"), "a regex watch after a restart")
+        workspace.write_seed("e.md", "Code c401w1Abcdefghijklmnopq spotted")
+        await until(lambda: _alerts(api, 401, "Code c401w1"), "a regex watch after a restart")

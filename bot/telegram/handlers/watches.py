@@ -15,7 +15,8 @@ from telegram.error import BadRequest
 from bot.alerts.render import one_line, shorten, visible_length
 from bot.rules import RuleBook
 from bot.rules.loader import SetSpec
-from bot.rules.query import QueryError, compile_query, shared_sets
+from bot.rules.query import QueryError, compile_query, query_regex_cost, shared_sets
+from bot.rules.regexes import CHAT_COST
 from bot.rules.watches import MAX_NAME_LENGTH, WATCH_EMOJI, name_problem
 from bot.storage import subscriptions as subs
 from bot.storage import watches as store
@@ -142,6 +143,14 @@ def _usage(book: RuleBook) -> str:
     )
 
 
+class _RegexBudgetSpent(Exception):
+    """The chat's watches would together cost more regex work than one chat may."""
+
+    def __init__(self, cost: int) -> None:
+        super().__init__(cost)
+        self.cost = cost
+
+
 def _refusal(error: QueryError) -> str:
     """A bad query's answer: the query with a caret under the fault, and what is wrong."""
     return (
@@ -190,14 +199,24 @@ async def watch(update: Update, context: BotContext) -> None:
 
     def work(connection: Connection) -> tuple[str, bool]:
         subs.remember_chat(connection, chat.id, chat.type)
+        kept = store.chat_watches(connection, chat.id)
         name = split.name
         if name is None:  # never replaces: a generated name is one the chat does not use
-            taken = {w.name for w in store.chat_watches(connection, chat.id)}
-            name = _generated_name(query, taken)
+            name = _generated_name(query, {w.name for w in kept})
+        others = sum(query_regex_cost(w.query) for w in kept if w.name != name)
+        if others + query_regex_cost(query) > CHAT_COST:
+            raise _RegexBudgetSpent(others)
         return name, store.put_watch(connection, chat.id, name, query, limit=state.max_watches)
 
     try:
         name, replaced = await context.transaction(work)
+    except _RegexBudgetSpent as spent:
+        await context.reply(
+            f"This chat's regexes would cost more than {CHAT_COST:,} RE2 instructions together "
+            f"(its other watches use {spent.cost:,}). Nothing was saved: shorten the repeats "
+            "(such as \\pL{15}), use words instead, or /unwatch a regex watch."
+        )
+        return
     except store.TooManyWatches:
         await context.reply(
             f"This chat keeps {count(state.max_watches, 'watch', 'watches')} already, the most "
