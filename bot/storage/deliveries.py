@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.models import UTCDateTime, deliveries
-from bot.storage.stories import first_alerts
+from bot.storage.stories import alert_with_edit_instead, first_alerts
 
 # Telegram never uses chat id 0: the terminal sink stands for one chat under this id.
 TERMINAL_CHAT_ID = 0
@@ -274,7 +274,8 @@ def release_claims_except(connection: Connection, *, owner: str, keep: Iterable[
 
 
 def mark_failed(connection: Connection, delivery_id: int, error: str) -> None:
-    """Give up on a delivery, keeping the reason."""
+    """Give up on a delivery, keeping the reason (a failed story alert's pending edit is sent
+    as the alert instead: the chat was never told the story)."""
     connection.execute(
         update(deliveries)
         .where(deliveries.c.id == delivery_id)
@@ -286,6 +287,7 @@ def mark_failed(connection: Connection, delivery_id: int, error: str) -> None:
             claim_owner=None,
         )
     )
+    alert_with_edit_instead(connection, delivery_id)
 
 
 def cancel_chat(connection: Connection, chat_id: int, reason: str) -> int:
