@@ -12,6 +12,7 @@ class Feedback:
     delivery_id: int
     topic: str  # the alert's first topic: what `Unsubscribe` drops
     muted: bool = False  # the chat pressed `Less like this`: the button offers an undo
+    subscribed: bool = True  # the chat still follows `topic`: `Unsubscribe` is offered
 
 
 def rule_pairs(text: str) -> tuple[tuple[str, str], ...]:

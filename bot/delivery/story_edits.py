@@ -9,9 +9,12 @@ from sqlalchemy import Connection
 
 from bot.alerts.assemble import highest
 from bot.alerts.story import story_edit_html
+from bot.delivery.feedback import Feedback, feedback_for, rule_pairs
 from bot.rules import Topic
 from bot.storage import deliveries as store
 from bot.storage import stories as story_store
+from bot.storage import subscriptions as subs
+from bot.storage.delivered import delivered_alert
 
 EDIT = "edit"
 
@@ -114,3 +117,19 @@ def carries_more(
     if any(symbol not in symbols for symbol in tickers):
         return True
     return bool(article_tickers and symbols and not symbols & set(article_tickers))
+
+
+def edit_feedback(connection: Connection, chat_id: int, alert_id: int) -> Feedback | None:
+    """The buttons the story's alert shows now, for its edit to keep: `Less like this` (or its
+    undo, while the chat mutes the alert's rules) and `Unsubscribe` while it follows the topic.
+    """
+    alert = delivered_alert(connection, alert_id)
+    if alert is None or alert.chat_id != chat_id:
+        return None
+    feedback = feedback_for(alert.id, alert.kind, alert.rules)
+    if feedback is None:
+        return None
+    rules = set(rule_pairs(alert.rules))
+    muted = rules <= subs.chat_settings(connection, chat_id).muted_rules
+    subscribed = (subs.TOPIC, feedback.topic) in subs.chat_subscriptions(connection, chat_id)
+    return Feedback(alert.id, feedback.topic, muted=muted, subscribed=subscribed)

@@ -49,6 +49,7 @@ class Delivery:
     # changes; `edit_waits` while that alert is not sent yet.
     edit_of: int | None = None
     edit_waits: bool = False
+    edit_alert: int | None = None  # that alert's delivery id: its buttons stay on the edit
 
 
 def _now() -> datetime:
@@ -145,7 +146,7 @@ def claim(
     targets = first_alerts(connection, edited) if edited else {}
     claimed = []
     for row in rows:
-        state, message_id = targets.get((row.chat_id, row.story_id), (None, None))
+        state, message_id, alert_id = targets.get((row.chat_id, row.story_id), (None, None, None))
         claimed.append(
             Delivery(
                 id=row.id,
@@ -159,6 +160,7 @@ def claim(
                 created=row.created,
                 edit_of=message_id,
                 edit_waits=state == PENDING,
+                edit_alert=alert_id,
             )
         )
     return claimed

@@ -189,13 +189,14 @@ def supersede_edits(connection: Connection, story_id: str, chat_ids: Iterable[in
 
 def first_alerts(
     connection: Connection, keys: Iterable[tuple[int, str]]
-) -> dict[tuple[int, str], tuple[str, int | None]]:
-    """The state and message id of each (chat, story)'s first alert, the message edits change.
+) -> dict[tuple[int, str], tuple[str, int | None, int]]:
+    """The state, message id and delivery id of each (chat, story)'s first alert, the
+    message edits change.
 
     An alert that failed or was cancelled told nothing: the first one after it counts.
     """
     wanted = sorted(set(keys))
-    found: dict[tuple[int, str], tuple[str, int | None]] = {}
+    found: dict[tuple[int, str], tuple[str, int | None, int]] = {}
     for start in range(0, len(wanted), _CHUNK):
         rows = connection.execute(
             select(
@@ -203,6 +204,7 @@ def first_alerts(
                 deliveries.c.story_id,
                 deliveries.c.state,
                 deliveries.c.message_id,
+                deliveries.c.id,
             )
             .where(
                 tuple_(deliveries.c.chat_id, deliveries.c.story_id).in_(
@@ -216,7 +218,9 @@ def first_alerts(
             .order_by(deliveries.c.id)
         )
         for row in rows:
-            found.setdefault((int(row.chat_id), row.story_id), (row.state, row.message_id))
+            found.setdefault(
+                (int(row.chat_id), row.story_id), (row.state, row.message_id, int(row.id))
+            )
     return found
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,7 +15,7 @@ from telegram import Bot
 
 from bot.article import Article
 from bot.delivery.ledger import make_enqueuer
-from bot.delivery.limiter import TokenBucketLimiter
+from bot.delivery.limiter import Limits, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import Rejected
 from bot.pipeline import Ingested, ingest
@@ -299,3 +300,52 @@ def test_processes_ingesting_copies_at_once_make_one_story(tmp_path: Path) -> No
         assert [kind for kind, _, _ in rows(engines[0], 1)] == ["alert", "edit"]
         for engine in engines:
             engine.dispose()
+
+
+def _buttons(keyboard: dict[str, Any] | None) -> list[str]:
+    """The labels of a message's inline buttons, as its chat sees them now."""
+    return [button["text"] for row in (keyboard or {}).get("inline_keyboard", []) for button in row]
+
+
+async def test_edits_keep_the_alerts_buttons_and_their_undo_state_within_the_group_budget(
+    database_url: str,
+) -> None:
+    group, private = -5005, 7007
+    engine = setup(database_url, {group: "oil", private: "oil"})
+    # Edits count in the group's budget here; 12 a minute keeps the test short.
+    with BotApiDouble(limit_edits=True, group_per_minute=12) as api:
+        async with Bot(api.token, base_url=f"{api.url}/bot") as client:
+            transport = TelegramTransport(client, lambda: TOPICS)
+            sender = Sender(engine, transport, TokenBucketLimiter(Limits(group_per_minute=12)))
+            stories = StoryAssignment()
+            ingest_copy(engine, stories, 0)
+            await sender.drain()
+            with engine.begin() as connection:  # what pressing "🔕 Less like this" stores
+                subs.mute_rules(connection, group, [("oil", "crude")])
+            # Later copies match another rule of the topic: they edit the alert.
+            ingest_copy(engine, stories, 1, OIL_HIGH)
+            await sender.drain()
+            ingest_copy(engine, stories, 2, OIL_HIGH)
+            await sender.drain(max_wait=20)
+            sent = {m["chat_id"]: m for m in api.messages()}
+            assert set(sent) == {group, private}
+            with engine.connect() as connection:
+                ids = dict(
+                    connection.execute(
+                        select(deliveries.c.chat_id, deliveries.c.message_id).where(
+                            deliveries.c.kind == "alert"
+                        )
+                    ).all()
+                )
+            edits = api.calls("editMessageText")
+            assert sorted(int(e["chat_id"]) for e in edits) == [group, group, private, private]
+            assert "3 sources" in edits[-1]["text"]
+            assert _buttons(api.keyboard(group, ids[group])) == [
+                "↩️ Undo: hear these again",
+                "Unsubscribe Oil",
+            ]
+            assert _buttons(api.keyboard(private, ids[private])) == [
+                "🔕 Less like this",
+                "Unsubscribe Oil",
+            ]
+            assert api.violations == 0
