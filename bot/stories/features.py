@@ -31,11 +31,36 @@ _DIGEST = re.compile(
     r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
     r"|closing\s+(?:stock\s+)?prices)\b"
 )
+# Recurring templated items: market tables, screens, listicles, filings digests and notices
+# that come every day for another company, exchange or day under one headline. Each is its
+# own item (reposts aside), whatever words the template shares.
+_TEMPLATED = re.compile(
+    r"(?i)\b(?:most\s+actives?|most\s+active\s+issues|gainers\s*(?:&|and)\s*losers"
+    r"|cftc\s+commitments|stocks?\s+moving\s+in|penny\s+stocks?|undiscovered\s+gems?"
+    r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
+    r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
+    r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
+    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+in\b.{0,60}\bago"
+    r"|insiders?\s+(?:sold|bought|buys|sells)\s+shares|managers'\s+transactions"
+    r"|earnings\s+call\s+presentation|earnings\s+call\s+transcript|slide\s+deck"
+    r"|shareholder\s+(?:reminder|alert)|lead\s+plaintiff|class\s+action|investors?\s+(?:who|with)"
+    r"\s+(?:lost|losses)|commentary|short\s+interest|(?:stock|shares?)\s+price\s+today"
+    r"|return\s+trends|shareholders\s+have\s+(?:earned|lost)|(?:sec\s+)?10-[qk]\s+report"
+    r"|schedules?\b.{0,60}\b(?:call|results|release|webcast)"
+    r"|(?:to\s+)?(?:announce|report|release)\b.{0,60}\bresults\s+on\b"
+    r"|technical\s+(?:analysis|outlook)|earnings\s+(?:report|overview):\s+q\d\s+overview)"
+)
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
     r"(?i)\b(?:preview|previews|ahead\s+of|what\s+to\s+expect|what\s+to\s+watch"
     r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
     r"|before\s+(?:earnings|results|the\s+bell))\b"
+)
+# The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
+# after `Trump says he will announce …`.
+_SIGNED = re.compile(r"(?i)\bsign(?:s|ed|ing)?\b")
+_ANNOUNCED = re.compile(
+    r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
 )
 # Capitalised words inside a sentence: names, in a summary written in sentence case.
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'.-]*")
@@ -69,7 +94,7 @@ _AMOUNT = re.compile(
     (?P<currency>[$€£¥₹]|us\$|eur|usd|gbp|c\$|a\$)?\s?
     (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
     (?:\s?(?P<unit>%|percent|per\s+cent|bps|basis\s+points
-        |trillion|tn|billion|bln|bn|b|million|mln|mn|m|thousand|k)(?![a-z]))?
+        |trillion|tn|billion|bln|bn|b|million|mln|mn|m|crore|cr|lakh|thousand|k)(?![a-z]))?
     """
 )
 _SCALES = {
@@ -85,6 +110,9 @@ _SCALES = {
     "m": 1e6,
     "thousand": 1e3,
     "k": 1e3,
+    "crore": 1e7,  # Indian reports: `Rs 1,170.5 crore` is `11.7 bln rupees`
+    "cr": 1e7,
+    "lakh": 1e5,
 }
 _PERCENT = frozenset({"%", "percent", "per cent", "bps", "basis points"})
 
@@ -201,7 +229,10 @@ _ANALYST_ACTION = re.compile(
     r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+target|initiat\w+\s+coverage|reiterat\w+"
     r"|(?:raise[sd]?|lift(?:s|ed)?|cut|cuts|lower(?:s|ed)?)\s+to\s+(?:buy|outperform|overweight|neutral"
     r"|hold|sell|underperform|underweight|equal[\s-]weight|market\s+perform)"
-    r"|analysts?\s+(?:says?|sees?|view)|rating)\b"
+    r"|analysts?\s+(?:says?|sees?|view)|rating|maintained\s+at|(?:;|,)\s*target\s+(?:of|price)"
+    r"|target\s+(?:raised|cut|lowered|increased|trimmed)|(?:buy|sell|hold|accumulate|reduce)"
+    r"\s+[\w&'. -]{2,40};\s*target"
+    r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send))\b"
 )
 
 _ROLES = frozenset(
@@ -244,6 +275,7 @@ class StoryFeatures:
     title_terms: frozenset[str]
     text_terms: frozenset[str]  # title and summary: words, numbers, quarters, tickers
     numbers: frozenset[str]  # amounts with a unit or a decimal: `#9.74e10`, `#5.75%`
+    title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
     market_move: frozenset[str]  # the markets that moved (a commodity, currency, index)
@@ -252,6 +284,7 @@ class StoryFeatures:
     results: bool  # the headline reports company results (rule 3 of the definition)
     analysis: bool  # a desk column or an analyst action, never a copy of the event
     preview: bool  # written before the event (`earnings preview`, `ahead of CPI`)
+    deed: str  # `signed` (the deed is done), `announced` (it is to come), or ``
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
@@ -300,6 +333,7 @@ def describe(article: Article) -> StoryFeatures:
         title_terms=title_terms,
         text_terms=text_terms,
         numbers=title_numbers | summary_numbers,
+        title_numbers=title_numbers,
         tickers=tickers,
         move_subject=move_subject,
         market_move=market_move,
@@ -307,9 +341,10 @@ def describe(article: Article) -> StoryFeatures:
         headline_tickers=headline_tickers,
         results=bool(_RESULTS.search(raw_title)),
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
-        digest=bool(_DIGEST.search(raw_title)),
+        digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
         countries=_named_matches(_COUNTRIES, raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
+        deed=_deed(raw_title),
         indicators=indicators,
         names=_names(raw_title, summary, title_terms)
         | frozenset(f"${ticker}" for ticker in headline_tickers),
@@ -516,6 +551,13 @@ def _speaker(title: str) -> frozenset[str] | None:
         if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
     return frozenset(_terms(found.group("speaker"))) - _ROLES or None
+
+
+def _deed(title: str) -> str:
+    """Whether a headline reports an act signed, one announced to come, or neither."""
+    if _SIGNED.search(title):
+        return "signed"
+    return "announced" if _ANNOUNCED.search(title) else ""
 
 
 def _names_symbol(title: str, ticker: str) -> bool:
