@@ -29,7 +29,8 @@ class StoryTuning:
     results_weight: float = 1.03  # both report one company's results (rule 3)
     threshold: float = 1.0  # the evidence needed to join a story
     threshold_per_hour: float = 0.043  # extra evidence needed per hour beyond fresh_hours
-    seed_slack: float = 0.3  # how much less a later article must share with the first one
+    seed_slack: float = 0.4  # how much less a later article must share with the first one
+    coherence: int = 8  # a story's latest articles a newcomer must not be about others than
     repost_text: float = 0.5  # summary likeness that makes an equal headline a repost
     # A day apart, an equal headline is a recurring column (`Manila Closing Stock Prices`)
     # unless the text is nearly the same too.
@@ -38,7 +39,7 @@ class StoryTuning:
     common_fraction: float = 0.01  # terms in more of the window's articles never select
     max_articles: int = 50_000  # hard memory bound, whatever the dates say
     # How many window articles the shipped reference counts as (term weights blend both).
-    reference_prior: float = 2000.0
+    reference_prior: float = 500.0
 
 
 @dataclass(slots=True)
@@ -63,7 +64,7 @@ class _Story:
     size: int
     # Its latest articles: a newcomer the definition keeps apart from any of them does not
     # join (a story never holds two companies, days or releases however it was chained).
-    latest: deque[str] = field(default_factory=lambda: deque(maxlen=_COHERENCE))
+    latest: deque[str] = field(default_factory=deque)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +324,8 @@ class StoryIndex:
             story = self._stories[story_id] = _Story(seed=article_id, size=0)
         story.size += 1
         story.latest.append(article_id)
+        if len(story.latest) > self.tuning.coherence:
+            story.latest.popleft()
 
     def _evict(self, now: float) -> None:
         """Forget articles older than the window (and the oldest beyond the memory bound)."""
@@ -356,8 +359,8 @@ class StoryIndex:
 # How many of a headline's most informative words the other article must state one of.
 _ANCHORS = 4
 
-# How many of a story's latest articles an arriving one must not be kept apart from.
-_COHERENCE = 8
+# At most this many tagged symbols name the companies an item is about.
+_FEW_SYMBOLS = 3
 
 # How many of a headline's rarest words name its subject.
 _SUBJECT = 2
@@ -486,8 +489,26 @@ def _apart(new: _Entry, old: _Entry) -> bool:
         _kept_apart(a, b)
         or _unanchored(new, b)
         or _unanchored(old, a)
-        or (_templated(a, b) and (_other_subjects(new, old) or _other_amounts(a, b)))
+        or _other_figures(new, old)
     )
+
+
+def _other_figures(new: _Entry, old: _Entry) -> bool:
+    """Whether two look-alikes are about other names, figures or periods: one template (or
+    two results, two price moves) about two companies, instruments, days or releases."""
+    a, b = new.features, old.features
+    if (
+        a.quarters
+        and b.quarters
+        and not a.quarters & b.quarters
+        and not (a.guidance or b.guidance)
+    ):
+        return True  # results of other quarters: other releases
+    templated = _templated(a, b)
+    if (templated or (a.results and b.results)) and _other_subjects(new, old):
+        return True
+    moves = a.move_subject is not None and b.move_subject is not None
+    return (templated or moves) and _other_amounts(a, b)
 
 
 def _other_things(new: _Entry, old: _Entry) -> bool:
@@ -497,7 +518,7 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     return (
         _other_names(a, b)
         or _other_symbols(a, b)
-        or (_templated(a, b) and (_other_subjects(new, old) or _other_amounts(a, b)))
+        or _other_figures(new, old)
     )
 
 
@@ -536,7 +557,15 @@ def _other_symbols(new: StoryFeatures, old: StoryFeatures) -> bool:
     tickers, others = new.headline_tickers, old.headline_tickers
     if tickers and others and not tickers & others:
         return True
-    return bool(new.tickers and old.tickers and not new.tickers & old.tickers)
+    # Tags of a few symbols name the companies an item is about (a long list: a sector).
+    few = _FEW_SYMBOLS
+    return bool(
+        new.tickers
+        and old.tickers
+        and len(new.tickers) <= few
+        and len(old.tickers) <= few
+        and not new.tickers & old.tickers
+    )
 
 
 def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:

@@ -36,7 +36,7 @@ _DIGEST = re.compile(
 # own item (reposts aside), whatever words the template shares.
 _TEMPLATED = re.compile(
     r"(?i)\b(?:most\s+actives?|most\s+active\s+issues|gainers\s*(?:&|and)\s*losers"
-    r"|cftc\s+commitments|stocks?\s+moving\s+in|penny\s+stocks?|undiscovered\s+gems?"
+    r"|cftc\s+commitments|stocks?\s+moving\b|penny\s+stocks?|undiscovered\s+gems?"
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
     r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
@@ -48,6 +48,7 @@ _TEMPLATED = re.compile(
     r"|return\s+trends|shareholders\s+have\s+(?:earned|lost)|(?:sec\s+)?10-[qk]\s+report"
     r"|schedules?\b.{0,60}\b(?:call|results|release|webcast)"
     r"|(?:to\s+)?(?:announce|report|release)\b.{0,60}\bresults\s+on\b"
+    r"|\bto\s+(?:announce|report|release|host)\b.{0,80}\b(?:results|earnings|call)"
     r"|technical\s+(?:analysis|outlook)|earnings\s+(?:report|overview):\s+q\d\s+overview)"
 )
 # Written before the event: it states none of the event's facts.
@@ -62,6 +63,8 @@ _SIGNED = re.compile(r"(?i)\bsign(?:s|ed|ing)?\b")
 _ANNOUNCED = re.compile(
     r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
 )
+# `(SHSE:600346)`, `(NYSE:GME)`, `(TSE:4053)`: the listing a headline is about.
+_EXCHANGE_SYMBOL = re.compile(r"\((?:[A-Z]{2,8}):\s?([A-Za-z0-9.]{1,12})\)")
 # Capitalised words inside a sentence: names, in a summary written in sentence case.
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'.-]*")
 
@@ -119,6 +122,9 @@ _PERCENT = frozenset({"%", "percent", "per cent", "bps", "basis points"})
 # Quarter and half-year names in every house style: Q4, 4Q, fourth-quarter, fiscal Q1.
 _QUARTER = re.compile(
     r"(?i)\b(?:q([1-4])|([1-4])q|(first|second|third|fourth)[\s-]quarter|(h[12])|([12])h)\b"
+)
+_GUIDANCE = re.compile(
+    r"(?i)\b(?:outlook|guidance|forecasts?|sees|expects?|projects?|targets?|initiates|view)\b"
 )
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
 
@@ -232,7 +238,8 @@ _ANALYST_ACTION = re.compile(
     r"|analysts?\s+(?:says?|sees?|view)|rating|maintained\s+at|(?:;|,)\s*target\s+(?:of|price)"
     r"|target\s+(?:raised|cut|lowered|increased|trimmed)|(?:buy|sell|hold|accumulate|reduce)"
     r"\s+[\w&'. -]{2,40};\s*target"
-    r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send))\b"
+    r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send)"
+    r"|^(?:these|here)\s+are\s+the|^meet\s+the)\b"
 )
 
 _ROLES = frozenset(
@@ -275,6 +282,8 @@ class StoryFeatures:
     title_terms: frozenset[str]
     text_terms: frozenset[str]  # title and summary: words, numbers, quarters, tickers
     numbers: frozenset[str]  # amounts with a unit or a decimal: `#9.74e10`, `#5.75%`
+    quarters: frozenset[str]  # the quarters or halves the headline names (`~q4`, `~h1`)
+    guidance: bool  # the headline gives an outlook (its quarter is the next one)
     title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
@@ -307,7 +316,7 @@ def describe(article: Article) -> StoryFeatures:
     ticker_terms = frozenset(f"${ticker}" for ticker in tickers)
     headline_tickers = frozenset(
         ticker for ticker in tickers if ticker == flash_ticker or _names_symbol(raw_title, ticker)
-    )
+    ) | frozenset(found.group(1).upper() for found in _EXCHANGE_SYMBOL.finditer(raw_title))
     title_indicators = _indicators(raw_title)
     indicators = title_indicators | _indicators(summary)
     title_terms = (
@@ -334,6 +343,8 @@ def describe(article: Article) -> StoryFeatures:
         text_terms=text_terms,
         numbers=title_numbers | summary_numbers,
         title_numbers=title_numbers,
+        quarters=_quarters(raw_title),
+        guidance=bool(_GUIDANCE.search(raw_title)),
         tickers=tickers,
         move_subject=move_subject,
         market_move=market_move,
