@@ -194,11 +194,16 @@ class StoryIndex:
             return True
         for article_id in story.latest:
             member = self._entries.get(article_id)
-            if (
-                member is not None
-                and member.features.title_key != query.features.title_key
-                and _other_things(query, member)
+            if member is None:
+                continue
+            if member.features.title_key != query.features.title_key and _other_things(
+                query, member
             ):
+                return False
+            gap = abs(query.timestamp - member.timestamp) / HOUR
+            shared = query.features.text_terms & member.features.text_terms
+            text = _cosine(shared, query.weights, query.text_mass, member.text_mass)
+            if _another_day(query.features, member.features, gap, text, self.tuning):
                 return False
         return True
 
@@ -236,7 +241,7 @@ class StoryIndex:
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
         )
-        if not repost and _apart(new, old):
+        if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
             return None
         title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
         coverage = min(
@@ -486,23 +491,27 @@ def _apart(new: _Entry, old: _Entry) -> bool:
     """Whether the definition keeps the two apart whatever their likeness (reposts aside)."""
     a, b = new.features, old.features
     return (
-        _kept_apart(a, b)
-        or _unanchored(new, b)
-        or _unanchored(old, a)
-        or _other_figures(new, old)
+        _kept_apart(a, b) or _unanchored(new, b) or _unanchored(old, a) or _other_figures(new, old)
     )
+
+
+def _another_day(
+    a: StoryFeatures, b: StoryFeatures, gap: float, text: float, tuning: StoryTuning
+) -> bool:
+    """Whether the two are one recurring item (an equal headline) or two price moves, told
+    on other days: a market's moves, and a daily column, are news of their day."""
+    if gap <= tuning.fresh_hours * 2:
+        return False
+    if a.title_key == b.title_key:
+        return text < tuning.late_repost_text
+    return a.move_subject is not None and b.move_subject is not None
 
 
 def _other_figures(new: _Entry, old: _Entry) -> bool:
     """Whether two look-alikes are about other names, figures or periods: one template (or
     two results, two price moves) about two companies, instruments, days or releases."""
     a, b = new.features, old.features
-    if (
-        a.quarters
-        and b.quarters
-        and not a.quarters & b.quarters
-        and not (a.guidance or b.guidance)
-    ):
+    if a.quarters and b.quarters and not a.quarters & b.quarters and not (a.guidance or b.guidance):
         return True  # results of other quarters: other releases
     templated = _templated(a, b)
     if (templated or (a.results and b.results)) and _other_subjects(new, old):
@@ -515,11 +524,7 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     """Whether the two are about other companies, countries, names or figures under one
     template: what no chain of likenesses may join into one story."""
     a, b = new.features, old.features
-    return (
-        _other_names(a, b)
-        or _other_symbols(a, b)
-        or _other_figures(new, old)
-    )
+    return _other_names(a, b) or _other_symbols(a, b) or _other_figures(new, old)
 
 
 def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:

@@ -36,7 +36,7 @@ _DIGEST = re.compile(
 # own item (reposts aside), whatever words the template shares.
 _TEMPLATED = re.compile(
     r"(?i)\b(?:most\s+actives?|most\s+active\s+issues|gainers\s*(?:&|and)\s*losers"
-    r"|cftc\s+commitments|stocks?\s+moving\b|penny\s+stocks?|undiscovered\s+gems?"
+    r"|cftc\b.{0,30}\bcommitments|expert\s+outlook|through\s+the\s+eyes\s+of|analyst\s+ratings|anticipated\s+adjustment|first\s+tick|stocks?\s+moving\b|penny\s+stocks?|undiscovered\s+gems?"
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
     r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
@@ -55,7 +55,7 @@ _TEMPLATED = re.compile(
 _PREVIEW = re.compile(
     r"(?i)\b(?:preview|previews|ahead\s+of|what\s+to\s+expect|what\s+to\s+watch"
     r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
-    r"|before\s+(?:earnings|results|the\s+bell))\b"
+    r"|before\s+(?:earnings|results|the\s+bell)|results?\s+comes?\s+soon|(?:results|earnings)\s+(?:are\s+)?due)\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -216,7 +216,9 @@ _MOVE_VERBS = (
     r"|gained|drop|drops|dropped|climb|climbs|climbed|rally|rallies|rallied|soar|soars|soared"
     r"|sink|sinks|sank|plunge|plunges|plunged|retreat|retreats|retreated|edge|edges|edged"
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
-    r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens"
+    r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens|advance|advances"
+    r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
+    r"|takes\s+off|mixed"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
     r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
@@ -239,7 +241,7 @@ _ANALYST_ACTION = re.compile(
     r"|target\s+(?:raised|cut|lowered|increased|trimmed)|(?:buy|sell|hold|accumulate|reduce)"
     r"\s+[\w&'. -]{2,40};\s*target"
     r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send)"
-    r"|^(?:these|here)\s+are\s+the|^meet\s+the)\b"
+    r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective)\b"
 )
 
 _ROLES = frozenset(
