@@ -535,6 +535,10 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # a preview states none of the event's facts
     if {new.deed, old.deed} == {"signed", "announced"}:
         return True  # the signed act after the announced one is a new story (rule 5)
+    if new.days and old.days and not new.days & old.days:
+        return True  # items of other days
+    if new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key:
+        return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
         return True  # analysis and analyst notes: each makes its own claim (rule 6)
     if _reaction(new, old) or _reaction(old, new):

@@ -63,6 +63,19 @@ _SIGNED = re.compile(r"(?i)\bsign(?:s|ed|ing)?\b")
 _ANNOUNCED = re.compile(
     r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
 )
+# A day named in a headline (`February 12`, `Feb. 7`, `12 Feb`): another day, another item.
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = re.compile(
+    rf"(?i)\b(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?!\d|,\s*\d{{4}}\s*\d)"
+    rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTHS})\b)"
+)
+# A priced offering follows the proposed one (rule 5): `… Prices Public Offering at $4.00`.
+_PRICED = re.compile(
+    r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\boffering|\boffering\b.{0,60}\bpric(?:es|ed|ing)\b"
+)
 # `(SHSE:600346)`, `(NYSE:GME)`, `(TSE:4053)`: the listing a headline is about.
 _EXCHANGE_SYMBOL = re.compile(r"\((?:[A-Z]{2,8}):\s?([A-Za-z0-9.]{1,12})\)")
 # Capitalised words inside a sentence: names, in a summary written in sentence case.
@@ -241,7 +254,9 @@ _ANALYST_ACTION = re.compile(
     r"|target\s+(?:raised|cut|lowered|increased|trimmed)|(?:buy|sell|hold|accumulate|reduce)"
     r"\s+[\w&'. -]{2,40};\s*target"
     r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send)"
-    r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective)\b"
+    r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
+    r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
+    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects))\b"
 )
 
 _ROLES = frozenset(
@@ -286,6 +301,8 @@ class StoryFeatures:
     numbers: frozenset[str]  # amounts with a unit or a decimal: `#9.74e10`, `#5.75%`
     quarters: frozenset[str]  # the quarters or halves the headline names (`~q4`, `~h1`)
     guidance: bool  # the headline gives an outlook (its quarter is the next one)
+    days: frozenset[str]  # the days the headline names (`feb-12`)
+    priced: bool  # the headline reports an offering's price (after its announcement)
     title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
@@ -347,6 +364,8 @@ def describe(article: Article) -> StoryFeatures:
         title_numbers=title_numbers,
         quarters=_quarters(raw_title),
         guidance=bool(_GUIDANCE.search(raw_title)),
+        days=_days(raw_title),
+        priced=bool(_PRICED.search(raw_title)),
         tickers=tickers,
         move_subject=move_subject,
         market_move=market_move,
@@ -564,6 +583,17 @@ def _speaker(title: str) -> frozenset[str] | None:
         if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
     return frozenset(_terms(found.group("speaker"))) - _ROLES or None
+
+
+def _days(title: str) -> frozenset[str]:
+    """The days a headline names, as `feb-12` (month by its first three letters)."""
+    found = set()
+    for match in _DAY.finditer(title):
+        month = (match.group("month") or match.group("month2") or "")[:3].lower()
+        day = int(match.group("day") or match.group("day2") or 0)
+        if 1 <= day <= 31:
+            found.add(f"{month}-{day}")
+    return frozenset(found)
 
 
 def _deed(title: str) -> str:
