@@ -524,7 +524,12 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     """Whether the two are about other companies, countries, names or figures under one
     template: what no chain of likenesses may join into one story."""
     a, b = new.features, old.features
-    return _other_names(a, b) or _other_symbols(a, b) or _other_figures(new, old)
+    return (
+        bool(a.days and b.days and not a.days & b.days)
+        or _other_names(a, b)
+        or _other_symbols(a, b)
+        or _other_figures(new, old)
+    )
 
 
 def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
