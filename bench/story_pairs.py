@@ -82,7 +82,7 @@ def _load(cache: Path | None) -> list[tuple[str, Article]]:
     """Every readable article of the archive with its path (cached when asked)."""
     if cache is not None and cache.exists():
         with cache.open("rb") as handle:
-            loaded: list[tuple[str, Article]] = pickle.load(handle)  # noqa: S301 (our own file)
+            loaded: list[tuple[str, Article]] = pickle.load(handle)  # a cache this script wrote
             return loaded
     articles = [
         (item.path, item.article) for item in read_items([CORPUS]) if item.article is not None

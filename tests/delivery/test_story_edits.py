@@ -29,7 +29,7 @@ from bot.telegram.transport import TelegramTransport
 from tests.bot_api_double import Answer, BotApiDouble
 from tests.databases import database_url_for
 from tests.delivery.scripted import ScriptedTransport
-from tests.story_copies import STRIKE
+from tests.story_copies import POWELL, STRIKE
 
 TOPICS = {
     "oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml"),
@@ -349,3 +349,59 @@ async def test_edits_keep_the_alerts_buttons_and_their_undo_state_within_the_gro
                 "Unsubscribe Oil",
             ]
             assert api.violations == 0
+
+
+def _outlet(number: int, copy_of: tuple[str, str, str], minutes: int) -> Article:
+    source, title, summary = copy_of
+    return Article(
+        id=f"https://{source}.example/{number}",
+        title=title,
+        summary=summary,
+        link=f"https://{source}.example/{number}",
+        source=source,
+        published=AT + timedelta(minutes=minutes),
+    )
+
+
+async def test_a_fresh_bot_sends_one_message_per_story_then_edits_keeping_its_buttons(
+    api: BotApiDouble, bot: Bot, database_url: str
+) -> None:
+    engine = setup(database_url, {1: "oil"})  # an empty database: no window to weigh words
+    sender = Sender(engine, TelegramTransport(bot, lambda: TOPICS), TokenBucketLimiter())
+    stories = StoryAssignment()
+    enqueue = make_enqueuer(lambda: TOPICS)
+    for number, outlet in enumerate(POWELL):
+        ingest(
+            engine,
+            [_outlet(number, outlet, 9 * number)],
+            match=lambda _: (OIL,),
+            enqueue=enqueue,
+            stories=stories,
+        )
+        await sender.drain()
+    (alert,) = api.messages(1)
+    assert "Powell" in alert["text"]
+    edits = api.calls("editMessageText")
+    assert edits and "7 sources" in edits[-1]["text"]
+    with engine.connect() as connection:
+        message_id = connection.scalar(
+            select(deliveries.c.message_id).where(deliveries.c.kind == "alert")
+        )
+    assert _buttons(api.keyboard(1, int(message_id))) == ["🔕 Less like this", "Unsubscribe Oil"]
+    # Two companies' results the same minute, one template: two alerts, never an edit.
+    before = len(edits)
+    for number, title in enumerate(
+        (
+            "BRIEF-Acme Safety Q4 Adjusted EPS USD 2.25 Vs. IBES Estimate USD 2.24",
+            "BRIEF-Globex Payments Q4 Adjusted EPS USD 2.95 Vs. IBES Estimate USD 2.96",
+        )
+    ):
+        ingest(
+            engine,
+            [_outlet(100 + number, ("reuters", title, ""), 120)],
+            match=lambda _: (OIL,),
+            enqueue=enqueue,
+            stories=stories,
+        )
+        await sender.drain()
+    assert len(api.messages(1)) == 3 and len(api.calls("editMessageText")) == before
