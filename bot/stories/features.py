@@ -55,7 +55,9 @@ _TEMPLATED = re.compile(
 _PREVIEW = re.compile(
     r"(?i)\b(?:preview|previews|ahead\s+of|what\s+to\s+expect|what\s+to\s+watch"
     r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
-    r"|before\s+(?:earnings|results|the\s+bell)|results?\s+comes?\s+soon|(?:results|earnings)\s+(?:are\s+)?due)\b"
+    r"|before\s+(?:earnings|results|the\s+bell)|results?\s+comes?\s+soon|(?:results|earnings)\s+(?:are\s+)?due"
+    r"|to\s+post\s+(?:earnings|results)|next\s+hurdle"
+    r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b)\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -552,6 +554,8 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
             subject = frozenset(_terms(found.group("subject"))) - _GENERIC_MOVERS
             if subject & _INDICATOR_WORDS or len(subject) > 4:
                 return None, frozenset()
+            if not subject and _ANY_MOVER.search(found.group(0)):
+                return _THE_MARKET, _THE_MARKET  # `Stock futures fall as …`: the market moved
             if subject:
                 marker = (found.group("marker") or "").strip().lower()
                 if marker.startswith(("price", "future", "yield")):
@@ -559,6 +563,10 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
                 return subject, subject & _MARKETS
     return None, frozenset()
 
+
+# `Stocks`, `Stock futures`, `Shares` with no name: the market as a whole.
+_ANY_MOVER = re.compile(r"(?i)^\s*(?:u\.?s\.?\s+)?(?:stocks?|stock\s+futures|shares|equities)\s")
+_THE_MARKET = frozenset({"market"})
 
 # What moves as a market, not as one company's stock.
 _MARKETS = frozenset(
