@@ -57,6 +57,7 @@ _PREVIEW = re.compile(
     r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
     r"|before\s+(?:earnings|results|the\s+bell)|results?\s+comes?\s+soon|(?:results|earnings)\s+(?:are\s+)?due"
     r"|to\s+post\s+(?:earnings|results)|next\s+hurdle"
+    r"|reports?\s+(?:earnings|results)\s+(?:on|this|next|today|tomorrow)"
     r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b)\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
@@ -233,7 +234,7 @@ _MOVE_VERBS = (
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
     r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens|advance|advances"
     r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
-    r"|takes\s+off|mixed"
+    r"|takes\s+off|mixed|steps?\s+back"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
     r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
@@ -565,7 +566,9 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
 
 
 # `Stocks`, `Stock futures`, `Shares` with no name: the market as a whole.
-_ANY_MOVER = re.compile(r"(?i)^\s*(?:u\.?s\.?\s+)?(?:stocks?|stock\s+futures|shares|equities)\s")
+_ANY_MOVER = re.compile(
+    r"(?i)^\s*(?:u\.?s\.?\s+)?(?:stocks?|stock\s+futures|shares|equities|s&p\s*500|wall\s+street)\s"
+)
 _THE_MARKET = frozenset({"market"})
 
 # What moves as a market, not as one company's stock.
