@@ -4,6 +4,9 @@ It answers the methods newsbot uses, records every request, validates HTML messa
 Telegram does (allowed tags, nesting, 4096 characters after entity parsing), enforces
 Telegram's flood limits (30 messages/s overall, 1/s per chat, 20/min per group: a 429 with
 `retry_after` when broken, counted in `violations`) and can be scripted to fail per chat.
+Each message keeps its inline keyboard as Telegram does: `editMessageText` without
+`reply_markup` removes it (`keyboard()` shows what a chat sees now); `limit_edits=True`
+counts edits in the per-chat and per-group limits too.
 
     with BotApiDouble() as api:
         settings = Settings(telegram_bot_token=api.token, telegram_api_url=api.url)
@@ -163,6 +166,7 @@ class BotApiDouble:
         group_per_minute: int = 20,
         chat_interval: float = 1.0,
         latency: float = 0.0,
+        limit_edits: bool = False,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -172,6 +176,7 @@ class BotApiDouble:
         self.group_per_minute = group_per_minute
         self.chat_interval = chat_interval
         self.latency = latency
+        self.limit_edits = limit_edits
         self.requests: list[ApiRequest] = []
         self.violations = 0
         self.commands: list[dict[str, Any]] = []  # the default scope: every user
@@ -188,6 +193,8 @@ class BotApiDouble:
         # editMessageText: each edited message's text, and chats whose messages are too old.
         self._edited: dict[tuple[int, int], str] = {}
         self.uneditable: set[int] = set()
+        # Each message's inline keyboard now, as its chat sees it (absent: no keyboard).
+        self._keyboards: dict[tuple[int, int], Any] = {}
         self._overall: deque[float] = deque()
         self._chat_last: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = defaultdict(deque)
@@ -397,6 +404,11 @@ class BotApiDouble:
             if chat_id is None or params.get("chat_id") == chat_id
         ]
 
+    def keyboard(self, chat_id: int, message_id: int) -> Any:
+        """The inline keyboard a message shows now (None when it has none)."""
+        with self._lock:
+            return self._keyboards.get((chat_id, message_id))
+
     def answers_to(self, chat_id: int) -> list[str]:
         """The texts the bot sent to a chat."""
         return [params["text"] for params in self.messages(chat_id)]
@@ -594,7 +606,9 @@ class BotApiDouble:
                     429, f"Too Many Requests: retry after {flood}", {"retry_after": flood}
                 )
             self._count_send(chat_id)
-            return _ok(self._message_json(chat_id, params))
+            message = self._message_json(chat_id, params)
+            self._keep_keyboard(chat_id, message)
+            return _ok(message)
 
     def _api_editMessageText(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         problem = self._check_text(params)
@@ -604,20 +618,45 @@ class BotApiDouble:
         with self._lock:
             if chat_id in self.uneditable:
                 return _error(400, "Bad Request: message can't be edited")
-            if self._edited.get((chat_id, message_id)) == params.get("text"):
+            markup = _markup(params)
+            if (
+                self._edited.get((chat_id, message_id)) == params.get("text")
+                and self._keyboards.get((chat_id, message_id)) == markup
+            ):
                 return _error(
                     400,
                     "Bad Request: message is not modified: specified new message content and "
                     "reply markup are exactly the same as a current content and reply markup "
                     "of the message",
                 )
+            if self.limit_edits and self.enforce_limits:
+                flood = self._flood_check(chat_id)
+                if flood is not None:
+                    self.violations += 1
+                    return _error(
+                        429, f"Too Many Requests: retry after {flood}", {"retry_after": flood}
+                    )
+                self._count_send(chat_id)
             self._edited[(chat_id, message_id)] = str(params.get("text"))
-            return _ok(self._message_json(chat_id, params))
+            message = self._message_json(chat_id, params)
+            self._keep_keyboard(chat_id, message)  # no reply_markup: the keyboard is gone
+            return _ok(message)
 
     def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
-            message = self._message_json(int(params["chat_id"]), {**params, "text": "(kept)"})
+            chat_id = int(params["chat_id"])
+            message = self._message_json(chat_id, {**params, "text": "(kept)"})
+            self._keep_keyboard(chat_id, message)
         return _ok(message)
+
+    def _keep_keyboard(self, chat_id: int, message: dict[str, Any]) -> None:
+        """Remember the keyboard a message shows after this call (none: forget it)."""
+        key = (chat_id, int(message["message_id"]))
+        markup = _markup(message)
+        if markup:
+            self._keyboards[key] = markup
+        else:
+            self._keyboards.pop(key, None)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -709,6 +748,14 @@ class BotApiDouble:
                 until_date=0,
             )
         return member
+
+
+def _markup(params: dict[str, Any]) -> Any:
+    """A request's reply_markup as an object (PTB sends it JSON-encoded in forms)."""
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup) if markup else None
+    return markup or None
 
 
 def _visible(params: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ class Feedback:
     delivery_id: int
     topic: str  # the alert's first operators' topic (what `Unsubscribe` drops), else its watch
     muted: bool = False  # the chat pressed `Less like this`: the button offers an undo
+    subscribed: bool = True  # the chat still follows `topic`: `Unsubscribe` is offered
 
 
 def rule_pairs(text: str) -> tuple[tuple[str, str], ...]:

@@ -45,6 +45,7 @@ def enqueue_deliveries(
     written = 0
     for item in ingested:
         rows: list[dict[str, object]] = []
+        alerted_tickers: dict[int, tuple[str, ...]] = {}
         matches, watched = by_chat(active(item.matches))
         if terminal:
             alert = alert_for(item.article, matches, topics=None)
@@ -53,7 +54,15 @@ def enqueue_deliveries(
                 rows.append(_row(alert, TERMINAL_CHAT_ID, text, moment))
         elif matches or item.article.tickers or watched:
             rows = _chat_rows(
-                connection, item, matches, watched, topics, source_names, default_zone, moment
+                connection,
+                item,
+                matches,
+                watched,
+                topics,
+                source_names,
+                default_zone,
+                moment,
+                alerted_tickers,
             )
         if rows and item.story_id is not None:
             rows = fold_into_story(
@@ -64,6 +73,8 @@ def enqueue_deliveries(
                 source_names=source_names,
                 now=moment,
                 edits=not terminal,
+                article_tickers=item.article.tickers,
+                alerted_tickers=alerted_tickers,
             )
         # Article by article: a later article of the batch finds its story's alerts written.
         written += store.insert_deliveries(connection, rows)
@@ -79,8 +90,10 @@ def _chat_rows(
     source_names: Mapping[str, str] | None,
     default_zone: str,
     moment: datetime,
+    alerted_tickers: dict[int, tuple[str, ...]],
 ) -> list[dict[str, object]]:
-    """One delivery per subscribed (or watching) chat owed an alert of this article."""
+    """One delivery per subscribed (or watching) chat owed an alert of this article (and, in
+    `alerted_tickers`, the followed symbols each chat is alerted for)."""
     rows: list[dict[str, object]] = []
     rendered: dict[tuple[object, ...], str] = {}
     wanted_topics = {match.topic for match in matches}
@@ -100,6 +113,8 @@ def _chat_rows(
                 alert, named, sources=source_names, now=moment, zone=hours.zone
             )
         row = _row(alert, sub.chat_id, rendered[key], moment)
+        if alert.tickers:
+            alerted_tickers[sub.chat_id] = alert.tickers
         hold = release_at(moment, hours, alert.priority)
         if hold is not None:
             row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.delivery.feedback import feedback_for
 from bot.delivery.ledger import forget_chat, move_chat
 from bot.delivery.limiter import Limiter, NoLimits
+from bot.delivery.story_edits import edit_feedback
 from bot.delivery.transports import (
     ButtonTransport,
     ChatGone,
@@ -481,7 +482,15 @@ class Sender:
             if delivery.edit_waits:
                 raise _FirstAlertUnsent
             raise Rejected("the story's first alert was not delivered: nothing to edit")
-        await self._transport.edit(delivery.chat_id, delivery.edit_of, delivery.text)
+        transport = self._transport
+        if delivery.edit_alert is not None and isinstance(transport, ButtonTransport):
+            # Telegram drops the keyboard of a message edited without one: redraw it.
+            feedback = await self._db(edit_feedback, delivery.chat_id, delivery.edit_alert)
+            await transport.edit(
+                delivery.chat_id, delivery.edit_of, delivery.text, feedback=feedback
+            )
+        else:
+            await transport.edit(delivery.chat_id, delivery.edit_of, delivery.text)
         return delivery.edit_of
 
     async def _deliver(self, delivery: Delivery) -> int | None:

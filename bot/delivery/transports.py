@@ -76,6 +76,12 @@ class ButtonTransport(Transport, Protocol):
         """Deliver the text, with the alert's feedback buttons when given."""
         ...
 
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, feedback: Feedback | None = None
+    ) -> None:
+        """Replace the text, keeping the message's feedback buttons when given."""
+        ...
+
 
 class TerminalTransport:
     """Prints alerts to a terminal, one block each: the no-token stand-in for Telegram."""

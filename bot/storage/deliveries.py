@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage.models import UTCDateTime, deliveries
-from bot.storage.stories import first_alerts
+from bot.storage.stories import alert_with_edit_instead, first_alerts
 
 # Telegram never uses chat id 0: the terminal sink stands for one chat under this id.
 TERMINAL_CHAT_ID = 0
@@ -49,6 +49,7 @@ class Delivery:
     # changes; `edit_waits` while that alert is not sent yet.
     edit_of: int | None = None
     edit_waits: bool = False
+    edit_alert: int | None = None  # that alert's delivery id: its buttons stay on the edit
 
 
 def _now() -> datetime:
@@ -145,7 +146,7 @@ def claim(
     targets = first_alerts(connection, edited) if edited else {}
     claimed = []
     for row in rows:
-        state, message_id = targets.get((row.chat_id, row.story_id), (None, None))
+        state, message_id, alert_id = targets.get((row.chat_id, row.story_id), (None, None, None))
         claimed.append(
             Delivery(
                 id=row.id,
@@ -159,6 +160,7 @@ def claim(
                 created=row.created,
                 edit_of=message_id,
                 edit_waits=state == PENDING,
+                edit_alert=alert_id,
             )
         )
     return claimed
@@ -274,7 +276,8 @@ def release_claims_except(connection: Connection, *, owner: str, keep: Iterable[
 
 
 def mark_failed(connection: Connection, delivery_id: int, error: str) -> None:
-    """Give up on a delivery, keeping the reason."""
+    """Give up on a delivery, keeping the reason (a failed story alert's pending edit is sent
+    as the alert instead: the chat was never told the story)."""
     connection.execute(
         update(deliveries)
         .where(deliveries.c.id == delivery_id)
@@ -286,6 +289,7 @@ def mark_failed(connection: Connection, delivery_id: int, error: str) -> None:
             claim_owner=None,
         )
     )
+    alert_with_edit_instead(connection, delivery_id)
 
 
 def cancel_chat(connection: Connection, chat_id: int, reason: str) -> int:

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, and_, bindparam, select, text, tuple_, update
 from bot.article import Article
 from bot.storage.models import articles, deliveries
 
+FAILED, CANCELLED = "failed", "cancelled"  # the states of a delivery that told nothing
+
 # Any fixed number: the transaction-level advisory lock story assignment takes on PostgreSQL.
 STORY_LOCK = 7_341_120_012
 _CHUNK = 500
@@ -49,6 +51,7 @@ class StoryDelivery:
     text: str
     topics: tuple[str, ...]
     priority: str
+    tickers: frozenset[str] = frozenset()  # the symbols of the delivery's article
 
 
 def lock_story_assignment(connection: Connection) -> None:
@@ -140,7 +143,9 @@ def chat_story_deliveries(
                 deliveries.c.text,
                 deliveries.c.topics,
                 deliveries.c.priority,
+                articles.c.tickers,
             )
+            .select_from(deliveries.outerjoin(articles, articles.c.id == deliveries.c.article_id))
             .where(
                 deliveries.c.story_id == story_id,
                 deliveries.c.chat_id.in_(wanted[start : start + _CHUNK]),
@@ -157,6 +162,7 @@ def chat_story_deliveries(
                     text=row.text,
                     topics=tuple(topic for topic in (row.topics or "").split(",") if topic),
                     priority=row.priority,
+                    tickers=frozenset((row.tickers or "").split()),
                 )
             )
     return found
@@ -183,10 +189,14 @@ def supersede_edits(connection: Connection, story_id: str, chat_ids: Iterable[in
 
 def first_alerts(
     connection: Connection, keys: Iterable[tuple[int, str]]
-) -> dict[tuple[int, str], tuple[str, int | None]]:
-    """The state and message id of each (chat, story)'s first alert, the message edits change."""
+) -> dict[tuple[int, str], tuple[str, int | None, int]]:
+    """The state, message id and delivery id of each (chat, story)'s first alert, the
+    message edits change.
+
+    An alert that failed or was cancelled told nothing: the first one after it counts.
+    """
     wanted = sorted(set(keys))
-    found: dict[tuple[int, str], tuple[str, int | None]] = {}
+    found: dict[tuple[int, str], tuple[str, int | None, int]] = {}
     for start in range(0, len(wanted), _CHUNK):
         rows = connection.execute(
             select(
@@ -194,15 +204,64 @@ def first_alerts(
                 deliveries.c.story_id,
                 deliveries.c.state,
                 deliveries.c.message_id,
+                deliveries.c.id,
             )
             .where(
                 tuple_(deliveries.c.chat_id, deliveries.c.story_id).in_(
                     wanted[start : start + _CHUNK]
                 ),
-                and_(deliveries.c.kind == "alert"),
+                and_(
+                    deliveries.c.kind == "alert",
+                    deliveries.c.state.not_in((FAILED, CANCELLED)),
+                ),
             )
             .order_by(deliveries.c.id)
         )
         for row in rows:
-            found.setdefault((int(row.chat_id), row.story_id), (row.state, row.message_id))
+            found.setdefault(
+                (int(row.chat_id), row.story_id), (row.state, row.message_id, int(row.id))
+            )
     return found
+
+
+def alert_with_edit_instead(connection: Connection, delivery_id: int) -> int | None:
+    """A chat's first alert of a story failed: its newest pending edit of the story goes out
+    as the alert instead (the older ones are cancelled); returns that delivery's id, if any.
+
+    Without this the edits would wait for a message that never came, and the story would
+    count as told to a chat that was never told it.
+    """
+    failed = connection.execute(
+        select(deliveries.c.chat_id, deliveries.c.story_id, deliveries.c.kind).where(
+            deliveries.c.id == delivery_id
+        )
+    ).first()
+    if failed is None or failed.kind != "alert" or failed.story_id is None:
+        return None
+    edits = list(
+        connection.execute(
+            select(deliveries.c.id, deliveries.c.priority)
+            .where(
+                deliveries.c.chat_id == failed.chat_id,
+                deliveries.c.story_id == failed.story_id,
+                deliveries.c.kind == "edit",
+                deliveries.c.state == "pending",
+            )
+            .order_by(deliveries.c.id.desc())
+        )
+    )
+    if not edits:
+        return None
+    newest, *older = edits
+    if older:
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_([row.id for row in older]))
+            .values(state=CANCELLED, last_error="superseded by a later edit")
+        )
+    connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id == newest.id)
+        .values(kind="alert", silent=newest.priority == "low")
+    )
+    return int(newest.id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.article import Article
 from bot.stories.features import StoryFeatures, describe
+from bot.stories.reference import idf
 
 HOUR = 3600.0
 
@@ -28,11 +29,17 @@ class StoryTuning:
     results_weight: float = 1.03  # both report one company's results (rule 3)
     threshold: float = 1.0  # the evidence needed to join a story
     threshold_per_hour: float = 0.043  # extra evidence needed per hour beyond fresh_hours
-    seed_slack: float = 0.3  # how much less a later article must share with the first one
+    seed_slack: float = 0.4  # how much less a later article must share with the first one
+    coherence: int = 8  # a story's latest articles a newcomer must not be about others than
     repost_text: float = 0.5  # summary likeness that makes an equal headline a repost
+    # A day apart, an equal headline is a recurring column (`Manila Closing Stock Prices`)
+    # unless the text is nearly the same too.
+    late_repost_text: float = 0.8
     max_candidates: int = 24  # earlier articles scored exactly per arrival
     common_fraction: float = 0.01  # terms in more of the window's articles never select
     max_articles: int = 50_000  # hard memory bound, whatever the dates say
+    # How many window articles the shipped reference counts as (term weights blend both).
+    reference_prior: float = 500.0
 
 
 @dataclass(slots=True)
@@ -46,6 +53,7 @@ class _Entry:
     title_mass: float
     text_mass: float
     anchors: tuple[str, ...]  # the headline's most informative words (by weight)
+    subject: tuple[str, ...]  # its rarest words: what a copy of the same event names too
 
 
 @dataclass(slots=True)
@@ -54,6 +62,9 @@ class _Story:
 
     seed: str  # the id of the story's first article: later ones must still fit it
     size: int
+    # Its latest articles: a newcomer the definition keeps apart from any of them does not
+    # join (a story never holds two companies, days or releases however it was chained).
+    latest: deque[str] = field(default_factory=deque)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +171,9 @@ class StoryIndex:
             if entry.story_id in tried:
                 continue
             tried.add(entry.story_id)
-            if margin >= _REPOST or self._fits_seed(query, entry.story_id):
+            if margin >= _REPOST or (
+                self._fits_seed(query, entry.story_id) and self._coherent(query, entry.story_id)
+            ):
                 return Decision(entry.story_id, entry.features.article_id, margin)
         return Decision(new.article_id, None, 0.0)
 
@@ -172,6 +185,27 @@ class StoryIndex:
         if seed is None:
             return True
         return self._margin(query, seed, self.tuning.seed_slack) is not None
+
+    def _coherent(self, query: _Entry, story_id: str) -> bool:
+        """Whether no recent article of the story is one the definition keeps apart from
+        the arriving one (its reposts aside)."""
+        story = self._stories.get(story_id)
+        if story is None:
+            return True
+        for article_id in story.latest:
+            member = self._entries.get(article_id)
+            if member is None:
+                continue
+            if member.features.title_key != query.features.title_key and _other_things(
+                query, member
+            ):
+                return False
+            gap = abs(query.timestamp - member.timestamp) / HOUR
+            shared = query.features.text_terms & member.features.text_terms
+            text = _cosine(shared, query.weights, query.text_mass, member.text_mass)
+            if _another_day(query.features, member.features, gap, text, self.tuning):
+                return False
+        return True
 
     def _margin(self, new: _Entry, old: _Entry, slack: float = 0.0) -> float | None:
         """How far the evidence that both tell one story exceeds what their gap asks for."""
@@ -201,9 +235,13 @@ class StoryIndex:
         repost = (
             a.title_key == b.title_key
             and len(a.title_key.split()) >= 3
-            and (a.headline_only or b.headline_only or text >= tuning.repost_text)
+            and (
+                text >= tuning.late_repost_text
+                if gap > tuning.fresh_hours * 2
+                else a.headline_only or b.headline_only or text >= tuning.repost_text
+            )
         )
-        if not repost and (_kept_apart(a, b) or _unanchored(new, b) or _unanchored(old, a)):
+        if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
             return None
         title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
         coverage = min(
@@ -235,18 +273,20 @@ class StoryIndex:
     @property
     def _rare_weight(self) -> float:
         """The weight of a term in 1% of the window's articles: rarer ones single out."""
-        idf = math.log((len(self._entries) + 1.0) / (0.01 * len(self._entries) + 0.5)) + 1.0
+        size = len(self._entries) + self.tuning.reference_prior
+        idf = math.log((size + 1.0) / (0.01 * size + 0.5)) + 1.0
         return idf * idf
 
     def _weights(self, features: StoryFeatures) -> dict[str, float]:
-        """The squared IDF of each of the article's terms in the current window."""
-        total = len(self._entries) + 1.0
+        """The squared IDF of each of the article's terms: the window's counts blended with
+        the shipped reference, so that weights are right from the first article."""
+        size, prior = len(self._entries), self.tuning.reference_prior
         postings = self._postings
         weights = {}
         for term in features.text_terms:
             found = postings.get(term)
-            idf = math.log(total / ((len(found) if found else 0) + 0.5)) + 1.0
-            weights[term] = idf * idf
+            weight = idf(term, len(found) if found else 0, size, prior)
+            weights[term] = weight * weight
         return weights
 
     def _candidates(self, query: _Entry) -> list[_Entry]:
@@ -286,9 +326,11 @@ class StoryIndex:
         self._title_keys.setdefault(features.title_key, []).append(article_id)
         story = self._stories.get(story_id)
         if story is None:
-            self._stories[story_id] = _Story(seed=article_id, size=1)
-        else:
-            story.size += 1
+            story = self._stories[story_id] = _Story(seed=article_id, size=0)
+        story.size += 1
+        story.latest.append(article_id)
+        if len(story.latest) > self.tuning.coherence:
+            story.latest.popleft()
 
     def _evict(self, now: float) -> None:
         """Forget articles older than the window (and the oldest beyond the memory bound)."""
@@ -321,6 +363,12 @@ class StoryIndex:
 
 # How many of a headline's most informative words the other article must state one of.
 _ANCHORS = 4
+
+# At most this many tagged symbols name the companies an item is about.
+_FEW_SYMBOLS = 3
+
+# How many of a headline's rarest words name its subject.
+_SUBJECT = 2
 
 # A repost's margin: above any margin likeness alone can give.
 _REPOST = 100.0
@@ -361,7 +409,127 @@ def _entry(
     """An index entry: the article's features with its weights, norms and anchors."""
     words = [term for term in features.title_terms if term[0] != "#"]
     anchors = tuple(heapq.nlargest(_ANCHORS, sorted(words), key=weights.__getitem__))
-    return _Entry(features, story_id, timestamp, weights, *_masses(features, weights), anchors)
+    named = [term for term in words if term[0] != "~"]
+    subject = tuple(heapq.nlargest(_SUBJECT, sorted(named), key=weights.__getitem__))
+    return _Entry(
+        features,
+        story_id,
+        timestamp,
+        weights,
+        *_masses(features, weights),
+        anchors,
+        subject,
+    )
+
+
+# Headlines sharing this much of their words (each) follow one template, or tell one event.
+_TEMPLATE_SHARE = 0.5
+
+
+def _templated(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether the two headlines share most of their words: one event told twice, or one
+    template (`X Is Maintained at Buy by Y`, `X Q4 Adjusted EPS USD …`) about two names,
+    days or figures; the words that differ then decide."""
+    left = {term for term in a.title_terms if term[0] != "#"}
+    right = {term for term in b.title_terms if term[0] != "#"}
+    if not left or not right:
+        return False
+    shared = len(left & right)
+    return shared >= _TEMPLATE_SHARE * len(left) and shared >= _TEMPLATE_SHARE * len(right)
+
+
+def _other_subjects(new: _Entry, old: _Entry) -> bool:
+    """Whether each headline's rarest words are absent from the other article: the same
+    template (`X Dec-Quarter Consol Net Profit …`, `X Is Maintained at Buy by …`) about
+    two names. A copy of one event states the name its headline is about."""
+    if new.features.indicators & old.features.indicators:
+        return False  # one economic release: the release is the subject, whatever the words
+    return _subject_missing(new, old.features) and _subject_missing(old, new.features)
+
+
+def _subject_missing(one: _Entry, other: StoryFeatures) -> bool:
+    return bool(one.subject) and not any(term in other.text_terms for term in one.subject)
+
+
+# Amounts within this ratio are one figure told twice (`$97.4B` and `$97 billion`).
+_SAME_AMOUNT = 0.02
+
+
+def _other_amounts(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether both headlines state figures and neither states any figure of the other:
+    two results or prices (other companies, days or releases), not one told twice."""
+    if not (a.title_numbers and b.title_numbers):
+        return False
+    return not (
+        _close_amount(a.title_numbers, b.numbers) or _close_amount(b.title_numbers, a.numbers)
+    )
+
+
+def _close_amount(wanted: frozenset[str], found: frozenset[str]) -> bool:
+    """Whether any of the `wanted` amounts is (about) one of the `found` ones."""
+    values = [_amount(token) for token in found]
+    for token in wanted:
+        unit, value = _amount(token)
+        for other_unit, other in values:
+            if unit == other_unit and abs(value - other) <= _SAME_AMOUNT * max(
+                abs(value), abs(other)
+            ):
+                return True
+    return False
+
+
+def _amount(token: str) -> tuple[str, float]:
+    """An amount token (`#97.4e+09`, `#5.75%`, `#25bp`) as its unit and value."""
+    body = token[1:]
+    for unit in ("%", "bp"):
+        if body.endswith(unit):
+            return unit, float(body[: -len(unit)])
+    return "", float(body)
+
+
+def _apart(new: _Entry, old: _Entry) -> bool:
+    """Whether the definition keeps the two apart whatever their likeness (reposts aside)."""
+    a, b = new.features, old.features
+    return (
+        _kept_apart(a, b) or _unanchored(new, b) or _unanchored(old, a) or _other_figures(new, old)
+    )
+
+
+def _another_day(
+    a: StoryFeatures, b: StoryFeatures, gap: float, text: float, tuning: StoryTuning
+) -> bool:
+    """Whether the two are one recurring item (an equal headline) or two price moves, told
+    on other days: a market's moves, and a daily column, are news of their day."""
+    if gap <= tuning.fresh_hours * 2:
+        return False
+    if a.title_key == b.title_key:
+        return text < tuning.late_repost_text
+    return a.move_subject is not None and b.move_subject is not None
+
+
+def _other_figures(new: _Entry, old: _Entry) -> bool:
+    """Whether two look-alikes are about other names, figures or periods: one template (or
+    two results, two price moves) about two companies, instruments, days or releases."""
+    a, b = new.features, old.features
+    if a.quarters and b.quarters and not a.quarters & b.quarters and not (a.guidance or b.guidance):
+        return True  # results of other quarters: other releases
+    templated = _templated(a, b)
+    if (templated or (a.results and b.results)) and _other_subjects(new, old):
+        return True
+    moves = a.move_subject is not None and b.move_subject is not None
+    return (templated or moves) and _other_amounts(a, b)
+
+
+def _other_things(new: _Entry, old: _Entry) -> bool:
+    """Whether the two are about other companies, countries, names or figures under one
+    template: what no chain of likenesses may join into one story."""
+    a, b = new.features, old.features
+    return (
+        bool(a.days and b.days and not a.days & b.days)
+        or _other_names(a, b)
+        or _other_symbols(a, b)
+        or _other_figures(new, old)
+    )
 
 
 def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
@@ -370,23 +538,48 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # a digest tells many events, none of them alone
     if new.preview != old.preview:
         return True  # a preview states none of the event's facts
+    if {new.deed, old.deed} == {"signed", "announced"}:
+        return True  # the signed act after the announced one is a new story (rule 5)
+    if new.days and old.days and not new.days & old.days:
+        return True  # items of other days
+    if new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key:
+        return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
         return True  # analysis and analyst notes: each makes its own claim (rule 6)
     if _reaction(new, old) or _reaction(old, new):
         return True  # a price move of something else is a market-reaction story (rule 4)
     if _quotes_other(new, old) or _quotes_other(old, new):
         return True  # another party's words are a response, a new fact (rule 5)
+    return _other_names(new, old) or _other_symbols(new, old)
+
+
+def _other_names(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether each headline is about someone, or a country, the other never names."""
     if (
         new.names
         and old.names
         and not (new.names & old.text_terms or old.names & new.text_terms)
         and not new.indicators & old.indicators
     ):
-        return True  # each headline is about someone the other never names
-    if new.countries and old.countries and not new.countries & old.countries:
-        return True  # each headline is about another country
+        return True
+    return bool(new.countries and old.countries and not new.countries & old.countries)
+
+
+def _other_symbols(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether the two are about other companies: headline symbols, or tagged symbols, that
+    have none in common."""
     tickers, others = new.headline_tickers, old.headline_tickers
-    return bool(tickers and others and not tickers & others)  # other companies
+    if tickers and others and not tickers & others:
+        return True
+    # Tags of a few symbols name the companies an item is about (a long list: a sector).
+    few = _FEW_SYMBOLS
+    return bool(
+        new.tickers
+        and old.tickers
+        and len(new.tickers) <= few
+        and len(old.tickers) <= few
+        and not new.tickers & old.tickers
+    )
 
 
 def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:

@@ -31,12 +31,56 @@ _DIGEST = re.compile(
     r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
     r"|closing\s+(?:stock\s+)?prices)\b"
 )
+# Recurring templated items: market tables, screens, listicles, filings digests and notices
+# that come every day for another company, exchange or day under one headline. Each is its
+# own item (reposts aside), whatever words the template shares.
+_TEMPLATED = re.compile(
+    r"(?i)\b(?:most\s+actives?|most\s+active\s+issues|gainers\s*(?:&|and)\s*losers"
+    r"|cftc\b.{0,30}\bcommitments|expert\s+outlook|earnings\s+summary|options\s+trading|through\s+the\s+eyes\s+of|analyst\s+ratings|anticipated\s+adjustment|first\s+tick|stocks?\s+moving\b|penny\s+stocks?|undiscovered\s+gems?"
+    r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
+    r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
+    r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
+    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+in\b.{0,60}\bago"
+    r"|insiders?\s+(?:sold|bought|buys|sells)\s+shares|managers'\s+transactions"
+    r"|earnings\s+call\s+presentation|earnings\s+call\s+transcript|slide\s+deck"
+    r"|shareholder\s+(?:reminder|alert)|lead\s+plaintiff|class\s+action|investors?\s+(?:who|with)"
+    r"\s+(?:lost|losses)|commentary|short\s+interest|(?:stock|shares?)\s+price\s+today"
+    r"|return\s+trends|shareholders\s+have\s+(?:earned|lost)|(?:sec\s+)?10-[qk]\s+report"
+    r"|schedules?\b.{0,60}\b(?:call|results|release|webcast)"
+    r"|(?:to\s+)?(?:announce|report|release)\b.{0,60}\bresults\s+on\b"
+    r"|\bto\s+(?:announce|report|release|host)\b.{0,80}\b(?:results|earnings|call)"
+    r"|technical\s+(?:analysis|outlook)|earnings\s+(?:report|overview):\s+q\d\s+overview)"
+)
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
     r"(?i)\b(?:preview|previews|ahead\s+of|what\s+to\s+expect|what\s+to\s+watch"
     r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
-    r"|before\s+(?:earnings|results|the\s+bell))\b"
+    r"|before\s+(?:earnings|results|the\s+bell)|results?\s+comes?\s+soon|(?:results|earnings)\s+(?:are\s+)?due"
+    r"|to\s+post\s+(?:earnings|results)|next\s+hurdle"
+    r"|reports?\s+(?:earnings|results)\s+(?:on|this|next|today|tomorrow)"
+    r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b)\b"
 )
+# The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
+# after `Trump says he will announce …`.
+_SIGNED = re.compile(r"(?i)\bsign(?:s|ed|ing)?\b")
+_ANNOUNCED = re.compile(
+    r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
+)
+# A day named in a headline (`February 12`, `Feb. 7`, `12 Feb`): another day, another item.
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY = re.compile(
+    rf"(?i)\b(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?!\d|,\s*\d{{4}}\s*\d)"
+    rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTHS})\b)"
+)
+# A priced offering follows the proposed one (rule 5): `… Prices Public Offering at $4.00`.
+_PRICED = re.compile(
+    r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\boffering|\boffering\b.{0,60}\bpric(?:es|ed|ing)\b"
+)
+# `(SHSE:600346)`, `(NYSE:GME)`, `(TSE:4053)`: the listing a headline is about.
+_EXCHANGE_SYMBOL = re.compile(r"\((?:[A-Z]{2,8}):\s?([A-Za-z0-9.]{1,12})\)")
 # Capitalised words inside a sentence: names, in a summary written in sentence case.
 _CAPITALISED = re.compile(r"(?<![\w'])[A-Z][\w&'.-]*")
 
@@ -69,7 +113,7 @@ _AMOUNT = re.compile(
     (?P<currency>[$€£¥₹]|us\$|eur|usd|gbp|c\$|a\$)?\s?
     (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
     (?:\s?(?P<unit>%|percent|per\s+cent|bps|basis\s+points
-        |trillion|tn|billion|bln|bn|b|million|mln|mn|m|thousand|k)(?![a-z]))?
+        |trillion|tn|billion|bln|bn|b|million|mln|mn|m|crore|cr|lakh|thousand|k)(?![a-z]))?
     """
 )
 _SCALES = {
@@ -85,12 +129,18 @@ _SCALES = {
     "m": 1e6,
     "thousand": 1e3,
     "k": 1e3,
+    "crore": 1e7,  # Indian reports: `Rs 1,170.5 crore` is `11.7 bln rupees`
+    "cr": 1e7,
+    "lakh": 1e5,
 }
 _PERCENT = frozenset({"%", "percent", "per cent", "bps", "basis points"})
 
 # Quarter and half-year names in every house style: Q4, 4Q, fourth-quarter, fiscal Q1.
 _QUARTER = re.compile(
     r"(?i)\b(?:q([1-4])|([1-4])q|(first|second|third|fourth)[\s-]quarter|(h[12])|([12])h)\b"
+)
+_GUIDANCE = re.compile(
+    r"(?i)\b(?:outlook|guidance|forecasts?|sees|expects?|projects?|targets?|initiates|view)\b"
 )
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
 
@@ -182,7 +232,9 @@ _MOVE_VERBS = (
     r"|gained|drop|drops|dropped|climb|climbs|climbed|rally|rallies|rallied|soar|soars|soared"
     r"|sink|sinks|sank|plunge|plunges|plunged|retreat|retreats|retreated|edge|edges|edged"
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
-    r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens"
+    r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens|advance|advances"
+    r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
+    r"|takes\s+off|mixed|steps?\s+back"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
     r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
@@ -201,7 +253,13 @@ _ANALYST_ACTION = re.compile(
     r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+target|initiat\w+\s+coverage|reiterat\w+"
     r"|(?:raise[sd]?|lift(?:s|ed)?|cut|cuts|lower(?:s|ed)?)\s+to\s+(?:buy|outperform|overweight|neutral"
     r"|hold|sell|underperform|underweight|equal[\s-]weight|market\s+perform)"
-    r"|analysts?\s+(?:says?|sees?|view)|rating)\b"
+    r"|analysts?\s+(?:says?|sees?|view)|rating|maintained\s+at|(?:;|,)\s*target\s+(?:of|price)"
+    r"|target\s+(?:raised|cut|lowered|increased|trimmed)|(?:buy|sell|hold|accumulate|reduce)"
+    r"\s+[\w&'. -]{2,40};\s*target"
+    r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send)"
+    r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
+    r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
+    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects))\b"
 )
 
 _ROLES = frozenset(
@@ -244,6 +302,11 @@ class StoryFeatures:
     title_terms: frozenset[str]
     text_terms: frozenset[str]  # title and summary: words, numbers, quarters, tickers
     numbers: frozenset[str]  # amounts with a unit or a decimal: `#9.74e10`, `#5.75%`
+    quarters: frozenset[str]  # the quarters or halves the headline names (`~q4`, `~h1`)
+    guidance: bool  # the headline gives an outlook (its quarter is the next one)
+    days: frozenset[str]  # the days the headline names (`feb-12`)
+    priced: bool  # the headline reports an offering's price (after its announcement)
+    title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
     market_move: frozenset[str]  # the markets that moved (a commodity, currency, index)
@@ -252,6 +315,7 @@ class StoryFeatures:
     results: bool  # the headline reports company results (rule 3 of the definition)
     analysis: bool  # a desk column or an analyst action, never a copy of the event
     preview: bool  # written before the event (`earnings preview`, `ahead of CPI`)
+    deed: str  # `signed` (the deed is done), `announced` (it is to come), or ``
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
@@ -274,7 +338,7 @@ def describe(article: Article) -> StoryFeatures:
     ticker_terms = frozenset(f"${ticker}" for ticker in tickers)
     headline_tickers = frozenset(
         ticker for ticker in tickers if ticker == flash_ticker or _names_symbol(raw_title, ticker)
-    )
+    ) | frozenset(found.group(1).upper() for found in _EXCHANGE_SYMBOL.finditer(raw_title))
     title_indicators = _indicators(raw_title)
     indicators = title_indicators | _indicators(summary)
     title_terms = (
@@ -300,6 +364,11 @@ def describe(article: Article) -> StoryFeatures:
         title_terms=title_terms,
         text_terms=text_terms,
         numbers=title_numbers | summary_numbers,
+        title_numbers=title_numbers,
+        quarters=_quarters(raw_title),
+        guidance=bool(_GUIDANCE.search(raw_title)),
+        days=_days(raw_title),
+        priced=bool(_PRICED.search(raw_title)),
         tickers=tickers,
         move_subject=move_subject,
         market_move=market_move,
@@ -307,9 +376,10 @@ def describe(article: Article) -> StoryFeatures:
         headline_tickers=headline_tickers,
         results=bool(_RESULTS.search(raw_title)),
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
-        digest=bool(_DIGEST.search(raw_title)),
+        digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
         countries=_named_matches(_COUNTRIES, raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
+        deed=_deed(raw_title),
         indicators=indicators,
         names=_names(raw_title, summary, title_terms)
         | frozenset(f"${ticker}" for ticker in headline_tickers),
@@ -485,6 +555,8 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
             subject = frozenset(_terms(found.group("subject"))) - _GENERIC_MOVERS
             if subject & _INDICATOR_WORDS or len(subject) > 4:
                 return None, frozenset()
+            if not subject and _ANY_MOVER.search(found.group(0)):
+                return _THE_MARKET, _THE_MARKET  # `Stock futures fall as …`: the market moved
             if subject:
                 marker = (found.group("marker") or "").strip().lower()
                 if marker.startswith(("price", "future", "yield")):
@@ -492,6 +564,12 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
                 return subject, subject & _MARKETS
     return None, frozenset()
 
+
+# `Stocks`, `Stock futures`, `Shares` with no name: the market as a whole.
+_ANY_MOVER = re.compile(
+    r"(?i)^\s*(?:u\.?s\.?\s+)?(?:stocks?|stock\s+futures|shares|equities|s&p\s*500|wall\s+street)\s"
+)
+_THE_MARKET = frozenset({"market"})
 
 # What moves as a market, not as one company's stock.
 _MARKETS = frozenset(
@@ -516,6 +594,24 @@ def _speaker(title: str) -> frozenset[str] | None:
         if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
     return frozenset(_terms(found.group("speaker"))) - _ROLES or None
+
+
+def _days(title: str) -> frozenset[str]:
+    """The days a headline names, as `feb-12` (month by its first three letters)."""
+    found = set()
+    for match in _DAY.finditer(title):
+        month = (match.group("month") or match.group("month2") or "")[:3].lower()
+        day = int(match.group("day") or match.group("day2") or 0)
+        if 1 <= day <= 31:
+            found.add(f"{month}-{day}")
+    return frozenset(found)
+
+
+def _deed(title: str) -> str:
+    """Whether a headline reports an act signed, one announced to come, or neither."""
+    if _SIGNED.search(title):
+        return "signed"
+    return "announced" if _ANNOUNCED.search(title) else ""
 
 
 def _names_symbol(title: str, ticker: str) -> bool:

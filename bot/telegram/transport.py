@@ -96,11 +96,18 @@ class TelegramTransport:
             raise Transient(self._reason(error)) from None
         return message.message_id
 
-    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, feedback: Feedback | None = None
+    ) -> None:
         """Change a sent alert's text (edits never notify); raises the outcome of a refusal.
 
-        "message is not modified" is success: the message already says this.
+        An edit without a keyboard removes the message's: `feedback` redraws its buttons as
+        they stand. "message is not modified" is success: the message already says this.
         """
+        markup = None
+        if feedback is not None:
+            topics = self._topics() if self._topics else {}
+            markup = feedback_keyboard(feedback, topics, subscribed=feedback.subscribed)
         try:
             await self._bot.edit_message_text(
                 text,
@@ -108,6 +115,7 @@ class TelegramTransport:
                 message_id=message_id,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=_NO_PREVIEW,
+                reply_markup=markup,
                 read_timeout=SEND_READ_TIMEOUT,
                 write_timeout=SEND_WRITE_TIMEOUT,
             )
