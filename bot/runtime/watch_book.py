@@ -65,6 +65,7 @@ class LiveWatches:
         self._sets: Mapping[str, SetSpec] = {}
         self._sets_changed = False
         self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._failing_since: datetime | None = None
         self._last_error: str | None = None
         self._failures = 0
@@ -189,9 +190,15 @@ class LiveWatches:
     # -- in the event loop -------------------------------------------------------------------
 
     def changed(self) -> None:
-        """A command of this process changed a watch: look now rather than at the next tick."""
-        if self._wake is not None:
-            self._wake.set()
+        """A command of this process changed a watch: take it in now (off the event loop), so
+        that the answer the chat gets is true of the next article, then wake the follower."""
+        if self._loaded:
+            try:
+                self.poll()
+            except Exception as error:  # the follower retries it, and reports it if it lasts
+                log.debug("watch change not taken in at once: %r", error)
+        if self._wake is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def follow(self, stop: asyncio.Event) -> None:
         """Load every watch, then keep up with changes until `stop`; merge in the background.
@@ -200,6 +207,7 @@ class LiveWatches:
         `health`; it never ends the following, so later changes still take effect.
         """
         self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         merging: asyncio.Task[None] | None = None
         while not stop.is_set():
             try:

@@ -31,7 +31,8 @@ async def test_hostile_watches_never_stop_another_chat_the_health_check_or_a_res
     api: BotApiDouble, workspace: Workspace, processes: list[BotProcess]
 ) -> None:
     port = free_port()
-    env = workspace.env(api, NEWSBOT_METRICS_LISTEN=f"127.0.0.1:{port}")
+    # One alert per article: the two seeds share a body, and stories would fold the second.
+    env = workspace.env(api, NEWSBOT_METRICS_LISTEN=f"127.0.0.1:{port}", NEWSBOT_STORIES="false")
     bot = BotProcess(env, workspace.root, name="first")
     processes.append(bot)
     await asyncio.to_thread(bot.wait_for_log, "running:")

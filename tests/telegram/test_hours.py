@@ -248,7 +248,7 @@ async def test_less_like_this_mutes_the_one_rule_never_a_watch_and_says_it_in_wo
 ) -> None:
     space, chat, watcher = make_workspace(tmp_path, sqlite_url, FED_RULES), 811, 812
     first, second = "Powell says the Fed will go slow", "Powell and the Fed hold rates"
-    async with running(space.settings(api)):
+    async with running(space.settings(api, stories=False)):  # each seed its own alert
         await command(api, chat, "/subscribe oil")  # the topic file is oil.yaml
         await command(api, chat, "/watch powell Powell")
         await command(api, watcher, "/watch gold Gold")

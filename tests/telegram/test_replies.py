@@ -226,7 +226,7 @@ async def test_subscribe_takes_the_one_topic_a_word_begins(
 ) -> None:
     async with Harness(loose_api, sqlite_url, seeds, limits=False) as bot:
         answer = await bot.command(32, "/subscribe fed")
-        assert answer == "Subscribed to 🏦 Fed and rates."
+        assert answer == "Subscribed to 🏦 Fed and US rates."
     assert _subscriptions_of(bot, 32) == [("topic", "fed-rates")]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Collection, Mapping
@@ -223,7 +224,7 @@ async def watch(update: Update, context: BotContext) -> None:
             "it can. /watches lists them; /unwatch NAME makes room."
         )
         return
-    state.hooks.watches_changed()
+    await asyncio.to_thread(state.hooks.watches_changed)
     preview = await context.transaction(_preview, book, since)
     lines = [_saved(name, query, replaced=replaced, preview=preview)]
     if split.why is None and name not in re.findall(r"[a-z0-9_-]+", query.lower()):
@@ -302,7 +303,7 @@ async def unwatch(update: Update, context: BotContext) -> None:
     names = None if words == ["all"] else words
     removed = await context.transaction(store.remove_watches, chat_id, names)
     if removed:
-        context.state.hooks.watches_changed()
+        await asyncio.to_thread(context.state.hooks.watches_changed)
     lines = []
     if removed:
         lines.append("Removed " + ", ".join(f"<b>{escape(n)}</b>" for n in removed) + ".")
@@ -333,7 +334,7 @@ async def unwatch_button(update: Update, context: BotContext) -> None:
 
     removed, left = await context.transaction(work)
     if removed:
-        context.state.hooks.watches_changed()
+        await asyncio.to_thread(context.state.hooks.watches_changed)
     await query.answer(f"Removed {name}" if removed else f"{name} was already gone")
     text, markup = _listing(left, context.state.max_watches)
     try:
