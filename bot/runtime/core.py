@@ -433,6 +433,7 @@ class Runtime:
             deliveries=counts,
             uptime=time.monotonic() - self.started,
             health=health,
+            paid_broadcast=self.settings.paid_broadcast,
         )
 
     async def close(self) -> None:

@@ -16,6 +16,7 @@ from bot.rules import Topic
 from bot.storage import subscriptions as subs
 from bot.telegram.handlers.context import REFUSAL, BotContext
 from bot.telegram.handlers.formatting import escape, topic_label, topic_line
+from bot.telegram.handlers.forums import Routed, forum_lines, route_here, routed_lines
 from bot.telegram.handlers.hours import hours_lines, list_hours
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
 from bot.telegram.handlers.targets import named_targets, not_tickers, some_of, unknown_topics
@@ -61,6 +62,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
     known = [name for name in names if name in current]
     symbols = [symbol for ticker in tickers if (symbol := normalize_symbol(ticker))]
     limit = context.state.max_tickers
+    forum, thread_id = bool(getattr(chat, "is_forum", False)), context.thread_id
 
     def work(connection: Connection) -> _Subscribed | None:
         # Write first: on SQLite a read followed by a write can fail at once when another
@@ -71,11 +73,14 @@ async def subscribe(update: Update, context: BotContext) -> None:
         added_tickers, refused = subs.subscribe_up_to(
             connection, chat.id, subs.TICKER, symbols, limit
         )
+        added_topics = subs.subscribe(connection, chat.id, subs.TOPIC, known)
+        kept = [symbol for symbol in symbols if symbol not in refused]
         return _Subscribed(
-            topics=subs.subscribe(connection, chat.id, subs.TOPIC, known),
+            topics=added_topics,
             tickers=added_tickers,
             refused=refused,
             unseen=subs.unseen_tickers(connection, added_tickers),
+            routed=route_here(connection, chat.id, thread_id, known, kept) if forum else None,
         )
 
     done = await context.transaction(work)
@@ -85,6 +90,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
         return
     within_limit = [symbol for symbol in symbols if symbol not in done.refused]
     lines = _subscribed(current, known, within_limit, done.topics, done.tickers)
+    lines += routed_lines(done.routed)
     if done.refused:
         lines.append(_over_limit(done.refused, limit))
     if done.unseen:
@@ -105,6 +111,7 @@ class _Subscribed:
     tickers: list[str]
     refused: list[str]
     unseen: list[str]
+    routed: Routed | None = None  # in a forum: the topic its alerts go to now
 
 
 def _over_limit(refused: list[str], limit: int) -> str:
@@ -204,6 +211,7 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
             lines.append(f"Tickers ({count}): " + ", ".join(tickers))
     now = datetime.now(UTC)
     lines += ["", *hours_lines(settings, context.state.default_zone, held_alerts, now)]
+    lines += await forum_lines(context)
     await context.reply("\n".join(lines))
 
 
