@@ -11,12 +11,13 @@ from sqlalchemy import Connection, Engine
 from bot.alerts import Alert, active, alert_for, render_html, render_text
 from bot.delivery.forums import place_in_topic, thread_for
 from bot.delivery.hours import ChatHours, Window, parse_digest_times, release_at, zone_named
+from bot.delivery.sessions import session_effect
 from bot.delivery.story_edits import fold_into_story
 from bot.pipeline import Enqueuer, Ingested
 from bot.rules import Match, Topic
 from bot.rules.watches import by_chat, watch_as_topic
 from bot.storage import deliveries as store
-from bot.storage import forums
+from bot.storage import forums, markets
 from bot.storage import subscriptions as subs
 from bot.storage import watches as watch_store
 from bot.storage.deliveries import TERMINAL_CHAT_ID
@@ -92,7 +93,9 @@ def _chat_rows(
     found = subs.subscribers(connection, wanted_topics, item.article.tickers)
     routes = forums.routes_of(connection, [sub.chat_id for sub in found])
     closed = forums.closed_topics(connection, routes) if routes else set()
-    for sub in with_watchers(connection, found, watched):
+    chosen: list[subs.Subscriber] = with_watchers(connection, found, watched)
+    sessions = markets.markets_of(connection, [sub.chat_id for sub in chosen])
+    for sub in chosen:
         own = watched.get(sub.chat_id, ())
         heard = [m for m in (*matches, *own) if (m.topic, m.rule) not in sub.settings.muted_rules]
         followed = sub.topics.union(m.topic for m in own) if own else sub.topics
@@ -105,6 +108,9 @@ def _chat_rows(
             rendered[key] = render_html(alert, named, sources=source_names, now=moment)
         row = _row(alert, sub.chat_id, rendered[key], moment)
         hold = release_at(moment, chat_hours(sub.settings, default_zone), alert.priority)
+        session = session_effect(sessions.get(sub.chat_id), alert.priority, moment)
+        hold = hold or session.hold
+        row["silent"] = row["silent"] or session.silent
         if hold is not None:
             row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)
         place_in_topic(row, thread_for(alert, sub.topics, routes.get(sub.chat_id)), closed)

@@ -108,8 +108,9 @@ def paid_line(paid_broadcast: str) -> str:
     """The paid broadcast lane: which alerts use it, messages sent on it, Stars spent."""
     messages = REGISTRY.get_sample_value("newsbot_paid_messages_total") or 0.0
     stars = REGISTRY.get_sample_value("newsbot_paid_stars_total") or 0.0
-    if paid_broadcast == "off" and not messages:
-        return "Paid broadcast: off"
+    if paid_broadcast == "off":
+        spent = f" ({count(int(messages), 'paid message')}, {stars:.1f} Stars)" if messages else ""
+        return f"Paid broadcast: off{spent}"
     return (
         f"Paid broadcast: {paid_broadcast} and above; {count(int(messages), 'paid message')}, "
         f"{stars:.1f} Stars spent since start"

@@ -117,6 +117,10 @@ chats = Table(
     # Set when the bot is kicked from the chat or leaves it (migration 0006): late updates and
     # old buttons from there subscribe nothing until the bot is added again.
     Column("kicked", Boolean, nullable=False, default=False),
+    # Migration 0011: the exchange whose session the chat follows (`XNYS`), and whether alerts
+    # outside it wait for a digest 30 minutes before the open (`/digest open`).
+    Column("market", String(16)),
+    Column("market_digest", Boolean, nullable=False, default=False),
 )
 
 # Rules a chat asked to hear less of (`🔕 Less like this`).

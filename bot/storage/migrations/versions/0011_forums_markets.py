@@ -1,4 +1,5 @@
-"""Forum topics: each subscription's topic thread, each delivery's, and closed topics.
+"""Forum topics (each subscription's and delivery's thread, closed topics) and market sessions
+(the market a chat follows, and whether it wants a digest before the open).
 
 Revision ID: 0011
 Revises: 0010
@@ -14,6 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("chats") as chats:
+        chats.add_column(sa.Column("market", sa.String(16)))
+        chats.add_column(
+            sa.Column("market_digest", sa.Boolean, nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("subscriptions") as subscriptions:
         subscriptions.add_column(sa.Column("thread_id", sa.BigInteger))
     with op.batch_alter_table("deliveries") as deliveries:
@@ -35,3 +41,6 @@ def downgrade() -> None:
         deliveries.drop_column("thread_id")
     with op.batch_alter_table("subscriptions") as subscriptions:
         subscriptions.drop_column("thread_id")
+    with op.batch_alter_table("chats") as chats:
+        chats.drop_column("market_digest")
+        chats.drop_column("market")
