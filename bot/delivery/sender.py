@@ -154,6 +154,7 @@ class Sender:
         self._claims_retaken = False
         self._claim_lost = False  # a claim failed: its rows may be ours in the ledger
         self._fresh = False  # new deliveries may be due: claim even if the last claim was short
+        self._wakes = 0  # wake() calls so far: one during a claim makes its shortness moot
         self._ledger_due: float | None = None  # the earliest known due row left in the ledger
         self._recent_floods: dict[int, float] = {}
         self._retry_at = 0.0
@@ -173,6 +174,7 @@ class Sender:
     def wake(self) -> None:
         """New deliveries are in the ledger: look now (safe from any thread)."""
         self._fresh = True
+        self._wakes += 1
         loop = self._loop
         if loop is not None and loop.is_running() and not _in_loop_thread(loop):
             loop.call_soon_threadsafe(self._kick.set)
@@ -241,7 +243,7 @@ class Sender:
             await self._sleep(self._retry_at - time.monotonic())
         exhausted_at: float | None = None
         claiming: asyncio.Task[int] | None = None
-        asked = 0
+        asked = wakes_at_claim = 0
         try:
             while stop is None or not stop.is_set():
                 if self.revoked is not None:
@@ -257,7 +259,8 @@ class Sender:
                 self._kick.clear()
                 if claiming is not None and claiming.done():
                     got = claiming.result()
-                    if 0 <= got < asked:
+                    # A wake during the claim may be for rows it did not see: not exhausted.
+                    if 0 <= got < asked and self._wakes == wakes_at_claim:
                         exhausted_at = now
                     claiming = None
                 want = self._batch - self._held
@@ -269,7 +272,8 @@ class Sender:
                     and ledger_open
                 ):
                     # Claims run beside the dispatch, so sends keep their pace meanwhile.
-                    asked, claiming = want, asyncio.create_task(self._claim(want))
+                    asked, wakes_at_claim = want, self._wakes
+                    claiming = asyncio.create_task(self._claim(want))
                     claiming.add_done_callback(lambda _: self._kick.set())
                 elif ledger_open and (self._marks or self._writes):
                     self._flush_soon()
