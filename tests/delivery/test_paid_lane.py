@@ -28,7 +28,7 @@ async def test_the_paid_lane_sends_up_to_1000_a_second_the_free_one_30() -> None
     clock = Clock()
     paid = await _sent_in_a_second(TokenBucketLimiter(clock=clock), clock, paid=True)
     free = await _sent_in_a_second(TokenBucketLimiter(clock=clock), clock, paid=False)
-    assert 950 <= paid <= 1000
+    assert 930 <= paid <= 960  # 930/s and a burst of 20: jitter has room under 1,000
     assert 28 <= free <= 30
 
 

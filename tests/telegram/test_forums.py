@@ -75,12 +75,12 @@ async def _route(bot: Harness, api: BotApiDouble, text: str, thread_id: int | No
 
 
 async def test_each_topic_gets_its_alerts_and_a_closed_one_holds_them(
-    loose_api: BotApiDouble, database_url: str, seeds: Path
+    api: BotApiDouble, database_url: str, seeds: Path
 ) -> None:
-    api = loose_api
+    # Telegram's limits enforced (a group: 20 messages a minute): about 40 s.
     api.set_member(FORUM, ADMIN, "administrator")
     oil_topic, gold_topic = api.create_topic(FORUM, "Oil"), api.create_topic(FORUM, "Gold")
-    async with Harness(api, database_url, seeds, limits=False) as bot:
+    async with Harness(api, database_url, seeds) as bot:
         assert "this topic" in await _route(bot, api, "/subscribe oil", oil_topic)
         assert "this topic" in await _route(bot, api, "/subscribe gold", gold_topic)
         listed = await _route(bot, api, "/list", None)
@@ -88,15 +88,15 @@ async def test_each_topic_gets_its_alerts_and_a_closed_one_holds_them(
 
         both = await _article(bot, "Crude and bullion jump", OIL, GOLD)
         gold = await _article(bot, "Bullion alone", GOLD)
-        await bot.until(lambda: _with(api, both) and _with(api, gold), "both alerts")
+        await bot.until(lambda: _with(api, both) and _with(api, gold), "both alerts", 30)
         assert [_thread(m) for m in _with(api, both)] == [oil_topic]  # once, highest priority
         assert [_thread(m) for m in _with(api, gold)] == [gold_topic]
 
         api.close_topic(FORUM, oil_topic)
         held = [await _article(bot, "Crude closed", OIL), await _article(bot, "Crude again", OIL)]
         after = await _article(bot, "Bullion goes on", GOLD)
-        await bot.until(lambda: bool(_with(api, after)), "the open topic's alert")
-        await bot.until(lambda: bool(_with(api, "is closed")), "the notice in General")
+        await bot.until(lambda: bool(_with(api, after)), "the open topic's alert", 30)
+        await bot.until(lambda: bool(_with(api, "is closed")), "the notice in General", 30)
         assert [_thread(m) for m in _with(api, after)] == [gold_topic]
         notice = _with(api, "is closed")
         assert len(notice) == 1 and _thread(notice[0]) is None
@@ -107,9 +107,10 @@ async def test_each_topic_gets_its_alerts_and_a_closed_one_holds_them(
         api.reopen_topic(FORUM, oil_topic)
         answer = await _route(bot, api, "/subscribe oil", oil_topic)
         assert "2 alerts held while the topic was closed" in answer
-        await bot.until(lambda: all(_with(api, title) for title in held), "the held alerts")
+        await bot.until(lambda: all(_with(api, title) for title in held), "the held alerts", 30)
         assert [_thread(_with(api, title)[0]) for title in held] == [oil_topic, oil_topic]
         assert len(_with(api, "is closed")) == 1  # told once
+    assert api.violations == 0
 
 
 async def test_a_reopened_topic_service_message_releases_what_it_held(
