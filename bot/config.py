@@ -62,6 +62,19 @@ class Settings(BaseSettings):
     stories: bool = True  # one alert per story, later copies edit it; false: one per article
     max_watches: int = Field(default=20, ge=0)  # `/watch` queries a chat may keep
     max_query_length: int = Field(default=300, ge=1)  # characters of one `/watch` query
+    # Alerts of this priority or above go on the paid broadcast lane (1,000/s, 0.1 Star a
+    # message beyond the free 30/s); `off` sends everything at the free rate.
+    paid_broadcast: Literal["off", "high", "critical"] = "off"
+
+    @property
+    def paid_from(self) -> str | None:
+        """The lowest priority sent on the paid broadcast lane, or None when it is off."""
+        return None if self.paid_broadcast == "off" else self.paid_broadcast
+
+    @field_validator("paid_broadcast", mode="before")
+    @classmethod
+    def _paid_broadcast_word(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

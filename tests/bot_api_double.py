@@ -5,8 +5,12 @@ Telegram does (allowed tags, nesting, 4096 characters after entity parsing), enf
 Telegram's flood limits (30 messages/s overall, 1/s per chat, 20/min per group: a 429 with
 `retry_after` when broken, counted in `violations`) and can be scripted to fail per chat.
 Each message keeps its inline keyboard as Telegram does: `editMessageText` without
-`reply_markup` removes it (`keyboard()` shows what a chat sees now); `limit_edits=True`
+`reply_markup` removes it (`keyboard()` shows what a chat sees now); `count_edits=True`
 counts edits in the per-chat and per-group limits too.
+Paid broadcasts (`allow_paid_broadcast`) have their own 1,000 messages/s overall limit.
+Forum supergroups have topics (`create_topic`), which can be closed, reopened and deleted:
+a message to a closed topic gets `400 Bad Request: TOPIC_CLOSED`, to a deleted one
+`400 Bad Request: message thread not found`, as Telegram answers.
 
     with BotApiDouble() as api:
         settings = Settings(telegram_bot_token=api.token, telegram_api_url=api.url)
@@ -166,8 +170,11 @@ class BotApiDouble:
         group_per_minute: int = 20,
         chat_interval: float = 1.0,
         latency: float = 0.0,
-        limit_edits: bool = False,
+        paid_per_second: int = 1000,
+        count_edits: bool = False,
     ) -> None:
+        """`count_edits`: editMessageText counts against the limits as a message does (a
+        group's 20 a minute are messages and edits together)."""
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = "newsbot_double_bot"
@@ -176,7 +183,9 @@ class BotApiDouble:
         self.group_per_minute = group_per_minute
         self.chat_interval = chat_interval
         self.latency = latency
-        self.limit_edits = limit_edits
+        self.paid_per_second = paid_per_second
+        self.count_edits = count_edits
+        self.paid_messages = 0  # accepted with allow_paid_broadcast
         self.requests: list[ApiRequest] = []
         self.violations = 0
         self.commands: list[dict[str, Any]] = []  # the default scope: every user
@@ -196,6 +205,10 @@ class BotApiDouble:
         # Each message's inline keyboard now, as its chat sees it (absent: no keyboard).
         self._keyboards: dict[tuple[int, int], Any] = {}
         self._overall: deque[float] = deque()
+        self._paid: deque[float] = deque()
+        # Forum topics: chat -> thread -> open | closed | deleted.
+        self._topics: dict[int, dict[int, str]] = defaultdict(dict)
+        self._thread_ids = itertools.count(2)  # thread 1 is General in Telegram's forums
         self._chat_last: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = defaultdict(deque)
         self._closing = False
@@ -257,6 +270,40 @@ class BotApiDouble:
         with self._lock:
             self._members[(chat_id, user_id)] = status
 
+    def create_topic(self, chat_id: int, name: str = "Topic") -> int:
+        """Create a topic in a forum supergroup (the chat becomes one); returns its thread id."""
+        with self._lock:
+            thread_id = next(self._thread_ids)
+            self._topics[chat_id][thread_id] = "open"
+            chat = self._chats.setdefault(chat_id, self.chat(chat_id, "supergroup"))
+            chat.update(type="supergroup", is_forum=True)
+            return thread_id
+
+    def close_topic(self, chat_id: int, thread_id: int) -> None:
+        """An admin closes the topic: messages to it get 400 TOPIC_CLOSED."""
+        with self._lock:
+            self._topics[chat_id][thread_id] = "closed"
+
+    def reopen_topic(self, chat_id: int, thread_id: int) -> dict[str, Any]:
+        """An admin reopens the topic; returns the `forum_topic_reopened` service update."""
+        with self._lock:
+            self._topics[chat_id][thread_id] = "open"
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": self.chat(chat_id, "supergroup", forum=True),
+                "from": self.user(abs(chat_id)),
+                "message_thread_id": thread_id,
+                "is_topic_message": True,
+                "forum_topic_reopened": {},
+            }
+        return {"message": message}
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """An admin deletes the topic: messages to it get 400 message thread not found."""
+        with self._lock:
+            self._topics[chat_id][thread_id] = "deleted"
+
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id."""
         with self._lock:
@@ -298,14 +345,18 @@ class BotApiDouble:
     # -- building real update JSON -----------------------------------------------------------
 
     @staticmethod
-    def chat(chat_id: int, chat_type: str | None = None, title: str = "A chat") -> dict[str, Any]:
-        """A Chat object; the type follows the id's sign unless given."""
-        kind = chat_type or ("private" if chat_id > 0 else "group")
+    def chat(
+        chat_id: int, chat_type: str | None = None, title: str = "A chat", *, forum: bool = False
+    ) -> dict[str, Any]:
+        """A Chat object; the type follows the id's sign unless given (a forum: supergroup)."""
+        kind = chat_type or ("private" if chat_id > 0 else "supergroup" if forum else "group")
         info: dict[str, Any] = {"id": chat_id, "type": kind}
         if kind == "private":
             info["first_name"] = f"User{chat_id}"
         else:
             info["title"] = title
+        if forum:
+            info["is_forum"] = True
         return info
 
     @staticmethod
@@ -333,10 +384,17 @@ class BotApiDouble:
         user_id: int | None = None,
         chat_type: str | None = None,
         sender_chat: dict[str, Any] | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
-        """A `message` update carrying a command (`/subscribe oil`) from a user in a chat."""
-        chat = self.chat(chat_id, chat_type)
+        """A `message` update carrying a command (`/subscribe oil`) from a user in a chat.
+
+        In a forum (a chat with topics), `thread_id` is the topic it was sent in (None: General).
+        """
+        forum = chat_id in self._topics
+        chat = self.chat(chat_id, chat_type, forum=forum)
         message = self._text_message(chat, text)
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
         if sender_chat is not None:
             message["sender_chat"] = sender_chat
             message["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
@@ -598,14 +656,18 @@ class BotApiDouble:
         problem = self._check_text(params)
         if problem is not None:
             return problem
+        paid = params.get("allow_paid_broadcast") in (True, "true")
         with self._lock:
-            flood = self._flood_check(chat_id) if self.enforce_limits else None
+            refused = self._topic_check(chat_id, params.get("message_thread_id"))
+            if refused is not None:
+                return _error(400, refused)
+            flood = self._flood_check(chat_id, paid=paid) if self.enforce_limits else None
             if flood is not None:
                 self.violations += 1
                 return _error(
                     429, f"Too Many Requests: retry after {flood}", {"retry_after": flood}
                 )
-            self._count_send(chat_id)
+            self._count_send(chat_id, paid=paid)
             message = self._message_json(chat_id, params)
             self._keep_keyboard(chat_id, message)
             return _ok(message)
@@ -629,7 +691,7 @@ class BotApiDouble:
                     "reply markup are exactly the same as a current content and reply markup "
                     "of the message",
                 )
-            if self.limit_edits and self.enforce_limits:
+            if self.enforce_limits and self.count_edits:
                 flood = self._flood_check(chat_id)
                 if flood is not None:
                     self.violations += 1
@@ -673,13 +735,27 @@ class BotApiDouble:
             return _error(400, "Bad Request: message is too long")
         return None
 
-    def _flood_check(self, chat_id: int) -> int | None:
+    def _topic_check(self, chat_id: int, thread_id: object) -> str | None:
+        """Telegram's refusal of a message to a forum topic, if any."""
+        if thread_id in (None, "", 0, 1):  # 1: the General topic
+            return None
+        state = self._topics.get(chat_id, {}).get(int(str(thread_id)), "deleted")
+        if state == "closed":
+            return "Bad Request: TOPIC_CLOSED"
+        if state == "deleted":
+            return "Bad Request: message thread not found"
+        return None
+
+    def _flood_check(self, chat_id: int, *, paid: bool = False) -> int | None:
         """Seconds to wait if this message would break a limit, else None."""
         now = time.monotonic()
-        while self._overall and self._overall[0] <= now - 1.0:
-            self._overall.popleft()
-        if len(self._overall) >= self.overall_per_second:
-            return max(1, math.ceil(self._overall[0] + 1.0 - now))
+        window, limit = (
+            (self._paid, self.paid_per_second) if paid else (self._overall, self.overall_per_second)
+        )
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= limit:
+            return max(1, math.ceil(window[0] + 1.0 - now))
         last = self._chat_last.get(chat_id)
         if last is not None and now - last < self.chat_interval:
             return max(1, math.ceil(last + self.chat_interval - now))
@@ -691,9 +767,13 @@ class BotApiDouble:
                 return max(1, math.ceil(sends[0] + 60.0 - now))
         return None
 
-    def _count_send(self, chat_id: int) -> None:
+    def _count_send(self, chat_id: int, *, paid: bool = False) -> None:
         now = time.monotonic()
-        self._overall.append(now)
+        if paid:
+            self._paid.append(now)
+            self.paid_messages += 1
+        else:
+            self._overall.append(now)
         self._chat_last[chat_id] = now
         if chat_id < 0:
             self._group_sends[chat_id].append(now)
@@ -711,6 +791,8 @@ class BotApiDouble:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        if params.get("message_thread_id"):
+            message.update(message_thread_id=params["message_thread_id"], is_topic_message=True)
         return message
 
     @staticmethod

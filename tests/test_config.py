@@ -85,3 +85,17 @@ def test_the_api_url_is_the_servers_address(
 ) -> None:
     monkeypatch.setenv("NEWSBOT_TELEGRAM_API_URL", value)
     assert load_settings().telegram_api_url == address
+
+
+def test_paid_broadcast_is_off_unless_a_priority_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSBOT_PAID_BROADCAST", raising=False)
+    assert load_settings().paid_from is None
+    monkeypatch.setenv("NEWSBOT_PAID_BROADCAST", " Critical ")
+    assert load_settings().paid_from == "critical"
+    monkeypatch.setenv("NEWSBOT_PAID_BROADCAST", "always")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert "NEWSBOT_PAID_BROADCAST" in str(error.value) and "\n" not in str(error.value)

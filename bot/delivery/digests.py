@@ -99,6 +99,8 @@ def _heading(rows: Sequence[held.HeldRow], settings: subs.ChatSettings) -> str:
     reasons = {row.hold for row in rows}
     if reasons == {"digest"}:
         return f"Your digest: {alerts}"
+    if reasons == {"open"}:
+        return f"Before the open: {alerts} while the market was closed"
     if "quiet" in reasons and settings.quiet is not None:
         start, end = settings.quiet
         window = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"

@@ -9,12 +9,15 @@ from datetime import UTC, datetime, time
 from sqlalchemy import Connection, Engine
 
 from bot.alerts import Alert, active, alert_for, render_html, render_text
+from bot.delivery.forums import place_in_topic, thread_for
 from bot.delivery.hours import ChatHours, Window, parse_digest_times, release_at, zone_named
+from bot.delivery.sessions import session_effect
 from bot.delivery.story_edits import fold_into_story
 from bot.pipeline import Enqueuer, Ingested
 from bot.rules import Match, Topic
 from bot.rules.watches import by_chat, watch_as_topic
 from bot.storage import deliveries as store
+from bot.storage import forums, markets
 from bot.storage import subscriptions as subs
 from bot.storage import watches as watch_store
 from bot.storage.deliveries import TERMINAL_CHAT_ID
@@ -76,6 +79,9 @@ def enqueue_deliveries(
                 article_tickers=item.article.tickers,
                 alerted_tickers=alerted_tickers,
             )
+        for row in rows:  # a group's 20 messages a minute go to alerts before edits
+            if row.get("kind") == "edit":
+                row["priority_rank"] = store.EDIT_RANK
         # Article by article: a later article of the batch finds its story's alerts written.
         written += store.insert_deliveries(connection, rows)
     return written
@@ -98,7 +104,11 @@ def _chat_rows(
     rendered: dict[tuple[object, ...], str] = {}
     wanted_topics = {match.topic for match in matches}
     found = subs.subscribers(connection, wanted_topics, item.article.tickers)
-    for sub in with_watchers(connection, found, watched):
+    routes = forums.routes_of(connection, [sub.chat_id for sub in found])
+    closed = forums.closed_topics(connection, routes) if routes else set()
+    chosen: list[subs.Subscriber] = with_watchers(connection, found, watched)
+    sessions = markets.markets_of(connection, [sub.chat_id for sub in chosen])
+    for sub in chosen:
         own = watched.get(sub.chat_id, ())
         heard = [m for m in (*matches, *own) if (m.topic, m.rule) not in sub.settings.muted_rules]
         followed = sub.topics.union(m.topic for m in own) if own else sub.topics
@@ -116,8 +126,12 @@ def _chat_rows(
         if alert.tickers:
             alerted_tickers[sub.chat_id] = alert.tickers
         hold = release_at(moment, hours, alert.priority)
+        session = session_effect(sessions.get(sub.chat_id), alert.priority, moment)
+        hold = hold or session.hold
+        row["silent"] = row["silent"] or session.silent
         if hold is not None:
             row.update(state=HELD, next_attempt_at=hold.until, hold=hold.reason)
+        place_in_topic(row, thread_for(alert, sub.topics, routes.get(sub.chat_id)), closed)
         rows.append(row)
     return rows
 
@@ -177,6 +191,7 @@ def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, obje
         "next_attempt_at": now,
         "created": now,
         "hold": None,  # every row names every column: one executemany takes the first's keys
+        "thread_id": None,
     }
 
 

@@ -24,23 +24,33 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.delivery.feedback import feedback_for
+from bot.delivery.forums import topic_closed, topic_deleted
 from bot.delivery.ledger import forget_chat, move_chat
-from bot.delivery.limiter import Limiter, NoLimits
+from bot.delivery.limiter import Limiter, NoLimits, PaidCharge
 from bot.delivery.story_edits import edit_feedback
 from bot.delivery.transports import (
     ButtonTransport,
     ChatGone,
     ChatMoved,
     RateLimited,
+    ReachTransport,
     Rejected,
     SendError,
     TokenRevoked,
+    TopicRefused,
     Transient,
     Transport,
 )
 from bot.storage import deliveries as store
 from bot.storage.deliveries import Delivery
-from bot.telemetry.metrics import DELIVERY_DELAY, FLOOD_WAIT_SECONDS, FLOOD_WAITS, MESSAGES
+from bot.telemetry.metrics import (
+    DELIVERY_DELAY,
+    FLOOD_WAIT_SECONDS,
+    FLOOD_WAITS,
+    MESSAGES,
+    PAID_MESSAGES,
+    STARS_SPENT,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +105,12 @@ class Sender:
         shutdown_grace: float = 10.0,
         exclusive: bool = True,
         random_source: Callable[[], float] = random.random,
+        paid_from: str | None = None,
     ) -> None:
         """`exclusive`: the only sender on this database, so claims left by a crash are retaken.
+
+        `paid_from` (NEWSBOT_PAID_BROADCAST): alerts of this priority or above go on the paid
+        broadcast lane (`allow_paid_broadcast`); None: every message on the free lane.
 
         `lease` must outlast `hold_limit` (the longest wait kept in memory) plus one send:
         longer waits, 429 pauses among them, go back to the ledger due at their end.
@@ -118,6 +132,9 @@ class Sender:
         self._shutdown_grace = shutdown_grace
         self._exclusive = exclusive
         self._random = random_source
+        self._paid_rank = None if paid_from is None else store.priority_rank(paid_from)
+        self._paid_charge = PaidCharge()
+        self.paid_sent = 0
         self._owner = uuid.uuid4().hex
         self._per_chat_held = max(1, int(hold_limit / 2))
         self._queues: dict[int, deque[Delivery]] = {}
@@ -138,6 +155,7 @@ class Sender:
         self._claims_retaken = False
         self._claim_lost = False  # a claim failed: its rows may be ours in the ledger
         self._fresh = False  # new deliveries may be due: claim even if the last claim was short
+        self._wakes = 0  # wake() calls so far: one during a claim makes its shortness moot
         self._ledger_due: float | None = None  # the earliest known due row left in the ledger
         self._recent_floods: dict[int, float] = {}
         self._retry_at = 0.0
@@ -157,6 +175,7 @@ class Sender:
     def wake(self) -> None:
         """New deliveries are in the ledger: look now (safe from any thread)."""
         self._fresh = True
+        self._wakes += 1
         loop = self._loop
         if loop is not None and loop.is_running() and not _in_loop_thread(loop):
             loop.call_soon_threadsafe(self._kick.set)
@@ -225,7 +244,7 @@ class Sender:
             await self._sleep(self._retry_at - time.monotonic())
         exhausted_at: float | None = None
         claiming: asyncio.Task[int] | None = None
-        asked = 0
+        asked = wakes_at_claim = 0
         try:
             while stop is None or not stop.is_set():
                 if self.revoked is not None:
@@ -241,7 +260,8 @@ class Sender:
                 self._kick.clear()
                 if claiming is not None and claiming.done():
                     got = claiming.result()
-                    if 0 <= got < asked:
+                    # A wake during the claim may be for rows it did not see: not exhausted.
+                    if 0 <= got < asked and self._wakes == wakes_at_claim:
                         exhausted_at = now
                     claiming = None
                 want = self._batch - self._held
@@ -253,7 +273,8 @@ class Sender:
                     and ledger_open
                 ):
                     # Claims run beside the dispatch, so sends keep their pace meanwhile.
-                    asked, claiming = want, asyncio.create_task(self._claim(want))
+                    asked, wakes_at_claim = want, self._wakes
+                    claiming = asyncio.create_task(self._claim(want))
                     claiming.add_done_callback(lambda _: self._kick.set())
                 elif ledger_open and (self._marks or self._writes):
                     self._flush_soon()
@@ -369,8 +390,11 @@ class Sender:
             if len(queue) >= self._per_chat_held:
                 extra.append(delivery.id)  # a chat can take ~1/s; the rest waits in the ledger
                 continue
-            queue.append(delivery)
-            self._held += 1
+            superseded = _queue_in_turn(queue, delivery)
+            if superseded is not None:
+                self._record(store.supersede, [superseded.id], [superseded.id])
+            else:
+                self._held += 1
             self._schedule(delivery.chat_id, time.monotonic())
         if extra:
             later = datetime.now(UTC) + timedelta(seconds=self._per_chat_held)
@@ -396,7 +420,9 @@ class Sender:
             queue = self._queues.get(chat_id)
             if not queue or chat_id in self._busy:
                 continue
-            wait = await self._limiter.try_acquire(chat_id, group=chat_id < 0)
+            wait = await self._limiter.try_acquire(
+                chat_id, group=chat_id < 0, **_lane(self._paid(queue[0]))
+            )
             if wait > self._hold_limit:
                 self._put_back(chat_id, wait)
                 continue
@@ -442,6 +468,9 @@ class Sender:
         except RateLimited as error:
             _count(delivery, "retried")
             await self._rate_limited(delivery, error)
+        except TopicRefused as error:
+            _count(delivery, "retried")
+            self._topic_refused(delivery, error)
         except ChatMoved as error:
             _count(delivery, "retried")
             ids = [delivery.id, *self._drop_chat(chat_id)]
@@ -493,10 +522,50 @@ class Sender:
             await transport.edit(delivery.chat_id, delivery.edit_of, delivery.text)
         return delivery.edit_of
 
+    def _paid(self, delivery: Delivery) -> bool:
+        """Whether the delivery goes on the paid broadcast lane (alerts only: edits cannot)."""
+        return (
+            self._paid_rank is not None
+            and delivery.kind == "alert"
+            and store.priority_rank(delivery.priority) <= self._paid_rank
+        )
+
+    def _topic_refused(self, delivery: Delivery, error: TopicRefused) -> None:
+        """A closed topic holds its alerts; a deleted one's go to General (nothing dropped)."""
+        thread_id = delivery.thread_id
+        if thread_id is None:  # not sent into a topic: nothing to hold it for
+            self._record(store.mark_failed, [delivery.id], delivery.id, error.reason)
+            return
+        work = topic_deleted if error.deleted else topic_closed
+        self._record(work, [delivery.id], delivery.chat_id, thread_id, error.reason)
+        self._fresh = True  # a notice, or alerts moved to General, are due now
+        log.info(
+            "chat %d: forum topic %d %s; its alerts %s",
+            delivery.chat_id,
+            thread_id,
+            "deleted" if error.deleted else "closed",
+            "go to General" if error.deleted else "are held until it reopens",
+        )
+
     async def _deliver(self, delivery: Delivery) -> int | None:
         """Send one delivery; an alert gets its feedback buttons where the transport has them."""
         transport = self._transport
         feedback = feedback_for(delivery.id, delivery.kind, delivery.rules)
+        paid = self._paid(delivery)
+        if isinstance(transport, ReachTransport) and (paid or delivery.thread_id is not None):
+            message_id = await transport.send(
+                delivery.chat_id,
+                delivery.text,
+                silent=delivery.silent,
+                feedback=feedback,
+                thread_id=delivery.thread_id,
+                paid=paid,
+            )
+            if paid:
+                self.paid_sent += 1
+                PAID_MESSAGES.inc()
+                STARS_SPENT.inc(self._paid_charge.charge())
+            return message_id
         if feedback is not None and isinstance(transport, ButtonTransport):
             return await transport.send(
                 delivery.chat_id, delivery.text, silent=delivery.silent, feedback=feedback
@@ -513,10 +582,13 @@ class Sender:
         self._recent_floods[delivery.chat_id] = now
         FLOOD_WAITS.inc()
         FLOOD_WAIT_SECONDS.inc(error.retry_after)
-        await self._limiter.pause(None if everyone else delivery.chat_id, error.retry_after)
+        paid = self._paid(delivery)
+        await self._limiter.pause(
+            None if everyone else delivery.chat_id, error.retry_after, **_lane(paid)
+        )
         log.warning(
             "flood control: %s paused for %.1fs",
-            "every chat" if everyone else f"chat {delivery.chat_id}",
+            ("the paid lane" if paid else "every chat") if everyone else f"chat {delivery.chat_id}",
             error.retry_after,
         )
         # No claim outlives the pause, and a restart keeps it: the chat's rows are due at its end.
@@ -658,6 +730,26 @@ class Sender:
                 return work(connection, *args, **kwargs)
 
         return await asyncio.to_thread(transaction)
+
+
+def _queue_in_turn(queue: deque[Delivery], delivery: Delivery) -> Delivery | None:
+    """Put a claimed delivery in its chat's queue: alerts before edits, and an edit in place of
+    an unsent older edit of the same message (returned, to be cancelled)."""
+    if delivery.kind != "edit":
+        at = next((i for i, queued in enumerate(queue) if queued.kind == "edit"), len(queue))
+        queue.insert(at, delivery)
+        return None
+    for i, queued in enumerate(queue):
+        if queued.kind == "edit" and queued.edit_of == delivery.edit_of and queued.id < delivery.id:
+            queue[i] = delivery
+            return queued
+    queue.append(delivery)
+    return None
+
+
+def _lane(paid: bool) -> dict[str, bool]:
+    """The limiter's lane argument: given only for the paid lane (limiters without one work)."""
+    return {"paid": True} if paid else {}
 
 
 def _count(delivery: Delivery, outcome: str) -> None:

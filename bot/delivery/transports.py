@@ -37,6 +37,14 @@ class ChatMoved(SendError):
         self.new_chat_id = new_chat_id
 
 
+class TopicRefused(SendError):
+    """A forum topic refused the message: closed (`TOPIC_CLOSED`), or `deleted`."""
+
+    def __init__(self, reason: str, *, deleted: bool) -> None:
+        super().__init__(reason)
+        self.deleted = deleted
+
+
 class Rejected(SendError):
     """The message itself was refused (a 400 other than the above): retrying will not help."""
 
@@ -80,6 +88,26 @@ class ButtonTransport(Transport, Protocol):
         self, chat_id: int, message_id: int, text: str, *, feedback: Feedback | None = None
     ) -> None:
         """Replace the text, keeping the message's feedback buttons when given."""
+        ...
+
+
+@runtime_checkable
+class ReachTransport(ButtonTransport, Protocol):
+    """A transport that sends into forum topics and on the paid broadcast lane (`reach`)."""
+
+    reach: bool
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        silent: bool,
+        feedback: Feedback | None = None,
+        thread_id: int | None = None,
+        paid: bool = False,
+    ) -> int | None:
+        """Deliver the text into the topic `thread_id` (None: General), paid when asked."""
         ...
 
 

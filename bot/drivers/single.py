@@ -57,7 +57,7 @@ class SingleProcess:
             self.application = self.runtime.telegram_application(limiter)
             topics = self.runtime.rules_topics
             transport = TelegramTransport(self.application.bot, topics)
-        self.sender = Sender(self.runtime.engine, transport, limiter)
+        self.sender = Sender(self.runtime.engine, transport, limiter, paid_from=settings.paid_from)
         self.runtime.deliveries_queued = self.sender.wake
         self.runtime.supervise_sender(self.sender)
         self.health = Health(

@@ -434,6 +434,7 @@ class Runtime:
             deliveries=counts,
             uptime=time.monotonic() - self.started,
             health=health,
+            paid_broadcast=self.settings.paid_broadcast,
         )
 
     async def close(self) -> None:

@@ -16,6 +16,7 @@ from bot.storage.deliveries import oldest_pending, sent_by_kind_since
 from bot.storage.feeds import FeedState
 from bot.storage.held import held_count
 from bot.storage.subscriptions import most_muted
+from bot.telemetry.metrics import REGISTRY
 from bot.wording import count
 
 
@@ -87,6 +88,7 @@ def status_text(
     uptime: float,
     health: Health | None = None,
     now: datetime | None = None,
+    paid_broadcast: str = "off",
 ) -> str:
     """Plain text, one fact per line (the Telegram layer escapes it)."""
     moment = now or datetime.now(UTC)
@@ -117,12 +119,26 @@ def status_text(
             count(number, *_OTHER_KINDS[kind]) for kind, number in deliveries.others_last_day
         )
         lines.append(f"Also sent in the last day: {others}")
+    lines.append(paid_line(paid_broadcast))
     if deliveries.muted_most:
         noisy = ", ".join(f"{t}/{r} ×{n}" for t, r, n in deliveries.muted_most)
         lines.append(f"Rules chats mute most: {noisy}")
     if health is not None:
         lines += ["", *health_lines(health, moment)]
     return "\n".join(lines)
+
+
+def paid_line(paid_broadcast: str) -> str:
+    """The paid broadcast lane: which alerts use it, messages sent on it, Stars spent."""
+    messages = REGISTRY.get_sample_value("newsbot_paid_messages_total") or 0.0
+    stars = REGISTRY.get_sample_value("newsbot_paid_stars_total") or 0.0
+    if paid_broadcast == "off":
+        spent = f" ({count(int(messages), 'paid message')}, {stars:.1f} Stars)" if messages else ""
+        return f"Paid broadcast: off{spent}"
+    return (
+        f"Paid broadcast: {paid_broadcast} and above; {count(int(messages), 'paid message')}, "
+        f"{stars:.1f} Stars spent since start"
+    )
 
 
 def health_lines(health: Health, now: datetime) -> list[str]:

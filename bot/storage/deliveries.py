@@ -29,6 +29,7 @@ TERMINAL_CHAT_ID = 0
 PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
 # Claims take the lowest rank first (then the oldest): a critical alert never waits for a flood.
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
+EDIT_RANK = 4  # a story's edit goes after every alert: it never notifies, an alert may
 _CHUNK = 500
 
 
@@ -50,6 +51,8 @@ class Delivery:
     edit_of: int | None = None
     edit_waits: bool = False
     edit_alert: int | None = None  # that alert's delivery id: its buttons stay on the edit
+    thread_id: int | None = None  # the forum topic it goes to (None: General, or no forum)
+    priority: str = "normal"  # the alert's priority: it decides the paid broadcast lane
 
 
 def _now() -> datetime:
@@ -138,6 +141,8 @@ def claim(
             deliveries.c.rules,
             deliveries.c.created,
             deliveries.c.story_id,
+            deliveries.c.thread_id,
+            deliveries.c.priority,
         )
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
         .order_by(deliveries.c.priority_rank, deliveries.c.id)
@@ -161,6 +166,8 @@ def claim(
                 edit_of=message_id,
                 edit_waits=state == PENDING,
                 edit_alert=alert_id,
+                thread_id=row.thread_id,
+                priority=row.priority,
             )
         )
     return claimed
@@ -273,6 +280,20 @@ def release_claims_except(connection: Connection, *, owner: str, keep: Iterable[
         update(deliveries).where(condition).values(claimed_until=None, claim_owner=None)
     )
     return result.rowcount or 0
+
+
+def supersede(connection: Connection, ids: Iterable[int]) -> None:
+    """Cancel claimed edits a newer edit of the same message replaces (never one sent)."""
+    connection.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(list(ids)), deliveries.c.state == PENDING)
+        .values(
+            state=CANCELLED,
+            last_error="superseded by a later edit",
+            claimed_until=None,
+            claim_owner=None,
+        )
+    )
 
 
 def mark_failed(connection: Connection, delivery_id: int, error: str) -> None:

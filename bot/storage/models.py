@@ -117,6 +117,10 @@ chats = Table(
     # Set when the bot is kicked from the chat or leaves it (migration 0006): late updates and
     # old buttons from there subscribe nothing until the bot is added again.
     Column("kicked", Boolean, nullable=False, default=False),
+    # Migration 0011: the exchange whose session the chat follows (`XNYS`), and whether alerts
+    # outside it wait for a digest 30 minutes before the open (`/digest open`).
+    Column("market", String(16)),
+    Column("market_digest", Boolean, nullable=False, default=False),
 )
 
 # Rules a chat asked to hear less of (`🔕 Less like this`).
@@ -152,6 +156,8 @@ subscriptions = Table(
     Column("kind", String(10), nullable=False),  # topic | ticker
     Column("value", String(64), nullable=False),
     Column("created", UTCDateTime(), nullable=False),
+    # Migration 0011: the forum topic (message_thread_id) its alerts go to; None: General.
+    Column("thread_id", BigInteger),
     UniqueConstraint("chat_id", "kind", "value", name="uq_subscriptions_chat_kind_value"),
     Index("ix_subscriptions_kind_value", "kind", "value"),
 )
@@ -183,12 +189,24 @@ deliveries = Table(
     Column("rules", Text, nullable=False, default=""),  # topic/rule pairs, for feedback buttons
     Column("hold", String(10)),  # quiet | mute | digest while state is `held`
     Column("story_id", String(512)),  # migration 0010: edits find the story's first alert
+    Column("thread_id", BigInteger),  # migration 0011: the forum topic it goes to (None: General)
     UniqueConstraint("article_id", "chat_id", name="uq_deliveries_article_chat"),
     Index("ix_deliveries_state_next", "state", "next_attempt_at"),
     Index("ix_deliveries_chat_state", "chat_id", "state"),
     Index("ix_deliveries_held", "state", "chat_id", "next_attempt_at"),
     Index("ix_deliveries_claim_order", "state", "priority_rank", "id"),
     Index("ix_deliveries_story_chat", "story_id", "chat_id"),
+)
+
+# Migration 0011: forum topics Telegram refused (closed), and whether the chat was told.
+forum_topics = Table(
+    "forum_topics",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("thread_id", BigInteger, primary_key=True),
+    Column("state", String(10), nullable=False, default="open"),  # open | closed
+    Column("told", Boolean, nullable=False, default=False),  # the chat heard of the closing
+    Column("updated", UTCDateTime(), nullable=False),
 )
 
 # A chat's own queries (`/watch`, issue 13). A removal leaves a tombstone (`removed`) so

@@ -128,6 +128,9 @@ def build_application(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.FORUM_TOPIC_REOPENED, handlers.topic_reopened)
+    )
     # In a private chat, words that are no command: what to try instead.
     application.add_handler(
         MessageHandler(

@@ -29,6 +29,7 @@ from bot.delivery.transports import (
     Rejected,
     SendError,
     TokenRevoked,
+    TopicRefused,
     Transient,
 )
 from bot.rules import Topic
@@ -38,6 +39,8 @@ from bot.telemetry.metrics import TELEGRAM_ERRORS
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _NOT_MODIFIED = "message is not modified"
 _GONE_400 = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked")
+_TOPIC_CLOSED = "topic_closed"
+_TOPIC_DELETED = ("message thread not found", "topic_deleted")
 # Longer than Telegram takes to answer a sendMessage: a send given up early and retried
 # would arrive twice (PTB's default is 5 s). The sender's claim lease outlasts these.
 SEND_READ_TIMEOUT = 35.0
@@ -49,6 +52,7 @@ class TelegramTransport:
 
     terminal = False
     feedback_buttons = True
+    reach = True  # forum topics (message_thread_id) and paid broadcasts
 
     def __init__(self, bot: Bot, topics: Callable[[], Mapping[str, Topic]] | None = None) -> None:
         """`topics`: the rules in force, so `Unsubscribe` buttons name a topic by its title."""
@@ -56,9 +60,17 @@ class TelegramTransport:
         self._topics = topics
 
     async def send(
-        self, chat_id: int, text: str, *, silent: bool, feedback: Feedback | None = None
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        silent: bool,
+        feedback: Feedback | None = None,
+        thread_id: int | None = None,
+        paid: bool = False,
     ) -> int | None:
-        """Send one alert, with its feedback buttons; raises the outcome of any refusal."""
+        """Send one alert, with its feedback buttons, into its forum topic, paid when asked;
+        raises the outcome of any refusal."""
         markup = None
         if feedback is not None:
             markup = feedback_keyboard(feedback, self._topics() if self._topics else {})
@@ -71,6 +83,8 @@ class TelegramTransport:
                     disable_notification=silent,
                     link_preview_options=_NO_PREVIEW,
                     reply_markup=markup,
+                    message_thread_id=thread_id,
+                    allow_paid_broadcast=paid or None,
                     read_timeout=SEND_READ_TIMEOUT,
                     write_timeout=SEND_WRITE_TIMEOUT,
                 )
@@ -87,6 +101,10 @@ class TelegramTransport:
             raise ChatGone(self._reason(error)) from None
         except BadRequest as error:
             reason = self._reason(error)
+            if thread_id is not None and _TOPIC_CLOSED in reason.lower():
+                raise TopicRefused(reason, deleted=False) from None
+            if thread_id is not None and any(m in reason.lower() for m in _TOPIC_DELETED):
+                raise TopicRefused(reason, deleted=True) from None
             if any(mark in reason.lower() for mark in _GONE_400):
                 raise ChatGone(reason) from None
             raise Rejected(reason) from None

@@ -54,6 +54,16 @@ FLOOD_WAIT_SECONDS = Counter(
     "Seconds of pause that 429 answers asked for.",
     registry=REGISTRY,
 )
+PAID_MESSAGES = Counter(
+    "newsbot_paid_messages",
+    "Alerts sent on the paid broadcast lane (allow_paid_broadcast, NEWSBOT_PAID_BROADCAST).",
+    registry=REGISTRY,
+)
+STARS_SPENT = Counter(
+    "newsbot_paid_stars",
+    "Telegram Stars paid for broadcasts: 0.1 for each paid message beyond 30 in its second.",
+    registry=REGISTRY,
+)
 INGEST_DELAY = Histogram(
     "newsbot_ingest_delay_seconds",
     "From an article's published time to its ingest by the bot.",

@@ -313,7 +313,7 @@ async def test_edits_keep_the_alerts_buttons_and_their_undo_state_within_the_gro
     group, private = -5005, 7007
     engine = setup(database_url, {group: "oil", private: "oil"})
     # Edits count in the group's budget here; 12 a minute keeps the test short.
-    with BotApiDouble(limit_edits=True, group_per_minute=12) as api:
+    with BotApiDouble(count_edits=True, group_per_minute=12) as api:
         async with Bot(api.token, base_url=f"{api.url}/bot") as client:
             transport = TelegramTransport(client, lambda: TOPICS)
             sender = Sender(engine, transport, TokenBucketLimiter(Limits(group_per_minute=12)))

@@ -49,6 +49,7 @@ class Harness:
         *,
         limits: bool = True,
         max_tickers: int = 200,
+        paid_broadcast: str = "off",
     ) -> None:
         self.api = api
         self.limits = limits
@@ -58,6 +59,7 @@ class Harness:
             database_url=database_url,
             admin_ids=frozenset({OPERATOR}),
             max_tickers=max_tickers,
+            paid_broadcast=paid_broadcast,
         )
         self.engine: Engine = open_database(database_url)
         self.book = rulebook()
@@ -79,7 +81,12 @@ class Harness:
         )
         self._tasks.append(asyncio.create_task(run_bot(self.app, self._stop, poll_timeout=1)))
         await self.until(lambda: self.app is not None and self.app.running, "the bot to start")
-        self.sender = Sender(self.engine, TelegramTransport(self.app.bot), limiter)
+        self.sender = Sender(
+            self.engine,
+            TelegramTransport(self.app.bot),
+            limiter,
+            paid_from=self.settings.paid_from,
+        )
         self._tasks.append(asyncio.create_task(self.sender.run(self._stop)))
         return self
 

@@ -253,6 +253,7 @@ class FleetMember:
             self.limiter,
             poll_interval=SENDER_POLL_SECONDS,
             exclusive=True,
+            paid_from=runtime.settings.paid_from,
         )
         runtime.supervise_sender(self.sender)
         LEADER.set(1)

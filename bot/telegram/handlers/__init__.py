@@ -7,6 +7,7 @@ from bot.telegram.handlers.context import BotContext, command_args
 from bot.telegram.handlers.dispatch import COMMAND_HANDLERS, channel_command, unknown_command
 from bot.telegram.handlers.errors import on_error
 from bot.telegram.handlers.feedback import FEEDBACK_PREFIX, alert_feedback, feedback_keyboard
+from bot.telegram.handlers.forums import topic_reopened
 from bot.telegram.handlers.free_text import free_text
 from bot.telegram.handlers.help import HELP, start
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
@@ -52,6 +53,7 @@ __all__ = [
     "status",
     "subscribe",
     "toggle_topic",
+    "topic_reopened",
     "topics",
     "topics_keyboard",
     "unknown_command",

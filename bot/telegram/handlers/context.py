@@ -73,6 +73,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         message = self._update.effective_message if self._update else None
         return command_args(message) if message else []
 
+    @property
+    def thread_id(self) -> int | None:
+        """The forum topic the update's message came from (None: General, or no forum)."""
+        message = self._update.effective_message if self._update else None
+        if message is None or not message.is_topic_message:
+            return None
+        return message.message_thread_id
+
     async def transaction(self, work: Callable[..., _T], *args: object) -> _T:
         """Run `work(connection, *args)` in one transaction, off the event loop."""
         engine = self.state.engine
@@ -84,17 +92,22 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return await asyncio.to_thread(run)
 
     async def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
-        """Answer in the update's chat (see `send`); False when the chat refuses the bot."""
+        """Answer in the update's chat and forum topic (see `send`); False when refused."""
         chat_id = self.chat.id
         try:
-            await self.send(chat_id, text, markup)
+            await self.send(chat_id, text, markup, thread_id=self.thread_id)
         except Forbidden as error:  # blocked or removed since the update was sent
             log.info("no answer to chat %d: %s", chat_id, error.message)
             return False
         return True
 
     async def send(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        thread_id: int | None = None,
     ) -> None:
         """Send HTML `text` to a chat, within the sender's rate limits.
 
@@ -110,6 +123,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
                 parse_mode=ParseMode.HTML,
                 link_preview_options=_NO_PREVIEW,
                 reply_markup=markup if number == len(pieces) else None,
+                message_thread_id=thread_id,
             )
 
     async def send_to_sender(self, text: str) -> bool:

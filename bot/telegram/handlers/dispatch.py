@@ -14,7 +14,8 @@ from bot.alerts.render import shorten
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.formatting import escape
 from bot.telegram.handlers.help import start
-from bot.telegram.handlers.hours import digest, quiet, timezone
+from bot.telegram.handlers.hours import quiet, timezone
+from bot.telegram.handlers.markets import digest_or_open, market
 from bot.telegram.handlers.operators import reload, status
 from bot.telegram.handlers.settings import mute, unmute
 from bot.telegram.handlers.subscriptions import list_subscriptions, subscribe, topics, unsubscribe
@@ -35,7 +36,8 @@ COMMAND_HANDLERS: dict[str, Handler] = {
     "unmute": unmute,
     "timezone": timezone,
     "quiet": quiet,
-    "digest": digest,
+    "digest": digest_or_open,
+    "market": market,
     "watch": watch,
     "watches": list_watches,
     "unwatch": unwatch,

@@ -21,6 +21,7 @@ USER_COMMANDS = (
     BotCommand("timezone", "This chat's time zone: /timezone Europe/London"),
     BotCommand("quiet", "Quiet hours: /quiet 22:00-07:00, or /quiet off"),
     BotCommand("digest", "Digests instead of alerts: /digest 08:00 18:00, or /digest off"),
+    BotCommand("market", "Sound only while a market trades: /market NYSE, or /market off"),
     BotCommand("watch", "Your own alert: /watch hormuz Hormuz ($USO OR crude)"),
     BotCommand("watches", "This chat's watches, with buttons to remove them"),
     BotCommand("unwatch", "Remove a watch: /unwatch hormuz, or all"),

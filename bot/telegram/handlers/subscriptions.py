@@ -18,6 +18,7 @@ from bot.storage import subscriptions as subs
 from bot.storage import watches
 from bot.telegram.handlers.context import REFUSAL, BotContext
 from bot.telegram.handlers.formatting import escape, topic_label, topic_line
+from bot.telegram.handlers.forums import Routed, forum_lines, route_here, routed_lines
 from bot.telegram.handlers.hours import hours_lines, list_hours
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
 from bot.telegram.handlers.targets import named_targets, not_tickers, some_of, unknown_topics
@@ -66,6 +67,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
     known = [name for name in names if name in current]
     symbols = [symbol for ticker in tickers if (symbol := normalize_symbol(ticker))]
     limit = context.state.max_tickers
+    forum, thread_id = bool(getattr(chat, "is_forum", False)), context.thread_id
 
     def work(connection: Connection) -> _Subscribed | None:
         # Write first: on SQLite a read followed by a write can fail at once when another
@@ -76,14 +78,17 @@ async def subscribe(update: Update, context: BotContext) -> None:
         added_tickers, refused = subs.subscribe_up_to(
             connection, chat.id, subs.TICKER, symbols, limit
         )
+        added_topics = subs.subscribe(connection, chat.id, subs.TOPIC, known)
+        kept = [symbol for symbol in symbols if symbol not in refused]
         return _Subscribed(
-            topics=subs.subscribe(connection, chat.id, subs.TOPIC, known),
+            topics=added_topics,
             tickers=added_tickers,
             refused=refused,
             unseen=subs.unseen_tickers(connection, added_tickers)
             if subs.articles_recorded(connection, up_to=TICKERS_JUDGED_AFTER)
             >= TICKERS_JUDGED_AFTER
             else [],
+            routed=route_here(connection, chat.id, thread_id, known, kept) if forum else None,
         )
 
     done = await context.transaction(work)
@@ -93,6 +98,7 @@ async def subscribe(update: Update, context: BotContext) -> None:
         return
     within_limit = [symbol for symbol in symbols if symbol not in done.refused]
     lines = _subscribed(current, known, within_limit, done.topics, done.tickers)
+    lines += routed_lines(done.routed)
     if done.refused:
         lines.append(_over_limit(done.refused, limit))
     if done.unseen:
@@ -113,6 +119,7 @@ class _Subscribed:
     tickers: list[str]
     refused: list[str]
     unseen: list[str]
+    routed: Routed | None = None  # in a forum: the topic its alerts go to now
 
 
 def _over_limit(refused: list[str], limit: int) -> str:
@@ -231,6 +238,7 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
             lines.append(f"{_watches_left(chat_watches)} (/watches lists their queries)")
     now = datetime.now(UTC)
     lines += ["", *hours_lines(settings, context.state.default_zone, held_alerts, now)]
+    lines += await forum_lines(context)
     await context.reply("\n".join(lines))
 
 

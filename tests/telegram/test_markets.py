@@ -1,0 +1,88 @@
+"""/market and /digest open through the Bot API double; alerts sent at an injected moment."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Connection
+
+from bot.article import Article
+from bot.delivery.ledger import enqueue_deliveries
+from bot.pipeline import Ingested, ingest
+from bot.rules import Match
+from tests.bot_api_double import BotApiDouble
+from tests.telegram.harness import Harness
+
+NEW_YORK = ZoneInfo("America/New_York")
+SATURDAY = datetime(2026, 3, 7, 3, 0, tzinfo=NEW_YORK)
+TUESDAY = datetime(2026, 3, 10, 10, 0, tzinfo=NEW_YORK)
+HIGH = Match("oil", "geopolitics-crude", "high", "active", ("crude",))
+TRADER, EARLY_BIRD = 501, 502
+
+
+@pytest.fixture
+def loose_api() -> Iterator[BotApiDouble]:
+    with BotApiDouble(enforce_limits=False) as double:
+        yield double
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    return folder
+
+
+async def _alert_at(bot: Harness, name: str, moment: datetime) -> str:
+    """Ingest a high oil alert as if it came at `moment`; returns its title."""
+    article = Article(
+        id=f"https://example.com/{name}",
+        title=f"Crude jumps on {name}",
+        summary="Oil prices jumped.",
+        link=f"https://example.com/{name}",
+        source="wire",
+        published=moment,
+    )
+
+    def enqueue(connection: Connection, items: Sequence[Ingested]) -> int:
+        return enqueue_deliveries(connection, items, topics=bot.book.topics, now=moment)
+
+    await asyncio.to_thread(ingest, bot.engine, [article], match=lambda _: [HIGH], enqueue=enqueue)
+    assert bot.sender is not None
+    bot.sender.wake()
+    return article.title
+
+
+def _received(api: BotApiDouble, chat_id: int, title: str) -> list[dict[str, object]]:
+    return [m for m in api.messages(chat_id) if title in str(m["text"])]
+
+
+async def test_a_chat_following_nyse_hears_alerts_only_while_it_trades(
+    loose_api: BotApiDouble, sqlite_url: str, seeds: Path
+) -> None:
+    api = loose_api
+    async with Harness(api, sqlite_url, seeds, limits=False) as bot:
+        assert "No market followed" in await bot.command(TRADER, "/market")
+        assert "Unknown market" in await bot.command(TRADER, "/market Narnia")
+        assert "Follow a market first" in await bot.command(TRADER, "/digest open")
+        await bot.command(TRADER, "/subscribe oil")
+        await bot.command(EARLY_BIRD, "/subscribe oil")
+        assert "follows XNYS's session" in await bot.command(TRADER, "/market NYSE")
+        await bot.command(EARLY_BIRD, "/market nyse")
+        answer = await bot.command(EARLY_BIRD, "/digest open")
+        assert "30 minutes before the open" in answer and "America/New_York" in answer
+
+        weekend = await _alert_at(bot, "Saturday", SATURDAY)
+        await bot.until(lambda: bool(_received(api, TRADER, weekend)), "the weekend alert")
+        assert _received(api, TRADER, weekend)[0].get("disable_notification") is True
+        weekday = await _alert_at(bot, "Tuesday", TUESDAY)
+        await bot.until(lambda: bool(_received(api, TRADER, weekday)), "the weekday alert")
+        assert _received(api, TRADER, weekday)[0].get("disable_notification") in (None, False)
+        await bot.until(lambda: bool(_received(api, EARLY_BIRD, weekday)), "its weekday alert")
+        assert not _received(api, EARLY_BIRD, weekend)  # held for the digest before the open
+        assert "No market followed" in await bot.command(TRADER, "/market off")
