@@ -19,7 +19,8 @@ from bot.article import Article
 from bot.cli.corpus_reading import read_items
 from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
-from bot.rules import Match, load_rulebook
+from bot.knowledge.rule_sets import load_rules
+from bot.rules import Match
 
 HEADER = (
     "key",
@@ -101,7 +102,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     if args.per_stratum < 1:
         print("newsbot: --per-stratum must be at least 1", file=sys.stderr)
         return 2
-    book, problems = load_rulebook(settings.rules_dir)
+    book, problems = load_rules(settings.rules_dir)
     for problem in problems:
         print(f"newsbot: {problem}", file=sys.stderr)
     try:
