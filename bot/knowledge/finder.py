@@ -220,3 +220,43 @@ def _kind_weight(kind: str) -> float:
 def shipped_finder() -> EntityFinder:
     """The finder of the shipped knowledge base, built once per process."""
     return EntityFinder(shipped())
+
+
+class _LiveFinder:
+    """The finder of the knowledge base the rules were last loaded with (the shipped base
+    with the operator's file): what the alert's 💹 line reads. Rebuilt only when a reload
+    changes the knowledge, at the reload, not on an alert's path."""
+
+    __slots__ = ("_finder", "_lock")
+
+    def __init__(self) -> None:
+        self._finder: EntityFinder | None = None
+        self._lock = threading.Lock()
+
+    def publish(self, knowledge: Knowledge) -> None:
+        """Alerts read this knowledge base from now on."""
+        with self._lock:
+            current = self._finder or shipped_finder()
+            if knowledge is current.knowledge or knowledge.entities == current.knowledge.entities:
+                self._finder = current
+                return
+            shipped_one = shipped_finder()
+            same_as_shipped = knowledge.entities == shipped_one.knowledge.entities
+            self._finder = shipped_one if same_as_shipped else EntityFinder(knowledge)
+
+    def get(self) -> EntityFinder:
+        """The finder of the knowledge base last published (the shipped one before any)."""
+        return self._finder or shipped_finder()
+
+
+_LIVE = _LiveFinder()
+
+
+def publish_knowledge(knowledge: Knowledge) -> None:
+    """Make this knowledge base, just loaded with the rules, the one alerts read."""
+    _LIVE.publish(knowledge)
+
+
+def live_finder() -> EntityFinder:
+    """The finder of the knowledge base the rules were last loaded with."""
+    return _LIVE.get()

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge.base import Knowledge, load_knowledge, operator_file
+from bot.knowledge.finder import publish_knowledge
 from bot.rules import RuleBook, load_rulebook
 from bot.rules.loader import SetSpec, Term
 from bot.rules.problems import Problem
@@ -30,8 +31,10 @@ def entity_sets(knowledge: Knowledge) -> dict[str, SetSpec]:
 
 def rule_knowledge(rules_dir: Path) -> tuple[Knowledge, dict[str, SetSpec], list[Problem]]:
     """The knowledge base with the operator's file beside the rules, its entities as rule
-    sets, and its problems: what `newsbot check`, `match` and the running bot load."""
+    sets, and its problems: what `newsbot check`, `match` and the running bot load. The
+    alert's 💹 line reads the same knowledge from then on (bot/alerts/moves.py)."""
     knowledge, problems = load_knowledge(operator_file(rules_dir))
+    publish_knowledge(knowledge)
     return knowledge, entity_sets(knowledge), problems
 
 
