@@ -1,8 +1,8 @@
 """Entity finding speed: microseconds an article, on real articles, at the shipped size.
 
 Reads ../shared/corpus/en-news.tar.gz in place with the reader `match` uses, then times
-`EntityFinder.find` (boilerplate cut, word streams, two Hyperscan passes per field) and the
-whole of `article_moves` (with instrument ranking) per article. Target: 50 µs an article
+`EntityFinder.find` (boilerplate cut, one folding of the fields joined, one Hyperscan pass)
+and the whole of `article_moves` (with instrument ranking) per article. Target: 50 µs an article
 on average. Pin it to one core on a shared machine:
 
     taskset -c 1 .venv/bin/python bench/entities.py [--articles N] [--repeat R]

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from match import CORPUS, _load, _vocabulary  # noqa: E402
 
 from bot.article import Article  # noqa: E402
-from bot.rules import load_rulebook  # noqa: E402
+from bot.knowledge.rule_sets import load_rules  # noqa: E402
 from bot.rules.engine import article_streams  # noqa: E402
 from bot.rules.watches import watch_topic  # noqa: E402
 from bot.runtime.watch_book import LiveWatches  # noqa: E402
@@ -105,7 +105,7 @@ def _verdict(ok: bool) -> str:
 
 
 def _shipped_rules():  # type: ignore[no-untyped-def]
-    book, problems = load_rulebook(ROOT / "rules")
+    book, problems = load_rules(ROOT / "rules")
     if problems:
         raise SystemExit(f"shipped rules have problems: {problems[:3]}")
     return book

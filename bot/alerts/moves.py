@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from bot.alerts.assemble import Alert
 from bot.article import Article
-from bot.knowledge.finder import shipped_finder
+from bot.knowledge.finder import EntityFinder, live_finder
 from bot.knowledge.instruments import Moves, article_moves
 from bot.rules.terms import TermError, TickerTerm, parse_term
 
@@ -26,16 +26,22 @@ QUOTED = 3  # the article's own quotes after those
 _CACHED_ARTICLES = 256  # an article goes to many chats at once: rank it once
 
 
-@lru_cache(maxsize=_CACHED_ARTICLES)
 def moves_of(article: Article) -> Moves:
-    """The article's entities and instruments, ranked once for every chat it goes to."""
-    return article_moves(article, shipped_finder())
+    """The article's entities and instruments by the knowledge base the rules were loaded
+    with (the operator's file included), ranked once for every chat it goes to."""
+    return _moves(article, live_finder())
+
+
+@lru_cache(maxsize=_CACHED_ARTICLES)
+def _moves(article: Article, finder: EntityFinder) -> Moves:
+    return article_moves(article, finder)
 
 
 def shown_instruments(alert: Alert, *, capped: bool = True) -> list[str]:
     """The symbols of the 💹 line in order; all of them, uncapped, for a terminal."""
-    moves = moves_of(alert.article)
-    knowledge = shipped_finder().knowledge
+    finder = live_finder()
+    moves = _moves(alert.article, finder)
+    knowledge = finder.knowledge
     topics = set(alert.topics)
     cared_by_entity: set[str] = set()
     for found in moves.entities:

@@ -1,6 +1,8 @@
 """`newsbot label DIR --out FILE`: label a random, stratified sample of a corpus in a terminal
 (relevant, topics, urgency with single keys), appending to a labels file that
-`newsbot backtest --labels` scores; a session can stop and resume."""
+`newsbot backtest --labels` scores; a session can stop and resume. With `--from-feedback`,
+the articles of DIR whose alerts chats pressed `🔕 Less like this` under are appended as
+negative labels for the topic pressed, without asking."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from bot.article import Article
 from bot.cli.corpus_reading import read_items
 from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
-from bot.rules import Match, load_rulebook
+from bot.knowledge.rule_sets import load_rules
+from bot.rules import Match
 
 HEADER = (
     "key",
@@ -78,7 +81,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=1, help="random seed: the same seed draws the same sample"
     )
+    parser.add_argument(
+        "--from-feedback",
+        action="store_true",
+        help="append a negative label for each article of DIR that chats pressed "
+        "'Less like this' under (the database of NEWSBOT_DATABASE_URL), without asking",
+    )
     add_jobs_argument(parser)
+
+
+# The stratum of labels taken from presses: chosen by subscribers, not drawn at random, so
+# they stand for themselves only (weight 1) and are best scored in a file of their own.
+FEEDBACK_STRATUM = "feedback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +115,16 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     if args.per_stratum < 1:
         print("newsbot: --per-stratum must be at least 1", file=sys.stderr)
         return 2
-    book, problems = load_rulebook(settings.rules_dir)
-    for problem in problems:
-        print(f"newsbot: {problem}", file=sys.stderr)
     try:
         done = _labelled_paths(args.out)
     except ValueError as error:
         print(f"newsbot: {error}", file=sys.stderr)
         return 2
+    if args.from_feedback:
+        return export_feedback(args, settings, done)
+    book, problems = load_rules(settings.rules_dir)
+    for problem in problems:
+        print(f"newsbot: {problem}", file=sys.stderr)
     strata: dict[str, list[tuple[str, Article, tuple[Match, ...]]]] = {"m": [], "u": []}
     seen: set[str] = set()
     roots = [str(path).rstrip("/") + "/" for path in args.paths]
@@ -128,6 +144,58 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     )
     with _keys(sys.stdin) as read_key:
         return label(todo, args.out, read_key, sys.stdout, total=len(sample))
+
+
+def export_feedback(args: argparse.Namespace, settings: Settings, done: set[str]) -> int:
+    """Append a negative label for each article of the corpus chats pressed `🔕 Less like
+    this` under (net of undos), naming the topic and rule pressed; skip those labelled."""
+    from bot.storage.subscriptions import less_pressed_in
+
+    presses = less_pressed_in(settings.database_url)
+    if presses is None:
+        print(
+            "newsbot: no feedback to read: the database (NEWSBOT_DATABASE_URL) cannot be "
+            "read or records no presses",
+            file=sys.stderr,
+        )
+        return 2
+    by_article: dict[str, list[str]] = {}
+    for press in presses:
+        by_article.setdefault(press.article_id, []).append(
+            f"{press.topic}/{press.rule} ×{press.chats}"
+        )
+    topics_of: dict[str, list[str]] = {}
+    for press in presses:
+        topics_of.setdefault(press.article_id, [])
+        if press.topic not in topics_of[press.article_id]:
+            topics_of[press.article_id].append(press.topic)
+    roots = [str(path).rstrip("/") + "/" for path in args.paths]
+    rows: list[list[str]] = []
+    found: set[str] = set()
+    for item in read_items(args.paths, timezone=settings.seeds_timezone, jobs=args.jobs or 1):
+        article = item.article
+        if article is None or article.id not in by_article or article.id in found:
+            continue
+        found.add(article.id)
+        path = _relative(item.path, roots)
+        if path in done:
+            continue
+        note = " ".join(_plain("less like this: " + ", ".join(by_article[article.id])).split())
+        key = "k" + hashlib.sha1(path.encode()).hexdigest()[:8]
+        topics = ",".join(topics_of[article.id])
+        rows.append([key, path, FEEDBACK_STRATUM, "1", "0", topics, "", "", note])
+    fresh = not args.out.exists() or args.out.stat().st_size == 0
+    with args.out.open("a", encoding="utf-8") as handle:
+        if fresh:
+            handle.write("\t".join(HEADER) + "\n")
+        for row in rows:
+            handle.write("\t".join(row) + "\n")
+    print(
+        f"{len(rows)} negative labels appended to {args.out} from {len(by_article)} pressed "
+        f"articles ({len(by_article) - len(found)} not in the corpus, "
+        f"{len(found) - len(rows)} already labelled)"
+    )
+    return 0
 
 
 def draw(

@@ -1,4 +1,4 @@
-"""The entities an article names: one Hyperscan pass per field over the analysed word streams.
+"""The entities an article names: one Hyperscan pass over the analysed word stream of its fields.
 
 Names are folded like rule terms (bot/rules/analysis.py), so `U.S.`, `u.s.` and `U.S` are
 one name and accents never matter; a name written `=Name` (and every listed company's
@@ -8,7 +8,6 @@ match inside a run of letters, as their writers leave no space around them.
 
 from __future__ import annotations
 
-import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -32,6 +31,11 @@ BODY_CAP = 3000
 _MARKET_WEIGHT = 1.0
 _DRIVER_WEIGHT = 0.6
 _LISTED_WEIGHT = 0.5
+
+# Joins an article's fields before folding: a word that no name holds and folding keeps.
+_BREAK_WORD = "qzxfieldbreakqzx"
+_FIELD_BREAK = f"\n{_BREAK_WORD}\n"
+_BREAK_KEY = f" {_BREAK_WORD} ".encode()
 
 _UNSPACED = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
 # An outlet's lists of quote links ("ETFs that track the S&P 500: SPY, VOO, IVV, ...") and
@@ -62,7 +66,8 @@ def evidence_body(body: str) -> str:
             paragraph = "\n".join(
                 line for line in paragraph.splitlines() if not line.lstrip().startswith("|")
             )
-        quotes = _QUOTE.findall(paragraph)
+        # Every quote holds a `(`: a paragraph with fewer is no list, and is not searched.
+        quotes = _QUOTE.findall(paragraph) if paragraph.count("(") >= _LIST_MIN_LINKS else ()
         if len(quotes) >= _LIST_MIN_LINKS:
             outside = len(paragraph.split()) - len(quotes)
             if outside < _WORDS_PER_LISTED_LINK * len(quotes):
@@ -140,19 +145,22 @@ class EntityFinder:
     def find_in_fields(self, title: str, lead: str, rest: str) -> tuple[Found, ...]:
         """The entities of an article's headline, lead and rest of its news text.
 
-        One pass over the three fields' word streams joined by line breaks (no name spans
-        one); where a name first occurs says which field names its entity first.
+        One folding and one pass over the three fields joined; where a name first occurs says
+        which field names its entity first.
         """
         if self._automaton is None:
             return ()
         fields = (("title", title), ("lead", lead), ("body", rest))
-        parts = [analysis.word_stream(text).encode() if text else b" " for _, text in fields]
-        ends = list(itertools.accumulate(len(part) + 1 for part in parts))
-        places = self._automaton.find(b"\n".join(parts))
+        # Folded once, the fields joined by a word no name holds: no name spans two fields,
+        # and where the word stands says where each field ends.
+        stream = analysis.word_stream(_FIELD_BREAK.join((title, lead, rest))).encode()
+        title_end = stream.find(_BREAK_KEY) + 1
+        lead_end = stream.find(_BREAK_KEY, title_end) + 1
+        places = self._automaton.find(stream)
         weights: dict[str, float] = {}
         named: dict[str, tuple[int, str, str]] = {}
         for key, end in places.items():
-            first = 0 if end <= ends[0] else 1 if end <= ends[1] else 2
+            first = 0 if end <= title_end else 1 if end <= lead_end else 2
             for entity_id, name, weight in self._owners[key]:
                 index: int | None = first
                 if name[0] == "=":
@@ -220,3 +228,43 @@ def _kind_weight(kind: str) -> float:
 def shipped_finder() -> EntityFinder:
     """The finder of the shipped knowledge base, built once per process."""
     return EntityFinder(shipped())
+
+
+class _LiveFinder:
+    """The finder of the knowledge base the rules were last loaded with (the shipped base
+    with the operator's file): what the alert's 💹 line reads. Rebuilt only when a reload
+    changes the knowledge, at the reload, not on an alert's path."""
+
+    __slots__ = ("_finder", "_lock")
+
+    def __init__(self) -> None:
+        self._finder: EntityFinder | None = None
+        self._lock = threading.Lock()
+
+    def publish(self, knowledge: Knowledge) -> None:
+        """Alerts read this knowledge base from now on."""
+        with self._lock:
+            current = self._finder or shipped_finder()
+            if knowledge is current.knowledge or knowledge.entities == current.knowledge.entities:
+                self._finder = current
+                return
+            shipped_one = shipped_finder()
+            same_as_shipped = knowledge.entities == shipped_one.knowledge.entities
+            self._finder = shipped_one if same_as_shipped else EntityFinder(knowledge)
+
+    def get(self) -> EntityFinder:
+        """The finder of the knowledge base last published (the shipped one before any)."""
+        return self._finder or shipped_finder()
+
+
+_LIVE = _LiveFinder()
+
+
+def publish_knowledge(knowledge: Knowledge) -> None:
+    """Make this knowledge base, just loaded with the rules, the one alerts read."""
+    _LIVE.publish(knowledge)
+
+
+def live_finder() -> EntityFinder:
+    """The finder of the knowledge base the rules were last loaded with."""
+    return _LIVE.get()

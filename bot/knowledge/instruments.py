@@ -94,17 +94,14 @@ def rank(knowledge: Knowledge, found: tuple[Found, ...], quoted: dict[str, float
             continue
         # A company named is a subject as much as a commodity: its quote moves first.
         into = direct if entity.is_market or entity.kind == "listed" else driven
-        for position, symbol in enumerate(knowledge.instruments_of(item.entity)):
-            into[symbol] = into.get(symbol, 0.0) + item.score / (1 + position)
-    # Ties keep the order of grounding (the sort is stable): never alphabetical.
-    order = sorted(
-        dict.fromkeys([*direct, *driven]),
-        key=lambda symbol: (
-            symbol not in direct,
-            -(direct.get(symbol, 0.0) + driven.get(symbol, 0.0)),
-        ),
-    )
-    return Moves(found, tuple(order), frozenset(direct), tuple(quoted))
+        score = item.score
+        for position, symbol in enumerate(knowledge.instruments_of(item.entity), start=1):
+            into[symbol] = into.get(symbol, 0.0) + score / position
+    # The subject's first, then the drivers'; ties keep the order of grounding (the sort is
+    # stable): never alphabetical.
+    subject = sorted(direct, key=lambda symbol: -(direct[symbol] + driven.get(symbol, 0.0)))
+    rest = sorted((s for s in driven if s not in direct), key=lambda symbol: -driven[symbol])
+    return Moves(found, (*subject, *rest), frozenset(direct), tuple(quoted))
 
 
 def article_moves(article: Article, finder: EntityFinder) -> Moves:

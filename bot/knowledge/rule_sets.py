@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge.base import Knowledge, load_knowledge, operator_file
+from bot.knowledge.finder import publish_knowledge
+from bot.rules import RuleBook, load_rulebook
 from bot.rules.loader import SetSpec, Term
 from bot.rules.problems import Problem
 from bot.rules.terms import TermError, WordTerm, parse_term
@@ -29,9 +31,19 @@ def entity_sets(knowledge: Knowledge) -> dict[str, SetSpec]:
 
 def rule_knowledge(rules_dir: Path) -> tuple[Knowledge, dict[str, SetSpec], list[Problem]]:
     """The knowledge base with the operator's file beside the rules, its entities as rule
-    sets, and its problems: what `newsbot check`, `match` and the running bot load."""
+    sets, and its problems: what `newsbot check`, `match` and the running bot load. The
+    alert's 💹 line reads the same knowledge from then on (bot/alerts/moves.py)."""
     knowledge, problems = load_knowledge(operator_file(rules_dir))
+    publish_knowledge(knowledge)
     return knowledge, entity_sets(knowledge), problems
+
+
+def load_rules(rules_dir: Path) -> tuple[RuleBook, list[Problem]]:
+    """The folder's rule book as the bot loads it, `@@id` naming the knowledge base's entities
+    (the operator's file beside the rules included), with rule and knowledge problems."""
+    _, entities, knowledge_problems = rule_knowledge(rules_dir)
+    book, problems = load_rulebook(rules_dir, entities=entities)
+    return book, [*problems, *knowledge_problems]
 
 
 @lru_cache(maxsize=8192)  # the shipped entities: parsed once per process, not per reload

@@ -18,16 +18,23 @@ class DeliveredAlert:
     chat_id: int
     kind: str
     rules: str  # `topic/rule` pairs, comma-separated
+    article_id: str = ""
 
 
 def delivered_alert(connection: Connection, delivery_id: int) -> DeliveredAlert | None:
     """The ledger row of this id, or None when it was pruned (or never existed)."""
     row = connection.execute(
-        select(deliveries.c.id, deliveries.c.chat_id, deliveries.c.kind, deliveries.c.rules).where(
-            deliveries.c.id == delivery_id
-        )
+        select(
+            deliveries.c.id,
+            deliveries.c.chat_id,
+            deliveries.c.kind,
+            deliveries.c.rules,
+            deliveries.c.article_id,
+        ).where(deliveries.c.id == delivery_id)
     ).first()
-    return DeliveredAlert(row.id, row.chat_id, row.kind, row.rules or "") if row else None
+    if row is None:
+        return None
+    return DeliveredAlert(row.id, row.chat_id, row.kind, row.rules or "", row.article_id)
 
 
 def chat_held(connection: Connection, chat_id: int) -> int:

@@ -360,11 +360,24 @@ def unmute_rules(
 
 
 def record_feedback(
-    connection: Connection, chat_id: int, rules: Iterable[tuple[str, str]], action: str
+    connection: Connection,
+    chat_id: int,
+    rules: Iterable[tuple[str, str]],
+    action: str,
+    article_id: str | None = None,
 ) -> None:
-    """Count one press of a feedback button for each of these rules."""
+    """Count one press of a feedback button for each of these rules (under the alert of
+    this article)."""
+    at = _now()
     rows = [
-        {"chat_id": chat_id, "topic": topic, "rule": rule, "action": action, "at": _now()}
+        {
+            "chat_id": chat_id,
+            "topic": topic,
+            "rule": rule,
+            "action": action,
+            "at": at,
+            "article_id": article_id,
+        }
         for topic, rule in dict.fromkeys(rules)
     ]
     if rows:
@@ -383,6 +396,51 @@ def most_muted(connection: Connection, limit: int = 5) -> list[tuple[str, str, i
         .limit(limit)
     )
     return [(row.topic, row.rule, int(row.presses)) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class LessPressed:
+    """An article whose alert chats asked to hear less like, net of undos."""
+
+    article_id: str
+    topic: str
+    rule: str
+    chats: int  # chats whose last press on it was `Less like this`
+
+
+def less_pressed(connection: Connection) -> list[LessPressed]:
+    """Every (article, rule) chats pressed `Less like this` under, net of undos per chat."""
+    net = func.sum(case((feedback.c.action == "less", 1), else_=-1))
+    per_chat = (
+        select(feedback.c.article_id, feedback.c.topic, feedback.c.rule, feedback.c.chat_id)
+        .where(feedback.c.action.in_(("less", "undo")), feedback.c.article_id.is_not(None))
+        .group_by(feedback.c.article_id, feedback.c.topic, feedback.c.rule, feedback.c.chat_id)
+        .having(net > 0)
+        .subquery()
+    )
+    chats = func.count().label("chats")
+    rows = connection.execute(
+        select(per_chat.c.article_id, per_chat.c.topic, per_chat.c.rule, chats)
+        .group_by(per_chat.c.article_id, per_chat.c.topic, per_chat.c.rule)
+        .order_by(chats.desc(), per_chat.c.article_id, per_chat.c.topic, per_chat.c.rule)
+    )
+    return [LessPressed(row.article_id, row.topic, row.rule, int(row.chats)) for row in rows]
+
+
+def less_pressed_in(database_url: str) -> list[LessPressed] | None:
+    """`less_pressed` of a database as it stands (never migrated or created); None if
+    unreadable."""
+    url = make_url(engine_url(database_url))
+    if url.drivername.startswith("sqlite") and not Path(url.database or "").is_file():
+        return None  # connecting would create an empty file
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return less_pressed(connection)
+    except SQLAlchemyError:
+        return None  # unreachable, or a database from before presses named their article
+    finally:
+        engine.dispose()
 
 
 def most_muted_in(database_url: str, limit: int = 10) -> list[tuple[str, str, int]] | None:

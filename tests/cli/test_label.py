@@ -10,11 +10,16 @@ import select
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.cli import main
+from tests.bot_api_double import BotApiDouble
+from tests.runtime.support import command, make_workspace, running
+from tests.waiting import until
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = """\
@@ -143,3 +148,59 @@ def test_label_a_sample_with_single_keys_stop_resume_and_score_it(
     scored = json.loads(capsys.readouterr().out)["labels"]
     assert scored["labelled"] == 3 and scored["relevant"] == 1
     assert scored["recall"] == 1.0 and scored["precision"] == 0.5
+
+
+async def test_less_like_this_presses_export_as_negative_labels_for_their_topic(
+    api: BotApiDouble, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    space = make_workspace(tmp_path, database_url, RULES)
+    pressing, undoing = 901, 902
+    async with running(space.settings(api)):
+        for chat in (pressing, undoing):
+            await command(api, chat, "/subscribe oil")
+        space.write_seed("pressed.md", "Crude oil tanker calendar for collectors")
+        space.write_seed("kept.md", "Crude oil exports halted by a strike")
+        await until(lambda: all(len(_alerts(api, c)) == 2 for c in (pressing, undoing)), "alerts")
+        [unwanted] = [a for a in _alerts(api, pressing) if "calendar" in a["text"]]
+        await _press(api, unwanted, pressing, "less")
+        # A press undone is no label: the chat took it back.
+        [undone] = [a for a in _alerts(api, undoing) if "strike" in a["text"]]
+        await _press(api, undone, undoing, "less")
+        redrawn = api.calls("editMessageReplyMarkup")[-1]["reply_markup"]
+        await _press(api, {**undone, "reply_markup": redrawn}, undoing, "undo")
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", database_url)
+    labels = tmp_path / "labels.tsv"
+    argv = ["label", str(space.seeds), "--out", str(labels), "--from-feedback"]
+    assert main(argv) == 0
+    rows = [line.split("\t") for line in labels.read_text().splitlines()]
+    assert rows[0][:6] == ["key", "path", "stratum", "weight", "relevant", "topics"]
+    assert [row[1:6] for row in rows[1:]] == [["pressed.md", "feedback", "1", "0", "oil"]]
+    assert rows[1][8] == "less like this: oil/crude ×1"
+    # Run again: nothing twice. And backtest reads the file as a labels file.
+    assert main(argv) == 0
+    assert len(labels.read_text().splitlines()) == 2
+    rules = tmp_path / "rules"
+    assert main(["backtest", str(space.seeds), "--rules", str(rules), "--labels", str(labels)]) == 0
+
+
+def _alerts(api: BotApiDouble, chat_id: int) -> list[dict[str, Any]]:
+    return [m for m in api.messages(chat_id) if m.get("reply_markup")]
+
+
+async def _press(api: BotApiDouble, alert: dict[str, Any], user_id: int, action: str) -> None:
+    """A user presses the alert's button whose data starts `fb:ACTION:`; returns once the
+    bot answered and redrew the buttons."""
+    buttons = [b for row in alert["reply_markup"]["inline_keyboard"] for b in row]
+    [data] = [b["callback_data"] for b in buttons if b["callback_data"].startswith(f"fb:{action}:")]
+    message = {
+        "message_id": 7000,
+        "date": int(datetime.now(UTC).timestamp()),
+        "chat": api.chat(int(alert["chat_id"])),
+        "from": api.bot_user(),
+        "text": "(an alert)",
+        "reply_markup": alert["reply_markup"],
+    }
+    answers, edits = api.count("answerCallbackQuery"), api.count("editMessageReplyMarkup")
+    api.push_update(api.callback(message, user_id, data))
+    await until(lambda: api.count("answerCallbackQuery") > answers, f"an answer to {data}")
+    await until(lambda: api.count("editMessageReplyMarkup") > edits, "the buttons redrawn")

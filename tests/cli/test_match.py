@@ -171,10 +171,10 @@ def test_backtest_plain_has_no_progress_bar_when_piped(
 
 @pytest.mark.skipif(not SEED.exists(), reason=f"seed article {SEED} absent (beside the checkout)")
 def test_seed_article_matches_oil_not_gold(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.rules import load_rulebook
+    from bot.knowledge.rule_sets import load_rules
     from bot.sources.seeds import read_seed
 
-    book, problems = load_rulebook(REPO / "rules")
+    book, problems = load_rules(REPO / "rules")
     assert problems == []
     article = read_seed(SEED)
     topics = {match.topic for match in book.match(article)}

@@ -15,9 +15,14 @@ import re2
 import yaml
 
 from bot.article import Article
+from bot.knowledge import shipped
+from bot.knowledge.rule_sets import entity_sets
 
 CAP = 1_000_000
 FIELDS = ("title", "summary", "body")
+# Scripts written without spaces between words (Chinese, Japanese, Korean): their words are
+# looked for inside a run of letters, as the spec says.
+UNSPACED = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
 
 
 def strip_accents(text: str) -> str:
@@ -46,7 +51,11 @@ class BruteForce:
     """The rules of {path: yaml text}, evaluated by looping over every rule."""
 
     def __init__(self, texts: Mapping[str, str]) -> None:
-        self.shared: dict[str, list[str]] = {}
+        # `@@id` names an entity of the shipped knowledge base: a set `@id` of its names.
+        self.shared: dict[str, list[str]] = {
+            spec.name: [term.text for term in spec.terms]
+            for spec in entity_sets(shipped()).values()
+        }
         self.topics: list[tuple[str, dict]] = []
         for path, text in sorted(texts.items()):
             data = yaml.safe_load(text) or {}
@@ -168,6 +177,9 @@ class _Eval:
         n = len(wanted)
         if not n:
             return found
+        if all(UNSPACED.match(word) for word in wanted):
+            joined = "".join(wanted)
+            return [(i, i) for i, word in enumerate(haystack) if joined in word]
         # Where the first word can start: every word equal to it (or, for a one-word prefix,
         # starting with it), straight from the word list of the field.
         folded_first = fold(wanted[0]) if exact else wanted[0]

@@ -12,7 +12,7 @@ import yaml
 from bot.article import Article
 from bot.cli import main
 from bot.cli.match_command import read_items
-from bot.rules import load_rulebook
+from bot.knowledge.rule_sets import load_rules
 from bot.rules.engine import article_streams
 from bot.rules.loader import Condition, Group, Near, RuleSpec, Term
 from bot.rules.query import compile_queries, parse_query, shared_sets
@@ -104,7 +104,7 @@ def test_each_query_means_the_yaml_rule(query: str, yaml_rule: str) -> None:
 def test_queries_and_yaml_rules_match_the_same_articles(
     articles: list[Article], tmp_path: Path
 ) -> None:
-    shipped, problems = load_rulebook(REPO / "rules")
+    shipped, problems = load_rules(REPO / "rules")
     assert problems == []
     topics = {f"q{index:02d}": pair for index, pair in enumerate(QUERIES)}
     queries = compile_queries(
@@ -115,7 +115,7 @@ def test_queries_and_yaml_rules_match_the_same_articles(
     shutil.copy(SHIPPED_SETS, rules / "_sets.yaml")
     for topic, (_, yaml_rule) in topics.items():
         (rules / f"{topic}.yaml").write_text(topic_file(yaml_rule, topic))
-    written, problems = load_rulebook(rules)
+    written, problems = load_rules(rules)
     assert problems == []
     assert sorted(written.topics) == sorted(topics)
 

@@ -15,8 +15,9 @@ from bot.config import Settings
 from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
+from bot.knowledge.rule_sets import load_rules
 from bot.pipeline import ingest
-from bot.rules import RuleBook, load_rulebook
+from bot.rules import RuleBook
 from bot.sources.seeds import scan_seeds
 from bot.storage.db import open_database
 from bot.telegram.app import build_application, run_bot, shutdown_application
@@ -33,7 +34,7 @@ OPERATOR = 999
 
 def rulebook() -> RuleBook:
     """The starter rules shipped in `rules/`."""
-    book, problems = load_rulebook(ROOT / "rules")
+    book, problems = load_rules(ROOT / "rules")
     assert not problems, problems
     return book
 

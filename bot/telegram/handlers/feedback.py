@@ -88,7 +88,8 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
             subs.unmute_rules(connection, chat.id, rules)
         else:
             subs.unsubscribe(connection, chat.id, subs.TOPIC, [feedback.topic])
-        subs.record_feedback(connection, chat.id, _pressed(action, pairs, feedback), action)
+        pressed = _pressed(action, pairs, feedback)
+        subs.record_feedback(connection, chat.id, pressed, action, alert.article_id)
         followed = subs.chat_subscriptions(connection, chat.id)
         return (subs.TOPIC, feedback.topic) in followed
 

@@ -1,0 +1,23 @@
+"""Feedback presses name the alert's article, so they can be exported as labels.
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("feedback") as feedback:
+        feedback.add_column(sa.Column("article_id", sa.String(512)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("feedback") as feedback:
+        feedback.drop_column("article_id")
