@@ -145,7 +145,7 @@ feedback = Table(
     Column("rule", String(128), nullable=False),
     Column("action", String(20), nullable=False),  # less | undo | unsubscribe
     Column("at", UTCDateTime(), nullable=False),
-    # Migration 0011: the article of the alert pressed (presses before it name none).
+    # Migration 0012: the article of the alert pressed (presses before it name none).
     Column("article_id", String(512)),
     Index("ix_feedback_topic_rule", "topic", "rule"),
 )
