@@ -562,7 +562,29 @@ def _other_names(new: StoryFeatures, old: StoryFeatures) -> bool:
         and not new.indicators & old.indicators
     ):
         return True
-    return bool(new.countries and old.countries and not new.countries & old.countries)
+    if new.countries and old.countries and not new.countries & old.countries:
+        return True
+    return _other_entities(new, old)
+
+
+def _other_entities(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether the headlines name other companies, countries or releases of the knowledge
+    base: both name some of a kind, none in common, and (companies, places) neither article
+    mentions the other's (a copy of one event names its subject; `PPI` and `producer prices`
+    are one release)."""
+    a, b = new.entities, old.entities
+    if a.releases and b.releases and not a.releases & b.releases:
+        return True  # another indicator of the same day is another story (rule 2)
+    for mine, theirs in ((a.companies, b.companies), (a.places, b.places)):
+        if (
+            mine
+            and theirs
+            and not mine & theirs
+            and not mine & b.mentioned
+            and not theirs & a.mentioned
+        ):
+            return True
+    return False
 
 
 def _other_symbols(new: StoryFeatures, old: StoryFeatures) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.article import Article
+from bot.stories.entities import Named, named
 
 # Wire conventions appended to or prepended to headlines: they name the desk or the version,
 # never the event (`— Update`, `— WSJ`, `— Barrons.com`, `: report`, `>SHOP`).
@@ -320,6 +321,7 @@ class StoryFeatures:
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
     countries: frozenset[str]  # countries the headline names
+    entities: Named  # the knowledge base's companies, places and releases it names
     headline_only: bool  # no usable summary
     timestamp: float | None
 
@@ -378,6 +380,7 @@ def describe(article: Article) -> StoryFeatures:
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
         digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
         countries=_named_matches(_COUNTRIES, raw_title),
+        entities=named(raw_title, summary),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
         indicators=indicators,
