@@ -514,7 +514,9 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     if a.quarters and b.quarters and not a.quarters & b.quarters and not (a.guidance or b.guidance):
         return True  # results of other quarters: other releases
     templated = _templated(a, b)
-    if (templated or (a.results and b.results)) and _other_subjects(new, old):
+    if (templated or (a.results and b.results)) and (
+        _other_subjects(new, old) or _other_lead_names(a, b)
+    ):
         return True
     moves = a.move_subject is not None and b.move_subject is not None
     return (templated or moves) and _other_amounts(a, b)
@@ -546,6 +548,10 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
         return True  # analysis and analyst notes: each makes its own claim (rule 6)
+    if new.remarks != old.remarks:
+        return True  # remarks on a call or in an interview add their own facts (rule 3)
+    if new.confirms != old.confirms:
+        return True  # an official confirmation follows the report it confirms (rule 5)
     if _reaction(new, old) or _reaction(old, new):
         return True  # a price move of something else is a market-reaction story (rule 4)
     if _quotes_other(new, old) or _quotes_other(old, new):
@@ -565,6 +571,20 @@ def _other_names(new: StoryFeatures, old: StoryFeatures) -> bool:
     if new.countries and old.countries and not new.countries & old.countries:
         return True
     return _other_entities(new, old)
+
+
+def _other_lead_names(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether the headlines open with two names and neither article writes the other's:
+    two companies (`CT REIT` and `H&R REIT`), whatever their headlines share."""
+    a, b = new.lead_name, old.lead_name
+    return bool(
+        a
+        and b
+        and a != b
+        and (new.rare_lead or old.rare_lead)
+        and f" {a} " not in old.folded_text
+        and f" {b} " not in new.folded_text
+    )
 
 
 def _other_entities(new: StoryFeatures, old: StoryFeatures) -> bool:

@@ -73,3 +73,75 @@ def test_weekly_jobless_claims_beside_producer_prices_are_two_stories() -> None:
         " initial claims for unemployment benefits fell to 213,000.",
     )
     assert _story_count(claims, prices) == 2
+
+
+def test_two_trusts_results_under_one_word_and_no_symbol_in_common_are_two_stories() -> None:
+    flash = _item(1, "Quillon REIT 4Q EPS C$0.45 >QRT.UN.T")
+    release = _item(
+        2,
+        "Tarrock REIT Reports Fourth Quarter 2024 Results",
+        'TORONTO, Feb. 12, 2025 - Tarrock Real Estate Investment Trust ("Tarrock" or "the'
+        ' REIT") is pleased to announce its financial results for the fourth quarter and year'
+        " ended December 31, 2024.",
+    )
+    assert _story_count(flash, release) == 2
+
+
+def test_call_remarks_and_interviews_are_not_the_results_they_comment() -> None:
+    flash = _item(
+        1,
+        "Earnings Flash (ZMB) Zembla Foods Reports Q4 Adjusted EPS $1.20, vs. FactSet Est of $1.10",
+    )
+    call = _item(
+        2,
+        "Zembla Foods outlines 2025 adjusted EPS guidance of $4-$4.30, emphasizes growth in Europe",
+        "Earnings Call Insights: Zembla Foods (NYSE:ZMB) Q4 2024 Management View CEO Anna Berg"
+        " highlighted a 12% sales growth in Europe and adjusted EPS of $1.20.",
+    )
+    assert _story_count(flash, call) == 2
+    results = _item(
+        3,
+        "Zembla Foods Q4 adjusted EPS $1.20 beats estimates",
+        "Zembla Foods reported fourth-quarter adjusted earnings of $1.20 per share on Tuesday,"
+        " above estimates of $1.10.",
+    )
+    interview = _item(
+        4,
+        "Zembla Foods CEO says price cuts in Europe will weigh on margins in interview",
+        "Zembla Foods chief executive said in an interview on Tuesday that adjusted earnings"
+        " of $1.20 per share came as the company cut prices in Europe.",
+    )
+    assert _story_count(results, interview) == 2
+
+
+def test_an_official_confirmation_follows_the_report_it_confirms() -> None:
+    report = _item(
+        1,
+        "Brennick in talks to buy cancer drugmaker Solvaro, sources say",
+        "Brennick is in advanced talks to acquire U.S. cancer drugmaker Solvaro for about $3"
+        " billion, according to people familiar with the matter.",
+    )
+    confirmation = _item(
+        2,
+        "Brennick confirms talks to buy cancer drugmaker Solvaro",
+        "Brennick said on Tuesday it is in discussions to acquire U.S. cancer drugmaker"
+        " Solvaro, confirming earlier media reports.",
+    )
+    assert _story_count(report, confirmation) == 2
+
+
+def test_a_stock_approaching_its_results_is_a_preview_not_the_results() -> None:
+    preview = _item(
+        1,
+        "Halvor Health Approaches Q4 Earnings With Shares Near Lows",
+        "Halvor Health reports fourth-quarter earnings on Wednesday; the stock is down 30% in"
+        " the past year.",
+    )
+    results = _item(
+        2,
+        "Halvor Health Q4 earnings beat estimates as shares jump",
+        "Halvor Health reported fourth-quarter earnings above estimates on Wednesday and its"
+        " shares rose 8%.",
+        minutes=60 * 20,
+    )
+    assert _story_count(preview, results) == 2
