@@ -27,6 +27,7 @@ class StoryTuning:
     coverage_weight: float = 1.03  # how much of each headline the other article states
     number_weight: float = 0.49  # per rare amount both state (at most two count)
     results_weight: float = 1.03  # both report one company's results (rule 3)
+    release_weight: float = 1.03  # both report one release of one place, the same day (rule 2)
     threshold: float = 1.0  # the evidence needed to join a story
     threshold_per_hour: float = 0.043  # extra evidence needed per hour beyond fresh_hours
     seed_slack: float = 0.4  # how much less a later article must share with the first one
@@ -76,6 +77,7 @@ class Evidence:
     coverage: float  # the smaller share of either headline that the other article states
     shared_numbers: int  # amounts both state
     results: bool  # both headlines report one company's results
+    release: bool  # both headlines name one economic release of one place, hours apart
     gap_hours: float
     repost: bool  # the same headline and (nearly) the same summary
     score: float
@@ -251,6 +253,7 @@ class StoryIndex:
         rare = self._rare_weight
         shared_numbers = sum(1 for number in a.numbers & b.numbers if new.weights[number] >= rare)
         results = _same_release(a, b)
+        release = gap <= tuning.fresh_hours * 2 and _same_indicator(a, b)
         both_full = not (a.headline_only or b.headline_only)
         score = (
             tuning.title_weight * title
@@ -258,6 +261,7 @@ class StoryIndex:
             + tuning.coverage_weight * coverage
             + tuning.number_weight * min(shared_numbers, 2)
             + (tuning.results_weight if results else 0.0)
+            + (tuning.release_weight if release else 0.0)
         )
         return Evidence(
             title=title,
@@ -265,6 +269,7 @@ class StoryIndex:
             coverage=coverage,
             shared_numbers=shared_numbers,
             results=results,
+            release=release,
             gap_hours=gap,
             repost=repost,
             score=score,
@@ -395,6 +400,17 @@ def _same_release(a: StoryFeatures, b: StoryFeatures) -> bool:
     """Whether both headlines report one company's results (rule 3): results headlines
     that name the same company."""
     return a.results and b.results and bool(a.names & b.title_terms or b.names & a.title_terms)
+
+
+def _same_indicator(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether both headlines name one economic release of the knowledge base (`PPI`,
+    `producer prices`) of one place (or one of them names none): one release, however told."""
+    first, second = a.entities, b.entities
+    if not first.releases & second.releases or a.move_subject or b.move_subject:
+        return False
+    if first.places and second.places and not first.places & second.places:
+        return False
+    return not (a.countries and b.countries and not a.countries & b.countries)
 
 
 def _unanchored(one: _Entry, other: StoryFeatures) -> bool:
@@ -580,7 +596,7 @@ def _other_lead_names(new: StoryFeatures, old: StoryFeatures) -> bool:
     return bool(
         a
         and b
-        and a != b
+        and a.split()[0] != b.split()[0]  # `Musk-led group`, `Musk-led team`: one party
         and (new.rare_lead or old.rare_lead)
         and f" {a} " not in old.folded_text
         and f" {b} " not in new.folded_text

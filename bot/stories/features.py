@@ -63,8 +63,9 @@ _PREVIEW = re.compile(
     r"|to\s+post\s+(?:earnings|results)|next\s+hurdle"
     r"|reports?\s+(?:earnings|results)\s+(?:on|this|next|today|tomorrow)"
     r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b"
-    r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?:show|report|post)"
-    r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day)\b"
+    r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?!be\b)\w+"
+    r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
+    r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight)\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -214,6 +215,29 @@ _COUNTRIES = _alternatives(
     ("singapore", r"\bSingapore"),
     ("hong-kong", r"\bHong Kong"),
     ("taiwan", r"\bTaiwan"),
+    ("portugal", r"\bPortug"),
+    ("netherlands", r"\bNetherlands\b|\bDutch\b"),
+    ("belgium", r"\bBelgi"),
+    ("austria", r"\bAustria"),
+    ("poland", r"\bPoland\b|\bPolish\b"),
+    ("ireland", r"\bIreland\b|\bIrish\b"),
+    ("denmark", r"\bDenmark\b|\bDanish\b"),
+    ("finland", r"\bFinland\b|\bFinnish\b"),
+    ("czech", r"\bCzech"),
+    ("hungary", r"\bHungar"),
+    ("romania", r"\bRomania"),
+    ("israel", r"\bIsrael"),
+    ("saudi-arabia", r"\bSaudi"),
+    ("egypt", r"\bEgypt"),
+    ("nigeria", r"\bNigeria"),
+    ("argentina", r"\bArgentin"),
+    ("chile", r"\bChile"),
+    ("colombia", r"\bColombia"),
+    ("peru", r"\bPeru\b|\bPeruvian\b"),
+    ("thailand", r"\bThai(?:land)?\b"),
+    ("malaysia", r"\bMalaysia"),
+    ("vietnam", r"\bViet\s?nam"),
+    ("pakistan", r"\bPakistan"),
 )
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|\d+[a-z]+")
@@ -277,7 +301,7 @@ _ANALYST_ACTION = re.compile(
     r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send)"
     r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
-    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects))\b"
+    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of)\b"
 )
 
 _ROLES = frozenset(

@@ -145,3 +145,29 @@ def test_a_stock_approaching_its_results_is_a_preview_not_the_results() -> None:
         minutes=60 * 20,
     )
     assert _story_count(preview, results) == 2
+
+
+def test_one_release_told_in_other_words_is_one_story() -> None:
+    flash = _item(
+        1, "U.S. February CPI Rose a Faster Than Expected 0.5%; Annual Rate Climbed to 3.2%"
+    )
+    rewrite = _item(
+        2,
+        "American consumer prices climb at hotter-than-forecast pace in February",
+        "Consumer prices in the United States increased by more than economists had forecast"
+        " last month, the Labor Department said on Wednesday.",
+    )
+    assert _story_count(flash, rewrite) == 1
+
+
+def test_the_same_release_of_another_country_stays_apart() -> None:
+    american = _item(
+        1, "U.S. February CPI Rose a Faster Than Expected 0.5%; Annual Rate Climbed to 3.2%"
+    )
+    portuguese = _item(
+        2,
+        "Portugal consumer prices climb at hotter-than-forecast pace in February",
+        "Consumer prices in Portugal increased by more than economists had forecast last"
+        " month, the statistics office said on Wednesday.",
+    )
+    assert _story_count(american, portuguese) == 2
