@@ -238,7 +238,7 @@ class StoryIndex:
             a.title_key == b.title_key
             and len(a.title_key.split()) >= 3
             and (
-                text >= tuning.late_repost_text
+                text >= tuning.late_repost_text and not (a.digest or b.digest)
                 if gap > tuning.fresh_hours * 2
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
@@ -408,6 +408,8 @@ def _same_indicator(a: StoryFeatures, b: StoryFeatures) -> bool:
     first, second = a.entities, b.entities
     if not first.releases & second.releases or a.move_subject or b.move_subject:
         return False
+    if first.actors != second.actors:
+        return False  # `Fed … after CPI report`: an official's view of the release
     if first.places and second.places and not first.places & second.places:
         return False
     return not (a.countries and b.countries and not a.countries & b.countries)
@@ -518,6 +520,8 @@ def _another_day(
     on other days: a market's moves, and a daily column, are news of their day."""
     if gap <= tuning.fresh_hours * 2:
         return False
+    if a.title_key == b.title_key and (a.digest or b.digest):
+        return True  # a daily column (`Sector Update: Energy`) is news of its day
     if a.title_key == b.title_key:
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
@@ -611,6 +615,8 @@ def _other_entities(new: StoryFeatures, old: StoryFeatures) -> bool:
     a, b = new.entities, old.entities
     if a.releases and b.releases and not a.releases & b.releases:
         return True  # another indicator of the same day is another story (rule 2)
+    if a.releases & b.releases and not (a.actors ^ b.actors) <= a.mentioned & b.mentioned:
+        return True  # an official's, a central bank's view of the release is its own story
     for mine, theirs in ((a.companies, b.companies), (a.places, b.places)):
         if (
             mine

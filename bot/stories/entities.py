@@ -13,6 +13,8 @@ from bot.knowledge.finder import EntityFinder, shipped_finder
 # Kinds of entity that say who an item is about: two items about two of them are two items.
 _COMPANY_KINDS = frozenset({"company", "listed"})
 _PLACE_KINDS = frozenset({"country"})
+# Who acts or speaks: their words on a release are their own story, not the release's.
+_ACTOR_KINDS = frozenset({"person", "central_bank", "institution"})
 
 # Releases the knowledge base lumps that the definition tells apart (rule 2: another
 # indicator published at the same time is another story), and releases it does not list.
@@ -37,10 +39,8 @@ class Named:
     companies: frozenset[str]  # companies the headline names (entity ids)
     places: frozenset[str]  # countries the headline names, central banks as their country
     releases: frozenset[str]  # economic releases the headline names
+    actors: frozenset[str]  # officials, central banks and institutions the headline names
     mentioned: frozenset[str]  # every entity of headline and summary (same folding)
-
-
-NOTHING = Named(frozenset(), frozenset(), frozenset(), frozenset())
 
 
 def named(title: str, summary: str) -> Named:
@@ -85,6 +85,7 @@ class _Folding:
             releases=frozenset(
                 i for i in headline if kinds.get(i) == "release" or i in _OWN_RELEASES
             ),
+            actors=frozenset(i for i in headline if kinds.get(i) in _ACTOR_KINDS),
             mentioned=mentioned,
         )
 

@@ -53,7 +53,9 @@ _TEMPLATED = re.compile(
     r"|\bto\s+(?:announce|report|release|host)\b.{0,80}\b(?:results|earnings|call)"
     r"|technical\s+(?:analysis|outlook)|earnings\s+(?:report|overview):\s+q\d\s+overview"
     r"|options\s+frenzy|how\s+is\s+the\s+market\s+feeling|fund\b.{0,60}\breview\b"
-    r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b)"
+    r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
+    r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
+    r"|deadline\s+alert|investigates\s+claims)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -65,7 +67,7 @@ _PREVIEW = re.compile(
     r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b"
     r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?!be\b)\w+"
     r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
-    r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight)\b"
+    r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to)\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -301,7 +303,8 @@ _ANALYST_ACTION = re.compile(
     r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send)"
     r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
-    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of)\b"
+    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
+    r"|analysts?\s+(?:react|weigh))\b"
 )
 
 _ROLES = frozenset(

@@ -171,3 +171,28 @@ def test_the_same_release_of_another_country_stays_apart() -> None:
         " month, the statistics office said on Wednesday.",
     )
     assert _story_count(american, portuguese) == 2
+
+
+def test_a_daily_column_a_day_later_is_another_day_s_news() -> None:
+    text = (
+        "Energy stocks were higher in the afternoon, with the NYSE Energy Sector Index and the"
+        " Energy Select Sector SPDR Fund rising 0.8% as crude gained."
+    )
+    monday = _item(1, "Sector Update: Energy", text)
+    tuesday = _item(2, "Sector Update: Energy", text, minutes=60 * 24)
+    assert _story_count(monday, tuesday) == 2
+
+
+def test_an_official_s_view_after_a_release_is_not_the_release() -> None:
+    release = _item(
+        1,
+        "U.S. February CPI Rose a Faster Than Expected 0.5%",
+        "Consumer prices rose 0.5% last month, the Labor Department said on Wednesday.",
+    )
+    view = _item(
+        2,
+        "Fed is going to be even more cautious about inflation after CPI report",
+        "Powell said the Fed is holding where it is after the hotter-than-expected February"
+        " CPI; consumer prices rose 0.5% last month.",
+    )
+    assert _story_count(release, view) == 2
