@@ -366,6 +366,9 @@ class StoryIndex:
             del self._stories[entry.story_id]
 
 
+# Items of one template this far apart are a daily series (fixings, opens), not one event.
+_DAY_HOURS = 22.0
+
 # How many of a headline's most informative words the other article must state one of.
 _ANCHORS = 4
 
@@ -522,6 +525,8 @@ def _another_day(
         return False
     if a.title_key == b.title_key and (a.digest or b.digest):
         return True  # a daily column (`Sector Update: Energy`) is news of its day
+    if gap >= _DAY_HOURS and a.title_numbers != b.title_numbers and _templated(a, b):
+        return True  # one template with other figures a day apart: another day's data
     if a.title_key == b.title_key:
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None

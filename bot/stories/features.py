@@ -55,7 +55,7 @@ _TEMPLATED = re.compile(
     r"|options\s+frenzy|how\s+is\s+the\s+market\s+feeling|fund\b.{0,60}\breview\b"
     r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
-    r"|deadline\s+alert|investigates\s+claims)"
+    r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -278,7 +278,7 @@ _MOVE_VERBS = (
     r"|takes\s+off|mixed|steps?\s+back"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
-    r"|opens?\s+(?:flat|higher|lower|up|down)"
+    r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
     r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
     r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
     r"\s+(?:[\d.,]+%\s+)?(?:higher|lower|up|down|flat|above|below"

@@ -196,3 +196,17 @@ def test_an_official_s_view_after_a_release_is_not_the_release() -> None:
         " CPI; consumer prices rose 0.5% last month.",
     )
     assert _story_count(release, view) == 2
+
+
+def test_one_daily_fixing_with_another_figure_two_days_later_is_another_story() -> None:
+    text = "The central bank sets the daily midpoint of the yuan against the dollar."
+    first = _item(
+        1, "PBOC sets USD/CNY reference rate for today at 7.1710 (vs. estimate at 7.2971)", text
+    )
+    later = _item(
+        2,
+        "PBOC sets USD/CNY reference rate for today at 7.1706 (vs. estimate at 7.2739)",
+        text,
+        minutes=60 * 48,
+    )
+    assert _story_count(first, later) == 2
