@@ -563,8 +563,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether the definition separates the two whatever their words share."""
     if new.digest or old.digest:
         return True  # a digest tells many events, none of them alone
-    if new.preview != old.preview:
-        return True  # a preview states none of the event's facts
+    if new.preview or old.preview:
+        return True  # a preview states none of the event's facts, and makes its own claims
     if {new.deed, old.deed} == {"signed", "announced"}:
         return True  # the signed act after the announced one is a new story (rule 5)
     if new.days and old.days and not new.days & old.days:

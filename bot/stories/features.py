@@ -279,6 +279,7 @@ _MOVE_VERBS = (
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
     r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
+    r"|set\s+for\s+(?:an?\s+)?(?:\w+\s+)?(?:higher|lower|firmer|weaker|flat)\s+open"
     r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
     r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
     r"\s+(?:[\d.,]+%\s+)?(?:higher|lower|up|down|flat|above|below"
@@ -294,7 +295,7 @@ _SENDS_MOVING = re.compile(
 )
 # Analyst actions are their own stories (rating changes, targets, notes).
 _ANALYST_ACTION = re.compile(
-    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+target|initiat\w+\s+coverage|reiterat\w+"
+    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+targets?|analyst\s+projections|initiat\w+\s+coverage|reiterat\w+"
     r"|(?:raise[sd]?|lift(?:s|ed)?|cut|cuts|lower(?:s|ed)?)\s+to\s+(?:buy|outperform|overweight|neutral"
     r"|hold|sell|underperform|underweight|equal[\s-]weight|market\s+perform)"
     r"|analysts?\s+(?:says?|sees?|view)|rating|maintained\s+at|(?:;|,)\s*target\s+(?:of|price)"

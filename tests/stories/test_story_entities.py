@@ -210,3 +210,32 @@ def test_one_daily_fixing_with_another_figure_two_days_later_is_another_story() 
         minutes=60 * 48,
     )
     assert _story_count(first, later) == 2
+
+
+def test_two_outlets_previews_of_one_release_are_each_their_own_story() -> None:
+    first = _item(
+        1,
+        "Halvor Health Q4 Earnings Preview: Margins and Guidance On Watch",
+        "Halvor Health reports fourth-quarter earnings on Wednesday; investors watch margins.",
+    )
+    second = _item(
+        2,
+        "Halvor Health's earnings are on deck. Here are the two biggest things to watch.",
+        "Halvor Health reports fourth-quarter earnings on Wednesday; margins and guidance matter.",
+    )
+    assert _story_count(first, second) == 2
+
+
+def test_brokers_raising_targets_after_results_are_not_the_results() -> None:
+    results = _item(
+        1,
+        "Halvor Health rises on quarterly sales, profit beat",
+        "Halvor Health shares rose 8% after quarterly sales and profit beat estimates.",
+    )
+    targets = _item(
+        2,
+        "Halvor Health Shares Jump After Wedbush, UBS Raise Price Targets Following Higher Q4"
+        " Results",
+        "Halvor Health shares rose 8% after quarterly sales and profit beat estimates.",
+    )
+    assert _story_count(results, targets) == 2
