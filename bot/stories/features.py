@@ -305,7 +305,7 @@ _ANALYST_ACTION = re.compile(
     r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
-    r"|analysts?\s+(?:react|weigh))\b"
+    r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy)\b"
 )
 
 _ROLES = frozenset(
