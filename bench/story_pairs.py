@@ -198,7 +198,14 @@ def _dev_scores(story_of: dict[str, str], titles: dict[str, str]) -> None:
         with contextlib.redirect_stdout(out):
             result = score.report(gold, predicted, titles, 30)
         print(out.getvalue())
-        print({key: round(value, 3) for key, value in result.items()})
+        print(_rounded(result))
+
+
+def _rounded(value: object) -> object:
+    """Scores rounded to three places, however deeply score.py nests them."""
+    if isinstance(value, dict):
+        return {key: _rounded(inner) for key, inner in value.items()}
+    return round(value, 3) if isinstance(value, float) else value
 
 
 if __name__ == "__main__":

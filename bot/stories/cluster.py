@@ -27,6 +27,7 @@ class StoryTuning:
     coverage_weight: float = 1.03  # how much of each headline the other article states
     number_weight: float = 0.49  # per rare amount both state (at most two count)
     results_weight: float = 1.03  # both report one company's results (rule 3)
+    release_weight: float = 1.03  # both report one release of one place, the same day (rule 2)
     threshold: float = 1.0  # the evidence needed to join a story
     threshold_per_hour: float = 0.043  # extra evidence needed per hour beyond fresh_hours
     seed_slack: float = 0.4  # how much less a later article must share with the first one
@@ -76,6 +77,7 @@ class Evidence:
     coverage: float  # the smaller share of either headline that the other article states
     shared_numbers: int  # amounts both state
     results: bool  # both headlines report one company's results
+    release: bool  # both headlines name one economic release of one place, hours apart
     gap_hours: float
     repost: bool  # the same headline and (nearly) the same summary
     score: float
@@ -236,7 +238,7 @@ class StoryIndex:
             a.title_key == b.title_key
             and len(a.title_key.split()) >= 3
             and (
-                text >= tuning.late_repost_text
+                text >= tuning.late_repost_text and not (a.digest or b.digest)
                 if gap > tuning.fresh_hours * 2
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
@@ -251,6 +253,7 @@ class StoryIndex:
         rare = self._rare_weight
         shared_numbers = sum(1 for number in a.numbers & b.numbers if new.weights[number] >= rare)
         results = _same_release(a, b)
+        release = gap <= tuning.fresh_hours * 2 and _same_indicator(a, b)
         both_full = not (a.headline_only or b.headline_only)
         score = (
             tuning.title_weight * title
@@ -258,6 +261,7 @@ class StoryIndex:
             + tuning.coverage_weight * coverage
             + tuning.number_weight * min(shared_numbers, 2)
             + (tuning.results_weight if results else 0.0)
+            + (tuning.release_weight if release else 0.0)
         )
         return Evidence(
             title=title,
@@ -265,6 +269,7 @@ class StoryIndex:
             coverage=coverage,
             shared_numbers=shared_numbers,
             results=results,
+            release=release,
             gap_hours=gap,
             repost=repost,
             score=score,
@@ -361,6 +366,9 @@ class StoryIndex:
             del self._stories[entry.story_id]
 
 
+# Items of one template this far apart are a daily series (fixings, opens), not one event.
+_DAY_HOURS = 22.0
+
 # How many of a headline's most informative words the other article must state one of.
 _ANCHORS = 4
 
@@ -395,6 +403,19 @@ def _same_release(a: StoryFeatures, b: StoryFeatures) -> bool:
     """Whether both headlines report one company's results (rule 3): results headlines
     that name the same company."""
     return a.results and b.results and bool(a.names & b.title_terms or b.names & a.title_terms)
+
+
+def _same_indicator(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether both headlines name one economic release of the knowledge base (`PPI`,
+    `producer prices`) of one place (or one of them names none): one release, however told."""
+    first, second = a.entities, b.entities
+    if not first.releases & second.releases or a.move_subject or b.move_subject:
+        return False
+    if first.actors != second.actors:
+        return False  # `Fed … after CPI report`: an official's view of the release
+    if first.places and second.places and not first.places & second.places:
+        return False
+    return not (a.countries and b.countries and not a.countries & b.countries)
 
 
 def _unanchored(one: _Entry, other: StoryFeatures) -> bool:
@@ -502,6 +523,10 @@ def _another_day(
     on other days: a market's moves, and a daily column, are news of their day."""
     if gap <= tuning.fresh_hours * 2:
         return False
+    if a.title_key == b.title_key and (a.digest or b.digest):
+        return True  # a daily column (`Sector Update: Energy`) is news of its day
+    if gap >= _DAY_HOURS and a.title_numbers != b.title_numbers and _templated(a, b):
+        return True  # one template with other figures a day apart: another day's data
     if a.title_key == b.title_key:
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
@@ -514,7 +539,9 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     if a.quarters and b.quarters and not a.quarters & b.quarters and not (a.guidance or b.guidance):
         return True  # results of other quarters: other releases
     templated = _templated(a, b)
-    if (templated or (a.results and b.results)) and _other_subjects(new, old):
+    if (templated or (a.results and b.results)) and (
+        _other_subjects(new, old) or _other_lead_names(a, b)
+    ):
         return True
     moves = a.move_subject is not None and b.move_subject is not None
     return (templated or moves) and _other_amounts(a, b)
@@ -536,8 +563,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether the definition separates the two whatever their words share."""
     if new.digest or old.digest:
         return True  # a digest tells many events, none of them alone
-    if new.preview != old.preview:
-        return True  # a preview states none of the event's facts
+    if new.preview or old.preview:
+        return True  # a preview states none of the event's facts, and makes its own claims
     if {new.deed, old.deed} == {"signed", "announced"}:
         return True  # the signed act after the announced one is a new story (rule 5)
     if new.days and old.days and not new.days & old.days:
@@ -546,6 +573,10 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
         return True  # analysis and analyst notes: each makes its own claim (rule 6)
+    if new.remarks != old.remarks:
+        return True  # remarks on a call or in an interview add their own facts (rule 3)
+    if new.confirms != old.confirms:
+        return True  # an official confirmation follows the report it confirms (rule 5)
     if _reaction(new, old) or _reaction(old, new):
         return True  # a price move of something else is a market-reaction story (rule 4)
     if _quotes_other(new, old) or _quotes_other(old, new):
@@ -562,7 +593,45 @@ def _other_names(new: StoryFeatures, old: StoryFeatures) -> bool:
         and not new.indicators & old.indicators
     ):
         return True
-    return bool(new.countries and old.countries and not new.countries & old.countries)
+    if new.countries and old.countries and not new.countries & old.countries:
+        return True
+    return _other_entities(new, old)
+
+
+def _other_lead_names(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether the headlines open with two names and neither article writes the other's:
+    two companies (`CT REIT` and `H&R REIT`), whatever their headlines share."""
+    a, b = new.lead_name, old.lead_name
+    return bool(
+        a
+        and b
+        and a.split()[0] != b.split()[0]  # `Musk-led group`, `Musk-led team`: one party
+        and (new.rare_lead or old.rare_lead)
+        and f" {a} " not in old.folded_text
+        and f" {b} " not in new.folded_text
+    )
+
+
+def _other_entities(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether the headlines name other companies, countries or releases of the knowledge
+    base: both name some of a kind, none in common, and (companies, places) neither article
+    mentions the other's (a copy of one event names its subject; `PPI` and `producer prices`
+    are one release)."""
+    a, b = new.entities, old.entities
+    if a.releases and b.releases and not a.releases & b.releases:
+        return True  # another indicator of the same day is another story (rule 2)
+    if a.releases & b.releases and not (a.actors ^ b.actors) <= a.mentioned & b.mentioned:
+        return True  # an official's, a central bank's view of the release is its own story
+    for mine, theirs in ((a.companies, b.companies), (a.places, b.places)):
+        if (
+            mine
+            and theirs
+            and not mine & theirs
+            and not mine & b.mentioned
+            and not theirs & a.mentioned
+        ):
+            return True
+    return False
 
 
 def _other_symbols(new: StoryFeatures, old: StoryFeatures) -> bool:

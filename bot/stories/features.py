@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.article import Article
+from bot.stories.entities import Named, named
+from bot.stories.reference import reference
 
 # Wire conventions appended to or prepended to headlines: they name the desk or the version,
 # never the event (`— Update`, `— WSJ`, `— Barrons.com`, `: report`, `>SHOP`).
@@ -49,7 +51,11 @@ _TEMPLATED = re.compile(
     r"|schedules?\b.{0,60}\b(?:call|results|release|webcast)"
     r"|(?:to\s+)?(?:announce|report|release)\b.{0,60}\bresults\s+on\b"
     r"|\bto\s+(?:announce|report|release|host)\b.{0,80}\b(?:results|earnings|call)"
-    r"|technical\s+(?:analysis|outlook)|earnings\s+(?:report|overview):\s+q\d\s+overview)"
+    r"|technical\s+(?:analysis|outlook)|earnings\s+(?:report|overview):\s+q\d\s+overview"
+    r"|options\s+frenzy|how\s+is\s+the\s+market\s+feeling|fund\b.{0,60}\breview\b"
+    r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
+    r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
+    r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -58,7 +64,10 @@ _PREVIEW = re.compile(
     r"|before\s+(?:earnings|results|the\s+bell)|results?\s+comes?\s+soon|(?:results|earnings)\s+(?:are\s+)?due"
     r"|to\s+post\s+(?:earnings|results)|next\s+hurdle"
     r"|reports?\s+(?:earnings|results)\s+(?:on|this|next|today|tomorrow)"
-    r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b)\b"
+    r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b"
+    r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?!be\b)\w+"
+    r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
+    r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to)\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -75,6 +84,15 @@ _DAY = re.compile(
     rf"(?i)\b(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?!\d|,\s*\d{{4}}\s*\d)"
     rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTHS})\b)"
 )
+# Remarks on a call or in an interview add facts of their own (rule 3): they are not the
+# results release, nor its reports.
+_REMARKS = re.compile(
+    r"(?i)\b(?:on\s+(?:a|the|an|earnings|its)\s+(?:\w+\s+)?call|earnings\s+call|conference\s+call"
+    r"|interview|speaking\s+(?:on|at|to)|told\s+(?:analysts|investors))\b"
+)
+_CALL_PIECE = re.compile(r"(?i)^\W*earnings\s+call\s+insights")
+# An official confirmation of a report is a follow-up with a new fact (rule 5).
+_CONFIRMS = re.compile(r"(?i)\bconfirm(?:s|ed|ing)?\b")
 # A priced offering follows the proposed one (rule 5): `… Prices Public Offering at $4.00`.
 _PRICED = re.compile(
     r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\boffering|\boffering\b.{0,60}\bpric(?:es|ed|ing)\b"
@@ -145,11 +163,14 @@ _GUIDANCE = re.compile(
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4"}
 
 
-def _alternatives(*named: tuple[str, str], flags: int = 0) -> re.Pattern[str]:
-    """One pattern of named alternatives: a single pass finds which of them a text has."""
-    return re.compile(
-        "|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in named), flags
-    )
+def _alternatives(*named: tuple[str, str], flags: int = 0, first: str = "") -> re.Pattern[str]:
+    """One pattern of named alternatives: a single pass finds which of them a text has.
+
+    `first`, a character class every alternative starts with, lets the scan skip every
+    other position at once (fifty alternatives tried at each character cost the most).
+    """
+    joined = "|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in named)
+    return re.compile(f"(?={first})(?:{joined})" if first else joined, flags)
 
 
 def _named_matches(pattern: re.Pattern[str], text: str) -> frozenset[str]:
@@ -199,6 +220,30 @@ _COUNTRIES = _alternatives(
     ("singapore", r"\bSingapore"),
     ("hong-kong", r"\bHong Kong"),
     ("taiwan", r"\bTaiwan"),
+    ("portugal", r"\bPortug"),
+    ("netherlands", r"\bNetherlands\b|\bDutch\b"),
+    ("belgium", r"\bBelgi"),
+    ("austria", r"\bAustria"),
+    ("poland", r"\bPoland\b|\bPolish\b"),
+    ("ireland", r"\bIreland\b|\bIrish\b"),
+    ("denmark", r"\bDenmark\b|\bDanish\b"),
+    ("finland", r"\bFinland\b|\bFinnish\b"),
+    ("czech", r"\bCzech"),
+    ("hungary", r"\bHungar"),
+    ("romania", r"\bRomania"),
+    ("israel", r"\bIsrael"),
+    ("saudi-arabia", r"\bSaudi"),
+    ("egypt", r"\bEgypt"),
+    ("nigeria", r"\bNigeria"),
+    ("argentina", r"\bArgentin"),
+    ("chile", r"\bChile"),
+    ("colombia", r"\bColombia"),
+    ("peru", r"\bPeru\b|\bPeruvian\b"),
+    ("thailand", r"\bThai(?:land)?\b"),
+    ("malaysia", r"\bMalaysia"),
+    ("vietnam", r"\bViet\s?nam"),
+    ("pakistan", r"\bPakistan"),
+    first="[A-Ze]",
 )
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:'[a-z]+)?|\d+[a-z]+")
@@ -236,9 +281,13 @@ _MOVE_VERBS = (
     r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
     r"|takes\s+off|mixed|steps?\s+back"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
+    r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
+    r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
+    r"|set\s+for\s+(?:an?\s+)?(?:\w+\s+)?(?:higher|lower|firmer|weaker|flat)\s+open"
     r"|extends?\s+(?:gains?|loss(?:es)?|rally|decline)"
     r"|(?:ends?|ended|closes?|closed|settles?|settled|turns?|turned|trades?|traded|moves?|moved)"
-    r"\s+(?:higher|lower|up|down|flat|above|below|in\s+(?:a\s+)?(?:tight\s+)?range))"
+    r"\s+(?:[\d.,]+%\s+)?(?:higher|lower|up|down|flat|above|below"
+    r"|in\s+(?:a\s+)?(?:tight\s+)?range))"
 )
 _MOVE_HEADLINE = re.compile(
     rf"(?i)^(?P<subject>.{{2,80}}?)\s(?P<marker>shares\s|stocks?\s|prices?\s|futures\s|yields?\s)?"
@@ -250,7 +299,7 @@ _SENDS_MOVING = re.compile(
 )
 # Analyst actions are their own stories (rating changes, targets, notes).
 _ANALYST_ACTION = re.compile(
-    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+target|initiat\w+\s+coverage|reiterat\w+"
+    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+targets?|analyst\s+projections|initiat\w+\s+coverage|reiterat\w+"
     r"|(?:raise[sd]?|lift(?:s|ed)?|cut|cuts|lower(?:s|ed)?)\s+to\s+(?:buy|outperform|overweight|neutral"
     r"|hold|sell|underperform|underweight|equal[\s-]weight|market\s+perform)"
     r"|analysts?\s+(?:says?|sees?|view)|rating|maintained\s+at|(?:;|,)\s*target\s+(?:of|price)"
@@ -259,7 +308,8 @@ _ANALYST_ACTION = re.compile(
     r"|how\s+much\b.{0,60}\bcould|could\s+(?:raise|cost|hit|lift|boost|add|mean|push|send)"
     r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
-    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects))\b"
+    r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
+    r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy)\b"
 )
 
 _ROLES = frozenset(
@@ -320,6 +370,12 @@ class StoryFeatures:
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
     countries: frozenset[str]  # countries the headline names
+    entities: Named  # the knowledge base's companies, places and releases it names
+    lead_name: str  # the name a headline opens with (`Aditya Birla Finance`), folded
+    rare_lead: bool  # that name has a word rare in news at large: surely a name
+    folded_text: str  # headline and summary folded, spaced at both ends: names are looked up
+    remarks: bool  # remarks on a call or in an interview, not the release they comment
+    confirms: bool  # an official confirmation (of a report, a deal, a date)
     headline_only: bool  # no usable summary
     timestamp: float | None
 
@@ -358,6 +414,7 @@ def describe(article: Article) -> StoryFeatures:
     )
     published = article.published
     move_subject, market_move = _move(raw_title)
+    lead_name = _lead_name(raw_title)
     return StoryFeatures(
         article_id=article.id,
         title_key=" ".join(_fold(raw_title).split()),
@@ -378,6 +435,12 @@ def describe(article: Article) -> StoryFeatures:
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
         digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
         countries=_named_matches(_COUNTRIES, raw_title),
+        entities=named(raw_title, summary),
+        lead_name=lead_name,
+        rare_lead=bool(lead_name) and _rare_name(lead_name),
+        folded_text=f" {' '.join(_fold(raw_title + ' ' + summary).split())} ",
+        remarks=bool(_REMARKS.search(raw_title) or _CALL_PIECE.match(summary)),
+        confirms=bool(_CONFIRMS.search(raw_title)),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
         indicators=indicators,
@@ -617,3 +680,63 @@ def _deed(title: str) -> str:
 def _names_symbol(title: str, ticker: str) -> bool:
     """Whether the headline writes the symbol as a symbol: `(GME)`, `$GME`, `NYSE:GME`."""
     return bool(re.search(rf"(?:[($:]\s?){re.escape(ticker)}\b", title))
+
+
+# Words that end the name a headline opens with: verbs and the words of results, templates
+# and periods (title-case headlines capitalise them all).
+_NAME_ENDS = frozenset(
+    """a an the to of for in on at by from with as and or vs is are was were be has have had
+    will would may could can says said say reports report reported posts post posted sees see
+    announces announce announced declares declare completes complete completed confirms
+    confirm agrees agree signs sign launches launch prices priced pricing halts halt resumes
+    resume raises raise cuts cut wins win gets get secures secure buys buy sells sell takes
+    take makes make plans plan expects expect files file names name appoints appoint unveils
+    rises rise falls fall jumps jump slips slip gains gain drops drop surges surge shares share
+    stock stocks earnings results result eps adj adjusted non gaap revenue revenues sales sale
+    profit profits net loss income dividend quarter quarterly annual year fiscal full first
+    second third fourth half fy q1 q2 q3 q4 1q 2q 3q 4q h1 h2 dec june sept march
+    january february april may july august september october november december ceo cfo chief
+    update reportedly new big ends end closes close opens open""".split()
+)
+# Company-form words: `Dunelm Group` and `Dunelm` are one name.
+_NAME_FORMS = frozenset(
+    "inc corp corporation co ltd limited plc llc group holdings holding sa ag nv se ab asa".split()
+)
+_NAME_WORD = re.compile(r"[A-Z0-9][\w&.'*-]*")
+
+
+def _lead_name(title: str) -> str:
+    """The name a headline opens with (capitalised words up to a verb, a results word or a
+    punctuation mark), folded and without its company form; `` when it opens otherwise."""
+    words: list[str] = []
+    for raw in title.split():
+        word = raw.rstrip(",:;")
+        possessive = word.endswith(("'s", "s'"))
+        word = word.removesuffix("'s").removesuffix("'")
+        folded = _fold(word).strip()
+        if (
+            not _NAME_WORD.fullmatch(word)
+            or not folded
+            or folded in _NAME_ENDS
+            or folded.split()[0] in _NAME_ENDS
+        ):
+            break
+        words.append(folded)
+        if possessive or raw[-1:] in ",:;" or len(words) > 5:
+            break
+    while words and words[-1] in _NAME_FORMS:
+        words.pop()
+    name = " ".join(words) if 0 < len(words) <= 5 else ""
+    found = named(name, "") if name else None
+    if found is None or not found.mentioned <= found.companies:
+        return ""  # a country, release or official (`US CPI`, `Hotter inflation`): no company
+    return name
+
+
+def _rare_name(name: str) -> bool:
+    """Whether a name has a word too rare in news at large to be anything but a name's."""
+    return any(reference().share(term) < _RARE_SHARE for term in _terms(name))
+
+
+# A word in fewer of the reference's articles than this is a name's, not a headline's.
+_RARE_SHARE = 0.002
