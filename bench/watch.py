@@ -4,7 +4,7 @@ Generates real-looking queries from the corpus's own words, phrases and tickers 
 bench/match.py does for rule files: terms found in 0.02%-0.1% of articles, prefixes as rare
 as the words), stores them in a SQLite file, then measures (medians of `--runs`):
 
-- start-up: a fresh process reads and compiles every stored watch (target < 10 s);
+- start-up: a fresh process reads and compiles every stored watch (target <= 5 s);
 - memory: that process's resident set with the shipped rules and every watch (< 500 MB);
 - matching: articles a second on one core through the shipped rules and every watch, the
   text analysed once per article for both books as the runtime does (>= 10,000);
@@ -44,7 +44,7 @@ from bot.storage.db import make_engine, open_database  # noqa: E402
 from bot.storage.models import watch_clock, watches  # noqa: E402
 from bot.storage.watches import put_watch  # noqa: E402
 
-TARGET_START = 10.0
+TARGET_START = 5.0
 TARGET_MEMORY_MB = 500.0
 TARGET_RATE = 10_000
 TARGET_LIVE = 1.0
@@ -86,8 +86,8 @@ def main() -> int:
             memory.append(found["rss_mb"])
         start, rss = statistics.median(starts), statistics.median(memory)
         print(
-            f"{_verdict(start < TARGET_START)} start-up with {len(queries):,} watches: "
-            f"{start:.1f}s (target < {TARGET_START:g}s)"
+            f"{_verdict(start <= TARGET_START)} start-up with {len(queries):,} watches: "
+            f"{start:.1f}s (target <= {TARGET_START:g}s)"
         )
         print(
             f"{_verdict(rss < TARGET_MEMORY_MB)} memory, shipped rules and every watch: "
