@@ -72,7 +72,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsbot-watch-bench-") as folder:
         url = f"sqlite:///{folder}/watches.db"
         _store(url, queries)
-        starts, memory = [], []
+        starts, cpus, memory = [], [], []
         for _ in range(args.runs):
             found = json.loads(
                 subprocess.run(
@@ -83,11 +83,13 @@ def main() -> int:
                 ).stdout
             )
             starts.append(found["seconds"])
+            cpus.append(found["cpu"])
             memory.append(found["rss_mb"])
         start, rss = statistics.median(starts), statistics.median(memory)
         print(
             f"{_verdict(start <= TARGET_START)} start-up with {len(queries):,} watches: "
-            f"{start:.1f}s (target <= {TARGET_START:g}s)"
+            f"{start:.1f}s, {statistics.median(cpus):.1f}s of CPU time (target <= "
+            f"{TARGET_START:g}s; the CPU time is what a busy shared machine does not inflate)"
         )
         print(
             f"{_verdict(rss < TARGET_MEMORY_MB)} memory, shipped rules and every watch: "
@@ -211,16 +213,20 @@ def _store(url: str, queries: list[str]) -> None:
 
 
 def _start_up(url: str) -> int:
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     live = LiveWatches(make_engine(url), _rules)
     live.load()
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     rss = next(
         int(line.split()[1]) / 1024
         for line in Path("/proc/self/status").read_text().splitlines()
         if line.startswith("VmRSS:")
     )
-    print(json.dumps({"seconds": seconds, "rss_mb": rss, "watches": live.book.watch_count}))
+    print(
+        json.dumps(
+            {"seconds": seconds, "cpu": cpu, "rss_mb": rss, "watches": live.book.watch_count}
+        )
+    )
     return 0
 
 

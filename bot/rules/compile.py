@@ -302,6 +302,7 @@ class _Builder:
     def build(self, texts: Mapping[str, str]) -> RuleBook:
         keys: dict[str, int] = {}
         regexes: dict[str, int] = {}
+        nodes: dict[tuple[str, int], Node] = {}
         compiled: list[Rule] = []
         topics: dict[str, Topic] = {}
         files: dict[str, FileInfo] = {}
@@ -312,7 +313,7 @@ class _Builder:
                 files[path] = FileInfo(path, texts[path], None, (), tuple(spec.sets))
                 continue
             sets = {**self.shared, **spec.sets}
-            compiler = _RuleCompiler(sets, keys, regexes)
+            compiler = _RuleCompiler(sets, keys, regexes, nodes)
             for rule in spec.rules:
                 compiled.append(compiler.rule(spec, rule))
             topics[spec.topic] = Topic(
@@ -363,10 +364,19 @@ class _Builder:
 class _RuleCompiler:
     """Turns the conditions of one file's rules into nodes, sharing keys and regexes."""
 
-    def __init__(self, sets: dict[str, SetSpec], keys: dict[str, int], regexes: dict[str, int]):
+    def __init__(
+        self,
+        sets: dict[str, SetSpec],
+        keys: dict[str, int],
+        regexes: dict[str, int],
+        nodes: dict[tuple[str, int], Node] | None = None,
+    ):
         self.sets = sets
         self.keys = keys
         self.regexes = regexes
+        # Nodes of terms that are no set, by (text, fields), shared by every file of the book:
+        # the same term in many watches compiles once (nodes are never changed).
+        self.nodes: dict[tuple[str, int], Node] = {} if nodes is None else nodes
 
     def rule(self, spec: FileSpec, rule: RuleSpec) -> Rule:
         mask = 0
@@ -400,6 +410,14 @@ class _RuleCompiler:
         return Near(items, alternatives, condition.within, mask)
 
     def term(self, term: Term, mask: int) -> Node:
+        node = self.nodes.get((term.text, mask))
+        if node is None:
+            node = self._term(term, mask)
+            if not isinstance(node, SetRef):  # a set's terms depend on the file's sets
+                self.nodes[(term.text, mask)] = node
+        return node
+
+    def _term(self, term: Term, mask: int) -> Node:
         parsed = term.parsed()
         if isinstance(parsed, TickerTerm):
             return Ticker(parsed.text, parsed.symbol)
