@@ -78,15 +78,16 @@ def compile_rules(
 
 
 def compile_specs(
-    topics: Sequence[FileSpec], shared_sets: Mapping[str, SetSpec]
+    topics: Sequence[FileSpec], shared_sets: Mapping[str, SetSpec], *, cache: Path | None = None
 ) -> tuple[RuleBook, list[Problem]]:
-    """The rule book of topic specs made in code (one-line queries) with the given shared sets."""
+    """The rule book of topic specs made in code (one-line queries) with the given shared sets;
+    `cache`: a folder where the compiled key database is kept for the next start."""
     specs = {spec.path: spec for spec in topics}
     if shared_sets:
         specs[_SHARED_SETS] = FileSpec(_SHARED_SETS, is_topic=False, sets=dict(shared_sets))
     builder = _Builder(specs, set())
     problems = builder.check()
-    book = builder.build({path: "" for path in specs})
+    book = builder.build({path: "" for path in specs}, cache=cache)
     return book, sorted(set(problems), key=_problem_order)
 
 
@@ -299,7 +300,7 @@ class _Builder:
 
     # -- compile -----------------------------------------------------------------------
 
-    def build(self, texts: Mapping[str, str]) -> RuleBook:
+    def build(self, texts: Mapping[str, str], *, cache: Path | None = None) -> RuleBook:
         keys: dict[str, int] = {}
         regexes: dict[str, int] = {}
         nodes: dict[tuple[str, int], Node] = {}
@@ -351,7 +352,7 @@ class _Builder:
             files=files,
             rules=live,
             all_rules={(rule.topic, rule.name): rule for rule in compiled},
-            automaton=KeyFinder(keys) if keys else None,
+            automaton=KeyFinder(keys, cache) if keys else None,
             key_rules={key: tuple(v) for key, v in key_rules.items()},
             ticker_rules={key: tuple(v) for key, v in ticker_rules.items()},
             regex_rules={key: tuple(v) for key, v in regex_rules.items()},
