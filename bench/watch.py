@@ -4,7 +4,8 @@ Generates real-looking queries from the corpus's own words, phrases and tickers 
 bench/match.py does for rule files: terms found in 0.02%-0.1% of articles, prefixes as rare
 as the words), stores them in a SQLite file, then measures (medians of `--runs`):
 
-- start-up: a fresh process reads and compiles every stored watch (target < 10 s);
+- start-up: a fresh process reads and compiles every stored watch (target <= 5 s): the
+  first start, then the median of `--runs` restarts that read the cached key database;
 - memory: that process's resident set with the shipped rules and every watch (< 500 MB);
 - matching: articles a second on one core through the shipped rules and every watch, the
   text analysed once per article for both books as the runtime does (>= 10,000);
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import bisect
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -44,7 +46,7 @@ from bot.storage.db import make_engine, open_database  # noqa: E402
 from bot.storage.models import watch_clock, watches  # noqa: E402
 from bot.storage.watches import put_watch  # noqa: E402
 
-TARGET_START = 10.0
+TARGET_START = 5.0
 TARGET_MEMORY_MB = 500.0
 TARGET_RATE = 10_000
 TARGET_LIVE = 1.0
@@ -72,28 +74,38 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsbot-watch-bench-") as folder:
         url = f"sqlite:///{folder}/watches.db"
         _store(url, queries)
-        starts, memory = [], []
-        for _ in range(args.runs):
+        # The first start compiles the key database and caches it; later starts with the
+        # same watches (a restart) read it back.
+        environment = {**os.environ, "NEWSBOT_CACHE_DIR": f"{folder}/cache"}
+        starts, cpus, memory = [], [], []
+        for _ in range(args.runs + 1):
             found = json.loads(
                 subprocess.run(
                     [sys.executable, __file__, "--start-up", url],
                     check=True,
                     capture_output=True,
                     text=True,
+                    env=environment,
                 ).stdout
             )
             starts.append(found["seconds"])
+            cpus.append(found["cpu"])
             memory.append(found["rss_mb"])
-        start, rss = statistics.median(starts), statistics.median(memory)
         print(
-            f"{_verdict(start < TARGET_START)} start-up with {len(queries):,} watches: "
-            f"{start:.1f}s (target < {TARGET_START:g}s)"
+            f"        first start (key database compiled, then cached): {starts[0]:.1f}s, "
+            f"{cpus[0]:.1f}s of CPU time, {memory[0]:.0f} MB resident"
+        )
+        start, rss = statistics.median(starts[1:]), statistics.median(memory[1:])
+        print(
+            f"{_verdict(start <= TARGET_START)} start-up with {len(queries):,} watches: "
+            f"{start:.1f}s, {statistics.median(cpus[1:]):.1f}s of CPU time (target <= "
+            f"{TARGET_START:g}s; the CPU time is what a busy shared machine does not inflate)"
         )
         print(
             f"{_verdict(rss < TARGET_MEMORY_MB)} memory, shipped rules and every watch: "
             f"{rss:.0f} MB resident (target < {TARGET_MEMORY_MB:g} MB)"
         )
-        live = LiveWatches(open_database(url), _rules)
+        live = LiveWatches(open_database(url), _rules, cache=Path(folder) / "cache")
         live.load()
         _matching(live, articles, args.runs)
         _live(live, url)
@@ -211,16 +223,20 @@ def _store(url: str, queries: list[str]) -> None:
 
 
 def _start_up(url: str) -> int:
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     live = LiveWatches(make_engine(url), _rules)
     live.load()
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     rss = next(
         int(line.split()[1]) / 1024
         for line in Path("/proc/self/status").read_text().splitlines()
         if line.startswith("VmRSS:")
     )
-    print(json.dumps({"seconds": seconds, "rss_mb": rss, "watches": live.book.watch_count}))
+    print(
+        json.dumps(
+            {"seconds": seconds, "cpu": cpu, "rss_mb": rss, "watches": live.book.watch_count}
+        )
+    )
     return 0
 
 

@@ -78,15 +78,16 @@ def compile_rules(
 
 
 def compile_specs(
-    topics: Sequence[FileSpec], shared_sets: Mapping[str, SetSpec]
+    topics: Sequence[FileSpec], shared_sets: Mapping[str, SetSpec], *, cache: Path | None = None
 ) -> tuple[RuleBook, list[Problem]]:
-    """The rule book of topic specs made in code (one-line queries) with the given shared sets."""
+    """The rule book of topic specs made in code (one-line queries) with the given shared sets;
+    `cache`: a folder where the compiled key database is kept for the next start."""
     specs = {spec.path: spec for spec in topics}
     if shared_sets:
         specs[_SHARED_SETS] = FileSpec(_SHARED_SETS, is_topic=False, sets=dict(shared_sets))
     builder = _Builder(specs, set())
     problems = builder.check()
-    book = builder.build({path: "" for path in specs})
+    book = builder.build({path: "" for path in specs}, cache=cache)
     return book, sorted(set(problems), key=_problem_order)
 
 
@@ -299,9 +300,10 @@ class _Builder:
 
     # -- compile -----------------------------------------------------------------------
 
-    def build(self, texts: Mapping[str, str]) -> RuleBook:
+    def build(self, texts: Mapping[str, str], *, cache: Path | None = None) -> RuleBook:
         keys: dict[str, int] = {}
         regexes: dict[str, int] = {}
+        nodes: dict[tuple[str, int], Node] = {}
         compiled: list[Rule] = []
         topics: dict[str, Topic] = {}
         files: dict[str, FileInfo] = {}
@@ -312,7 +314,7 @@ class _Builder:
                 files[path] = FileInfo(path, texts[path], None, (), tuple(spec.sets))
                 continue
             sets = {**self.shared, **spec.sets}
-            compiler = _RuleCompiler(sets, keys, regexes)
+            compiler = _RuleCompiler(sets, keys, regexes, nodes)
             for rule in spec.rules:
                 compiled.append(compiler.rule(spec, rule))
             topics[spec.topic] = Topic(
@@ -350,7 +352,7 @@ class _Builder:
             files=files,
             rules=live,
             all_rules={(rule.topic, rule.name): rule for rule in compiled},
-            automaton=KeyFinder(keys) if keys else None,
+            automaton=KeyFinder(keys, cache) if keys else None,
             key_rules={key: tuple(v) for key, v in key_rules.items()},
             ticker_rules={key: tuple(v) for key, v in ticker_rules.items()},
             regex_rules={key: tuple(v) for key, v in regex_rules.items()},
@@ -363,10 +365,19 @@ class _Builder:
 class _RuleCompiler:
     """Turns the conditions of one file's rules into nodes, sharing keys and regexes."""
 
-    def __init__(self, sets: dict[str, SetSpec], keys: dict[str, int], regexes: dict[str, int]):
+    def __init__(
+        self,
+        sets: dict[str, SetSpec],
+        keys: dict[str, int],
+        regexes: dict[str, int],
+        nodes: dict[tuple[str, int], Node] | None = None,
+    ):
         self.sets = sets
         self.keys = keys
         self.regexes = regexes
+        # Nodes of terms that are no set, by (text, fields), shared by every file of the book:
+        # the same term in many watches compiles once (nodes are never changed).
+        self.nodes: dict[tuple[str, int], Node] = {} if nodes is None else nodes
 
     def rule(self, spec: FileSpec, rule: RuleSpec) -> Rule:
         mask = 0
@@ -400,6 +411,14 @@ class _RuleCompiler:
         return Near(items, alternatives, condition.within, mask)
 
     def term(self, term: Term, mask: int) -> Node:
+        node = self.nodes.get((term.text, mask))
+        if node is None:
+            node = self._term(term, mask)
+            if not isinstance(node, SetRef):  # a set's terms depend on the file's sets
+                self.nodes[(term.text, mask)] = node
+        return node
+
+    def _term(self, term: Term, mask: int) -> Node:
         parsed = term.parsed()
         if isinstance(parsed, TickerTerm):
             return Ticker(parsed.text, parsed.symbol)

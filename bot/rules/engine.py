@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import threading
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -14,6 +18,8 @@ import hyperscan
 from bot.article import Article
 from bot.rules import analysis
 from bot.rules.regexes import RegexFinder
+
+log = logging.getLogger(__name__)
 
 TITLE, SUMMARY, BODY = 1, 2, 4
 ALL_FIELDS = TITLE | SUMMARY | BODY
@@ -252,16 +258,27 @@ class _Group(Node):
 
     def __init__(self, items: tuple[Node, ...]) -> None:
         self.items = items
-        words = [item for item in items if isinstance(item, Word)]
-        masks = {item.mask for item in words}
+        # One pass: 100,000 watches make some 165,000 groups at start-up.
+        keys: list[int] = []
+        masks: set[int] = set()
+        symbols: list[str] = []
+        rest: list[Node] = []
+        for item in items:
+            kind = type(item)
+            if kind is Word:
+                keys.append(item.key)  # type: ignore[attr-defined]
+                masks.add(item.mask)  # type: ignore[attr-defined]
+            elif kind is Ticker:
+                symbols.append(item.symbol)  # type: ignore[attr-defined]
+            else:
+                rest.append(item)
         if len(masks) > 1:  # never from the compiler (one mask per rule); stay correct anyway
-            words = []
+            keys = []
+            rest = [item for item in items if type(item) is not Ticker]
         self._mask = masks.pop() if len(masks) == 1 else ALL_FIELDS
-        self._keys = frozenset(item.key for item in words)
-        symbols = [item for item in items if isinstance(item, Ticker)]
-        self._symbols = frozenset(item.symbol for item in symbols)
-        pulled = {id(item) for item in [*words, *symbols]}
-        self._rest = tuple(item for item in items if id(item) not in pulled)
+        self._keys = frozenset(keys)
+        self._symbols = frozenset(symbols)
+        self._rest = tuple(rest)
 
     def _any(self, ctx: Context) -> bool:
         if self._keys and not self._keys.isdisjoint(ctx.keys_in(self._mask)):
@@ -459,15 +476,24 @@ class Rule:
         return tuple(dict.fromkeys(out))
 
 
-class _Flat:
-    """A rule of plain keywords and tickers only, tested with set operations alone.
+# One keyword or ticker of a flat rule: (is a ticker, key or symbol, text as written).
+_Leaf = tuple[bool, object, str]
 
-    Most operators' rules have this shape; it holds and reports the same terms as the
-    node tree (`Rule.holds`, `Rule.matched_terms`) at a fraction of the calls.
+
+class _Flat:
+    """A rule of keywords and tickers, directly or in sets and nested `any` groups of them,
+    tested with set operations alone.
+
+    Most rules have this shape. An item that holds when any of its keywords or tickers does
+    reports exactly those that held, in order (a set, an `any`), so the rule holds and
+    reports the same terms as the node tree (`Rule.holds`, `Rule.matched_terms`) at a
+    fraction of the calls.
     """
 
     __slots__ = (
+        "_all_groups",
         "_all_keys",
+        "_all_leaves",
         "_all_symbols",
         "_all_terms",
         "_any",
@@ -478,33 +504,43 @@ class _Flat:
         "_none_symbols",
     )
 
-    def __init__(self, rule: Rule) -> None:
-        all_items = rule.all.items if rule.all is not None else ()
-        any_items = rule.any.items if rule.any is not None else ()
-        none_items = rule.none.items if rule.none is not None else ()
+    def __init__(
+        self, rule: Rule, all_items: list[list[_Leaf]], any_items: list[list[_Leaf]]
+    ) -> None:
+        none_leaves = [leaf for item in _flat_items(rule.none) or () for leaf in item]
         self._mask = rule.mask
-        self._all_keys = frozenset(i.key for i in all_items if isinstance(i, Word))
-        self._all_symbols = frozenset(i.symbol for i in all_items if isinstance(i, Ticker))
-        self._all_terms = tuple(dict.fromkeys(_flat_text(i) for i in all_items))
-        self._any_keys = frozenset(i.key for i in any_items if isinstance(i, Word))
-        self._any_symbols = frozenset(i.symbol for i in any_items if isinstance(i, Ticker))
-        # (is a ticker, key or symbol, text) in the file's order, for the terms that held.
-        self._any: tuple[tuple[bool, object, str], ...] = tuple(
-            (True, i.symbol, i.text) if isinstance(i, Ticker) else (False, _key(i), _flat_text(i))
-            for i in any_items
+        singles = [item[0] for item in all_items if len(item) == 1]
+        self._all_keys = frozenset(value for ticker, value, _ in singles if not ticker)
+        self._all_symbols = frozenset(value for ticker, value, _ in singles if ticker)
+        # Items of several leaves: at least one of each holds.
+        self._all_groups = tuple(
+            (
+                frozenset(value for ticker, value, _ in item if not ticker),
+                frozenset(value for ticker, value, _ in item if ticker),
+            )
+            for item in all_items
+            if len(item) != 1
         )
-        self._none_keys = frozenset(i.key for i in none_items if isinstance(i, Word))
-        self._none_symbols = frozenset(i.symbol for i in none_items if isinstance(i, Ticker))
+        self._all_leaves = tuple(leaf for item in all_items for leaf in item)
+        # When every item is one leaf, every one of them held: the terms are known.
+        self._all_terms = (
+            None if self._all_groups else tuple(dict.fromkeys(t for _, _, t in self._all_leaves))
+        )
+        self._any: tuple[_Leaf, ...] = tuple(leaf for item in any_items for leaf in item)
+        self._any_keys = frozenset(value for ticker, value, _ in self._any if not ticker)
+        self._any_symbols = frozenset(value for ticker, value, _ in self._any if ticker)
+        self._none_keys = frozenset(value for ticker, value, _ in none_leaves if not ticker)
+        self._none_symbols = frozenset(value for ticker, value, _ in none_leaves if ticker)
 
     @staticmethod
     def of(rule: Rule) -> _Flat | None:
         """The flat form of the rule, or None when it needs the node tree."""
         if rule.sources:
             return None
-        for group in (rule.all, rule.any, rule.none):
-            if group is not None and not all(type(i) in (Word, Ticker) for i in group.items):
-                return None
-        return _Flat(rule)
+        all_items, any_items = _flat_items(rule.all), _flat_items(rule.any)
+        if all_items is None or any_items is None or _flat_items(rule.none) is None:
+            return None
+        return _Flat(rule, all_items, any_items)
 
     def terms_if_holds(self, ctx: Context) -> tuple[str, ...] | None:
         """The terms that held, as `Rule.matched_terms` gives them; None if the rule fails."""
@@ -514,26 +550,60 @@ class _Flat:
             return None
         if not (self._none_keys.isdisjoint(seen) and self._none_symbols.isdisjoint(tickers)):
             return None
-        if not self._any:
-            return self._all_terms
-        if self._any_keys.isdisjoint(seen) and self._any_symbols.isdisjoint(tickers):
+        for keys, symbols in self._all_groups:
+            if keys.isdisjoint(seen) and symbols.isdisjoint(tickers):
+                return None
+        if self._any and self._any_keys.isdisjoint(seen) and self._any_symbols.isdisjoint(tickers):
             return None
-        held = [
-            text for symbol, key, text in self._any if (key in tickers if symbol else key in seen)
-        ]
-        return tuple(dict.fromkeys((*self._all_terms, *held)))
+        if self._all_terms is not None:
+            if not self._any:
+                return self._all_terms
+            held = [*self._all_terms]
+        else:
+            held = [
+                text
+                for ticker, value, text in self._all_leaves
+                if (value in tickers if ticker else value in seen)
+            ]
+        held.extend(
+            text
+            for ticker, value, text in self._any
+            if (value in tickers if ticker else value in seen)
+        )
+        return tuple(dict.fromkeys(held))
 
 
-def _flat_text(node: Node) -> str:
-    """The term text of a flat rule's item (a Word or a Ticker: `_Flat.of` checked)."""
-    assert isinstance(node, Word | Ticker)
-    return node.text
+def _flat_items(group: _Group | None) -> list[list[_Leaf]] | None:
+    """Per item of the group, its keywords and tickers in order; None when an item is more
+    than keywords and tickers (an `=` term, a regex, `near`, `all`, `none`)."""
+    if group is None:
+        return []
+    found = []
+    for item in group.items:
+        leaves = _leaves_of(item)
+        if leaves is None:
+            return None
+        found.append(leaves)
+    return found
 
 
-def _key(node: Node) -> int:
-    """The automaton key of a flat rule's keyword item."""
-    assert isinstance(node, Word)
-    return node.key
+def _leaves_of(node: Node) -> list[_Leaf] | None:
+    """The keywords and tickers of a node that holds when any of them does, in the order its
+    terms are reported; None for any other node."""
+    kind = type(node)
+    if kind is Word:
+        return [(False, node.key, node.text)]  # type: ignore[attr-defined]
+    if kind is Ticker:
+        return [(True, node.symbol, node.text)]  # type: ignore[attr-defined]
+    if kind is SetRef or kind is AnyOf:
+        found: list[_Leaf] = []
+        for item in node.items:  # type: ignore[attr-defined]
+            leaves = _leaves_of(item)
+            if leaves is None:
+                return None
+            found.extend(leaves)
+        return found
+    return None
 
 
 class KeyFinder:
@@ -548,16 +618,26 @@ class KeyFinder:
 
     __slots__ = ("_database", "_scratch")
 
-    def __init__(self, keys: Mapping[str, int]) -> None:
-        patterns = list(keys)
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(
-            expressions=[pattern.encode() for pattern in patterns],
-            ids=[keys[pattern] for pattern in patterns],
-            elements=len(patterns),
-            flags=hyperscan.HS_FLAG_SINGLEMATCH,
-            literal=True,
-        )
+    def __init__(self, keys: Mapping[str, int], cache: Path | None = None) -> None:
+        """Compile the keys; with a `cache` folder, a database compiled before for exactly
+        these keys is read from it instead (compiling 150,000 keys takes seconds)."""
+        patterns = [pattern.encode() for pattern in keys]
+        ids = list(keys.values())
+        database = None
+        if cache is not None:
+            path = cache / f"keys-{_digest(patterns, ids)}.hs"
+            database = _read_database(path)
+        if database is None:
+            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            database.compile(
+                expressions=patterns,
+                ids=ids,
+                elements=len(patterns),
+                flags=hyperscan.HS_FLAG_SINGLEMATCH,
+                literal=True,
+            )
+            if cache is not None:
+                _write_database(path, database)
         self._database = database
         # A scratch space serves one scan at a time: one per thread that matches.
         self._scratch = threading.local()
@@ -575,6 +655,63 @@ class KeyFinder:
 
         self._database.scan(stream.encode(), seen, scratch=scratch)
         return found
+
+
+# A cached database file: this mark, the SHA-256 of the serialized database, the database.
+_CACHE_MARK = b"newsbot-keys-1\n"
+_CACHE_KEPT = 3  # database files kept in the cache folder (the newest)
+
+
+def _digest(patterns: list[bytes], ids: list[int]) -> str:
+    """What identifies a database: Hyperscan's version, the flags, every key and its id."""
+    digest = hashlib.sha256(_CACHE_MARK + str(getattr(hyperscan, "__version__", "")).encode())
+    digest.update(str(hyperscan.HS_FLAG_SINGLEMATCH).encode())
+    for pattern, key in zip(patterns, ids, strict=True):
+        digest.update(b"%d\0%s\0" % (key, pattern))
+    return digest.hexdigest()[:40]
+
+
+def _read_database(path: Path) -> Any | None:
+    """The database cached at the path, or None (absent, unreadable or not intact).
+
+    Hyperscan loads damaged bytes without a word, so the file carries their checksum.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_CACHE_MARK)
+    blob = data[head + 32 :]
+    if data[:head] != _CACHE_MARK or hashlib.sha256(blob).digest() != data[head : head + 32]:
+        log.warning("key database cache %s is damaged; compiling again", path)
+        return None
+    try:
+        return hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+    except hyperscan.error as error:
+        log.warning("key database cache %s not loaded (%s); compiling again", path, error)
+        return None
+
+
+def _write_database(path: Path, database: Any) -> None:
+    """Cache the database at the path (written whole, then renamed); keep only the newest."""
+    blob = hyperscan.dumpb(database)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_bytes(_CACHE_MARK + hashlib.sha256(blob).digest() + blob)
+        partial.replace(path)
+        older = sorted(path.parent.glob("keys-*.hs"), key=_modified, reverse=True)
+        for old in older[_CACHE_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError as error:  # a cache only: matching goes on, the next start compiles
+        log.warning("key database not cached in %s: %s", path.parent, error)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def article_streams(article: Article) -> tuple[str, str, str]:

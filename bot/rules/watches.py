@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.article import Article
 from bot.rules.compile import compile_specs
@@ -62,22 +63,29 @@ def name_problem(name: str) -> str | None:
 
 
 def compile_watches(
-    queries: Mapping[WatchKey, str], shared_sets: Mapping[str, SetSpec]
+    queries: Mapping[WatchKey, str],
+    shared_sets: Mapping[str, SetSpec],
+    *,
+    cache: Path | None = None,
 ) -> tuple[RuleBook, dict[WatchKey, QueryError]]:
-    """One rule book of every watch; a watch that cannot compile is left out and returned."""
+    """One rule book of every watch; a watch that cannot compile is left out and returned.
+
+    `cache`: a folder keeping the compiled key database, so that a start with the same
+    watches reads it rather than compiling it again.
+    """
     # Compiling 100,000 watches makes millions of objects, and the cyclic collector would
     # walk the growing heap again and again: 24 s instead of 4.6 s measured (bench/watch.py).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _compile_watches(queries, shared_sets)
+        return _compile_watches(queries, shared_sets, cache)
     finally:
         if collecting:
             gc.enable()
 
 
 def _compile_watches(
-    queries: Mapping[WatchKey, str], shared_sets: Mapping[str, SetSpec]
+    queries: Mapping[WatchKey, str], shared_sets: Mapping[str, SetSpec], cache: Path | None
 ) -> tuple[RuleBook, dict[WatchKey, QueryError]]:
     bad: dict[WatchKey, QueryError] = {}
     specs: dict[int, list[RuleSpec]] = {}
@@ -87,7 +95,7 @@ def _compile_watches(
         except QueryError as error:
             bad[key] = error
     try:
-        book, problems = compile_specs(_files(specs), shared_sets)
+        book, problems = compile_specs(_files(specs), shared_sets, cache=cache)
     except Exception:  # a bug one query triggers: leave it out, never every chat's watches
         log.exception("watch book not compiled as a whole; compiling each watch alone")
         bad.update(_uncompilable(queries, specs, shared_sets))

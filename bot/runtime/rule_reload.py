@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class Reload:
     added_topics: frozenset[str] = field(default_factory=frozenset)
     removed_topics: frozenset[str] = field(default_factory=frozenset)
     first: bool = False  # the load at start, not a reload
+    seconds: float = 0.0  # reading and compiling, while the previous book went on serving
 
     def summary(self) -> str:
         """One line for the log and for `/reload`."""
@@ -39,7 +41,7 @@ class Reload:
             text += f"; removed: {', '.join(sorted(self.removed_topics))}"
         if self.problems:
             text += f"; {count(len(self.problems), 'problem')}, last good versions kept"
-        return text
+        return text + f"; compiled in {self.seconds:.2f}s"
 
 
 class RuleReloader:
@@ -54,8 +56,13 @@ class RuleReloader:
         self._loaded = False
 
     def reload(self) -> Reload:
-        """Read every rule file again; broken files keep their last good version."""
+        """Read every rule file again; broken files keep their last good version.
+
+        Matching goes on with the previous book until the new one is compiled: `book` is
+        replaced whole, once, at the end.
+        """
         with self._lock:
+            started = time.perf_counter()
             first, self._loaded = not self._loaded, True
             previous = self.book
             # The operator's knowledge file beside the rules is read with them: `@@id` terms
@@ -64,6 +71,7 @@ class RuleReloader:
             book, problems = load_rulebook(self.rules_dir, previous=previous, entities=entities)
             problems = [*problems, *knowledge_problems]
             self.book, self.problems = book, tuple(problems)
+            seconds = time.perf_counter() - started
             # A problem is known by file and message, not position: an edit that only moves
             # the same mistake to another line is not news. A fixed problem is forgotten, so
             # the same mistake made again later is reported again.
@@ -80,4 +88,5 @@ class RuleReloader:
             added_topics=frozenset(book.topics) - frozenset(previous.topics),
             removed_topics=frozenset(previous.topics) - frozenset(book.topics),
             first=first,
+            seconds=seconds,
         )

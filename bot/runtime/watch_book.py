@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +31,16 @@ MERGE_AT = 256  # changes kept in the small book before the big one is compiled 
 MERGE_WHEN_QUIET = 60.0  # seconds without a change after which the changes are merged
 
 
+def default_cache() -> Path:
+    """The folder of the compiled watch keys: `NEWSBOT_CACHE_DIR`, else the user's cache
+    folder (`$XDG_CACHE_HOME/newsbot`, `~/.cache/newsbot`)."""
+    named = os.environ.get("NEWSBOT_CACHE_DIR")
+    if named:
+        return Path(named)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsbot"
+
+
 def _settle() -> None:
     """Keep the cyclic collector off the big book: it only grows old, never becomes a cycle.
 
@@ -46,10 +58,17 @@ class LiveWatches:
     """
 
     def __init__(
-        self, engine: Engine, rulebook: Callable[[], RuleBook], *, merge_at: int = MERGE_AT
+        self,
+        engine: Engine,
+        rulebook: Callable[[], RuleBook],
+        *,
+        merge_at: int = MERGE_AT,
+        cache: Path | None = None,
     ) -> None:
         self.engine = engine
         self.merge_at = merge_at
+        # Where the big book's compiled key database is kept for the next start.
+        self.cache = cache if cache is not None else default_cache()
         self._rulebook = rulebook
         self.book = WatchBook()
         self.problems: dict[WatchKey, QueryError] = {}
@@ -94,7 +113,7 @@ class LiveWatches:
             self._version = rows[-1].version if rows else 0
             self._sets = self._shared_sets()
             self._sets_changed = False
-            base, self.problems = compile_watches(self._queries, self._sets)
+            base, self.problems = compile_watches(self._queries, self._sets, cache=self.cache)
             self._base = dict(self._queries)
             self.book = WatchBook(base)
             self._loaded = True
@@ -140,7 +159,7 @@ class LiveWatches:
             sets = self._sets
             self._sets_changed = False
         started = time.perf_counter()
-        base, problems = compile_watches(snapshot, sets)
+        base, problems = compile_watches(snapshot, sets, cache=self.cache)
         with self._lock:
             self._base = snapshot
             self._changed = {key: n for key, n in self._changed.items() if n > upto}

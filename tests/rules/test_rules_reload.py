@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.article import Article
 from bot.rules import load_rulebook
+from bot.runtime.rule_reload import RuleReloader
 
 OIL = "rules:\n  - name: crude\n    any: [crude oil, '@etfs']\n"
 GOLD = "rules:\n  - name: bullion\n    any: [bullion]\n"
@@ -69,3 +71,14 @@ def test_local_set_may_not_shadow_shared(tmp_path: Path) -> None:
     )
     _, problems = load_rulebook(tmp_path)
     assert "already defined" in problems[0].message
+
+
+def test_reload_says_how_long_it_took(tmp_path: Path) -> None:
+    _write(tmp_path, {"oil.yaml": OIL.replace("'@etfs'", "$USO")})
+    reloader = RuleReloader(tmp_path)
+    first = reloader.reload()
+    assert re.search(r"^Rules loaded: 1 topic, 1 rule; compiled in \d+\.\d\ds$", first.summary())
+    _write(tmp_path, {"gold.yaml": GOLD})
+    again = reloader.reload()
+    assert re.search(r"; new: gold; compiled in \d+\.\d\ds$", again.summary()), again.summary()
+    assert reloader.book is again.book and set(again.book.topics) == {"oil", "gold"}

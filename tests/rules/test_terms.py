@@ -20,6 +20,7 @@ from bot.rules.terms import (
     parse_term,
     readable_term,
 )
+from bot.rules.watches import compile_watches
 from bot.sources.seeds import read_seed
 from bot.tickers import normalize_symbol
 
@@ -167,3 +168,13 @@ def test_match_highlights_the_whole_word_a_term_matched(
     assert "Zelensky*: [Zelenskyy] meets US envoys" in out
     assert "=US: Zelenskyy meets [US] envoys" in out
     assert "zurich: Zelenskyy meets US envoys in [Zürich]" in out  # as the article writes it
+
+
+def test_many_watches_parse_each_term_once() -> None:
+    # Start-up with 100,000 watches met ~150,000 distinct terms; a cache smaller than that
+    # evicted each before its next use, and every term was parsed again and again.
+    queries = {(chat, "w"): f"alpha{chat} (beta{chat} OR gamma{chat}*)" for chat in range(4000)}
+    parse_term.cache_clear()
+    book, bad = compile_watches(queries, {})
+    assert not bad and book.rule_count == 4000
+    assert parse_term.cache_info().misses == 3 * len(queries)
