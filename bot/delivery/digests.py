@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from bot.alerts.digest import HeldItem, render_digest
-from bot.delivery.ledger import chat_hours
+from bot.delivery.hours import chat_hours
 from bot.rules import Topic
 from bot.storage import deliveries as store
 from bot.storage import held

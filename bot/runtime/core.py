@@ -17,12 +17,10 @@ from bot.alerts.render import shorten
 from bot.article import Article
 from bot.config import Settings
 from bot.delivery.digests import release_digests
-from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
 from bot.delivery.sender import Sender
-from bot.pipeline import Ingested, ingest
-from bot.rules import Match, Topic
-from bot.rules.engine import article_streams
+from bot.pipeline import Ingested, build_ingest
+from bot.rules import Topic
 from bot.runtime.feed_cap import flood_notice, flood_notice_id
 from bot.runtime.feed_polling import FeedPoller
 from bot.runtime.measures import (
@@ -37,7 +35,6 @@ from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_folder import SeedFolder
 from bot.runtime.silent_feeds import SilentFeeds
 from bot.runtime.status import DeliveryCounts, Health, delivery_counts, status_text
-from bot.runtime.story_assignment import StoryAssignment
 from bot.runtime.supervision import Failing, Supervision, describe
 from bot.runtime.watch import watch_files
 from bot.runtime.watch_book import LiveWatches
@@ -93,13 +90,14 @@ class Runtime:
         self.terminal = not settings.token  # no token: alerts go to this terminal
         # Called when deliveries were queued; the driver whose process sends sets it.
         self.deliveries_queued: Callable[[], None] = _nothing
-        self.source_names: dict[str, str] = {}  # feeds.yaml: how subscribers read each source
-        self.stories = StoryAssignment() if settings.stories else None
-        self.enqueue = make_enqueuer(
-            lambda: self.rules.book.topics,
+        self.ingest = build_ingest(
+            self.engine,
+            self.rules,
+            watches=self.watches,
+            stories=settings.stories,
             terminal=self.terminal,
-            source_names=lambda: self.source_names,
             default_zone=settings.default_timezone,
+            wake=self._deliveries_written,
         )
         self.notices = Notices(
             self.engine,
@@ -115,11 +113,14 @@ class Runtime:
         self.poller = FeedPoller(
             self.engine,
             self._client,
-            self._ingest_blocking,
+            self.ingest,
             max_new=settings.feed_max_new,
             flooded=self._feed_flooded,
             polled=self._feed_polled,
         )
+
+    def _deliveries_written(self) -> None:
+        self.deliveries_queued()  # read at each call: the driver sets it after wiring
 
     # -- supervision -------------------------------------------------------------------------
 
@@ -175,7 +176,7 @@ class Runtime:
                 log.error("feeds file problem: %s", problem)
         self.feeds = [spec for spec in found.feeds if spec.enabled]
         self.feed_problems = found.problems
-        self.source_names = found.display_names()
+        self.ingest.ledger.source_names = found.display_names()
 
     async def _feed_flooded(self, name: str, alerted: int, recorded: int) -> None:
         """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
@@ -199,7 +200,7 @@ class Runtime:
             return self.seeds.read_files(self.seeds.changed_files())
 
         articles = await asyncio.to_thread(read)
-        fresh = _logged(await self.ingest(articles))
+        fresh = _logged(await self.ingest.off_loop(articles))
         count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.seeds.confirm(articles)  # only now: an ingest that failed is read again
         if first:
@@ -219,7 +220,7 @@ class Runtime:
             return []
         articles = await asyncio.to_thread(self.seeds.read_files, visible)
         # In a fleet every process sees the file; the one whose insert wins the id alerts it.
-        fresh = _logged(await self.ingest(articles))
+        fresh = _logged(await self.ingest.off_loop(articles))
         count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.seeds.confirm(articles)
         return fresh
@@ -297,37 +298,6 @@ class Runtime:
         if latest is not None:
             saw_new_item(spec.name, latest)
 
-    # -- ingest ------------------------------------------------------------------------------
-
-    def _ingest_blocking(self, articles: Sequence[Article], alert: bool = True) -> list[Ingested]:
-        book = self.rules.book  # one rule book for the whole batch, even if a reload lands
-        watched = self.watches.current() if alert else None
-
-        def match(article: Article) -> list[Match]:
-            streams = article_streams(article)  # one analysis for both books
-            found = book.match(article, streams)
-            if watched is not None:
-                found.extend(watched.match(article, streams))
-            return found
-
-        fresh = ingest(
-            self.engine,
-            articles,
-            match=match,
-            enqueue=self.enqueue,
-            alert=alert,
-            stories=self.stories,
-        )
-        if any(item.matches for item in fresh):
-            self.deliveries_queued()
-        return fresh
-
-    async def ingest(self, articles: Sequence[Article], *, alert: bool = True) -> list[Ingested]:
-        """Record, match and queue the new articles among these, off the event loop."""
-        if not articles:
-            return []
-        return await asyncio.to_thread(self._ingest_blocking, articles, alert)
-
     # -- rules -------------------------------------------------------------------------------
 
     async def reload_rules(self) -> Reload:
@@ -385,7 +355,7 @@ class Runtime:
                     connection,
                     topics=self.rules.book.topics,
                     now=datetime.now(UTC),
-                    source_names=self.source_names,
+                    source_names=self.ingest.ledger.source_names,
                     default_zone=self.settings.default_timezone,
                 )
 

@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import Engine
 
 from bot.article import Article
-from bot.pipeline import Ingested
+from bot.pipeline import Ingest, Ingested
 from bot.runtime.feed_cap import CappedPoll, cap_new_items
 from bot.sources.feeds_config import FeedSpec
 from bot.sources.fetch import PollResult, poll_feed
@@ -20,7 +20,6 @@ from bot.storage.feeds import FeedState, load_feed_state, load_feed_states, save
 
 log = logging.getLogger(__name__)
 
-Ingest = Callable[[Sequence[Article], bool], list[Ingested]]
 Flooded = Callable[[str, int, int], Awaitable[None]]  # (feed, alerted, recorded only)
 DEFAULT_MAX_NEW = 200
 # Told of every poll once its state is saved: the result and the articles that were new.
@@ -102,7 +101,7 @@ class FeedPoller:
         fresh: list[Ingested] = []
         if articles := _first_of_each_id(spec, result.articles):
             if result.first_poll:
-                fresh = await asyncio.to_thread(self._ingest, articles, False)
+                fresh = await self._ingest.off_loop(articles, alert=False)
             else:
                 fresh = await self._ingest_capped(spec, articles)
             if result.first_poll:
@@ -151,12 +150,12 @@ class FeedPoller:
     async def _ingest_capped(self, spec: FeedSpec, articles: list[Article]) -> list[Ingested]:
         """Ingest a poll's items, alerting at most `max_new` new ones; the rest are recorded."""
         if len(articles) <= self._max_new:
-            return await asyncio.to_thread(self._ingest, articles, True)
+            return await self._ingest.off_loop(articles)
         capped = await asyncio.to_thread(self._cap, articles)
-        fresh = await asyncio.to_thread(self._ingest, capped.alerted, True)
+        fresh = await self._ingest.off_loop(capped.alerted)
         if not capped.recorded_only:
             return fresh
-        recorded = await asyncio.to_thread(self._ingest, capped.recorded_only, False)
+        recorded = await self._ingest.off_loop(capped.recorded_only, alert=False)
         log.warning(
             "feed %s brought %d new items in one poll: %d alerted, %d recorded without alerts "
             "(NEWSBOT_FEED_MAX_NEW)",
