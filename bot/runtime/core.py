@@ -6,41 +6,32 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from telegram.ext import Application
 
-from bot.alerts.render import shorten
-from bot.article import Article
 from bot.config import Settings
 from bot.delivery.digests import release_digests
 from bot.delivery.limiter import Limiter
 from bot.delivery.sender import Sender
 from bot.pipeline import Ingested, build_ingest
 from bot.rules import Topic
-from bot.runtime.feed_cap import flood_notice, flood_notice_id
 from bot.runtime.feed_polling import FeedPoller
+from bot.runtime.file_events import watch_files
 from bot.runtime.measures import (
-    SEEDS_SOURCE,
-    count_ingested,
-    count_poll,
     refresh_gauges,
-    saw_new_item,
 )
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
-from bot.runtime.seed_folder import SeedFolder
-from bot.runtime.silent_feeds import SilentFeeds
+from bot.runtime.seed_intake import SeedIntake
 from bot.runtime.status import DeliveryCounts, Health, delivery_counts, status_text
 from bot.runtime.supervision import Failing, Supervision, describe
-from bot.runtime.watch import watch_files
 from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
-from bot.sources.fetch import PollResult, make_client
-from bot.sources.seeds import SEED_SUFFIXES
+from bot.sources.fetch import make_client
 from bot.storage.db import open_database
 from bot.storage.deliveries import prune_finished
 from bot.storage.watches import prune_removed
@@ -50,22 +41,8 @@ from bot.wording import count
 
 log = logging.getLogger(__name__)
 
-# The seed watcher's debounce step (bench/latency.py: file written to sendMessage).
-SEED_STEP_MS = 5
-
 KEEP_DELIVERIES = timedelta(days=30)
 KEEP_WATCH_TOMBSTONES = timedelta(days=1)  # every running process polled them long before
-
-
-def log_new_articles(fresh: Sequence[Ingested]) -> None:
-    """One log line per new article (a giant title shortened: the log stays readable)."""
-    for item in fresh:
-        log.info(
-            "new article from %s: %s (%s)",
-            item.article.origin,
-            shorten(item.article.title, 200),
-            count(len(item.matches), "rule match", "rule matches"),
-        )
 
 
 def _nothing() -> None:
@@ -83,7 +60,6 @@ class Runtime:
         self.engine = engine or open_database(settings.database_url)
         self.rules = RuleReloader(settings.rules_dir)
         self.watches = LiveWatches(self.engine, lambda: self.rules.book)
-        self.seeds = SeedFolder(settings.seeds_dir, timezone=settings.seeds_timezone)
         self.started = time.monotonic()
         self.feeds: list[FeedSpec] = []
         self.feed_problems: list[str] = []
@@ -103,21 +79,23 @@ class Runtime:
             self.engine,
             admin_ids=settings.admin_ids,
             terminal=self.terminal,
-            queued=lambda: self.deliveries_queued(),
+            queued=self._deliveries_written,
         )
         self.supervision = Supervision(self._tell_admins)
         self.supervision.watch("watch book", self.watches.health)
         self._sender: Sender | None = None
-        self.silent_feeds = SilentFeeds(self.engine, self.notices)
         self._client = make_client()
         self.poller = FeedPoller(
             self.engine,
             self._client,
             self.ingest,
+            self.notices,
             max_new=settings.feed_max_new,
-            flooded=self._feed_flooded,
-            polled=self._feed_polled,
         )
+        self.seed_intake = SeedIntake(
+            settings.seeds_dir, self.ingest, timezone=settings.seeds_timezone
+        )
+        self.seeds = self.seed_intake.folder
 
     def _deliveries_written(self) -> None:
         self.deliveries_queued()  # read at each call: the driver sets it after wiring
@@ -178,52 +156,13 @@ class Runtime:
         self.feed_problems = found.problems
         self.ingest.ledger.source_names = found.display_names()
 
-    async def _feed_flooded(self, name: str, alerted: int, recorded: int) -> None:
-        """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
-        try:
-            await self.notices.tell_admins(
-                flood_notice(name, alerted, recorded),
-                notice_id=flood_notice_id(name, datetime.now(UTC)),
-            )
-        except Exception as error:  # the items are recorded; the notice is not worth a retry
-            log.error("feed %s: the admins' notice was not written (%s)", name, describe(error))
-
     def feed_named(self, name: str) -> FeedSpec | None:
         """The enabled feed of this name, if feeds.yaml has one."""
         return next((spec for spec in self.feeds if spec.name == name), None)
 
     async def ingest_seed_folder(self) -> list[Ingested]:
         """Rescan the seed folder for files new or changed since read (behind the watcher)."""
-        first = self.seeds.read_at is None
-
-        def read() -> list[Article]:
-            return self.seeds.read_files(self.seeds.changed_files())
-
-        articles = await asyncio.to_thread(read)
-        fresh = _logged(await self.ingest.off_loop(articles))
-        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
-        self.seeds.confirm(articles)  # only now: an ingest that failed is read again
-        if first:
-            log.info(
-                "seed folder %s: %s read, %d new, %d alerted before; watching for new files",
-                self.seeds.shown_as,
-                count(len(articles), "article"),
-                len(fresh),
-                len(articles) - len(fresh),
-            )
-        return fresh
-
-    async def ingest_seed_files(self, paths: Sequence[Path]) -> list[Ingested]:
-        """Read these seed files (a watcher's batch) and ingest what is new."""
-        visible = [path for path in paths if self.seeds.visible(path)]
-        if not visible:
-            return []
-        articles = await asyncio.to_thread(self.seeds.read_files, visible)
-        # In a fleet every process sees the file; the one whose insert wins the id alerts it.
-        fresh = _logged(await self.ingest.off_loop(articles))
-        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
-        self.seeds.confirm(articles)
-        return fresh
+        return await self.seed_intake.rescan()
 
     def watchers(
         self, stop: asyncio.Event, *, feeds_reloaded: Callable[[], None] = _nothing
@@ -231,11 +170,6 @@ class Runtime:
         """Watch the seed folder, the rule files and feeds.yaml until `stop`."""
 
         guard = self.supervision.guard
-
-        async def seeds(changed: set[Path], _deleted: set[Path]) -> None:
-            # A batch that fails is read again by the periodic rescan (not confirmed), so it
-            # shares the rescan's health: the next rescan that works clears it.
-            await guard("seeds-rescan", self.ingest_seed_files(sorted(changed)))
 
         async def rules(_changed: set[Path], _deleted: set[Path]) -> None:
             await guard("rule watcher", self.reload_rules())
@@ -260,10 +194,7 @@ class Runtime:
             kept(
                 "seed watcher",
                 self.seeds.folder,
-                # A short step: a seed file is handed over ~5 ms after its last write.
-                lambda: watch_files(
-                    self.seeds.folder, SEED_SUFFIXES, seeds, stop, step_ms=SEED_STEP_MS
-                ),
+                lambda: self.seed_intake.watch(stop, guard),
             ),
             kept(
                 "rule watcher",
@@ -283,20 +214,6 @@ class Runtime:
                 )
             )
         return watches
-
-    async def _feed_polled(self, spec: FeedSpec, result: PollResult, fresh: list[Ingested]) -> None:
-        """Count the poll; a feed that answered has its silence (or recovery) judged."""
-        count_poll(spec.name, result.status)
-        count_ingested(spec.name, len(result.articles), fresh, alerted=not result.first_poll)
-        if result.status == "error":
-            return  # a failing feed is reported as failing, not as silent
-        try:
-            latest = await self.silent_feeds.after_poll(spec.name, brought_new=bool(fresh))
-        except Exception as error:  # the poll itself is saved: judge again on the next one
-            log.warning("feed %s: silence not judged (%s)", spec.name, type(error).__name__)
-            return
-        if latest is not None:
-            saw_new_item(spec.name, latest)
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -410,8 +327,3 @@ class Runtime:
         """Release the HTTP client and the database (the driver closes its bot first)."""
         await self._client.aclose()
         self.engine.dispose()
-
-
-def _logged(fresh: list[Ingested]) -> list[Ingested]:
-    log_new_articles(fresh)
-    return fresh
