@@ -29,4 +29,7 @@ def ledger_counts(engine: Engine) -> dict[str, int]:
     """Deliveries per state (pending, sent, failed, cancelled), for `/status`."""
     with engine.connect() as connection:
         counts = store.state_counts(connection)
-    return {state: counts.get(state, 0) for state in ("pending", "sent", "failed", "cancelled")}
+    return {
+        state: counts.get(state, 0)
+        for state in (store.PENDING, store.SENT, store.FAILED, store.CANCELLED)
+    }

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from bot.alerts import Alert, active, alert_for, render_html, render_text
 from bot.delivery.hours import chat_hours, release_at
 from bot.delivery.story_edits import fold_into_story
+from bot.ledger_values import DeliveryKind
 from bot.pipeline.record import Ingested
 from bot.rules import Match, Topic
 from bot.rules.watches import by_chat, watch_as_topic
@@ -148,7 +149,7 @@ def _row(alert: Alert, chat_id: int, text: str, now: datetime) -> dict[str, obje
         "text": text,
         "silent": alert.silent,
         "priority": alert.priority,
-        "kind": "alert",
+        "kind": DeliveryKind.ALERT,
         "topics": ",".join(alert.topics),
         "rules": ",".join(f"{m.topic}/{m.rule}" for m in alert.matches),
         "state": store.PENDING,
