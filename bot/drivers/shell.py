@@ -1,5 +1,4 @@
-"""What every driver's process does alike: its exit code, signals, metrics, a revoked token,
-and the one back-off for what is retried until it works."""
+"""What both drivers do alike: exit codes, signals, metrics, a revoked token, one back-off."""
 
 from __future__ import annotations
 
