@@ -27,7 +27,7 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 test-pg: $(DEV_STAMP)
 	NEWSBOT_TEST_BACKENDS=postgresql $(BIN)/python -m pytest -q

@@ -38,15 +38,15 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.article import Article
-from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import NullTransport
-from bot.pipeline import ingest
+from bot.pipeline import FixedRules, Ingest, Ledger
 from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.telegram.transport import TelegramTransport
+from tests.books import Always
 from tests.bot_api_double import BotApiDouble
 
 TOPICS = {"oil": Topic("oil", "Crude oil", "Oil markets", "🛢️", "rules/oil.yaml")}
@@ -80,7 +80,7 @@ def _database(folder: Path, name: str, chats: int) -> Engine:
 
 def _enqueue(engine: Engine) -> float:
     started = time.perf_counter()
-    ingest(engine, [ARTICLE], match=lambda a: [OIL], enqueue=make_enqueuer(lambda: TOPICS))
+    Ingest(engine, FixedRules(Always(TOPICS, (OIL,))), Ledger())([ARTICLE])
     return time.perf_counter() - started
 
 
@@ -233,7 +233,7 @@ PAID_TOPICS = {**TOPICS, "gold": Topic("gold", "Gold", "Gold", "🥇", "rules/go
 
 def _flash(engine: Engine, article: Article, match: Match) -> float:
     started = time.perf_counter()
-    ingest(engine, [article], match=lambda a: [match], enqueue=make_enqueuer(lambda: PAID_TOPICS))
+    Ingest(engine, FixedRules(Always(PAID_TOPICS, (match,))), Ledger())([article])
     return time.perf_counter() - started
 
 

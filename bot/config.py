@@ -17,11 +17,12 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.durations import parse_duration
+from bot.errors import NewsbotError
 
 MIN_FEED_INTERVAL = 30.0
 
 
-class ConfigError(Exception):
+class ConfigError(NewsbotError):
     """A setting has a value the bot cannot run with; the message is one line."""
 
 

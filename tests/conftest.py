@@ -55,3 +55,18 @@ def processes() -> Iterator[list[BotProcess]]:
     yield started
     for process in started:
         process.kill()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A PostgreSQL leg that could not run says so beside the summary, not only under -rs."""
+    reasons = [
+        str(report.longrepr[2]).removeprefix("Skipped: ")
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and "PostgreSQL on" in str(report.longrepr[2])
+    ]
+    if reasons:
+        terminalreporter.write_line(
+            f"PostgreSQL leg NOT RUN: {len(reasons)} test(s) skipped: {reasons[0]}",
+            yellow=True,
+            bold=True,
+        )

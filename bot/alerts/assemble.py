@@ -6,10 +6,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from bot.article import Article
+from bot.ledger_values import Priority
 from bot.rules import Match
 
-PRIORITIES = ("low", "normal", "high", "critical")
-_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+PRIORITIES = tuple(priority.value for priority in Priority)  # plain strings, lowest first
+_RANK: dict[str, int] = {name: rank for rank, name in enumerate(PRIORITIES)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,11 @@ from bot.alerts.render import (
     shorten,
     visible_length,
 )
-from bot.alerts.sources import source_name
+from bot.alerts.source_names import source_name
 from bot.durations import format_duration
 from bot.rules import Topic
 
-_RANK = {name: rank for rank, name in enumerate(PRIORITIES)}
+_RANK: dict[str, int] = {name: rank for rank, name in enumerate(PRIORITIES)}
 _MARK = {"critical": "🚨 ", "high": "⚠️ "}
 _TITLE_LIMIT = 160
 _ROOM = MAX_MESSAGE - 96  # what a part may fill, leaving room for its `(continued)` header

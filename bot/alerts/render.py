@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.alerts.assemble import Alert
 from bot.alerts.moves import shown_instruments
-from bot.alerts.sources import source_name
+from bot.alerts.source_names import source_name
 from bot.article import Article
 from bot.rules import Topic
 from bot.rules.terms import TermError, TickerTerm, find_term, parse_term, readable_term

@@ -14,7 +14,7 @@ from bot.alerts.render import (
     shorten,
     visible_length,
 )
-from bot.alerts.sources import source_name
+from bot.alerts.source_names import source_name
 from bot.rules import Topic
 from bot.storage.stories import StoryArticle
 from bot.wording import count

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.cli.guarded_output import guarded_output
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import Outage
 
 # Each sub-command lives in its own module exposing `add_arguments(parser)` and
 # `execute(args, settings) -> int`; they are imported only when used, so `newsbot check`
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with guarded_output():
             return int(_module(args.command).execute(args, settings))
-    except ConfigError as error:  # e.g. bot.storage.db.DatabaseUnavailable: one line, no trace
+    except (ConfigError, Outage) as error:  # a bad setting, or no database: one line, no trace
         print(f"newsbot: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:

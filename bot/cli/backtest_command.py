@@ -15,6 +15,7 @@ from bot.cli.corpus_reading import Item, default_jobs, read_items
 from bot.cli.guarded_output import unguarded
 from bot.cli.match_command import add_jobs_argument
 from bot.config import Settings
+from bot.errors import NewsbotError
 from bot.knowledge.rule_sets import rule_knowledge
 from bot.report import labels, stats
 from bot.report.stories import StoryRates, StoryTap
@@ -56,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_jobs_argument(parser)
 
 
-class LabelsError(ValueError):
+class LabelsError(NewsbotError, ValueError):
     """A labels file that cannot be read, with the line at fault."""
 
 

@@ -11,9 +11,9 @@ from bot.config import Settings
 from bot.knowledge.rule_sets import rule_knowledge
 from bot.rules import RuleBook, compile_rules, load_rulebook
 from bot.rules.compile import rule_paths
+from bot.rules.examples import TestReport, run_tests
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.problems import Problem
-from bot.rules.tests_runner import TestReport, run_tests
 from bot.wording import count
 
 

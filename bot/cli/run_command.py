@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
+from bot.errors import Outage
 from bot.logs import setup_logging
 
 log = logging.getLogger("bot")
@@ -54,7 +55,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(single.run_forever())
     except KeyboardInterrupt:
         return 130
-    except ConfigError:  # a setting the bot cannot run with: the caller says it in one line
+    except (ConfigError, Outage):  # a bad setting, or no database: the caller says it in one line
         raise
     except Exception:  # logged, not printed: the log redacts the token
         log.exception("newsbot run failed")

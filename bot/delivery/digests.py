@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from bot.alerts.digest import HeldItem, render_digest
-from bot.delivery.ledger import chat_hours
+from bot.delivery.hours import chat_hours
+from bot.ledger_values import DeliveryKind
 from bot.rules import Topic
 from bot.storage import deliveries as store
 from bot.storage import held
@@ -62,7 +63,7 @@ def release_digests(
                     "text": text,
                     "silent": part > 0,  # one notification per digest
                     "priority": "normal",
-                    "kind": "digest",
+                    "kind": DeliveryKind.DIGEST,
                     "state": store.PENDING,
                     "attempts": 0,
                     "next_attempt_at": now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.ledger_values import DeliveryKind
 from bot.rules.watches import WATCH_EMOJI
 
 
@@ -54,7 +55,7 @@ def muted_by_less(
 def feedback_for(delivery_id: int, kind: str, rules: str) -> Feedback | None:
     """The buttons an alert carries; notices, digests and ticker-only alerts carry none."""
     pairs = rule_pairs(rules)
-    if kind != "alert" or not pairs:
+    if kind != DeliveryKind.ALERT or not pairs:
         return None
     first = muted_by_less(pairs) or pairs[0]
     return Feedback(delivery_id, first[0])

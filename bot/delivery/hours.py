@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Iterable, Sequence
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.storage.subscriptions import ChatSettings
 
 MAX_DIGEST_TIMES = 4
 _CLOCK = re.compile(r"(\d{1,2})(?::?(\d{2}))?")
@@ -240,3 +243,20 @@ def release_at(now: datetime, hours: ChatHours, priority: str) -> Hold | None:
         due = next_digest(hold.until if hold else now, hours.digest_times, hours.zone)
         return Hold(due, "digest") if due is not None else hold
     return hold
+
+
+def chat_hours(settings: ChatSettings, default_zone: str = "UTC") -> ChatHours:
+    """A chat's stored settings as the hours `release_at` reads (bad stored values ignored)."""
+    try:
+        zone = zone_named(settings.timezone or default_zone)
+    except ValueError:
+        zone = zone_named("UTC")
+    quiet = None
+    if settings.quiet is not None:
+        start, end = settings.quiet
+        quiet = Window(time(start // 60, start % 60), time(end // 60, end % 60))
+    times: tuple[time, ...] = ()
+    if settings.digest_times:
+        with contextlib.suppress(ValueError):
+            times = parse_digest_times(settings.digest_times.split(","))
+    return ChatHours(zone, quiet, times, settings.muted_until)

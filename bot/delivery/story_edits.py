@@ -10,13 +10,14 @@ from sqlalchemy import Connection
 from bot.alerts.assemble import highest
 from bot.alerts.story import story_edit_html
 from bot.delivery.feedback import Feedback, feedback_for, rule_pairs
+from bot.ledger_values import DeliveryKind
 from bot.rules import Topic
 from bot.storage import deliveries as store
 from bot.storage import stories as story_store
 from bot.storage import subscriptions as subs
 from bot.storage.delivered import delivered_alert
 
-EDIT = "edit"
+EDIT = DeliveryKind.EDIT
 
 
 def fold_into_story(
@@ -57,7 +58,7 @@ def fold_into_story(
         told = [
             delivery
             for delivery in earlier.get(chat_id, ())
-            if delivery.kind == "alert" and delivery.state not in _UNTOLD
+            if delivery.kind == DeliveryKind.ALERT and delivery.state not in _UNTOLD
         ]
         wanted = (alerted_tickers or {}).get(chat_id, ())
         if not told or carries_more(told, row, wanted, article_tickers):

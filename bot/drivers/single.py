@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-import signal
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 
@@ -18,9 +16,10 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.delivery.limiter import Limiter, NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
-from bot.delivery.transports import TerminalTransport, TokenRevoked, Transport
+from bot.delivery.transports import TerminalTransport, Transport
+from bot.drivers.shell import Backoff, ProcessShell
 from bot.runtime.core import Runtime
-from bot.runtime.health import Health, MetricsListenRefused, open_metrics
+from bot.runtime.health import Health
 from bot.runtime.schedule import Recurring, scheduled
 from bot.sources.feeds_config import FeedSpec
 from bot.telegram.app import TelegramSetupError, Webhook, run_bot, shutdown_application
@@ -31,18 +30,14 @@ log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 7.0
 FIRST_POLL_SPREAD = 10.0  # new feeds' first polls are spread over this many seconds
-BOT_RESTART_CAP = 60.0
-EXIT_CONFIG = 2  # a setting no retry can fix (a rejected token, a taken port)
 
 
-class SingleProcess:
+class SingleProcess(ProcessShell):
     """The bot as one process: it schedules every job, sends, and takes Telegram updates."""
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
-        self.runtime = Runtime(settings, engine)
-        self.stop_event = asyncio.Event()
+        super().__init__(Runtime(settings, engine))
         self.ready = asyncio.Event()  # set once run_forever is watching, scheduling and polling
-        self.exit_code = 0
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.application: Application | None = None
         transport: Transport = TerminalTransport()
@@ -66,7 +61,6 @@ class SingleProcess:
             sender=lambda: self.sender,
         )
         self._tasks: list[asyncio.Task[object]] = []
-        self._background: set[asyncio.Task[object]] = set()
 
     # -- one pass ----------------------------------------------------------------------------
 
@@ -100,15 +94,9 @@ class SingleProcess:
     async def run_forever(self) -> int:
         """Run until SIGTERM or SIGINT, then stop cleanly within a few seconds."""
         runtime, stop = self.runtime, self.stop_event
-        loop = asyncio.get_running_loop()
-        handled = self._handle_signals(loop)
-        metrics = None
+        self.handle_signals()
         try:
-            try:
-                metrics = await open_metrics(runtime.settings, self.health)
-            except MetricsListenRefused as error:
-                log.error("%s: stopping; fix the setting and start again", error)
-                self.exit_code = EXIT_CONFIG
+            if not await self.open_metrics(self.health):
                 return self.exit_code
             await runtime.reload_rules()
             runtime.load_feeds()
@@ -139,26 +127,15 @@ class SingleProcess:
                 self.scheduler.shutdown(wait=False)  # cancels feed polls under way
             await self._stop_tasks()
             LEADER.set(0)
-            if metrics is not None:
-                await metrics.stop()
+            await self.close_metrics()
             await self.close()
-            for signum in handled:
-                loop.remove_signal_handler(signum)
+            self.release_signals()
         log.info("stopped")
         return self.exit_code
 
     async def _send(self, stop: asyncio.Event) -> None:
         """Run the sender; a revoked token (401) stops the process with EXIT_CONFIG."""
-        try:
-            await self.sender.run(stop)
-        except TokenRevoked as error:
-            log.error(
-                "the Bot API rejects the bot token (%s): stopping; alerts stay queued. "
-                "Fix TELEGRAM_BOT_TOKEN and start again",
-                error.reason,
-            )
-            self.exit_code = EXIT_CONFIG
-            stop.set()
+        await self.sending(self.sender.run(stop))
 
     def _scheduler_problem(self) -> str | None:
         """Why the scheduler is not running, or None."""
@@ -178,9 +155,10 @@ class SingleProcess:
             log.warning(
                 "delivery did not stop within %gs; unsent alerts stay queued", STOP_GRACE_SECONDS
             )
-        for task in [*self._tasks, *self._background]:
+        for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, *self._background, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.cancel_background()
 
     async def close(self) -> None:
         """Release the Telegram bot, then the runtime's HTTP client and database."""
@@ -192,7 +170,7 @@ class SingleProcess:
         """Take Telegram updates until stopped; a failed start (network, 5xx) is retried."""
         stop = self.stop_event
         webhook = Webhook.from_settings(self.runtime.settings)
-        delay = 1.0
+        backoff = Backoff()
         while not stop.is_set():
             try:
                 await run_bot(application, stop, webhook=webhook)
@@ -201,43 +179,16 @@ class SingleProcess:
                 # No retry brings a wrong token or a taken port to life: stop, so the
                 # operator (or the supervisor's failed health check) sees it. Alerts stay
                 # queued.
-                log.error("%s: stopping; fix the setting and start again", error)
-                self.exit_code = EXIT_CONFIG
-                stop.set()
+                self.stop_for_setting(error)
                 return
             except Exception as error:  # the sender goes on meanwhile: alerts stay queued
                 log.error(
                     "Telegram bot could not start (%s: %s); retrying in %.0fs",
                     type(error).__name__,
                     error,
-                    delay,
+                    backoff.delay,
                 )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, BOT_RESTART_CAP)
-
-    # -- signals -----------------------------------------------------------------------------
-
-    def _handle_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
-        """SIGTERM and SIGINT stop the bot, SIGHUP reloads the rules; returns those handled."""
-        handled: list[int] = []
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, self._stop_on_signal, signum)
-                handled.append(signum)
-            loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
-            handled.append(signal.SIGHUP)
-        return handled
-
-    def _stop_on_signal(self, signum: int) -> None:
-        log.info("%s received", signal.Signals(signum).name)
-        self.stop_event.set()
-
-    def _reload_on_signal(self) -> None:
-        log.info("SIGHUP received: reloading rules")
-        task = asyncio.create_task(self.runtime.reload_rules())
-        self._background.add(task)  # held, or the task may be collected before it finishes
-        task.add_done_callback(self._background.discard)
+            await backoff.wait(stop)
 
     # -- the schedule ------------------------------------------------------------------------
 

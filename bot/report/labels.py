@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.ledger_values import Priority
 from bot.report.stats import ArticleRef, BookMatches, Corpus
 
 # Priorities that say "read this now" in an alert.
-URGENT_PRIORITIES = frozenset({"high", "critical"})
+URGENT_PRIORITIES = frozenset({Priority.HIGH, Priority.CRITICAL})
 # Labelled urgencies that deserve one of them.
 URGENT_LABELS = frozenset({"flash", "high"})
 

@@ -10,6 +10,7 @@ from pathlib import PurePath
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.ledger_values import Priority
 from bot.rules import analysis
 from bot.rules.problems import Problem
 from bot.rules.terms import (
@@ -24,7 +25,7 @@ from bot.rules.terms import (
 
 TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 RULE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
-PRIORITIES = ("low", "normal", "high", "critical")
+PRIORITIES = tuple(priority.value for priority in Priority)  # plain strings, lowest first
 STATUSES = ("active", "test", "disabled")
 MAX_WITHIN = 50
 # Aliases can make a small file expand enormously; stop walking long before that hurts.

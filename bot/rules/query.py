@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import re2
 
+from bot.errors import NewsbotError
 from bot.rules import analysis, regexes
 from bot.rules.compile import compile_specs
 from bot.rules.engine import RuleBook
@@ -34,7 +35,7 @@ _NEAR = "NEAR/"
 MAX_NESTING = 20
 
 
-class QueryError(ValueError):
+class QueryError(NewsbotError, ValueError):
     """A query that cannot be used: what is wrong and where (a 1-based character position)."""
 
     def __init__(self, text: str, position: int, reason: str) -> None:

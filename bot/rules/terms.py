@@ -13,6 +13,7 @@ from functools import lru_cache
 import re2
 
 from bot import tickers
+from bot.errors import NewsbotError
 from bot.rules import analysis, regexes
 
 MIN_PREFIX = 3
@@ -22,7 +23,7 @@ ENTITY_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 UNSPACED = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]")
 
 
-class TermError(ValueError):
+class TermError(NewsbotError, ValueError):
     """A term that is not valid; the message says why, as `newsbot check` shows it."""
 
 

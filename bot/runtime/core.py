@@ -6,44 +6,32 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from telegram.ext import Application
 
-from bot.alerts.render import shorten
-from bot.article import Article
 from bot.config import Settings
 from bot.delivery.digests import release_digests
-from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limiter
 from bot.delivery.sender import Sender
-from bot.pipeline import Ingested, ingest
-from bot.rules import Match, Topic
-from bot.rules.engine import article_streams
-from bot.runtime.feed_cap import flood_notice, flood_notice_id
+from bot.pipeline import Ingested, build_ingest
+from bot.rules import Topic
 from bot.runtime.feed_polling import FeedPoller
+from bot.runtime.file_events import watch_files
 from bot.runtime.measures import (
-    SEEDS_SOURCE,
-    count_ingested,
-    count_poll,
     refresh_gauges,
-    saw_new_item,
 )
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
-from bot.runtime.seed_folder import SeedFolder
-from bot.runtime.silent_feeds import SilentFeeds
+from bot.runtime.seed_intake import SeedIntake
 from bot.runtime.status import DeliveryCounts, Health, delivery_counts, status_text
-from bot.runtime.story_assignment import StoryAssignment
 from bot.runtime.supervision import Failing, Supervision, describe
-from bot.runtime.watch import watch_files
 from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
-from bot.sources.fetch import PollResult, make_client
-from bot.sources.seeds import SEED_SUFFIXES
+from bot.sources.fetch import make_client
 from bot.storage.db import open_database
 from bot.storage.deliveries import prune_finished
 from bot.storage.watches import prune_removed
@@ -53,22 +41,8 @@ from bot.wording import count
 
 log = logging.getLogger(__name__)
 
-# The seed watcher's debounce step (bench/latency.py: file written to sendMessage).
-SEED_STEP_MS = 5
-
 KEEP_DELIVERIES = timedelta(days=30)
 KEEP_WATCH_TOMBSTONES = timedelta(days=1)  # every running process polled them long before
-
-
-def log_new_articles(fresh: Sequence[Ingested]) -> None:
-    """One log line per new article (a giant title shortened: the log stays readable)."""
-    for item in fresh:
-        log.info(
-            "new article from %s: %s (%s)",
-            item.article.origin,
-            shorten(item.article.title, 200),
-            count(len(item.matches), "rule match", "rule matches"),
-        )
 
 
 def _nothing() -> None:
@@ -86,40 +60,45 @@ class Runtime:
         self.engine = engine or open_database(settings.database_url)
         self.rules = RuleReloader(settings.rules_dir)
         self.watches = LiveWatches(self.engine, lambda: self.rules.book)
-        self.seeds = SeedFolder(settings.seeds_dir, timezone=settings.seeds_timezone)
         self.started = time.monotonic()
         self.feeds: list[FeedSpec] = []
         self.feed_problems: list[str] = []
         self.terminal = not settings.token  # no token: alerts go to this terminal
         # Called when deliveries were queued; the driver whose process sends sets it.
         self.deliveries_queued: Callable[[], None] = _nothing
-        self.source_names: dict[str, str] = {}  # feeds.yaml: how subscribers read each source
-        self.stories = StoryAssignment() if settings.stories else None
-        self.enqueue = make_enqueuer(
-            lambda: self.rules.book.topics,
+        self.ingest = build_ingest(
+            self.engine,
+            self.rules,
+            watches=self.watches,
+            stories=settings.stories,
             terminal=self.terminal,
-            source_names=lambda: self.source_names,
             default_zone=settings.default_timezone,
+            wake=self._deliveries_written,
         )
         self.notices = Notices(
             self.engine,
             admin_ids=settings.admin_ids,
             terminal=self.terminal,
-            queued=lambda: self.deliveries_queued(),
+            queued=self._deliveries_written,
         )
         self.supervision = Supervision(self._tell_admins)
         self.supervision.watch("watch book", self.watches.health)
         self._sender: Sender | None = None
-        self.silent_feeds = SilentFeeds(self.engine, self.notices)
         self._client = make_client()
         self.poller = FeedPoller(
             self.engine,
             self._client,
-            self._ingest_blocking,
+            self.ingest,
+            self.notices,
             max_new=settings.feed_max_new,
-            flooded=self._feed_flooded,
-            polled=self._feed_polled,
         )
+        self.seed_intake = SeedIntake(
+            settings.seeds_dir, self.ingest, timezone=settings.seeds_timezone
+        )
+        self.seeds = self.seed_intake.folder
+
+    def _deliveries_written(self) -> None:
+        self.deliveries_queued()  # read at each call: the driver sets it after wiring
 
     # -- supervision -------------------------------------------------------------------------
 
@@ -175,17 +154,7 @@ class Runtime:
                 log.error("feeds file problem: %s", problem)
         self.feeds = [spec for spec in found.feeds if spec.enabled]
         self.feed_problems = found.problems
-        self.source_names = found.display_names()
-
-    async def _feed_flooded(self, name: str, alerted: int, recorded: int) -> None:
-        """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
-        try:
-            await self.notices.tell_admins(
-                flood_notice(name, alerted, recorded),
-                notice_id=flood_notice_id(name, datetime.now(UTC)),
-            )
-        except Exception as error:  # the items are recorded; the notice is not worth a retry
-            log.error("feed %s: the admins' notice was not written (%s)", name, describe(error))
+        self.ingest.ledger.source_names = found.display_names()
 
     def feed_named(self, name: str) -> FeedSpec | None:
         """The enabled feed of this name, if feeds.yaml has one."""
@@ -193,36 +162,7 @@ class Runtime:
 
     async def ingest_seed_folder(self) -> list[Ingested]:
         """Rescan the seed folder for files new or changed since read (behind the watcher)."""
-        first = self.seeds.read_at is None
-
-        def read() -> list[Article]:
-            return self.seeds.read_files(self.seeds.changed_files())
-
-        articles = await asyncio.to_thread(read)
-        fresh = _logged(await self.ingest(articles))
-        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
-        self.seeds.confirm(articles)  # only now: an ingest that failed is read again
-        if first:
-            log.info(
-                "seed folder %s: %s read, %d new, %d alerted before; watching for new files",
-                self.seeds.shown_as,
-                count(len(articles), "article"),
-                len(fresh),
-                len(articles) - len(fresh),
-            )
-        return fresh
-
-    async def ingest_seed_files(self, paths: Sequence[Path]) -> list[Ingested]:
-        """Read these seed files (a watcher's batch) and ingest what is new."""
-        visible = [path for path in paths if self.seeds.visible(path)]
-        if not visible:
-            return []
-        articles = await asyncio.to_thread(self.seeds.read_files, visible)
-        # In a fleet every process sees the file; the one whose insert wins the id alerts it.
-        fresh = _logged(await self.ingest(articles))
-        count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
-        self.seeds.confirm(articles)
-        return fresh
+        return await self.seed_intake.rescan()
 
     def watchers(
         self, stop: asyncio.Event, *, feeds_reloaded: Callable[[], None] = _nothing
@@ -230,11 +170,6 @@ class Runtime:
         """Watch the seed folder, the rule files and feeds.yaml until `stop`."""
 
         guard = self.supervision.guard
-
-        async def seeds(changed: set[Path], _deleted: set[Path]) -> None:
-            # A batch that fails is read again by the periodic rescan (not confirmed), so it
-            # shares the rescan's health: the next rescan that works clears it.
-            await guard("seeds-rescan", self.ingest_seed_files(sorted(changed)))
 
         async def rules(_changed: set[Path], _deleted: set[Path]) -> None:
             await guard("rule watcher", self.reload_rules())
@@ -259,10 +194,7 @@ class Runtime:
             kept(
                 "seed watcher",
                 self.seeds.folder,
-                # A short step: a seed file is handed over ~5 ms after its last write.
-                lambda: watch_files(
-                    self.seeds.folder, SEED_SUFFIXES, seeds, stop, step_ms=SEED_STEP_MS
-                ),
+                lambda: self.seed_intake.watch(stop, guard),
             ),
             kept(
                 "rule watcher",
@@ -282,51 +214,6 @@ class Runtime:
                 )
             )
         return watches
-
-    async def _feed_polled(self, spec: FeedSpec, result: PollResult, fresh: list[Ingested]) -> None:
-        """Count the poll; a feed that answered has its silence (or recovery) judged."""
-        count_poll(spec.name, result.status)
-        count_ingested(spec.name, len(result.articles), fresh, alerted=not result.first_poll)
-        if result.status == "error":
-            return  # a failing feed is reported as failing, not as silent
-        try:
-            latest = await self.silent_feeds.after_poll(spec.name, brought_new=bool(fresh))
-        except Exception as error:  # the poll itself is saved: judge again on the next one
-            log.warning("feed %s: silence not judged (%s)", spec.name, type(error).__name__)
-            return
-        if latest is not None:
-            saw_new_item(spec.name, latest)
-
-    # -- ingest ------------------------------------------------------------------------------
-
-    def _ingest_blocking(self, articles: Sequence[Article], alert: bool = True) -> list[Ingested]:
-        book = self.rules.book  # one rule book for the whole batch, even if a reload lands
-        watched = self.watches.current() if alert else None
-
-        def match(article: Article) -> list[Match]:
-            streams = article_streams(article)  # one analysis for both books
-            found = book.match(article, streams)
-            if watched is not None:
-                found.extend(watched.match(article, streams))
-            return found
-
-        fresh = ingest(
-            self.engine,
-            articles,
-            match=match,
-            enqueue=self.enqueue,
-            alert=alert,
-            stories=self.stories,
-        )
-        if any(item.matches for item in fresh):
-            self.deliveries_queued()
-        return fresh
-
-    async def ingest(self, articles: Sequence[Article], *, alert: bool = True) -> list[Ingested]:
-        """Record, match and queue the new articles among these, off the event loop."""
-        if not articles:
-            return []
-        return await asyncio.to_thread(self._ingest_blocking, articles, alert)
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -385,7 +272,7 @@ class Runtime:
                     connection,
                     topics=self.rules.book.topics,
                     now=datetime.now(UTC),
-                    source_names=self.source_names,
+                    source_names=self.ingest.ledger.source_names,
                     default_zone=self.settings.default_timezone,
                 )
 
@@ -441,8 +328,3 @@ class Runtime:
         """Release the HTTP client and the database (the driver closes its bot first)."""
         await self._client.aclose()
         self.engine.dispose()
-
-
-def _logged(fresh: list[Ingested]) -> list[Ingested]:
-    log_new_articles(fresh)
-    return fresh

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import Engine
 
 from bot.article import Article
-from bot.pipeline import Ingested
-from bot.runtime.feed_cap import CappedPoll, cap_new_items
+from bot.pipeline import Ingest, Ingested
+from bot.runtime.measures import count_ingested, count_poll, saw_new_item
+from bot.runtime.notices import Notices
+from bot.runtime.silent_feeds import SilentFeeds
+from bot.runtime.supervision import describe
+from bot.sources.feed_cap import CappedPoll, cap_new_items, flood_notice, flood_notice_id
 from bot.sources.feeds_config import FeedSpec
 from bot.sources.fetch import PollResult, poll_feed
 from bot.storage.articles import unseen_ids
@@ -20,11 +24,7 @@ from bot.storage.feeds import FeedState, load_feed_state, load_feed_states, save
 
 log = logging.getLogger(__name__)
 
-Ingest = Callable[[Sequence[Article], bool], list[Ingested]]
-Flooded = Callable[[str, int, int], Awaitable[None]]  # (feed, alerted, recorded only)
 DEFAULT_MAX_NEW = 200
-# Told of every poll once its state is saved: the result and the articles that were new.
-Polled = Callable[[FeedSpec, PollResult, list[Ingested]], Awaitable[None]]
 FAILING_REPORT_AFTER = timedelta(days=1)
 # How httpx's failures to reach a host read in a poll's error (bot/sources/fetch.py).
 _UNREACHABLE = ("ConnectError", "ConnectTimeout", "timed out (connect)")
@@ -42,17 +42,16 @@ class FeedPoller:
         engine: Engine,
         client: httpx.AsyncClient,
         ingest: Ingest,
+        notices: Notices,
         *,
         max_new: int = DEFAULT_MAX_NEW,
-        flooded: Flooded | None = None,
-        polled: Polled | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
         self._ingest = ingest
         self._max_new = max_new
-        self._flooded = flooded
-        self._polled = polled
+        self._notices = notices
+        self.silent_feeds = SilentFeeds(engine, notices)
         self._unreachable_told = False  # one line for every feed that cannot be reached
         with engine.connect() as connection:
             self._states: dict[str, FeedState] = load_feed_states(connection)
@@ -102,7 +101,7 @@ class FeedPoller:
         fresh: list[Ingested] = []
         if articles := _first_of_each_id(spec, result.articles):
             if result.first_poll:
-                fresh = await asyncio.to_thread(self._ingest, articles, False)
+                fresh = await self._ingest.off_loop(articles, alert=False)
             else:
                 fresh = await self._ingest_capped(spec, articles)
             if result.first_poll:
@@ -117,8 +116,7 @@ class FeedPoller:
             self._unreachable_told = False
         self._states[spec.name] = result.state
         await asyncio.to_thread(self._save, spec, result.state)
-        if self._polled is not None:
-            await self._polled(spec, result, fresh)
+        await self._polled(spec, result, fresh)
         return result
 
     def _log_failure(self, spec: FeedSpec, result: PollResult) -> None:
@@ -151,12 +149,12 @@ class FeedPoller:
     async def _ingest_capped(self, spec: FeedSpec, articles: list[Article]) -> list[Ingested]:
         """Ingest a poll's items, alerting at most `max_new` new ones; the rest are recorded."""
         if len(articles) <= self._max_new:
-            return await asyncio.to_thread(self._ingest, articles, True)
+            return await self._ingest.off_loop(articles)
         capped = await asyncio.to_thread(self._cap, articles)
-        fresh = await asyncio.to_thread(self._ingest, capped.alerted, True)
+        fresh = await self._ingest.off_loop(capped.alerted)
         if not capped.recorded_only:
             return fresh
-        recorded = await asyncio.to_thread(self._ingest, capped.recorded_only, False)
+        recorded = await self._ingest.off_loop(capped.recorded_only, alert=False)
         log.warning(
             "feed %s brought %d new items in one poll: %d alerted, %d recorded without alerts "
             "(NEWSBOT_FEED_MAX_NEW)",
@@ -165,9 +163,33 @@ class FeedPoller:
             len(fresh),
             len(recorded),
         )
-        if self._flooded is not None and recorded:
+        if recorded:
             await self._flooded(spec.name, len(fresh), len(recorded))
         return fresh + recorded
+
+    async def _flooded(self, name: str, alerted: int, recorded: int) -> None:
+        """Tell admins, once per feed a day, of a poll that brought more new items than the cap."""
+        try:
+            await self._notices.tell_admins(
+                flood_notice(name, alerted, recorded),
+                notice_id=flood_notice_id(name, datetime.now(UTC)),
+            )
+        except Exception as error:  # the items are recorded; the notice is not worth a retry
+            log.error("feed %s: the admins' notice was not written (%s)", name, describe(error))
+
+    async def _polled(self, spec: FeedSpec, result: PollResult, fresh: list[Ingested]) -> None:
+        """Count the poll; a feed that answered has its silence (or recovery) judged."""
+        count_poll(spec.name, result.status)
+        count_ingested(spec.name, len(result.articles), fresh, alerted=not result.first_poll)
+        if result.status == "error":
+            return  # a failing feed is reported as failing, not as silent
+        try:
+            latest = await self.silent_feeds.after_poll(spec.name, brought_new=bool(fresh))
+        except Exception as error:  # the poll itself is saved: judge again on the next one
+            log.warning("feed %s: silence not judged (%s)", spec.name, type(error).__name__)
+            return
+        if latest is not None:
+            saw_new_item(spec.name, latest)
 
     def _cap(self, articles: list[Article]) -> CappedPoll:
         with self._engine.connect() as connection:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.delivery.sender import Sender
 from bot.durations import format_duration
+from bot.errors import NewsbotError
 from bot.storage.db import ping
 from bot.storage.queue_stats import overdue_count
 from bot.telemetry.endpoint import HealthCheck, MetricsEndpoint, parse_listen
@@ -22,7 +23,7 @@ STUCK_AFTER = timedelta(minutes=2)  # due deliveries and nothing sent for this l
 LEDGER_DOWN_AFTER = timedelta(minutes=1)
 
 
-class MetricsListenRefused(Exception):
+class MetricsListenRefused(NewsbotError):
     """NEWSBOT_METRICS_LISTEN cannot be listened on (a taken port, an unknown address)."""
 
 

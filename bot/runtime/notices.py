@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from bot.ledger_values import DeliveryKind
 from bot.runtime.rule_reload import Reload
 from bot.storage import deliveries as store
 from bot.storage.subscriptions import subscribers
@@ -79,7 +80,7 @@ class Notices:
                 "text": html.escape(text, quote=False),
                 "silent": False,
                 "priority": "normal",
-                "kind": "notice",
+                "kind": DeliveryKind.NOTICE,
                 "state": store.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,

@@ -22,6 +22,7 @@ from defusedxml import DefusedXmlException
 
 from bot.article import Article, article_id, published_utc, told_apart
 from bot.control_chars import without_controls
+from bot.errors import NewsbotError
 from bot.sources.html_text import html_links, html_to_text, joined_link
 from bot.tickers import structured_tickers, symbol_from_category, tickers_in_text
 
@@ -43,7 +44,7 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 log = logging.getLogger(__name__)
 
 
-class FeedParseError(Exception):
+class FeedParseError(NewsbotError):
     """The document holds no feed that can be read; the message says why in one line."""
 
 

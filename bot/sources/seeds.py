@@ -18,6 +18,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler
 
 from bot.article import EARLIEST_PUBLISHED, LATEST_PUBLISHED, Article, article_id, published_utc
+from bot.errors import NewsbotError
 from bot.sources.markdown_text import last_link, markdown_to_text, without_link_titles
 from bot.tickers import structured_tickers, tickers_in_text
 
@@ -36,7 +37,7 @@ _YAML_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _YEARS = f"years {EARLIEST_PUBLISHED.year} to {LATEST_PUBLISHED.year - 1}"
 
 
-class SeedError(Exception):
+class SeedError(NewsbotError):
     """A seed file that cannot be read as an article; the message says why."""
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from bot.config import ConfigError
+from bot.errors import Outage
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ MIGRATION_LOCK = 7_310_201
 CONNECT_TIMEOUT = 10  # seconds; an unreachable host fails in this time, not the OS's minutes
 
 
-class DatabaseUnavailable(ConfigError):
+class DatabaseUnavailable(Outage):
     """The database cannot be reached or opened; the message is one line, without password."""
 
 

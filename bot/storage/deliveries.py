@@ -20,13 +20,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.ledger_values import DeliveryKind, DeliveryState
 from bot.storage.models import UTCDateTime, deliveries
 from bot.storage.stories import alert_with_edit_instead, first_alerts
 
 # Telegram never uses chat id 0: the terminal sink stands for one chat under this id.
 TERMINAL_CHAT_ID = 0
 
-PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
+PENDING, SENT, FAILED, CANCELLED = (
+    DeliveryState.PENDING,
+    DeliveryState.SENT,
+    DeliveryState.FAILED,
+    DeliveryState.CANCELLED,
+)
 # Claims take the lowest rank first (then the oldest): a critical alert never waits for a flood.
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "low": 3}
 EDIT_RANK = 4  # a story's edit goes after every alert: it never notifies, an alert may
@@ -43,7 +49,7 @@ class Delivery:
     text: str
     silent: bool
     attempts: int
-    kind: str = "alert"  # alert | notice | digest | edit: only alerts carry feedback buttons
+    kind: str = DeliveryKind.ALERT
     rules: str = ""  # `topic/rule` pairs, comma-separated
     created: datetime | None = None  # when it was written to the ledger (at ingest, for alerts)
     # An edit (one alert per story): the chat's first alert of the story, the message it
@@ -147,7 +153,11 @@ def claim(
         .where(deliveries.c.id.in_(ids), deliveries.c.claim_owner == owner)
         .order_by(deliveries.c.priority_rank, deliveries.c.id)
     ).all()
-    edited = {(row.chat_id, row.story_id) for row in rows if row.kind == "edit" and row.story_id}
+    edited = {
+        (row.chat_id, row.story_id)
+        for row in rows
+        if row.kind == DeliveryKind.EDIT and row.story_id
+    }
     targets = first_alerts(connection, edited) if edited else {}
     claimed = []
     for row in rows:
@@ -393,7 +403,8 @@ def prune_finished(connection: Connection, *, created_before: datetime) -> int:
     ones: a held alert waits for its digest however long a mute lasts)."""
     return connection.execute(
         deliveries.delete().where(
-            deliveries.c.state.not_in((PENDING, "held")), deliveries.c.created < created_before
+            deliveries.c.state.not_in((PENDING, DeliveryState.HELD)),
+            deliveries.c.created < created_before,
         )
     ).rowcount
 

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
 
+from bot.ledger_values import DeliveryState
 from bot.storage.models import articles, deliveries
 
-HELD, DIGESTED = "held", "digested"
+HELD, DIGESTED = DeliveryState.HELD, DeliveryState.DIGESTED
 _CHUNK = 500
 
 

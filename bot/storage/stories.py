@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, bindparam, select, text, tuple_, update
 
 from bot.article import Article
+from bot.ledger_values import DeliveryKind, DeliveryState, Priority
 from bot.storage.models import articles, deliveries
 
-FAILED, CANCELLED = "failed", "cancelled"  # the states of a delivery that told nothing
+FAILED, CANCELLED = DeliveryState.FAILED, DeliveryState.CANCELLED  # told nothing
 
 # Any fixed number: the transaction-level advisory lock story assignment takes on PostgreSQL.
 STORY_LOCK = 7_341_120_012
@@ -178,10 +179,10 @@ def supersede_edits(connection: Connection, story_id: str, chat_ids: Iterable[in
             .where(
                 deliveries.c.story_id == story_id,
                 deliveries.c.chat_id.in_(wanted[start : start + _CHUNK]),
-                deliveries.c.kind == "edit",
-                deliveries.c.state == "pending",
+                deliveries.c.kind == DeliveryKind.EDIT,
+                deliveries.c.state == DeliveryState.PENDING,
             )
-            .values(state="cancelled", last_error="superseded by a later edit")
+            .values(state=DeliveryState.CANCELLED, last_error="superseded by a later edit")
         )
         cancelled += result.rowcount or 0
     return cancelled
@@ -211,7 +212,7 @@ def first_alerts(
                     wanted[start : start + _CHUNK]
                 ),
                 and_(
-                    deliveries.c.kind == "alert",
+                    deliveries.c.kind == DeliveryKind.ALERT,
                     deliveries.c.state.not_in((FAILED, CANCELLED)),
                 ),
             )
@@ -236,7 +237,7 @@ def alert_with_edit_instead(connection: Connection, delivery_id: int) -> int | N
             deliveries.c.id == delivery_id
         )
     ).first()
-    if failed is None or failed.kind != "alert" or failed.story_id is None:
+    if failed is None or failed.kind != DeliveryKind.ALERT or failed.story_id is None:
         return None
     edits = list(
         connection.execute(
@@ -244,8 +245,8 @@ def alert_with_edit_instead(connection: Connection, delivery_id: int) -> int | N
             .where(
                 deliveries.c.chat_id == failed.chat_id,
                 deliveries.c.story_id == failed.story_id,
-                deliveries.c.kind == "edit",
-                deliveries.c.state == "pending",
+                deliveries.c.kind == DeliveryKind.EDIT,
+                deliveries.c.state == DeliveryState.PENDING,
             )
             .order_by(deliveries.c.id.desc())
         )
@@ -262,6 +263,6 @@ def alert_with_edit_instead(connection: Connection, delivery_id: int) -> int | N
     connection.execute(
         update(deliveries)
         .where(deliveries.c.id == newest.id)
-        .values(kind="alert", silent=newest.priority == "low")
+        .values(kind=DeliveryKind.ALERT, silent=newest.priority == Priority.LOW)
     )
     return int(newest.id)

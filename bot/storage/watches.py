@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.errors import NewsbotError
 from bot.storage.models import watch_clock, watches
 
 
@@ -23,7 +24,7 @@ class Watch:
     created: datetime | None = None
 
 
-class TooManyWatches(Exception):
+class TooManyWatches(NewsbotError):
     """The chat already keeps as many watches as allowed."""
 
 

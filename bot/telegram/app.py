@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.delivery.limiter import Limiter
+from bot.errors import NewsbotError
 from bot.rules import RuleBook
 from bot.telegram import handlers
 from bot.telegram.handlers import STATE_KEY, TOGGLE_PREFIX, BotContext, BotHooks, BotState
@@ -283,7 +284,7 @@ async def _start_webhook(updater: Updater, webhook: Webhook) -> None:
         ) from None
 
 
-class TelegramSetupError(Exception):
+class TelegramSetupError(NewsbotError):
     """A setting Telegram cannot work with; retrying does not help, the operator must."""
 
 

@@ -19,10 +19,11 @@ from sqlalchemy import Engine
 from telegram import Bot
 
 from bot.article import Article
-from bot.delivery.ledger import enqueue_deliveries, ledger_counts
+from bot.delivery.ledger import ledger_counts
 from bot.delivery.limiter import TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.pipeline import Ingested
+from bot.pipeline.ledger import enqueue_deliveries
 from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.article import Article
-from bot.delivery.ledger import enqueue_deliveries, ledger_counts, make_enqueuer
+from bot.delivery.ledger import ledger_counts
 from bot.delivery.limiter import Limits, NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import (
@@ -23,12 +23,14 @@ from bot.delivery.transports import (
     TerminalTransport,
     Transient,
 )
-from bot.pipeline import Ingested, ingest
+from bot.pipeline import Ingested
+from bot.pipeline.ledger import enqueue_deliveries
 from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from tests.articles import make_article
+from tests.books import ingest_matching
 from tests.delivery.scripted import ScriptedTransport
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
@@ -134,10 +136,10 @@ async def test_run_wakes_at_once_on_enqueue(sqlite_url: str) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop))
     await asyncio.sleep(0.2)
-    enqueue = make_enqueuer(lambda: TOPICS)
+    ingest = ingest_matching(engine, TOPICS, OIL)
+    ingest.wake = sender.wake
     started = time.monotonic()
-    await asyncio.to_thread(ingest, engine, [_article(1)], match=lambda a: [OIL], enqueue=enqueue)
-    sender.wake()
+    await ingest.off_loop([_article(1)])
     while not transport.sent and time.monotonic() - started < 5:
         await asyncio.sleep(0.005)
     assert transport.sent and transport.sent[0][2] - started < 0.25

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, select
 
 from bot.article import Article
 from bot.delivery.digests import release_digests
-from bot.delivery.ledger import enqueue_deliveries
 from bot.delivery.sessions import market_code, session_effect
 from bot.pipeline import Ingested
+from bot.pipeline.ledger import enqueue_deliveries
 from bot.rules import Match, Topic
 from bot.storage import markets
 from bot.storage import subscriptions as subs

@@ -14,18 +14,18 @@ from sqlalchemy import Engine, select
 from telegram import Bot
 
 from bot.article import Article
-from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limits, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import Rejected
-from bot.pipeline import Ingested, ingest
+from bot.pipeline import Ingested, Ledger
+from bot.pipeline.stories import StoryAssignment
 from bot.rules import Match, Topic
-from bot.runtime.story_assignment import StoryAssignment
 from bot.storage import subscriptions as subs
 from bot.storage.articles import record_articles
 from bot.storage.db import open_database
 from bot.storage.models import articles, deliveries
 from bot.telegram.transport import TelegramTransport
+from tests.books import ingest_matching
 from tests.bot_api_double import Answer, BotApiDouble
 from tests.databases import database_url_for
 from tests.delivery.scripted import ScriptedTransport
@@ -75,13 +75,7 @@ def ingest_copy(
     engine: Engine, stories: StoryAssignment, number: int, *matches: Match
 ) -> list[Ingested]:
     """Ingest one outlet's copy the way the runtime does."""
-    return ingest(
-        engine,
-        [copy(number)],
-        match=lambda _: matches or (OIL,),
-        enqueue=make_enqueuer(lambda: TOPICS),
-        stories=stories,
-    )
+    return ingest_matching(engine, TOPICS, *(matches or (OIL,)), stories=stories)([copy(number)])
 
 
 def rows(engine: Engine, chat_id: int) -> list[tuple[str, str, str]]:
@@ -147,12 +141,8 @@ async def test_a_chat_following_a_ticker_only_a_later_copy_carries_gets_its_own_
     stories = StoryAssignment()
     ingest_copy(engine, stories, 0)
     await sender.drain()
-    ingest(
-        engine,
-        [replace(copy(1), tickers=frozenset({"2222.SR"}))],
-        match=lambda _: (OIL,),
-        enqueue=make_enqueuer(lambda: TOPICS),
-        stories=stories,
+    ingest_matching(engine, TOPICS, OIL, stories=stories)(
+        [replace(copy(1), tickers=frozenset({"2222.SR"}))]
     )
     await sender.drain()
     assert [kind for kind, _, _ in rows(engine, 1)] == ["alert", "alert"]
@@ -169,11 +159,10 @@ async def test_two_companies_put_in_one_story_are_two_alerts(
     # Whatever the clusterer decided, articles about other companies never fold into one.
     one = replace(copy(0), tickers=frozenset({"2222.SR"}))
     other = replace(copy(1), id="https://bloomberg.example/adnoc", tickers=frozenset({"ADNOC"}))
-    enqueue = make_enqueuer(lambda: TOPICS)
     for article in (one, other):
         with engine.begin() as connection:
             record_articles(connection, [article], alerted=True)
-            enqueue(connection, [Ingested(article, (OIL,), story_id="one-story")])
+            Ledger().write(connection, [Ingested(article, (OIL,), story_id="one-story")], TOPICS)
     await sender.drain()
     assert len(api.messages(1)) == 2 and api.calls("editMessageText") == []
 
@@ -369,15 +358,9 @@ async def test_a_fresh_bot_sends_one_message_per_story_then_edits_keeping_its_bu
     engine = setup(database_url, {1: "oil"})  # an empty database: no window to weigh words
     sender = Sender(engine, TelegramTransport(bot, lambda: TOPICS), TokenBucketLimiter())
     stories = StoryAssignment()
-    enqueue = make_enqueuer(lambda: TOPICS)
+    ingest = ingest_matching(engine, TOPICS, OIL, stories=stories)
     for number, outlet in enumerate(POWELL):
-        ingest(
-            engine,
-            [_outlet(number, outlet, 9 * number)],
-            match=lambda _: (OIL,),
-            enqueue=enqueue,
-            stories=stories,
-        )
+        ingest([_outlet(number, outlet, 9 * number)])
         await sender.drain()
     (alert,) = api.messages(1)
     assert "Powell" in alert["text"]
@@ -396,12 +379,6 @@ async def test_a_fresh_bot_sends_one_message_per_story_then_edits_keeping_its_bu
             "BRIEF-Globex Payments Q4 Adjusted EPS USD 2.95 Vs. IBES Estimate USD 2.96",
         )
     ):
-        ingest(
-            engine,
-            [_outlet(100 + number, ("reuters", title, ""), 120)],
-            match=lambda _: (OIL,),
-            enqueue=enqueue,
-            stories=stories,
-        )
+        ingest([_outlet(100 + number, ("reuters", title, ""), 120)])
         await sender.drain()
     assert len(api.messages(1)) == 3 and len(api.calls("editMessageText")) == before

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import inspect, select
 
 from bot.article import Article
-from bot.pipeline import ingest
+from bot.pipeline import FixedRules, Ingest, Ledger
+from bot.rules import Match
 from bot.storage.db import make_engine, migrate, open_database
 from bot.storage.models import articles
 from tests.articles import make_article
+from tests.books import Always, ingest_matching
 
 
 def _article(n: int, **changes: object) -> Article:
@@ -30,12 +32,13 @@ def test_migrations_create_the_schema_and_rerun_safely(database_url: str) -> Non
 
 def test_ingest_records_each_article_once(database_url: str) -> None:
     engine = open_database(database_url)
-    first = ingest(engine, [_article(1), _article(2), _article(1, title="dup in batch")])
+    ingest = ingest_matching(engine, {})
+    first = ingest([_article(1), _article(2), _article(1, title="dup in batch")])
     assert [item.article.id for item in first] == [
         "https://example.com/news/1",
         "https://example.com/news/2",
     ]
-    again = ingest(engine, [_article(1), _article(2), _article(3)])
+    again = ingest([_article(1), _article(2), _article(3)])
     assert [item.article.id for item in again] == ["https://example.com/news/3"]
     with engine.connect() as connection:
         row = connection.execute(
@@ -48,12 +51,8 @@ def test_ingest_records_each_article_once(database_url: str) -> None:
 
 def test_first_poll_records_without_matching(database_url: str) -> None:
     engine = open_database(database_url)
-    calls: list[str] = []
-
-    def match(article: Article) -> list[str]:
-        calls.append(article.id)
-        return ["m"]
-
-    quiet = ingest(engine, [_article(1)], match=match, alert=False)  # type: ignore[arg-type]
-    assert quiet[0].matches == () and calls == []
-    assert ingest(engine, [_article(1)], match=match) == []  # type: ignore[arg-type]
+    book = Always({}, (Match("t", "m", "normal", "active", ("m",)),))
+    ingest = Ingest(engine, FixedRules(book), Ledger())
+    quiet = ingest([_article(1)], alert=False)
+    assert quiet[0].matches == () and book.asked == []
+    assert ingest([_article(1)]) == []

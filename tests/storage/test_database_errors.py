@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import ConfigError
+from bot.errors import NewsbotError, Outage
 from bot.storage.db import DatabaseUnavailable, open_database
 from tests.databases import postgres_unavailable
 
@@ -58,3 +60,11 @@ def test_a_database_missing_on_a_running_server_is_one_line(tmp_path: Path) -> N
 def test_a_sqlite_file_in_a_missing_folder_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(DatabaseUnavailable, match=r"NEWSBOT_DATABASE_URL=sqlite:///.*unable"):
         open_database(f"sqlite:///{tmp_path / 'no' / 'such' / 'newsbot.db'}")
+
+
+def test_a_database_that_does_not_answer_is_an_outage_not_a_bad_setting(tmp_path: Path) -> None:
+    with pytest.raises(NewsbotError) as raised:
+        open_database(f"sqlite:///{tmp_path / 'no' / 'such' / 'newsbot.db'}")
+    # Callers that retry an outage must not take it for a setting no retry fixes.
+    assert isinstance(raised.value, Outage)
+    assert not isinstance(raised.value, ConfigError)

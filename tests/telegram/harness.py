@@ -12,11 +12,10 @@ from sqlalchemy import Engine
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.knowledge.rule_sets import load_rules
-from bot.pipeline import ingest
+from bot.pipeline import build_ingest
 from bot.rules import RuleBook
 from bot.sources.seeds import scan_seeds
 from bot.storage.db import open_database
@@ -64,6 +63,13 @@ class Harness:
         )
         self.engine: Engine = open_database(database_url)
         self.book = rulebook()
+        # The runtime's pipeline, reading this harness's book (a test may swap it).
+        self.ingest = build_ingest(
+            self.engine,
+            self,
+            stories=self.settings.stories,
+            default_zone=self.settings.default_timezone,
+        )
         self.seeds = seeds
         self.hooks = BotHooks(status_text=lambda: "queue: 0 <ok>", reload=lambda: "rules reloaded")
         self.app: Application | None = None  # type: ignore[type-arg]
@@ -88,6 +94,7 @@ class Harness:
             limiter,
             paid_from=self.settings.paid_from,
         )
+        self.ingest.wake = self.sender.wake
         self._tasks.append(asyncio.create_task(self.sender.run(self._stop)))
         return self
 
@@ -132,13 +139,7 @@ class Harness:
         """What the runtime does for the seed folder: ingest new articles, wake the sender."""
         articles, problems = await asyncio.to_thread(scan_seeds, self.seeds)
         assert not problems
-        enqueue = make_enqueuer(lambda: self.book.topics)
-        fresh = await asyncio.to_thread(
-            ingest, self.engine, articles, match=self.book.match, enqueue=enqueue
-        )
-        assert self.sender is not None
-        self.sender.wake()
-        return len(fresh)
+        return len(await self.ingest.off_loop(articles))
 
     def alerts_to(self, chat_id: int) -> list[dict[str, Any]]:
         """The alerts (not command answers) the chat received."""

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from bot.storage import subscriptions as subs
 from bot.storage.models import deliveries
 from tests.bot_api_double import BotApiDouble
+from tests.runtime.support import seed_text
+from tests.story_copies import STRIKE
 from tests.telegram.harness import OPERATOR, SEED_TITLE, Harness
 
 
@@ -221,3 +223,23 @@ async def test_alert_text_is_what_telegram_accepts(
     assert api.count("sendMessage", 400) == 0
     assert "&lt;script&gt;" in api.messages(51)[-1]["text"]
     assert SEED_TITLE not in api.messages(51)[-1]["text"]
+
+
+async def test_copies_of_one_story_alert_once_then_edit_as_the_runtime_does(
+    api: BotApiDouble, database_url: str, seeds: Path
+) -> None:
+    # The harness runs the runtime's own pipeline (build_ingest), stories included.
+    async with Harness(api, database_url, seeds) as bot:
+        assert "Subscribed to" in await bot.command(101, "/subscribe oil")
+        for number, (outlet, title, summary) in enumerate(STRIKE[:2]):
+            link = f"https://{outlet}.example/abqaiq-{number}"
+            (seeds / f"{number}.md").write_text(seed_text(title, link, body=summary))
+        assert await bot.scan() == 2
+        await bot.until(lambda: api.calls("editMessageText"), "the story's alert edited")
+        assert bot.sender is not None
+        await bot.sender.drain()
+        with bot.engine.connect() as connection:
+            rows = [(row.kind, row.state) for row in connection.execute(select(deliveries))]
+    assert sorted(rows) == [("alert", "sent"), ("edit", "sent")]
+    alerts = [m for m in api.messages(101) if "Abqaiq" in str(m["text"])]
+    assert len(alerts) == 1

@@ -13,11 +13,9 @@ from telegram import Bot
 
 from bot.article import Article
 from bot.config import Settings
-from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import ChatGone
-from bot.pipeline import ingest
 from bot.rules import Match, RuleBook, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
@@ -25,6 +23,7 @@ from bot.storage.models import deliveries
 from bot.telegram.app import TokenRejected, build_application, run_bot
 from bot.telegram.transport import TelegramTransport
 from tests.articles import make_article
+from tests.books import ingest_matching
 from tests.bot_api_double import Answer, BotApiDouble
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
@@ -51,7 +50,7 @@ def _subscribed(url: str, chats: list[int]) -> Engine:
 
 
 def _ingest(engine: Engine, *articles: Article) -> None:
-    ingest(engine, articles, match=lambda a: [OIL], enqueue=make_enqueuer(lambda: TOPICS))
+    ingest_matching(engine, TOPICS, OIL)(articles)
 
 
 def _rows(engine: Engine) -> dict[int, list[tuple[str, int, str | None]]]:

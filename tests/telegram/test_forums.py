@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from bot.article import Article
-from bot.delivery.ledger import make_enqueuer
-from bot.pipeline import ingest
 from bot.rules import Match
 from bot.storage import subscriptions as subs
+from tests.books import ingest_matching
 from tests.bot_api_double import BotApiDouble
 from tests.telegram.harness import Harness
 
@@ -51,10 +50,7 @@ async def _article(bot: Harness, title: str, *matches: Match) -> str:
         published=datetime.now(UTC),
         tickers=frozenset(),
     )
-    enqueue = make_enqueuer(lambda: bot.book.topics)
-    await asyncio.to_thread(
-        ingest, bot.engine, [article], match=lambda _: list(matches), enqueue=enqueue
-    )
+    await asyncio.to_thread(ingest_matching(bot.engine, bot.book.topics, *matches), [article])
     assert bot.sender is not None
     bot.sender.wake()
     return article.title

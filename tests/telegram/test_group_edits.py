@@ -9,16 +9,15 @@ from sqlalchemy import Engine, select
 from telegram import Bot
 
 from bot.article import Article
-from bot.delivery.ledger import make_enqueuer
 from bot.delivery.limiter import Limits, TokenBucketLimiter
 from bot.delivery.sender import Sender
-from bot.pipeline import ingest
+from bot.pipeline.stories import StoryAssignment
 from bot.rules import Match, Topic
-from bot.runtime.story_assignment import StoryAssignment
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from bot.telegram.transport import TelegramTransport
+from tests.books import ingest_matching
 from tests.bot_api_double import BotApiDouble
 from tests.delivery.test_story_edits import copy
 from tests.waiting import until
@@ -37,8 +36,7 @@ OTHER = Article(
 
 
 def _ingest(engine: Engine, stories: StoryAssignment, article: Article) -> None:
-    enqueue = make_enqueuer(lambda: TOPICS)
-    ingest(engine, [article], match=lambda _: [OIL], enqueue=enqueue, stories=stories)
+    ingest_matching(engine, TOPICS, OIL, stories=stories)([article])
 
 
 def _edit_claimed(engine: Engine) -> bool:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Connection
 
 from bot.article import Article
-from bot.delivery.ledger import enqueue_deliveries
 from bot.pipeline import Ingested, ingest
+from bot.pipeline.ledger import enqueue_deliveries
 from bot.rules import Match
 from tests.bot_api_double import BotApiDouble
 from tests.telegram.harness import Harness

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.article import Article
-from bot.delivery.ledger import make_enqueuer
-from bot.pipeline import ingest
 from bot.rules import Match
 from bot.storage import subscriptions as subs
+from tests.books import ingest_matching
 from tests.bot_api_double import BotApiDouble
 from tests.telegram.harness import Harness
 
@@ -50,8 +49,7 @@ async def _alert(bot: Harness, title: str, match: Match) -> None:
         published=datetime.now(UTC),
         tickers=frozenset(),
     )
-    enqueue = make_enqueuer(lambda: bot.book.topics)
-    await asyncio.to_thread(ingest, bot.engine, [article], match=lambda _: [match], enqueue=enqueue)
+    await asyncio.to_thread(ingest_matching(bot.engine, bot.book.topics, match), [article])
     assert bot.sender is not None
     bot.sender.wake()
 

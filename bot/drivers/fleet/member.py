@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import socket
 import sys
 from collections.abc import Callable, Coroutine
@@ -19,7 +18,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.delivery.limiter import Limiter, TokenBucketLimiter
 from bot.delivery.sender import Sender
-from bot.delivery.transports import TerminalTransport, TokenRevoked, Transport
+from bot.delivery.transports import TerminalTransport, Transport
 from bot.drivers.fleet.jobs import (
     HEARTBEAT_SECONDS,
     STALLED_AFTER_SECONDS,
@@ -27,8 +26,9 @@ from bot.drivers.fleet.jobs import (
     ensure_schema,
 )
 from bot.drivers.fleet.leader import Leadership
+from bot.drivers.shell import Backoff, ProcessShell, wait_for_stop
 from bot.runtime.core import Runtime
-from bot.runtime.health import Health, MetricsListenRefused, open_metrics
+from bot.runtime.health import Health
 from bot.runtime.schedule import Recurring, scheduled
 from bot.storage.deliveries import last_group_sends
 from bot.telegram.app import (
@@ -51,7 +51,6 @@ HANDOVER_QUIET_SECONDS = 1.5
 GROUP_WINDOW = timedelta(minutes=1)
 STATES_REFRESH_SECONDS = 15.0
 SENDER_POLL_SECONDS = 1.0  # a fallback: queued deliveries raise a NOTIFY the leader hears
-EXIT_CONFIG = 2  # a setting no retry can fix (a rejected token), as for a bad setting at start
 # The leader's rate limiter (alerts and command answers); a benchmark may swap it for NoLimits.
 make_limiter: Callable[[], Limiter] = TokenBucketLimiter
 
@@ -80,14 +79,12 @@ async def run_fleet(settings: Settings) -> int:
     return await member.run()
 
 
-class FleetMember:
+class FleetMember(ProcessShell):
     """One process of the fleet: a worker, the file watchers, a candidate for leadership."""
 
     def __init__(self, runtime: Runtime, conninfo: str) -> None:
-        self.runtime = runtime
+        super().__init__(runtime)
         self.conninfo = conninfo
-        self.stop_event = asyncio.Event()
-        self.exit_code = 0
         self.app = build_app(conninfo, runtime)
         self.sender: Sender | None = None  # while leading only
         self.leadership = Leadership(conninfo, on_notify=self._wake_sender)
@@ -116,20 +113,10 @@ class FleetMember:
     async def run(self) -> int:
         """Start everything, wait for a stop signal, then stop within a few seconds."""
         runtime, stop = self.runtime, self.stop_event
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        loop.add_signal_handler(
-            signal.SIGHUP, lambda: asyncio.ensure_future(runtime.reload_rules())
-        )
+        self.handle_signals()
         tasks: list[asyncio.Task[object]] = []
-        metrics = None
         try:
-            try:
-                metrics = await open_metrics(runtime.settings, self.health)
-            except MetricsListenRefused as error:
-                log.error("%s: stopping; fix the setting and start again", error)
-                self.exit_code = EXIT_CONFIG
+            if not await self.open_metrics(self.health):
                 return self.exit_code
             async with self.app.open_async():
                 await ensure_schema(self.app, self.conninfo)
@@ -153,11 +140,12 @@ class FleetMember:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if metrics is not None:
-                await metrics.stop()
+            await self.cancel_background()
+            await self.close_metrics()
             if self.application is not None:
                 await shutdown_application(self.application)
             await runtime.close()
+            self.release_signals()
         log.info("stopped")
         return self.exit_code
 
@@ -183,10 +171,10 @@ class FleetMember:
 
     async def _every(self, job: Recurring, stop: asyncio.Event) -> None:
         """A per-process entry of the schedule table (the heartbeat), in a loop of its own."""
-        await _wait(stop, job.first_after or 0.0)
+        await wait_for_stop(stop, job.first_after or 0.0)
         while not stop.is_set():
             await self.runtime.supervision.guard(job.name, job.run(self.runtime))
-            await _wait(stop, job.every(self.runtime.settings))
+            await wait_for_stop(stop, job.every(self.runtime.settings))
 
     # -- the worker ----------------------------------------------------------------------------
 
@@ -225,13 +213,13 @@ class FleetMember:
             if await self.leadership.hold(self._lead, stop):
                 return
             log.warning("leadership lost: standing for it again when the database answers")
-            await _wait(stop, 1.0)
+            await wait_for_stop(stop, 1.0)
 
     async def _lead(self, term: asyncio.Event) -> None:
         """Be the fleet's sender of record and update taker until `term`."""
         runtime = self.runtime
         log.info("%s leads the fleet: sender of record, Telegram updates", _worker_name())
-        await _wait(term, HANDOVER_QUIET_SECONDS)
+        await wait_for_stop(term, HANDOVER_QUIET_SECONDS)
         # The last leader's group budget (20 a minute) is not known here: wait it out.
         for chat_id, seconds in await asyncio.to_thread(self._recent_groups):
             await self.limiter.pause(chat_id, seconds)
@@ -243,9 +231,7 @@ class FleetMember:
                 if not await _initialize(application, term):
                     return
             except TelegramSetupError as error:
-                log.error("%s: stopping; fix the setting and start again", error)
-                self.exit_code = EXIT_CONFIG
-                self.stop_event.set()
+                self.stop_for_setting(error)
                 return
         self.sender = Sender(
             runtime.engine,
@@ -274,21 +260,16 @@ class FleetMember:
 
     async def _send(self, sender: Sender, term: asyncio.Event) -> None:
         """Run the sender; a revoked token (401) stops the process with EXIT_CONFIG."""
-        try:
+
+        async def term_of_sends() -> None:
             await sender.run(term)
             if not self.stop_event.is_set() and sender.unrecorded:
                 # The term ended with the process running (the lock was lost): write what
                 # was sent before standing again, or the next leader would send it twice.
                 log.warning("writing %d send outcomes before standing again", sender.unrecorded)
                 await sender.settle(self.stop_event)
-        except TokenRevoked as error:
-            log.error(
-                "the Bot API rejects the bot token (%s): stopping; alerts stay queued. "
-                "Fix TELEGRAM_BOT_TOKEN and start again",
-                error.reason,
-            )
-            self.exit_code = EXIT_CONFIG
-            self.stop_event.set()
+
+        await self.sending(term_of_sends())
 
     def _recent_groups(self) -> list[tuple[int, float]]:
         """Groups sent to within the last minute, and how long until that minute is over."""
@@ -305,27 +286,29 @@ class FleetMember:
     ) -> None:
         """Long-poll getUpdates as the fleet's only caller (Telegram answers 409 to a second
         one), or with a webhook serve Telegram's POSTs as one member among many."""
+        backoff = Backoff()
         while not term.is_set():
             try:
                 await run_bot(application, term, webhook=webhook)
             except TelegramSetupError as error:
-                log.error("%s: stopping; fix the setting and start again", error)
-                self.exit_code = EXIT_CONFIG
-                self.stop_event.set()
+                self.stop_for_setting(error)
                 return
             except Exception as error:
-                log.error("update polling failed (%s); starting again in 5 s", error)
-                await _wait(term, 5.0)
+                log.error(
+                    "update polling failed (%s); starting again in %.0fs", error, backoff.delay
+                )
+                await backoff.wait(term)
 
     async def _refresh_states(self, term: asyncio.Event) -> None:
         """Keep this process's view of every feed fresh, for the leader's `/status`."""
         while not term.is_set():
             await self.runtime.supervision.guard("feed states", self.runtime.poller.refresh())
-            await _wait(term, STATES_REFRESH_SECONDS)
+            await wait_for_stop(term, STATES_REFRESH_SECONDS)
 
 
 async def _initialize(application: Application, term: asyncio.Event) -> bool:
     """Initialize the bot (getMe), retrying while Telegram does not answer."""
+    backoff = Backoff()
     while not term.is_set():
         try:
             await initialize_bot(application)
@@ -333,14 +316,13 @@ async def _initialize(application: Application, term: asyncio.Event) -> bool:
         except TelegramSetupError:
             raise
         except Exception as error:
-            log.warning("Telegram does not answer (%s); trying again in 5 s", type(error).__name__)
-            await _wait(term, 5.0)
+            log.warning(
+                "Telegram does not answer (%s); trying again in %.0fs",
+                type(error).__name__,
+                backoff.delay,
+            )
+            await backoff.wait(term)
     return False
-
-
-async def _wait(event: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), seconds)
 
 
 def _worker_name() -> str:

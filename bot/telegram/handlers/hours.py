@@ -15,6 +15,7 @@ from bot.alerts.render import shorten
 from bot.delivery.hours import (
     ChatHours,
     Window,
+    chat_hours,
     choose_zone,
     next_digest,
     parse_digest_times,
@@ -24,7 +25,6 @@ from bot.delivery.hours import (
     zone_label,
     zone_suggestions,
 )
-from bot.delivery.ledger import chat_hours
 from bot.storage import held
 from bot.storage import subscriptions as subs
 from bot.storage.delivered import chat_held

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 from sqlalchemy import Connection, func, select
 
 from bot.article import Article
-from bot.pipeline import Ingested, ingest
+from bot.pipeline import FixedRules, Ingest, Ingested, Ledger
+from bot.rules import Topic
 from bot.storage.articles import record_articles
 from bot.storage.db import open_database
 from bot.storage.models import articles
 from tests.articles import make_article
+from tests.books import Always, ingest_matching
 from tests.databases import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -28,9 +30,12 @@ def test_a_concurrent_insert_of_the_same_id_is_skipped_not_an_error() -> None:
         engine = open_database(url)
         queued: list[str] = []
 
-        def enqueue(_connection: Connection, items: Sequence[Ingested]) -> int:
-            queued.extend(item.article.id for item in items)
-            return len(items)
+        class Queued(Ledger):
+            def write(
+                self, connection: Connection, items: Sequence[Ingested], topics: Mapping[str, Topic]
+            ) -> int:
+                queued.extend(item.article.id for item in items)
+                return len(items)
 
         outcome: dict[str, object] = {}
         # The other process has written the row but not committed: our look-up sees it as
@@ -40,9 +45,8 @@ def test_a_concurrent_insert_of_the_same_id_is_skipped_not_an_error() -> None:
 
             def ours() -> None:
                 try:
-                    outcome["result"] = ingest(
-                        engine, [_article(1), _article(2)], match=lambda _a: (), enqueue=enqueue
-                    )
+                    ingest = Ingest(engine, FixedRules(Always()), Queued())
+                    outcome["result"] = ingest([_article(1), _article(2)])
                 except Exception as error:  # the assertion below reports it
                     outcome["error"] = error
 
@@ -73,7 +77,7 @@ def test_many_threads_ingesting_the_same_batch_record_each_article_once() -> Non
         def worker() -> None:
             try:
                 barrier.wait()
-                fresh = ingest(engine, batch, match=lambda _a: ())
+                fresh = ingest_matching(engine, {})(batch)
                 with lock:
                     won.extend(item.article.id for item in fresh)
             except BaseException as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.runtime.feed_cap import cap_new_items, flood_notice, flood_notice_id
+from bot.sources.feed_cap import cap_new_items, flood_notice, flood_notice_id
 from tests.articles import make_article
 
 

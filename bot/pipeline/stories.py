@@ -1,22 +1,24 @@
-"""Story assignment at ingest: the process's story index, kept level with every process's."""
+"""The story stage: the process's story index, kept level with every process's."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 
 from bot.article import Article
-from bot.pipeline import Assign
 from bot.storage.stories import lock_story_assignment, recent_articles, set_story_ids
 from bot.stories import StoryIndex, StoryTuning
 
 # How far before the last look the next one starts: transactions that were open then (and
 # clocks a little apart between hosts) still have their articles read.
 _OVERLAP = timedelta(minutes=10)
+
+# Gives each new article its story (article id -> story id), in the ingest transaction.
+Assign = Callable[[Sequence[Article]], Mapping[str, str]]
 
 
 class StoryAssignment:
