@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0:8443"
     heartbeat_file: Path | None = None
+    # Compiled watch books kept between starts: a restart with the same watches skips the
+    # compile. Default: `$XDG_CACHE_HOME/newsbot`, else `~/.cache/newsbot`.
+    cache_dir: Path = Field(default_factory=lambda: _user_cache_dir())
     metrics_listen: str | None = None  # HOST:PORT of /metrics and /healthz; off when unset
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
@@ -209,3 +213,9 @@ def _one_line(error: ValidationError) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         problems.append(f"{env}: {message}")
     return "configuration error: " + "; ".join(problems)
+
+
+def _user_cache_dir() -> Path:
+    """The user's cache folder for newsbot (the XDG base directory convention)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsbot"

@@ -59,7 +59,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine or open_database(settings.database_url)
         self.rules = RuleReloader(settings.rules_dir)
-        self.watches = LiveWatches(self.engine, lambda: self.rules.book)
+        self.watches = LiveWatches(self.engine, lambda: self.rules.book, cache=settings.cache_dir)
         self.started = time.monotonic()
         self.feeds: list[FeedSpec] = []
         self.feed_problems: list[str] = []

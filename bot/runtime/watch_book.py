@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,16 +28,6 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25  # a change made by another process is live within this, plus a compile
 MERGE_AT = 256  # changes kept in the small book before the big one is compiled anew
 MERGE_WHEN_QUIET = 60.0  # seconds without a change after which the changes are merged
-
-
-def default_cache() -> Path:
-    """The folder of the compiled watch keys: `NEWSBOT_CACHE_DIR`, else the user's cache
-    folder (`$XDG_CACHE_HOME/newsbot`, `~/.cache/newsbot`)."""
-    named = os.environ.get("NEWSBOT_CACHE_DIR")
-    if named:
-        return Path(named)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsbot"
 
 
 def _settle() -> None:
@@ -68,7 +57,7 @@ class LiveWatches:
         self.engine = engine
         self.merge_at = merge_at
         # Where the big book's compiled key database is kept for the next start.
-        self.cache = cache if cache is not None else default_cache()
+        self.cache = cache  # None: compiled every start
         self._rulebook = rulebook
         self.book = WatchBook()
         self.problems: dict[WatchKey, QueryError] = {}

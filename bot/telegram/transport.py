@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import warnings
 from collections.abc import Callable, Mapping
 
 from telegram import Bot, LinkPreviewOptions
@@ -33,6 +31,7 @@ from bot.delivery.transports import (
     Transient,
 )
 from bot.rules import Topic
+from bot.telegram.flood import retry_seconds
 from bot.telegram.handlers.feedback import feedback_keyboard
 from bot.telemetry.metrics import TELEGRAM_ERRORS
 
@@ -94,7 +93,7 @@ class TelegramTransport:
         except InvalidToken as error:  # 401: before Forbidden, retrying cannot help
             raise TokenRevoked(self._reason(error)) from None
         except RetryAfter as error:
-            raise RateLimited(self._reason(error), _seconds(error)) from None
+            raise RateLimited(self._reason(error), retry_seconds(error)) from None
         except ChatMigrated as error:
             raise ChatMoved(self._reason(error), int(error.new_chat_id)) from None
         except Forbidden as error:
@@ -150,7 +149,7 @@ class TelegramTransport:
         if isinstance(error, InvalidToken):
             return TokenRevoked(reason)
         if isinstance(error, RetryAfter):
-            return RateLimited(reason, _seconds(error))
+            return RateLimited(reason, retry_seconds(error))
         if isinstance(error, ChatMigrated):
             return ChatMoved(reason, int(error.new_chat_id))
         if isinstance(error, Forbidden):
@@ -191,10 +190,3 @@ def status_code(error: TelegramError) -> str:
     if found and 400 <= int(found.group(1)) < 600:
         return found.group(1)
     return "0"
-
-
-def _seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTB 22 warns that int retry_after becomes a timedelta
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

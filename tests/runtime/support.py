@@ -82,6 +82,7 @@ class Workspace:
             "admin_ids": frozenset({ADMIN}),
             "telegram_bot_token": api.token if api else None,
             "telegram_api_url": api.url if api else "https://api.telegram.org",
+            "cache_dir": self.root / "cache",
             **overrides,
         }
         return Settings(**values)
@@ -98,6 +99,7 @@ class Workspace:
             "NEWSBOT_SEEDS_DIR": str(self.seeds),
             "NEWSBOT_FEEDS_FILE": str(self.feeds_file),
             "NEWSBOT_ADMIN_IDS": str(ADMIN),
+            "NEWSBOT_CACHE_DIR": str(self.root / "cache"),
             **extra,
         }
 

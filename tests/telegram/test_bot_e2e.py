@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.storage import subscriptions as subs
@@ -14,20 +12,6 @@ from tests.bot_api_double import BotApiDouble
 from tests.runtime.support import seed_text
 from tests.story_copies import STRIKE
 from tests.telegram.harness import OPERATOR, SEED_TITLE, Harness
-
-
-@pytest.fixture
-def loose_api() -> Iterator[BotApiDouble]:
-    """For conversations: Telegram tolerates short bursts of answers, the strict double not."""
-    with BotApiDouble(enforce_limits=False) as double:
-        yield double
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    return folder
 
 
 def _subscriptions(harness: Harness, chat_id: int) -> list[tuple[str, str]]:

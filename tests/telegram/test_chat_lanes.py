@@ -5,20 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from tests.bot_api_double import BotApiDouble, parse_entities
 from tests.telegram.harness import Harness
 
 FLOODER, OTHER = 501, 502
 FLOOD = 30
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    return folder
 
 
 def _senders(api: BotApiDouble) -> list[int]:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.article import Article
 from bot.rules import Match
@@ -22,20 +19,6 @@ FORUM, ADMIN, MEMBER = -100500, 7, 8
 OIL = Match("oil", "geopolitics-crude", "high", "active", ("crude",))
 GOLD = Match("gold", "safe-haven", "normal", "active", ("gold",))
 _numbers = itertools.count(1)
-
-
-@pytest.fixture
-def loose_api() -> Iterator[BotApiDouble]:
-    """Conversations send bursts to one group; Telegram tolerates them, the strict double not."""
-    with BotApiDouble(enforce_limits=False) as double:
-        yield double
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    return folder
 
 
 async def _article(bot: Harness, title: str, *matches: Match) -> str:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import Connection
 
 from bot.article import Article
-from bot.pipeline import Ingested, ingest
+from bot.pipeline import FixedRules, Ingest, Ingested, Ledger
 from bot.pipeline.ledger import enqueue_deliveries
-from bot.rules import Match
+from bot.rules import Match, Topic
+from tests.books import Always
 from tests.bot_api_double import BotApiDouble
 from tests.telegram.harness import Harness
 
@@ -25,17 +25,17 @@ HIGH = Match("oil", "geopolitics-crude", "high", "active", ("crude",))
 TRADER, EARLY_BIRD = 501, 502
 
 
-@pytest.fixture
-def loose_api() -> Iterator[BotApiDouble]:
-    with BotApiDouble(enforce_limits=False) as double:
-        yield double
+class _LedgerAt(Ledger):
+    """The ledger as if the clock read `moment` (sessions are decided when alerts are owed)."""
 
+    def __init__(self, moment: datetime) -> None:
+        super().__init__()
+        self.moment = moment
 
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    return folder
+    def write(
+        self, connection: Connection, ingested: Sequence[Ingested], topics: Mapping[str, Topic]
+    ) -> int:
+        return enqueue_deliveries(connection, ingested, topics=topics, now=self.moment)
 
 
 async def _alert_at(bot: Harness, name: str, moment: datetime) -> str:
@@ -49,10 +49,8 @@ async def _alert_at(bot: Harness, name: str, moment: datetime) -> str:
         published=moment,
     )
 
-    def enqueue(connection: Connection, items: Sequence[Ingested]) -> int:
-        return enqueue_deliveries(connection, items, topics=bot.book.topics, now=moment)
-
-    await asyncio.to_thread(ingest, bot.engine, [article], match=lambda _: [HIGH], enqueue=enqueue)
+    ingest = Ingest(bot.engine, FixedRules(Always(bot.book.topics, (HIGH,))), _LedgerAt(moment))
+    await asyncio.to_thread(ingest, [article])
     assert bot.sender is not None
     bot.sender.wake()
     return article.title

@@ -7,8 +7,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from bot.article import Article
 from bot.rules import Match
 from bot.storage import subscriptions as subs
@@ -19,13 +17,6 @@ from tests.telegram.harness import Harness
 CHATS = 600
 FLASH = Match("oil", "hormuz", "critical", "active", ("Hormuz",))
 ROUTINE = Match("gold", "safe-haven", "normal", "active", ("gold",))
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    return folder
 
 
 def _subscribe(bot: Harness, topic: str, chat_ids: range) -> None:

@@ -28,20 +28,6 @@ def api() -> Iterator[BotApiDouble]:
         yield double
 
 
-@pytest.fixture
-def loose_api() -> Iterator[BotApiDouble]:
-    """For conversations: Telegram tolerates short bursts of answers, the strict double not."""
-    with BotApiDouble(enforce_limits=False) as double:
-        yield double
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "seeds"
-    folder.mkdir()
-    return folder
-
-
 def _send_message(api: BotApiDouble, text: str) -> int:
     """POST sendMessage to the double as any client would; the HTTP status."""
     body = json.dumps({"chat_id": 1, "text": text, "parse_mode": "HTML"}).encode()

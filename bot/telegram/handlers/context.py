@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 
 from telegram import Chat, ChatMember, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.telegram.flood import retry_seconds
 from bot.telegram.handlers.splitting import message_pieces
 from bot.telegram.handlers.state import STATE_KEY, BotState
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_FLOOD_ATTEMPTS = 3  # a 429 on an answer is waited out twice, then the answer is given up
 _ADMIN_STATUSES = (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 REFUSAL = "Only this chat's admins can change its subscriptions."
 
@@ -116,15 +118,22 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         """
         pieces = message_pieces(text)
         for number, piece in enumerate(pieces, start=1):
-            await self._wait_turn(chat_id)
-            await self.bot.send_message(
-                chat_id,
-                piece,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
-                reply_markup=markup if number == len(pieces) else None,
-                message_thread_id=thread_id,
-            )
+            for attempt in range(1, _FLOOD_ATTEMPTS + 1):
+                await self._wait_turn(chat_id)
+                try:
+                    await self.bot.send_message(
+                        chat_id,
+                        piece,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=_NO_PREVIEW,
+                        reply_markup=markup if number == len(pieces) else None,
+                        message_thread_id=thread_id,
+                    )
+                    break
+                except RetryAfter as error:  # another process spent the budget: wait, again
+                    if attempt == _FLOOD_ATTEMPTS:
+                        raise
+                    await asyncio.sleep(retry_seconds(error))
 
     async def send_to_sender(self, text: str) -> bool:
         """Send to the private chat of the update's sender; False when Telegram refuses.
