@@ -121,14 +121,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             for attempt in range(1, _FLOOD_ATTEMPTS + 1):
                 await self._wait_turn(chat_id)
                 try:
-                    await self.bot.send_message(
-                        chat_id,
-                        piece,
-                        parse_mode=ParseMode.HTML,
-                        link_preview_options=_NO_PREVIEW,
-                        reply_markup=markup if number == len(pieces) else None,
-                        message_thread_id=thread_id,
-                    )
+                    async with self.state.sending:
+                        await self.bot.send_message(
+                            chat_id,
+                            piece,
+                            parse_mode=ParseMode.HTML,
+                            link_preview_options=_NO_PREVIEW,
+                            reply_markup=markup if number == len(pieces) else None,
+                            message_thread_id=thread_id,
+                        )
                     break
                 except RetryAfter as error:  # another process spent the budget: wait, again
                     if attempt == _FLOOD_ATTEMPTS:

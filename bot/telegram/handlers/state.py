@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -38,6 +39,9 @@ class BotState:
     hooks: BotHooks
     admin_ids: frozenset[int]
     limiter: Limiter | None = None  # the sender's, so replies and alerts share one budget
+    # Answers to many chats are handled at once; their sends leave one at a time, in the
+    # order the limiter granted them, so Telegram never sees a bunch arrive together.
+    sending: asyncio.Lock = field(default_factory=asyncio.Lock)
     default_zone: str = "UTC"  # a chat's time zone until it sets one (/timezone)
     max_watches: int = 20  # NEWSBOT_MAX_WATCHES
     max_query_length: int = 300  # NEWSBOT_MAX_QUERY_LENGTH
