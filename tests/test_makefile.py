@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 def _dry_run(target: str, venv: Path) -> str:
     """The commands `make TARGET` would run with this (missing) virtualenv."""
     done = subprocess.run(
-        ["make", "--dry-run", target, f"VENV={venv}"],
+        ["make", "--no-print-directory", "--dry-run", target, f"VENV={venv}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
