@@ -207,6 +207,17 @@ async def test_free_text_in_a_private_chat_gets_a_short_helpful_answer(
         assert bot.api.messages(group) == []  # groups talk among themselves: no answer
 
 
+async def test_help_explains_every_command_of_the_menu(
+    loose_api: BotApiDouble, sqlite_url: str, seeds: Path
+) -> None:
+    async with Harness(loose_api, sqlite_url, seeds, limits=False) as bot:
+        answer = await bot.command(33, "/help")
+    menu = [c["command"] for c in loose_api.commands]
+    assert "market" in menu
+    unexplained = [name for name in menu if f"/{name}" not in answer]
+    assert unexplained == ["start"]  # /start is this answer
+
+
 async def test_subscribe_takes_the_one_topic_a_word_begins(
     loose_api: BotApiDouble, sqlite_url: str, seeds: Path
 ) -> None:

@@ -22,6 +22,8 @@ HELP = (
     "/timezone Europe/London: the zone your times are in\n"
     "/quiet 22:00-07:00, /quiet off: quiet hours, held alerts come as one digest after\n"
     "/digest 08:00 18:00, /digest off: normal alerts come together at these times\n"
+    "/market NYSE, /market off: alerts sound only while that exchange trades; "
+    "/digest open: what comes while it is closed arrives as one digest at the open\n"
     "🔕 Less like this under an alert mutes its rule here; /unmute RULE undoes it\n"
     "/watch hormuz Hormuz ($USO OR crude): your own alert (/watch explains the syntax)\n"
     "/watches, /unwatch hormuz: list and remove them\n"
