@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from bot.alerts.render import (
     MAX_MESSAGE,
     _topic_label,
+    local_time,
     one_line,
     safe_href,
     shorten,
@@ -34,10 +35,12 @@ def story_edit_html(
     raised_to: str | None = None,
     sources: Mapping[str, str] | None = None,
     now: datetime,
+    zone: tzinfo = UTC,
 ) -> str:
     """The first alert's text with the story's confirmation under it, within 4096 characters.
 
-    `new_topics` and `raised_to` name what later copies matched that the first alert did not.
+    `new_topics` and `raised_to` name what later copies matched that the first alert did not;
+    times are in `zone`, the chat's.
     """
     outlets: dict[str, StoryArticle] = {}  # each outlet's first article, in arrival order
     for article in story:
@@ -50,7 +53,7 @@ def story_edit_html(
     moments = [article.published or article.first_seen for article in story]
     lines = [""]
     if moments:
-        lines.append("📣 " + html.escape(_confirmed(len(outlets), min(moments), now)))
+        lines.append("📣 " + html.escape(_confirmed(len(outlets), min(moments), now, zone)))
     extra = []
     if new_topics:
         labels = [" ".join(_topic_label(topic, topics)) for topic in new_topics]
@@ -69,10 +72,9 @@ def story_edit_html(
     return first_text
 
 
-def _confirmed(outlets: int, first: datetime, now: datetime) -> str:
-    """`3 sources · first 14:02 UTC` (the date too when it was not today)."""
-    when = first.strftime("%H:%M UTC" if first.date() == now.date() else "%Y-%m-%d %H:%M UTC")
-    return f"{count(outlets, 'source')} · first {when}"
+def _confirmed(outlets: int, first: datetime, now: datetime, zone: tzinfo) -> str:
+    """`3 sources · first 14:02 UTC` in the chat's zone (the date too when not today there)."""
+    return f"{count(outlets, 'source')} · first {local_time(first, zone, now)}"
 
 
 def _link(name: str, article: StoryArticle) -> str:

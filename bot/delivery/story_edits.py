@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection
 
@@ -31,6 +31,7 @@ def fold_into_story(
     edits: bool = True,
     article_tickers: Collection[str] = (),
     alerted_tickers: Mapping[int, Collection[str]] | None = None,
+    zones: Mapping[int, tzinfo] | None = None,
 ) -> list[dict[str, object]]:
     """The deliveries one article of a story owes, given what its chats already have of it.
 
@@ -41,7 +42,8 @@ def fold_into_story(
     notification), and its older pending edits are superseded; a chat whose first alert is
     held for a digest (or was digested) gets nothing: that alert tells the story already.
     `edits=False` (the terminal, which cannot edit): a later copy is dropped.
-    `alerted_tickers`: per chat, the followed symbols this article alerts it for.
+    `alerted_tickers`: per chat, the followed symbols this article alerts it for; `zones`:
+    per chat, the time zone its edit's times are in (UTC when not given).
     """
     for row in rows:
         row["story_id"] = story_id
@@ -80,6 +82,7 @@ def fold_into_story(
             raised_to=raised,
             sources=source_names,
             now=now,
+            zone=(zones or {}).get(chat_id, UTC),
         )
         kept.append(
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection
 
@@ -46,6 +46,7 @@ def enqueue_deliveries(
     for item in ingested:
         rows: list[dict[str, object]] = []
         alerted_tickers: dict[int, tuple[str, ...]] = {}
+        zones: dict[int, tzinfo] = {}
         matches, watched = by_chat(active(item.matches))
         if terminal:
             alert = alert_for(item.article, matches, topics=None)
@@ -63,6 +64,7 @@ def enqueue_deliveries(
                 default_zone,
                 moment,
                 alerted_tickers,
+                zones,
             )
         if rows and item.story_id is not None:
             rows = fold_into_story(
@@ -75,6 +77,7 @@ def enqueue_deliveries(
                 edits=not terminal,
                 article_tickers=item.article.tickers,
                 alerted_tickers=alerted_tickers,
+                zones=zones,
             )
         for row in rows:  # a group's 20 messages a minute go to alerts before edits
             if row.get("kind") == DeliveryKind.EDIT:
@@ -94,9 +97,11 @@ def _chat_rows(
     default_zone: str,
     moment: datetime,
     alerted_tickers: dict[int, tuple[str, ...]],
+    zones: dict[int, tzinfo],
 ) -> list[dict[str, object]]:
     """One delivery per subscribed (or watching) chat owed an alert of this article (and, in
-    `alerted_tickers`, the followed symbols each chat is alerted for)."""
+    `alerted_tickers` and `zones`, the followed symbols each chat is alerted for and its time
+    zone)."""
     rows: list[dict[str, object]] = []
     rendered: dict[tuple[object, ...], str] = {}
     wanted_topics = {match.topic for match in matches}
@@ -113,6 +118,7 @@ def _chat_rows(
         if alert is None:
             continue
         hours = chat_hours(sub.settings, default_zone)
+        zones[sub.chat_id] = hours.zone
         key = (alert.matches, alert.tickers, hours.zone.key)
         if key not in rendered:  # a fan-out renders each distinct alert once (per zone)
             named = {**topics, **watch_topics(own)} if own else topics

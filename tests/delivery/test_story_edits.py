@@ -109,6 +109,22 @@ async def test_an_edit_waits_for_its_alert_and_says_the_priority_it_was_raised_t
     ]
 
 
+async def test_an_edit_gives_the_storys_first_time_in_the_chats_own_zone(
+    database_url: str,
+) -> None:
+    engine = setup(database_url, {1: "oil", 2: "oil"})
+    with engine.begin() as connection:
+        subs.set_timezone(connection, 2, "Asia/Tokyo")
+    stories = StoryAssignment()
+    ingest_copy(engine, stories, 0)  # published 14:02 UTC, 23:02 in Tokyo
+    ingest_copy(engine, stories, 1)
+    transport = ScriptedTransport()
+    await Sender(engine, transport).drain()
+    edits = {chat: text for chat, _, text in transport.edits}
+    assert "📣 2 sources · first 2026-03-02 14:02 UTC" in edits[1]
+    assert "📣 2 sources · first 2026-03-02 23:02 JST" in edits[2]
+
+
 async def test_a_copy_matching_a_topic_the_alert_did_not_name_is_its_own_alert(
     api: BotApiDouble, bot: Bot, database_url: str
 ) -> None:
