@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,16 @@ async def _alert(bot: Harness, title: str, match: Match) -> None:
     bot.sender.wake()
 
 
+def _busiest_second(api: BotApiDouble, title: str) -> int:
+    """The most sendMessage requests carrying `title` that the double received in one second."""
+    times = sorted(
+        r.at
+        for r in api.requests
+        if r.method == "sendMessage" and title in str(r.params.get("text")) and r.status == 200
+    )
+    return max((bisect.bisect_right(times, t + 1.0) - i for i, t in enumerate(times)), default=0)
+
+
 def _received(api: BotApiDouble, title: str) -> list[dict[str, object]]:
     return [m for m in api.messages() if title in str(m["text"])]
 
@@ -57,14 +68,16 @@ async def test_a_critical_alert_reaches_600_chats_in_seconds_on_the_paid_lane(
         _subscribe(bot, "gold", range(1, 61))
         started = time.monotonic()
         await _alert(bot, "Iran closes Hormuz", FLASH)
-        await bot.until(lambda: len(_received(api, "Hormuz")) == CHATS, "600 flashes", 15)
+        await bot.until(lambda: len(_received(api, "Hormuz")) == CHATS, "600 flashes", 30)
         flash_took = time.monotonic() - started
         started = time.monotonic()
         await _alert(bot, "Gold edges up", ROUTINE)
         await bot.until(lambda: len(_received(api, "Gold edges")) == 60, "60 routine alerts", 15)
         routine_took = time.monotonic() - started
-    # 600 at the free 30/s take 20 s; on the paid lane a few (loopback, one shared process).
-    assert flash_took < 10, f"600 critical alerts took {flash_took:.1f}s"
+    # 600 at the free 30/s take 20 s at the least; on the paid lane a few (loopback, one shared
+    # process), more on a loaded machine: the busiest second tells the lane apart either way.
+    assert flash_took < CHATS / 30, f"600 critical alerts took {flash_took:.1f}s"
+    assert _busiest_second(api, "Hormuz") > 30, "the paid lane never went beyond the free rate"
     assert all(m.get("allow_paid_broadcast") is True for m in _received(api, "Hormuz"))
     assert not any(m.get("allow_paid_broadcast") for m in _received(api, "Gold edges"))
     assert routine_took > 60 / 30 - 0.5  # the free lane keeps to 30/s
