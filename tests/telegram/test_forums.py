@@ -139,3 +139,22 @@ async def test_only_admins_route_a_forums_alerts(
         assert "admins" in answer and _thread(api.messages(FORUM)[-1]) == oil_topic
         with bot.engine.connect() as connection:
             assert subs.chat_subscriptions(connection, FORUM) == []
+
+
+async def test_subscribing_a_topic_again_in_another_forum_topic_moves_its_alerts_there(
+    loose_api: BotApiDouble, sqlite_url: str, seeds: Path
+) -> None:
+    api = loose_api
+    api.set_member(FORUM, ADMIN, "administrator")
+    first_topic, second_topic = api.create_topic(FORUM, "Energy"), api.create_topic(FORUM, "Oil")
+    async with Harness(api, sqlite_url, seeds, limits=False) as bot:
+        await _route(bot, api, "/subscribe oil", first_topic)
+        before = await _article(bot, "Crude before the move", OIL)
+        await bot.until(lambda: bool(_with(api, before)), "the alert in the first topic")
+        await _route(bot, api, "/subscribe oil", second_topic)
+        after = await _article(bot, "Crude after the move", OIL)
+        await bot.until(lambda: bool(_with(api, after)), "the alert in the second topic")
+        listed = await _route(bot, api, "/list", None)
+    assert [_thread(m) for m in _with(api, before)] == [first_topic]
+    assert [_thread(m) for m in _with(api, after)] == [second_topic]  # moved, not copied
+    assert f"Topic {second_topic}: oil" in listed and f"Topic {first_topic}:" not in listed
