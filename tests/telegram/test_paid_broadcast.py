@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.article import Article
 from bot.rules import Match
 from bot.storage import subscriptions as subs
+from bot.telemetry.metrics import REGISTRY
 from tests.books import ingest_matching
 from tests.bot_api_double import BotApiDouble
 from tests.telegram.harness import Harness
@@ -46,6 +47,12 @@ async def _alert(bot: Harness, title: str, match: Match) -> None:
     bot.sender.wake()
 
 
+def _paid_counted() -> tuple[float, float]:
+    """The operators' counters of paid messages and Stars, as Prometheus scrapes them."""
+    messages = REGISTRY.get_sample_value("newsbot_paid_messages_total") or 0.0
+    return messages, REGISTRY.get_sample_value("newsbot_paid_stars_total") or 0.0
+
+
 def _busiest_second(api: BotApiDouble, title: str) -> int:
     """The most sendMessage requests carrying `title` that the double received in one second."""
     times = sorted(
@@ -66,6 +73,7 @@ async def test_a_critical_alert_reaches_600_chats_in_seconds_on_the_paid_lane(
     async with Harness(api, sqlite_url, seeds, paid_broadcast="critical") as bot:
         _subscribe(bot, "oil", range(1, CHATS + 1))
         _subscribe(bot, "gold", range(1, 61))
+        counted = _paid_counted()
         started = time.monotonic()
         await _alert(bot, "Iran closes Hormuz", FLASH)
         await bot.until(lambda: len(_received(api, "Hormuz")) == CHATS, "600 flashes", 30)
@@ -84,6 +92,11 @@ async def test_a_critical_alert_reaches_600_chats_in_seconds_on_the_paid_lane(
     assert api.paid_messages == CHATS
     assert bot.sender is not None and bot.sender.paid_sent == CHATS
     assert api.violations == 0
+    messages, stars = (
+        after - before for after, before in zip(_paid_counted(), counted, strict=True)
+    )
+    # 0.1 Star a message beyond 30 in its second: some were, the first 30 never are.
+    assert messages == CHATS and 0 < stars <= (CHATS - 30) * 0.1 + 1e-6
 
 
 async def test_without_the_setting_a_critical_alert_stays_on_the_free_lane(
