@@ -110,3 +110,10 @@ def test_market_names_resolve_to_exchange_codes() -> None:
         "XHKG",
     ]
     assert market_code("Narnia") is None
+
+
+def test_an_early_close_counts() -> None:
+    # The day after Thanksgiving 2026, NYSE closes at 13:00: 14:00 is after the session.
+    black_friday = datetime(2026, 11, 27, 14, 0, tzinfo=NEW_YORK)
+    assert session_effect(MarketSetting("XNYS"), "high", black_friday).silent
+    assert not session_effect(MarketSetting("XNYS"), "high", black_friday.replace(hour=12)).silent
