@@ -174,6 +174,8 @@ def _audit(story_of: dict[str, str]) -> None:
     )
     for row in different_merged:
         print(f"  merged: {row['key']} {row['path_a']} + {row['path_b']} ({row['note_a']})")
+    for row in same_apart:
+        print(f"  apart: {row['key']} {row['path_a']} + {row['path_b']} ({row['note_a']})")
 
 
 def _dev_scores(story_of: dict[str, str], titles: dict[str, str]) -> None:
@@ -198,7 +200,10 @@ def _dev_scores(story_of: dict[str, str], titles: dict[str, str]) -> None:
         with contextlib.redirect_stdout(out):
             result = score.report(gold, predicted, titles, 30)
         print(out.getvalue())
-        print(_rounded(result))
+        scores = _rounded(result)
+        if isinstance(scores, dict):  # the figures, not score.py's lookup tables
+            scores = {key: value for key, value in scores.items() if not isinstance(value, dict)}
+        print(scores)
 
 
 def _rounded(value: object) -> object:

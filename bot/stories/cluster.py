@@ -553,6 +553,7 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     a, b = new.features, old.features
     return (
         bool(a.days and b.days and not a.days & b.days)
+        or bool(a.kinds and b.kinds and not a.kinds & b.kinds)
         or _other_names(a, b)
         or _other_symbols(a, b)
         or _other_figures(new, old)
@@ -579,6 +580,12 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # an official confirmation follows the report it confirms (rule 5)
     if _reaction(new, old) or _reaction(old, new):
         return True  # a price move of something else is a market-reaction story (rule 4)
+    if new.kinds and old.kinds and not new.kinds & old.kinds:
+        return True  # two kinds of company event (results and a buyback): two stories
+    if new.session and old.session and new.session != old.session:
+        return True  # a move before the open, at the open, at the close: three moves
+    if _other_claims(new, old):
+        return True  # one speaker's two remarks: each is its own claim
     if _quotes_other(new, old) or _quotes_other(old, new):
         return True  # another party's words are a response, a new fact (rule 5)
     return _other_names(new, old) or _other_symbols(new, old)
@@ -666,3 +673,14 @@ def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
     if mover.market_move:
         return not (event.move_subject and mover.market_move & event.move_subject)
     return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}
+
+
+def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether both headlines quote one speaker and their claims share no word: two
+    remarks of one person (`…, VP Bank CIO Says` twice), not one remark told twice."""
+    if new.speaker is None or old.speaker is None or new.speaker != old.speaker:
+        return False
+    speaker = new.speaker
+    left = {term for term in new.title_terms - speaker if term[0] not in "#~$"}
+    right = {term for term in old.title_terms - speaker if term[0] not in "#~$"}
+    return bool(left and right and not left & right)

@@ -55,7 +55,9 @@ _TEMPLATED = re.compile(
     r"|options\s+frenzy|how\s+is\s+the\s+market\s+feeling|fund\b.{0,60}\breview\b"
     r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
-    r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing)"
+    r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing"
+    r"|whale\s+(?:activity|alerts?)|continues\s+(?:share\s+)?buy[\s-]?back"
+    r"|transactions?\s+in\s+own\s+shares|ipo\s+day\s+\d|non-competitive\s+bids)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -67,7 +69,8 @@ _PREVIEW = re.compile(
     r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b"
     r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?!be\b)\w+"
     r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
-    r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to)\b"
+    r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to"
+    r"|to\s+(?:plunge|plummet|tumble|slump|surge|soar|skyrocket|crash))\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -97,6 +100,74 @@ _CONFIRMS = re.compile(r"(?i)\bconfirm(?:s|ed|ing)?\b")
 _PRICED = re.compile(
     r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\boffering|\boffering\b.{0,60}\bpric(?:es|ed|ing)\b"
 )
+# What kind of company event a headline reports. Two events of one company on one day
+# (results and a buyback, results and a new CFO, a restructuring and a rejected bid) are
+# two stories, however many words they share: headlines of two kinds and none in common
+# never join. A headline of no kind (`X shares jump`) can join any.
+_KINDS = (
+    (
+        "buyback",
+        re.compile(r"(?i)\b(?:buy[\s-]?backs?|buy\s+back|repurchas\w*|own\s+shares)\b"),
+    ),
+    (
+        "management",
+        re.compile(
+            r"(?i)\bappointments?\b|\b(?:new|interim|acting)\s+(?:ceo|cfo|coo|cto|chief|chair\w*|president)\b"
+            r"|\b(?:appoint\w*|names?|named|hires?|hired|retire\w*|resign\w*|steps?\s+down"
+            r"|successor|succeed\w*|depart\w*|taps?|picks?)\b.{0,60}"
+            r"\b(?:ceo|cfo|coo|cto|chief|chair\w*|president|directors?|board)\b"
+            r"|\b(?:ceo|cfo|coo|chief\s+\w+\s+officer|chair\w*|president|director)\b.{0,40}"
+            r"\b(?:to\s+retire|retire\w*|resign\w*|steps?\s+down|to\s+leave|depart\w*|exit\w*)"
+        ),
+    ),
+    (
+        "insider",
+        re.compile(
+            r"(?i)\b(?:executives?|directors?|insiders?|ceo|cfo|chair\w*|pdmrs?)\b.{0,30}"
+            r"\b(?:reinvest\w*|buys?\s+shares|bought\s+shares|sells?\s+shares|sold\s+shares"
+            r"|purchas\w*\s+(?:of\s+)?shares|dealings?|shareholding)\b"
+        ),
+    ),
+    (
+        "deal",
+        re.compile(
+            r"(?i)\b(?:acquir\w*|acquisitions?|merger|merge|takeover|buyout|bids?|to\s+buy(?!\s+back)"
+            r"|divest\w*|stake|(?:sell|sells|sale\s+of)\s+(?:\w+\s+){0,4}(?:unit|business|division))\b"
+        ),
+    ),
+    (
+        "financing",
+        re.compile(
+            r"(?i)\b(?:offerings?|placements?|raises?\s+\$|capital\s+raise"
+            r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo)\b"
+        ),
+    ),
+    ("restructuring", re.compile(r"(?i)\b(?:restructur\w*|bankruptcy|chapter\s+11|insolven\w*)\b")),
+    ("layoffs", re.compile(r"(?i)\b(?:layoffs?|lay\s+off|job\s+cuts|cut\w*\s+[\d,]+\s+jobs)\b")),
+    (
+        "trial",
+        re.compile(r"(?i)\b(?:trial|phase\s+(?:[1-3]|i{1,3})\w*|fda|endpoint|data\s+readout)\b"),
+    ),
+    # An executive's remark (`…, CEO Says`, `Kering CEO: …`) is a call remark, not the
+    # release it comments (rule 3).
+    (
+        "remark",
+        re.compile(
+            r"(?i)\b(?:ceo|cfo|chief\s+executive|chair(?:man|woman)?)(?:\s+[\w.'-]+){0,3}?"
+            r"\s+(?:says|said|tells)\b|\b(?:ceo|cfo)\s*:|,\s*(?:ceo|cfo)\s+says$"
+        ),
+    ),
+)
+
+
+def _kinds(title: str, results: bool) -> frozenset[str]:
+    """The kinds of company event a headline reports (`results` among them)."""
+    found = {name for name, pattern in _KINDS if pattern.search(title)}
+    if results:
+        found.add("results")
+    return frozenset(found)
+
+
 # `(SHSE:600346)`, `(NYSE:GME)`, `(TSE:4053)`: the listing a headline is about.
 _EXCHANGE_SYMBOL = re.compile(r"\((?:[A-Z]{2,8}):\s?([A-Za-z0-9.]{1,12})\)")
 # Capitalised words inside a sentence: names, in a summary written in sentence case.
@@ -279,7 +350,7 @@ _MOVE_VERBS = (
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
     r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens|advance|advances"
     r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
-    r"|takes\s+off|mixed|steps?\s+back"
+    r"|takes\s+off|mixed|steps?\s+back|lack(?:s|ing)?\s+direction|directionless"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
     r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
@@ -328,7 +399,7 @@ _INDICATOR_WORDS = frozenset(
     claim payroll gdp pmi growth loss""".split()
 )
 _RESULTS = re.compile(
-    r"(?i)\b(?:results?|earnings|eps|epads|revenue|sales|profit|net\s+income|loss|quarter"
+    r"(?i)\b(?:results?|earnings|eps|epads|revenue|sales|(?<!non-)profit|net\s+income|loss|quarter"
     r"|q[1-4]|[1-4]q|fy\s?\d*|full[\s-]year|guidance|outlook)\b"
 )
 # `..., Wedbush Says` and `Rubio: ...`: the claim belongs to the one quoted.
@@ -360,9 +431,11 @@ class StoryFeatures:
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
     market_move: frozenset[str]  # the markets that moved (a commodity, currency, index)
+    session: str  # when a move happened: `before` the open, at the `open` or `close`, or ``
     speaker: frozenset[str] | None  # who the headline quotes (`..., Wedbush Says`, `Rubio: ...`)
     headline_tickers: frozenset[str]  # symbols the headline itself names
     results: bool  # the headline reports company results (rule 3 of the definition)
+    kinds: frozenset[str]  # the kinds of company event it reports (`results`, `buyback`)
     analysis: bool  # a desk column or an analyst action, never a copy of the event
     preview: bool  # written before the event (`earnings preview`, `ahead of CPI`)
     deed: str  # `signed` (the deed is done), `announced` (it is to come), or ``
@@ -415,6 +488,7 @@ def describe(article: Article) -> StoryFeatures:
     published = article.published
     move_subject, market_move = _move(raw_title)
     lead_name = _lead_name(raw_title)
+    results = bool(_RESULTS.search(raw_title))
     return StoryFeatures(
         article_id=article.id,
         title_key=" ".join(_fold(raw_title).split()),
@@ -429,9 +503,11 @@ def describe(article: Article) -> StoryFeatures:
         tickers=tickers,
         move_subject=move_subject,
         market_move=market_move,
+        session=_session(raw_title) if move_subject is not None else "",
         speaker=_speaker(raw_title),
         headline_tickers=headline_tickers,
-        results=bool(_RESULTS.search(raw_title)),
+        results=results,
+        kinds=_kinds(raw_title, results),
         analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
         digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
         countries=_named_matches(_COUNTRIES, raw_title),
@@ -642,6 +718,23 @@ _MARKETS = frozenset(
     bond yield gilt bund tsx nikkei ftse dax cac hang seng sensex nifty nasdaq dow
     """.split()
 )
+
+
+# The moment of a market's move: before the open, at the open, at the close are three
+# moves, three stories (`Wall St set for higher open` and `Wall St opens higher`).
+_SESSIONS = (
+    ("before", re.compile(r"(?i)\bset\s+for\b.{0,30}\bopen|\bfutures\b|\bpre-?market\b")),
+    ("open", re.compile(r"(?i)\bopens?\b|\bat\s+the\s+open\b")),
+    ("close", re.compile(r"(?i)\b(?:clos(?:e|es|ed|ing)|ends?|ended|settles?|settled)\b")),
+)
+
+
+def _session(title: str) -> str:
+    """When a market move happened, as the headline says it (`before`, `open`, `close`)."""
+    for name, pattern in _SESSIONS:
+        if pattern.search(title):
+            return name
+    return ""
 
 
 def _speaker(title: str) -> frozenset[str] | None:

@@ -114,3 +114,46 @@ def test_an_offering_priced_after_its_announcement_is_a_follow_up() -> None:
         )
         == 2
     )
+
+
+def test_two_kinds_of_event_of_one_company_are_two_stories() -> None:
+    # Results and a buyback, results and a new CFO, results and an executive's remark.
+    results = "Sonic Group reports Q3 results"
+    summary = "Sonic Group said quarterly operating profit rose on games and music."
+    for other in (
+        "Sonic Group: To Buy Back Up to Y50.0B of Own Shares by May 14",
+        "Sonic Group announces new CFO",
+        "Sonic Group Has Close to 400 Companies on List of Potential Targets, CEO Says",
+    ):
+        assert _story_count(_item(1, results, summary), _item(2, other, summary)) == 2, other
+    # Two outlets' reports of the results stay one story.
+    assert (
+        _story_count(
+            _item(1, results, summary),
+            _item(2, "Sonic Group Q3 operating profit rises on games, music", summary),
+        )
+        == 1
+    )
+
+
+def test_one_speakers_two_remarks_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(1, "Investors Shouldn't Only Bet on U.S. Equities This Year, Kestrel CIO Says"),
+            _item(2, "U.S. Midcaps Could Benefit Most From Trump Policies, Kestrel CIO Says"),
+        )
+        == 2
+    )
+
+
+def test_a_move_before_the_open_and_the_open_are_two_stories() -> None:
+    summary = (
+        "Wall Street's main indexes were set to rise as investors parsed producer prices data."
+    )
+    assert (
+        _story_count(
+            _item(1, "Wall St set for slightly higher open after producer prices data", summary),
+            _item(2, "Wall St opens higher after producer prices data", summary),
+        )
+        == 2
+    )
