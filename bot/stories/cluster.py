@@ -675,11 +675,16 @@ def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
     return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}
 
 
+_SAYS = (" says", " said")
+
+
 def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
-    """Whether both headlines quote one speaker and their claims share no word: two
+    """Whether both headlines end quoting one speaker and their claims share no word: two
     remarks of one person (`…, VP Bank CIO Says` twice), not one remark told twice."""
     if new.speaker is None or old.speaker is None or new.speaker != old.speaker:
         return False
+    if not (new.title_key.endswith(_SAYS) and old.title_key.endswith(_SAYS)):
+        return False  # `Aardvark: …` flash lines: one release's facts, not remarks
     speaker = new.speaker
     left = {term for term in new.title_terms - speaker if term[0] not in "#~$"}
     right = {term for term in old.title_terms - speaker if term[0] not in "#~$"}

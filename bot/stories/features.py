@@ -25,13 +25,20 @@ _TICKER_TAIL = re.compile(r"\s*>([A-Z][A-Z0-9.]{0,9})\s*$")
 _EARNINGS_FLASH = re.compile(r"^\s*earnings\s+flash\s*\(([A-Z0-9.]{1,10})\)\s*", re.I)
 # Column names that repeat with new content every day: the headline says nothing by itself.
 _ANALYSIS_TAG = re.compile(r"(?i)(?:[\u2014\u2013:]|\s-)\s*(?:market|data)\s+talk\b")
+_MONTHS_NAMES = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 # Digests and columns (`News Highlights: Top Energy News of the Day`, `Sector Update: Tech`):
 # many events under one recurring headline, never one event.
 _DIGEST = re.compile(
     r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
     r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
     r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
-    r"|closing\s+(?:stock\s+)?prices)\b"
+    r"|closing\s+(?:stock\s+)?prices|press\s+digests?)\b"
+    # A newspaper's day (`Wall Street Journal - February 11`): its stories, none alone.
+    rf"|^\s*(?:the\s+)?(?:wall\s+street\s+journal|financial\s+times|new\s+york\s+times)"
+    rf"\s*[-\u2013\u2014:]\s*{_MONTHS_NAMES}\.?\s+\d{{1,2}}\s*$"
 )
 # Recurring templated items: market tables, screens, listicles, filings digests and notices
 # that come every day for another company, exchange or day under one headline. Each is its
@@ -56,7 +63,7 @@ _TEMPLATED = re.compile(
     r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
     r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing"
-    r"|whale\s+(?:activity|alerts?)|continues\s+(?:share\s+)?buy[\s-]?back"
+    r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|continues\s+(?:share\s+)?buy[\s-]?back"
     r"|transactions?\s+in\s+own\s+shares|ipo\s+day\s+\d|non-competitive\s+bids)"
 )
 # Written before the event: it states none of the event's facts.
@@ -70,7 +77,8 @@ _PREVIEW = re.compile(
     r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?!be\b)\w+"
     r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
     r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to"
-    r"|to\s+(?:plunge|plummet|tumble|slump|surge|soar|skyrocket|crash))\b"
+    r"|to\s+(?:plunge|plummet|tumble|slump|surge|soar|skyrocket|crash)"
+    r"|set\s+to\s+(?:update|announce|unveil|decide|report|meet|vote|rule))\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -79,10 +87,7 @@ _ANNOUNCED = re.compile(
     r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
 )
 # A day named in a headline (`February 12`, `Feb. 7`, `12 Feb`): another day, another item.
-_MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+_MONTHS = _MONTHS_NAMES
 _DAY = re.compile(
     rf"(?i)\b(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?!\d|,\s*\d{{4}}\s*\d)"
     rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTHS})\b)"
@@ -117,21 +122,21 @@ _KINDS = (
             r"|successor|succeed\w*|depart\w*|taps?|picks?)\b.{0,60}"
             r"\b(?:ceo|cfo|coo|cto|chief|chair\w*|president|directors?|board)\b"
             r"|\b(?:ceo|cfo|coo|chief\s+\w+\s+officer|chair\w*|president|director)\b.{0,40}"
-            r"\b(?:to\s+retire|retire\w*|resign\w*|steps?\s+down|to\s+leave|depart\w*|exit\w*)"
+            r"\b(?:to\s+retire|retire\w*|resign\w*|steps?\s+down|(?:to|will)\s+leave|leav\w+|depart\w*|exit\w*)"
         ),
     ),
     (
         "insider",
         re.compile(
             r"(?i)\b(?:executives?|directors?|insiders?|ceo|cfo|chair\w*|pdmrs?)\b.{0,30}"
-            r"\b(?:reinvest\w*|buys?\s+shares|bought\s+shares|sells?\s+shares|sold\s+shares"
+            r"\b(?:reinvest\w*|acquires?\s+(?:additional\s+|more\s+)?shares|buys?\s+shares|bought\s+shares|sells?\s+shares|sold\s+shares"
             r"|purchas\w*\s+(?:of\s+)?shares|dealings?|shareholding)\b"
         ),
     ),
     (
         "deal",
         re.compile(
-            r"(?i)\b(?:acquir\w*|acquisitions?|merger|merge|takeover|buyout|bids?|to\s+buy(?!\s+back)"
+            r"(?i)\b(?:acquir\w*(?!\s+(?:additional\s+|more\s+|own\s+)?shares)|acquisitions?|merger|merge|takeover|buyout|bids?|to\s+buy(?!\s+back)"
             r"|divest\w*|stake|(?:sell|sells|sale\s+of)\s+(?:\w+\s+){0,4}(?:unit|business|division))\b"
         ),
     ),
@@ -142,6 +147,7 @@ _KINDS = (
             r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo)\b"
         ),
     ),
+    ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
     ("restructuring", re.compile(r"(?i)\b(?:restructur\w*|bankruptcy|chapter\s+11|insolven\w*)\b")),
     ("layoffs", re.compile(r"(?i)\b(?:layoffs?|lay\s+off|job\s+cuts|cut\w*\s+[\d,]+\s+jobs)\b")),
     (
@@ -350,7 +356,9 @@ _MOVE_VERBS = (
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
     r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens|advance|advances"
     r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
-    r"|takes\s+off|mixed|steps?\s+back|lack(?:s|ing)?\s+direction|directionless"
+    r"|takes\s+off|mixed|steps?\s+back|(?<=futures )(?:higher|lower|flat)"
+    r"|(?<=stocks )(?:higher|lower)|(?<=yields )(?:higher|lower)"
+    r"|lack(?:s|ing)?\s+direction|directionless"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
     r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
@@ -380,7 +388,8 @@ _ANALYST_ACTION = re.compile(
     r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
-    r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy)\b"
+    r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy"
+    r"|^how\b.{0,80}\bcould|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
 _ROLES = frozenset(
@@ -399,7 +408,7 @@ _INDICATOR_WORDS = frozenset(
     claim payroll gdp pmi growth loss""".split()
 )
 _RESULTS = re.compile(
-    r"(?i)\b(?:results?|earnings|eps|epads|revenue|sales|(?<!non-)profit|net\s+income|loss|quarter"
+    r"(?i)\b(?:results?|earnings|eps|epads|revenue|sales|(?<!non-)(?<!for-)profit|net\s+income|loss|quarter"
     r"|q[1-4]|[1-4]q|fy\s?\d*|full[\s-]year|guidance|outlook)\b"
 )
 # `..., Wedbush Says` and `Rubio: ...`: the claim belongs to the one quoted.
@@ -411,6 +420,17 @@ _RESPONDER = re.compile(
     r"|reacts?|applauds?|welcomes?|slams?|criticizes|condemns?|blasts?|denies|refuses?"
     r"|calls\s+out|pushes\s+back|retaliates?|vows?|warns?|threatens?|insists?|urges?)\b"
 )
+# `Musk-led bid aimed at slowing OpenAI: Wedbush`: the claim belongs to the one named last.
+_TRAILING_COLON_SPEAKER = re.compile(
+    r":\s*(?P<speaker>[A-Z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,2})\s*$"
+)
+# Words a trailing `: …` label opens with that name no one (`: The Details`, `: Report`).
+_NOT_SPEAKERS = frozenset(
+    """the a an what why how here details full live watch video chart charts analysis opinion
+    explainer preview recap update report sources source""".split()
+)
+# `Elliott Had Received 1 Board Seat … in Late 2023`: background of an earlier year.
+_BACKGROUND = re.compile(r"(?i)\bhad\b.{0,80}\b((?:19|20)\d\d)\b")
 _LEADING_SPEAKER = re.compile(r"^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,2})\s*:\s+\S")
 
 
@@ -508,7 +528,11 @@ def describe(article: Article) -> StoryFeatures:
         headline_tickers=headline_tickers,
         results=results,
         kinds=_kinds(raw_title, results),
-        analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
+        analysis=bool(
+            _ANALYSIS_TAG.search(article.title)
+            or _ANALYST_ACTION.search(raw_title)
+            or _background(raw_title, published)
+        ),
         digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
         countries=_named_matches(_COUNTRIES, raw_title),
         entities=named(raw_title, summary),
@@ -744,12 +768,21 @@ def _speaker(title: str) -> frozenset[str] | None:
     `CSCO Earnings:` or `Q4 results:` is a section, not a speaker.
     """
     found = _TRAILING_SPEAKER.search(title) or _RESPONDER.match(title)
+    colon = None if found else _TRAILING_COLON_SPEAKER.search(title)
+    if colon and colon.group("speaker").split()[0].lower() not in _NOT_SPEAKERS:
+        found = colon
     if not found:
         found = _LEADING_SPEAKER.match(title)
         label = found.group("speaker") if found else ""
         if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
     return frozenset(_terms(found.group("speaker"))) - _ROLES or None
+
+
+def _background(title: str, published: object) -> bool:
+    """Whether the headline tells what had happened in an earlier year: background."""
+    found = _BACKGROUND.search(title)
+    return bool(found and isinstance(published, datetime) and int(found[1]) < published.year)
 
 
 def _days(title: str) -> frozenset[str]:

@@ -157,3 +157,51 @@ def test_a_move_before_the_open_and_the_open_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def test_background_digests_and_a_named_view_stay_apart_from_the_event() -> None:
+    event = _item(
+        1,
+        "Activist Kestrel builds $2.5B stake in Ridgeline Energy, seeks operational changes",
+        "Activist Kestrel Partners has built a $2.5 billion stake in refiner Ridgeline Energy.",
+    )
+    for other in (
+        "Kestrel Had Received 1 Board Seat After Disclosing $1B Stake in Ridgeline in Late 2023",
+        "Activist Kestrel's recent holdings and campaigns",
+        "Kestrel's Ridgeline stake aimed at forcing a midstream spin-off: Wedbush",
+    ):
+        copy = _item(
+            2,
+            other,
+            "Activist Kestrel Partners has built a $2.5 billion stake in refiner Ridgeline Energy.",
+            hours=1,
+        )
+        assert _story_count(event, copy) == 2, other
+    assert (
+        _story_count(
+            event,
+            _item(
+                3,
+                "Kestrel Partners builds $2.5 billion stake in Ridgeline Energy",
+                "Activist Kestrel Partners has built a $2.5 billion stake in refiner Ridgeline.",
+                hours=1,
+            ),
+        )
+        == 1
+    )
+
+
+DOMAIN = (
+    "Domain Holdings Australia on Thursday reported first-half results and said chief"
+    " executive Jason Pellegrino will leave the property portal on Feb. 28."
+)
+
+
+def test_results_and_a_ceo_leaving_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(1, "Domain 1H Ebit A$59.2M Vs. A$47.5M Ex-Significant Items", DOMAIN),
+            _item(2, "Domain CEO Jason Pellegrino Will Leave on Feb 28", DOMAIN),
+        )
+        == 2
+    )
