@@ -238,7 +238,10 @@ class StoryIndex:
             a.title_key == b.title_key
             and len(a.title_key.split()) >= 3
             and (
-                text >= tuning.late_repost_text and not (a.digest or b.digest)
+                text >= tuning.late_repost_text
+                and not (a.digest or b.digest)
+                # Two headline-only items a day apart: nothing says it is not the next day's.
+                and not (gap >= _DAY_HOURS and (a.headline_only or b.headline_only))
                 if gap > tuning.fresh_hours * 2
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
@@ -528,6 +531,8 @@ def _another_day(
     if gap >= _DAY_HOURS and a.title_numbers != b.title_numbers and _templated(a, b):
         return True  # one template with other figures a day apart: another day's data
     if a.title_key == b.title_key:
+        if gap >= _DAY_HOURS and (a.headline_only or b.headline_only):
+            return True  # a headline-only item a day later: nothing says it is not new
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
 

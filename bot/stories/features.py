@@ -63,7 +63,8 @@ _TEMPLATED = re.compile(
     r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
     r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing"
-    r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|continues\s+(?:share\s+)?buy[\s-]?back"
+    r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|stock\s+movers|biggest\s+movers"
+    r"|earnings\s+snapshot|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
     r"|transactions?\s+in\s+own\s+shares|ipo\s+day\s+\d|non-competitive\s+bids)"
 )
 # Written before the event: it states none of the event's facts.
@@ -78,7 +79,8 @@ _PREVIEW = re.compile(
     r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
     r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to"
     r"|to\s+(?:plunge|plummet|tumble|slump|surge|soar|skyrocket|crash)"
-    r"|set\s+to\s+(?:update|announce|unveil|decide|report|meet|vote|rule))\b"
+    r"|set\s+to\s+(?:update|announce|unveil|decide|report|meet|vote|rule)"
+    r"|faces?\b.{0,40}\b(?:earnings|results)\b.{0,20}\btest|looks\s+to\b.{0,60}\b(?:earnings|results))\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -785,9 +787,18 @@ def _background(title: str, published: object) -> bool:
     return bool(found and isinstance(published, datetime) and int(found[1]) < published.year)
 
 
+_NUMERIC_DAY = re.compile(r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
+_MONTH_ABBREVIATIONS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+
+
 def _days(title: str) -> frozenset[str]:
-    """The days a headline names, as `feb-12` (month by its first three letters)."""
+    """The days a headline names, as `feb-12` (month by its first three letters; `02/10/25`
+    is `feb-10`)."""
     found = set()
+    for match in _NUMERIC_DAY.finditer(title):
+        month, day = int(match.group("month")), int(match.group("day"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            found.add(f"{_MONTH_ABBREVIATIONS[month - 1]}-{day}")
     for match in _DAY.finditer(title):
         month = (match.group("month") or match.group("month2") or "")[:3].lower()
         day = int(match.group("day") or match.group("day2") or 0)

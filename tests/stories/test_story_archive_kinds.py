@@ -205,3 +205,40 @@ def test_results_and_a_ceo_leaving_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def test_daily_items_of_two_days_are_two_stories() -> None:
+    forum = "This is the forum for daily political discussion. A new version is published daily."
+    assert (
+        _story_count(
+            _item(1, "Politics And The Markets 02/10/25", forum),
+            _item(2, "Politics And The Markets 02/11/25", forum, hours=24),
+        )
+        == 2
+    )
+    # A headline-only table a day later is the next day's, however equal its headline.
+    assert (
+        _story_count(
+            _item(1, "SGX Sicom RSS3 Rubber Untraded at Midday"),
+            _item(2, "SGX Sicom RSS3 Rubber Untraded at Midday", hours=24),
+        )
+        == 2
+    )
+
+
+def test_one_column_template_about_two_companies_is_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Earnings Snapshot: Incyte reports Q4 revenue beat, profit misses estimate",
+                "Earnings snapshot: the quarter's figures against estimates and the outlook.",
+            ),
+            _item(
+                2,
+                "Earnings Snapshot: BP expects lower Q1 upstream production, issues outlook",
+                "Earnings snapshot: the quarter's figures against estimates and the outlook.",
+            ),
+        )
+        == 2
+    )
