@@ -796,9 +796,9 @@ def _days(title: str) -> frozenset[str]:
     is `feb-10`)."""
     found = set()
     for match in _NUMERIC_DAY.finditer(title):
-        month, day = int(match.group("month")), int(match.group("day"))
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            found.add(f"{_MONTH_ABBREVIATIONS[month - 1]}-{day}")
+        number, date = int(match.group("month")), int(match.group("day"))
+        if 1 <= number <= 12 and 1 <= date <= 31:
+            found.add(f"{_MONTH_ABBREVIATIONS[number - 1]}-{date}")
     for match in _DAY.finditer(title):
         month = (match.group("month") or match.group("month2") or "")[:3].lower()
         day = int(match.group("day") or match.group("day2") or 0)
