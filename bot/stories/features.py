@@ -64,7 +64,7 @@ _TEMPLATED = re.compile(
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
     r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing"
     r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|stock\s+movers|biggest\s+movers"
-    r"|earnings\s+snapshot|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
+    r"|earnings\s+snapshot|analyst\s+verdict|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
     r"|transactions?\s+in\s+own\s+shares|ipo\s+day\s+\d|non-competitive\s+bids)"
 )
 # Written before the event: it states none of the event's facts.
