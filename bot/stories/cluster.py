@@ -559,6 +559,7 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     return (
         bool(a.days and b.days and not a.days & b.days)
         or bool(a.kinds and b.kinds and not a.kinds & b.kinds)
+        or _proposed_and_priced(a, b)
         or _other_names(a, b)
         or _other_symbols(a, b)
         or _other_figures(new, old)
@@ -575,7 +576,7 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # the signed act after the announced one is a new story (rule 5)
     if new.days and old.days and not new.days & old.days:
         return True  # items of other days
-    if new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key:
+    if _proposed_and_priced(new, old):
         return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
         return True  # analysis and analyst notes: each makes its own claim (rule 6)
@@ -694,3 +695,8 @@ def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
     left = {term for term in new.title_terms - speaker if term[0] not in "#~$"}
     right = {term for term in old.title_terms - speaker if term[0] not in "#~$"}
     return bool(left and right and not left & right)
+
+
+def _proposed_and_priced(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether one headline launches an offering and the other prices it (rule 5)."""
+    return new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key

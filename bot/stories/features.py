@@ -49,7 +49,7 @@ _TEMPLATED = re.compile(
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
     r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
-    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+in\b.{0,60}\bago"
+    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+(?:\$[\d,.]+\s+)?in\b.{0,60}\bago"
     r"|insiders?\s+(?:sold|bought|buys|sells)\s+shares|managers'\s+transactions"
     r"|earnings\s+call\s+presentation|earnings\s+call\s+transcript|slide\s+deck"
     r"|shareholder\s+(?:reminder|alert)|lead\s+plaintiff|class\s+action|investors?\s+(?:who|with)"
@@ -150,6 +150,9 @@ _KINDS = (
         ),
     ),
     ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
+    # A holder's notices: crossing the threshold up, down, or moving above it.
+    ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
+    ("holder-out", re.compile(r"(?i)\bceas\w*\s+(?:to\s+be\s+(?:a\s+)?)?substantial")),
     ("restructuring", re.compile(r"(?i)\b(?:restructur\w*|bankruptcy|chapter\s+11|insolven\w*)\b")),
     ("layoffs", re.compile(r"(?i)\b(?:layoffs?|lay\s+off|job\s+cuts|cut\w*\s+[\d,]+\s+jobs)\b")),
     (
@@ -722,6 +725,8 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
                 return None, frozenset()
             if not subject and _ANY_MOVER.search(found.group(0)):
                 return _THE_MARKET, _THE_MARKET  # `Stock futures fall as …`: the market moved
+            if subject & _EQUITY_GROUPS:
+                return subject, frozenset()  # `Gold miners gain`: stocks, not gold
             if subject:
                 marker = (found.group("marker") or "").strip().lower()
                 if marker.startswith(("price", "future", "yield")):
@@ -736,6 +741,10 @@ _ANY_MOVER = re.compile(
 )
 _THE_MARKET = frozenset({"market"})
 
+# Words that make a subject a group of stocks (`gold miners`, `oil producers`), not a market.
+_EQUITY_GROUPS = frozenset(
+    "miner producer company maker firm bank lender refiner driller airline insurer".split()
+)
 # What moves as a market, not as one company's stock.
 _MARKETS = frozenset(
     """oil crude brent wti gold silver copper aluminium aluminum nickel zinc steel iron ore

@@ -242,3 +242,40 @@ def test_one_column_template_about_two_companies_is_two_stories() -> None:
         )
         == 2
     )
+
+
+def test_a_holder_crossing_up_and_another_crossing_down_are_two_notices() -> None:
+    notice = "Notice of change of interests of substantial holder in Key Petroleum Limited."
+    assert (
+        _story_count(
+            _item(1, "Acorn Oil & Gas Ceases Substantial Holding in Key Petroleum", notice),
+            _item(2, "Acorn Group Becomes Substantial Holder in Key Petroleum", notice),
+        )
+        == 2
+    )
+
+
+def test_miners_shares_are_not_the_metal_they_mine() -> None:
+    summary = "Gold rose above $2,900 an ounce for the first time as tariff worries grew."
+    assert (
+        _story_count(
+            _item(1, "Gold closes above $2,900 for first time on tariff worries", summary),
+            _item(2, "Gold miners gain as bullion prices race to record highs", summary),
+        )
+        == 2
+    )
+
+
+def test_a_listicle_of_another_horizon_is_another_item() -> None:
+    summary = "Here is how much an investment in this stock would be worth today."
+    assert (
+        _story_count(
+            _item(
+                1, "If You Invested $100 In This Stock 10 Years Ago, You Would Have This", summary
+            ),
+            _item(
+                2, "If You Invested $100 In This Stock 20 Years Ago, You Would Have This", summary
+            ),
+        )
+        == 2
+    )
