@@ -238,7 +238,10 @@ class StoryIndex:
             a.title_key == b.title_key
             and len(a.title_key.split()) >= 3
             and (
-                text >= tuning.late_repost_text and not (a.digest or b.digest)
+                text >= tuning.late_repost_text
+                and not (a.digest or b.digest)
+                # Two headline-only items a day apart: nothing says it is not the next day's.
+                and not (gap >= _DAY_HOURS and (a.headline_only or b.headline_only))
                 if gap > tuning.fresh_hours * 2
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
@@ -528,6 +531,8 @@ def _another_day(
     if gap >= _DAY_HOURS and a.title_numbers != b.title_numbers and _templated(a, b):
         return True  # one template with other figures a day apart: another day's data
     if a.title_key == b.title_key:
+        if gap >= _DAY_HOURS and (a.headline_only or b.headline_only):
+            return True  # a headline-only item a day later: nothing says it is not new
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
 
@@ -554,6 +559,7 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     return (
         bool(a.days and b.days and not a.days & b.days)
         or bool(a.kinds and b.kinds and not a.kinds & b.kinds)
+        or _proposed_and_priced(a, b)
         or _other_names(a, b)
         or _other_symbols(a, b)
         or _other_figures(new, old)
@@ -570,7 +576,7 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # the signed act after the announced one is a new story (rule 5)
     if new.days and old.days and not new.days & old.days:
         return True  # items of other days
-    if new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key:
+    if _proposed_and_priced(new, old):
         return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
         return True  # analysis and analyst notes: each makes its own claim (rule 6)
@@ -675,12 +681,22 @@ def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
     return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}
 
 
+_SAYS = (" says", " said")
+
+
 def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
-    """Whether both headlines quote one speaker and their claims share no word: two
+    """Whether both headlines end quoting one speaker and their claims share no word: two
     remarks of one person (`…, VP Bank CIO Says` twice), not one remark told twice."""
     if new.speaker is None or old.speaker is None or new.speaker != old.speaker:
         return False
+    if not (new.title_key.endswith(_SAYS) and old.title_key.endswith(_SAYS)):
+        return False  # `Aardvark: …` flash lines: one release's facts, not remarks
     speaker = new.speaker
     left = {term for term in new.title_terms - speaker if term[0] not in "#~$"}
     right = {term for term in old.title_terms - speaker if term[0] not in "#~$"}
     return bool(left and right and not left & right)
+
+
+def _proposed_and_priced(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether one headline launches an offering and the other prices it (rule 5)."""
+    return new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key

@@ -25,13 +25,20 @@ _TICKER_TAIL = re.compile(r"\s*>([A-Z][A-Z0-9.]{0,9})\s*$")
 _EARNINGS_FLASH = re.compile(r"^\s*earnings\s+flash\s*\(([A-Z0-9.]{1,10})\)\s*", re.I)
 # Column names that repeat with new content every day: the headline says nothing by itself.
 _ANALYSIS_TAG = re.compile(r"(?i)(?:[\u2014\u2013:]|\s-)\s*(?:market|data)\s+talk\b")
+_MONTHS_NAMES = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 # Digests and columns (`News Highlights: Top Energy News of the Day`, `Sector Update: Tech`):
 # many events under one recurring headline, never one event.
 _DIGEST = re.compile(
     r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
     r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
     r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
-    r"|closing\s+(?:stock\s+)?prices)\b"
+    r"|closing\s+(?:stock\s+)?prices|press\s+digests?)\b"
+    # A newspaper's day (`Wall Street Journal - February 11`): its stories, none alone.
+    rf"|^\s*(?:the\s+)?(?:wall\s+street\s+journal|financial\s+times|new\s+york\s+times)"
+    rf"\s*[-\u2013\u2014:]\s*{_MONTHS_NAMES}\.?\s+\d{{1,2}}\s*$"
 )
 # Recurring templated items: market tables, screens, listicles, filings digests and notices
 # that come every day for another company, exchange or day under one headline. Each is its
@@ -42,7 +49,7 @@ _TEMPLATED = re.compile(
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
     r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
-    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+in\b.{0,60}\bago"
+    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+(?:\$[\d,.]+\s+)?in\b.{0,60}\bago"
     r"|insiders?\s+(?:sold|bought|buys|sells)\s+shares|managers'\s+transactions"
     r"|earnings\s+call\s+presentation|earnings\s+call\s+transcript|slide\s+deck"
     r"|shareholder\s+(?:reminder|alert)|lead\s+plaintiff|class\s+action|investors?\s+(?:who|with)"
@@ -56,7 +63,8 @@ _TEMPLATED = re.compile(
     r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
     r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing"
-    r"|whale\s+(?:activity|alerts?)|continues\s+(?:share\s+)?buy[\s-]?back"
+    r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|stock\s+movers|biggest\s+movers"
+    r"|earnings\s+snapshot|analyst\s+verdict|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
     r"|transactions?\s+in\s+own\s+shares|ipo\s+day\s+\d|non-competitive\s+bids)"
 )
 # Written before the event: it states none of the event's facts.
@@ -70,7 +78,9 @@ _PREVIEW = re.compile(
     r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?!be\b)\w+"
     r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
     r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to"
-    r"|to\s+(?:plunge|plummet|tumble|slump|surge|soar|skyrocket|crash))\b"
+    r"|to\s+(?:plunge|plummet|tumble|slump|surge|soar|skyrocket|crash)"
+    r"|set\s+to\s+(?:update|announce|unveil|decide|report|meet|vote|rule)"
+    r"|faces?\b.{0,40}\b(?:earnings|results)\b.{0,20}\btest|looks\s+to\b.{0,60}\b(?:earnings|results))\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
@@ -79,10 +89,7 @@ _ANNOUNCED = re.compile(
     r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
 )
 # A day named in a headline (`February 12`, `Feb. 7`, `12 Feb`): another day, another item.
-_MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+_MONTHS = _MONTHS_NAMES
 _DAY = re.compile(
     rf"(?i)\b(?:(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?!\d|,\s*\d{{4}}\s*\d)"
     rf"|(?P<day2>\d{{1,2}})\s+(?P<month2>{_MONTHS})\b)"
@@ -117,21 +124,21 @@ _KINDS = (
             r"|successor|succeed\w*|depart\w*|taps?|picks?)\b.{0,60}"
             r"\b(?:ceo|cfo|coo|cto|chief|chair\w*|president|directors?|board)\b"
             r"|\b(?:ceo|cfo|coo|chief\s+\w+\s+officer|chair\w*|president|director)\b.{0,40}"
-            r"\b(?:to\s+retire|retire\w*|resign\w*|steps?\s+down|to\s+leave|depart\w*|exit\w*)"
+            r"\b(?:to\s+retire|retire\w*|resign\w*|steps?\s+down|(?:to|will)\s+leave|leav\w+|depart\w*|exit\w*)"
         ),
     ),
     (
         "insider",
         re.compile(
             r"(?i)\b(?:executives?|directors?|insiders?|ceo|cfo|chair\w*|pdmrs?)\b.{0,30}"
-            r"\b(?:reinvest\w*|buys?\s+shares|bought\s+shares|sells?\s+shares|sold\s+shares"
+            r"\b(?:reinvest\w*|acquires?\s+(?:additional\s+|more\s+)?shares|buys?\s+shares|bought\s+shares|sells?\s+shares|sold\s+shares"
             r"|purchas\w*\s+(?:of\s+)?shares|dealings?|shareholding)\b"
         ),
     ),
     (
         "deal",
         re.compile(
-            r"(?i)\b(?:acquir\w*|acquisitions?|merger|merge|takeover|buyout|bids?|to\s+buy(?!\s+back)"
+            r"(?i)\b(?:acquir\w*(?!\s+(?:additional\s+|more\s+|own\s+)?shares)|acquisitions?|merger|merge|takeover|buyout|bids?|to\s+buy(?!\s+back)"
             r"|divest\w*|stake|(?:sell|sells|sale\s+of)\s+(?:\w+\s+){0,4}(?:unit|business|division))\b"
         ),
     ),
@@ -142,6 +149,10 @@ _KINDS = (
             r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo)\b"
         ),
     ),
+    ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
+    # A holder's notices: crossing the threshold up, down, or moving above it.
+    ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
+    ("holder-out", re.compile(r"(?i)\bceas\w*\s+(?:to\s+be\s+(?:a\s+)?)?substantial")),
     ("restructuring", re.compile(r"(?i)\b(?:restructur\w*|bankruptcy|chapter\s+11|insolven\w*)\b")),
     ("layoffs", re.compile(r"(?i)\b(?:layoffs?|lay\s+off|job\s+cuts|cut\w*\s+[\d,]+\s+jobs)\b")),
     (
@@ -350,7 +361,9 @@ _MOVE_VERBS = (
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
     r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens|advance|advances"
     r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
-    r"|takes\s+off|mixed|steps?\s+back|lack(?:s|ing)?\s+direction|directionless"
+    r"|takes\s+off|mixed|steps?\s+back|(?<=futures )(?:higher|lower|flat)"
+    r"|(?<=stocks )(?:higher|lower)|(?<=yields )(?:higher|lower)"
+    r"|lack(?:s|ing)?\s+direction|directionless"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
     r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
@@ -380,7 +393,8 @@ _ANALYST_ACTION = re.compile(
     r"|^(?:these|here)\s+are\s+the|^meet\s+the|^why\b|\bpts?\b|\bprice\s+objective"
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
-    r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy)\b"
+    r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy"
+    r"|^how\b.{0,80}\bcould|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
 _ROLES = frozenset(
@@ -399,7 +413,7 @@ _INDICATOR_WORDS = frozenset(
     claim payroll gdp pmi growth loss""".split()
 )
 _RESULTS = re.compile(
-    r"(?i)\b(?:results?|earnings|eps|epads|revenue|sales|(?<!non-)profit|net\s+income|loss|quarter"
+    r"(?i)\b(?:results?|earnings|eps|epads|revenue|sales|(?<!non-)(?<!for-)profit|net\s+income|loss|quarter"
     r"|q[1-4]|[1-4]q|fy\s?\d*|full[\s-]year|guidance|outlook)\b"
 )
 # `..., Wedbush Says` and `Rubio: ...`: the claim belongs to the one quoted.
@@ -411,6 +425,17 @@ _RESPONDER = re.compile(
     r"|reacts?|applauds?|welcomes?|slams?|criticizes|condemns?|blasts?|denies|refuses?"
     r"|calls\s+out|pushes\s+back|retaliates?|vows?|warns?|threatens?|insists?|urges?)\b"
 )
+# `Musk-led bid aimed at slowing OpenAI: Wedbush`: the claim belongs to the one named last.
+_TRAILING_COLON_SPEAKER = re.compile(
+    r":\s*(?P<speaker>[A-Z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,2})\s*$"
+)
+# Words a trailing `: …` label opens with that name no one (`: The Details`, `: Report`).
+_NOT_SPEAKERS = frozenset(
+    """the a an what why how here details full live watch video chart charts analysis opinion
+    explainer preview recap update report sources source""".split()
+)
+# `Elliott Had Received 1 Board Seat … in Late 2023`: background of an earlier year.
+_BACKGROUND = re.compile(r"(?i)\bhad\b.{0,80}\b((?:19|20)\d\d)\b")
 _LEADING_SPEAKER = re.compile(r"^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,2})\s*:\s+\S")
 
 
@@ -508,7 +533,11 @@ def describe(article: Article) -> StoryFeatures:
         headline_tickers=headline_tickers,
         results=results,
         kinds=_kinds(raw_title, results),
-        analysis=bool(_ANALYSIS_TAG.search(article.title) or _ANALYST_ACTION.search(raw_title)),
+        analysis=bool(
+            _ANALYSIS_TAG.search(article.title)
+            or _ANALYST_ACTION.search(raw_title)
+            or _background(raw_title, published)
+        ),
         digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
         countries=_named_matches(_COUNTRIES, raw_title),
         entities=named(raw_title, summary),
@@ -696,6 +725,8 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
                 return None, frozenset()
             if not subject and _ANY_MOVER.search(found.group(0)):
                 return _THE_MARKET, _THE_MARKET  # `Stock futures fall as …`: the market moved
+            if subject & _EQUITY_GROUPS:
+                return subject, frozenset()  # `Gold miners gain`: stocks, not gold
             if subject:
                 marker = (found.group("marker") or "").strip().lower()
                 if marker.startswith(("price", "future", "yield")):
@@ -710,6 +741,10 @@ _ANY_MOVER = re.compile(
 )
 _THE_MARKET = frozenset({"market"})
 
+# Words that make a subject a group of stocks (`gold miners`, `oil producers`), not a market.
+_EQUITY_GROUPS = frozenset(
+    "miner producer company maker firm bank lender refiner driller airline insurer".split()
+)
 # What moves as a market, not as one company's stock.
 _MARKETS = frozenset(
     """oil crude brent wti gold silver copper aluminium aluminum nickel zinc steel iron ore
@@ -744,6 +779,9 @@ def _speaker(title: str) -> frozenset[str] | None:
     `CSCO Earnings:` or `Q4 results:` is a section, not a speaker.
     """
     found = _TRAILING_SPEAKER.search(title) or _RESPONDER.match(title)
+    colon = None if found else _TRAILING_COLON_SPEAKER.search(title)
+    if colon and colon.group("speaker").split()[0].lower() not in _NOT_SPEAKERS:
+        found = colon
     if not found:
         found = _LEADING_SPEAKER.match(title)
         label = found.group("speaker") if found else ""
@@ -752,9 +790,24 @@ def _speaker(title: str) -> frozenset[str] | None:
     return frozenset(_terms(found.group("speaker"))) - _ROLES or None
 
 
+def _background(title: str, published: object) -> bool:
+    """Whether the headline tells what had happened in an earlier year: background."""
+    found = _BACKGROUND.search(title)
+    return bool(found and isinstance(published, datetime) and int(found[1]) < published.year)
+
+
+_NUMERIC_DAY = re.compile(r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
+_MONTH_ABBREVIATIONS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+
+
 def _days(title: str) -> frozenset[str]:
-    """The days a headline names, as `feb-12` (month by its first three letters)."""
+    """The days a headline names, as `feb-12` (month by its first three letters; `02/10/25`
+    is `feb-10`)."""
     found = set()
+    for match in _NUMERIC_DAY.finditer(title):
+        number, date = int(match.group("month")), int(match.group("day"))
+        if 1 <= number <= 12 and 1 <= date <= 31:
+            found.add(f"{_MONTH_ABBREVIATIONS[number - 1]}-{date}")
     for match in _DAY.finditer(title):
         month = (match.group("month") or match.group("month2") or "")[:3].lower()
         day = int(match.group("day") or match.group("day2") or 0)

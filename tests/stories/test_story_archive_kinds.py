@@ -157,3 +157,125 @@ def test_a_move_before_the_open_and_the_open_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def test_background_digests_and_a_named_view_stay_apart_from_the_event() -> None:
+    event = _item(
+        1,
+        "Activist Kestrel builds $2.5B stake in Ridgeline Energy, seeks operational changes",
+        "Activist Kestrel Partners has built a $2.5 billion stake in refiner Ridgeline Energy.",
+    )
+    for other in (
+        "Kestrel Had Received 1 Board Seat After Disclosing $1B Stake in Ridgeline in Late 2023",
+        "Activist Kestrel's recent holdings and campaigns",
+        "Kestrel's Ridgeline stake aimed at forcing a midstream spin-off: Wedbush",
+    ):
+        copy = _item(
+            2,
+            other,
+            "Activist Kestrel Partners has built a $2.5 billion stake in refiner Ridgeline Energy.",
+            hours=1,
+        )
+        assert _story_count(event, copy) == 2, other
+    assert (
+        _story_count(
+            event,
+            _item(
+                3,
+                "Kestrel Partners builds $2.5 billion stake in Ridgeline Energy",
+                "Activist Kestrel Partners has built a $2.5 billion stake in refiner Ridgeline.",
+                hours=1,
+            ),
+        )
+        == 1
+    )
+
+
+DOMAIN = (
+    "Domain Holdings Australia on Thursday reported first-half results and said chief"
+    " executive Jason Pellegrino will leave the property portal on Feb. 28."
+)
+
+
+def test_results_and_a_ceo_leaving_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(1, "Domain 1H Ebit A$59.2M Vs. A$47.5M Ex-Significant Items", DOMAIN),
+            _item(2, "Domain CEO Jason Pellegrino Will Leave on Feb 28", DOMAIN),
+        )
+        == 2
+    )
+
+
+def test_daily_items_of_two_days_are_two_stories() -> None:
+    forum = "This is the forum for daily political discussion. A new version is published daily."
+    assert (
+        _story_count(
+            _item(1, "Politics And The Markets 02/10/25", forum),
+            _item(2, "Politics And The Markets 02/11/25", forum, hours=24),
+        )
+        == 2
+    )
+    # A headline-only table a day later is the next day's, however equal its headline.
+    assert (
+        _story_count(
+            _item(1, "SGX Sicom RSS3 Rubber Untraded at Midday"),
+            _item(2, "SGX Sicom RSS3 Rubber Untraded at Midday", hours=24),
+        )
+        == 2
+    )
+
+
+def test_one_column_template_about_two_companies_is_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Earnings Snapshot: Incyte reports Q4 revenue beat, profit misses estimate",
+                "Earnings snapshot: the quarter's figures against estimates and the outlook.",
+            ),
+            _item(
+                2,
+                "Earnings Snapshot: BP expects lower Q1 upstream production, issues outlook",
+                "Earnings snapshot: the quarter's figures against estimates and the outlook.",
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_holder_crossing_up_and_another_crossing_down_are_two_notices() -> None:
+    notice = "Notice of change of interests of substantial holder in Key Petroleum Limited."
+    assert (
+        _story_count(
+            _item(1, "Acorn Oil & Gas Ceases Substantial Holding in Key Petroleum", notice),
+            _item(2, "Acorn Group Becomes Substantial Holder in Key Petroleum", notice),
+        )
+        == 2
+    )
+
+
+def test_miners_shares_are_not_the_metal_they_mine() -> None:
+    summary = "Gold rose above $2,900 an ounce for the first time as tariff worries grew."
+    assert (
+        _story_count(
+            _item(1, "Gold closes above $2,900 for first time on tariff worries", summary),
+            _item(2, "Gold miners gain as bullion prices race to record highs", summary),
+        )
+        == 2
+    )
+
+
+def test_a_listicle_of_another_horizon_is_another_item() -> None:
+    summary = "Here is how much an investment in this stock would be worth today."
+    assert (
+        _story_count(
+            _item(
+                1, "If You Invested $100 In This Stock 10 Years Ago, You Would Have This", summary
+            ),
+            _item(
+                2, "If You Invested $100 In This Stock 20 Years Ago, You Would Have This", summary
+            ),
+        )
+        == 2
+    )
