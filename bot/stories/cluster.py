@@ -590,6 +590,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # two kinds of company event (results and a buyback): two stories
     if new.session and old.session and new.session != old.session:
         return True  # a move before the open, at the open, at the close: three moves
+    if new.direction and old.direction and new.direction != old.direction:
+        return True  # a rise and a fall (`gold at record`, `gold pulls back`): two moves
     if _other_claims(new, old):
         return True  # one speaker's two remarks: each is its own claim
     if _quotes_other(new, old) or _quotes_other(old, new):

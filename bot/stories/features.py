@@ -35,7 +35,7 @@ _DIGEST = re.compile(
     r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
     r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
     r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
-    r"|closing\s+(?:stock\s+)?prices|press\s+digests?)\b"
+    r"|closing\s+(?:stock\s+)?prices|press\s+digests?|markets\s+today)\b"
     # A newspaper's day (`Wall Street Journal - February 11`): its stories, none alone.
     rf"|^\s*(?:the\s+)?(?:wall\s+street\s+journal|financial\s+times|new\s+york\s+times)"
     rf"\s*[-\u2013\u2014:]\s*{_MONTHS_NAMES}\.?\s+\d{{1,2}}\s*$"
@@ -171,10 +171,13 @@ _KINDS = (
 )
 
 
+_EBIT = re.compile(r"(?i)\bebit(?:da)?\b")
+
+
 def _kinds(title: str, results: bool) -> frozenset[str]:
     """The kinds of company event a headline reports (`results` among them)."""
     found = {name for name, pattern in _KINDS if pattern.search(title)}
-    if results:
+    if results or _EBIT.search(title):
         found.add("results")
     return frozenset(found)
 
@@ -361,7 +364,7 @@ _MOVE_VERBS = (
     r"|slump|slumps|slumped|sag|sags|dip|dips|dipped|rebound|rebounds|rebounded|tank|tanks"
     r"|skyrocket|skyrockets|spike|spikes|spiked|pop|pops|strengthens|weakens|advance|advances"
     r"|advanced|decline|declines|declined|reverse|reverses|reversed|pare|pares|pared|take\s+off"
-    r"|takes\s+off|mixed|steps?\s+back|(?<=futures )(?:higher|lower|flat)"
+    r"|takes\s+off|mixed|steps?\s+back|pull(?:s|ed|ing)?\s+back|(?<=futures )(?:higher|lower|flat)"
     r"|(?<=stocks )(?:higher|lower)|(?<=yields )(?:higher|lower)"
     r"|lack(?:s|ing)?\s+direction|directionless"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
@@ -457,6 +460,7 @@ class StoryFeatures:
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
     market_move: frozenset[str]  # the markets that moved (a commodity, currency, index)
     session: str  # when a move happened: `before` the open, at the `open` or `close`, or ``
+    direction: str  # which way a move went, `up` or `down` (`` when not one way)
     speaker: frozenset[str] | None  # who the headline quotes (`..., Wedbush Says`, `Rubio: ...`)
     headline_tickers: frozenset[str]  # symbols the headline itself names
     results: bool  # the headline reports company results (rule 3 of the definition)
@@ -529,6 +533,7 @@ def describe(article: Article) -> StoryFeatures:
         move_subject=move_subject,
         market_move=market_move,
         session=_session(raw_title) if move_subject is not None else "",
+        direction=_direction(raw_title) if move_subject is not None else "",
         speaker=_speaker(raw_title),
         headline_tickers=headline_tickers,
         results=results,
@@ -762,6 +767,22 @@ _SESSIONS = (
     ("open", re.compile(r"(?i)\bopens?\b|\bat\s+the\s+open\b")),
     ("close", re.compile(r"(?i)\b(?:clos(?:e|es|ed|ing)|ends?|ended|settles?|settled)\b")),
 )
+
+
+_UP = re.compile(
+    r"(?i)\b(?:rise|rises|rose|rising|jump\w*|surg\w+|gain\w*|climb\w*|rall\w+|soar\w*"
+    r"|record|highs?|higher|push\w*\s+(?:\w+\s+){0,3}to\s+record|advance\w*|rebound\w*)\b"
+)
+_DOWN = re.compile(
+    r"(?i)\b(?:fall|falls|fell|falling|slip\w*|drop\w*|pull\w*\s+back|retreat\w*|declin\w+"
+    r"|lower|tumbl\w+|sink\w*|sank|plung\w+|slid\w*|eas(?:e|es|ed|ing)|dip\w*|lows?|los\w+)\b"
+)
+
+
+def _direction(title: str) -> str:
+    """Which way a market move went, when the headline says one way only: `up` or `down`."""
+    up, down = bool(_UP.search(title)), bool(_DOWN.search(title))
+    return "up" if up and not down else "down" if down and not up else ""
 
 
 def _session(title: str) -> str:

@@ -279,3 +279,25 @@ def test_a_listicle_of_another_horizon_is_another_item() -> None:
         )
         == 2
     )
+
+
+def test_a_rise_and_a_fall_of_one_market_are_two_moves() -> None:
+    summary = "Gold prices moved as investors weighed new U.S. tariffs on steel and aluminum."
+    assert (
+        _story_count(
+            _item(1, "Gold jumps to peak on Trump tariff fears", summary),
+            _item(2, "Gold falls from peak on Trump tariff fears", summary, hours=3),
+        )
+        == 2
+    )
+
+
+def test_an_ebitda_item_and_a_buyback_are_two_stories() -> None:
+    summary = "Royal BAM Groep reported its 2024 figures and plans to return cash to shareholders."
+    assert (
+        _story_count(
+            _item(1, "BAM Groep delivers adjusted EBITDA of EUR 333 million over 2024", summary),
+            _item(2, "Royal BAM Groep to return EUR50M to shareholders via share buyback", summary),
+        )
+        == 2
+    )
