@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.delivery import outcomes
 from bot.delivery.chat_queues import ChatQueues
+from bot.delivery.claims import Claims
 from bot.delivery.courier import Courier
 from bot.delivery.limiter import Limiter
 from bot.delivery.outbox import Outbox
@@ -36,19 +37,19 @@ class Dispatcher:
         outbox: Outbox,
         courier: Courier,
         limiter: Limiter,
+        claims: Claims,
         *,
-        owner: str,
         hold_limit: float,
         concurrency: int,
         policy: RetryPolicy,
         kick: Callable[[], None],
     ) -> None:
-        """`owner` names the claims; `kick` wakes the sender's loop when a send ends."""
+        """`kick` wakes the sender's loop when a send ends."""
         self.queues = queues
         self._outbox = outbox
         self._courier = courier
         self._limiter = limiter
-        self._owner = owner
+        self._claims = claims
         self._hold_limit = hold_limit
         self._concurrency = concurrency
         self._policy = policy
@@ -66,6 +67,20 @@ class Dispatcher:
     def has_room(self) -> bool:
         """Whether another send may start now."""
         return len(self.inflight) < self._concurrency
+
+    async def refill(self, want: int) -> int:
+        """Claim up to `want` due deliveries into the queues; returns how many (-1: no ledger)."""
+        if not await self._outbox.flush():  # what was sent is recorded before anything is claimed
+            return -1
+        self.ledger_due = None  # about to look; dues noted meanwhile still count
+        found = await self._claims.take(want)
+        if found is None:
+            return -1
+        claimed, due = found
+        if due is not None:
+            self.note_due(due)
+        self.place(claimed)
+        return len(claimed)
 
     def place(self, claimed: list[Delivery]) -> None:
         """Queue freshly claimed deliveries; beyond a chat's share they go back to the ledger."""
@@ -151,7 +166,7 @@ class Dispatcher:
     def _settle(self, delivery: Delivery, error: Exception) -> None:
         """Owe the ledger what the failed send's outcome asks, and act on the rest of it."""
         settlement: Settlement = outcomes.settle(
-            delivery, error, now=datetime.now(UTC), owner=self._owner, policy=self._policy
+            delivery, error, now=datetime.now(UTC), owner=self._claims.owner, policy=self._policy
         )
         if settlement.unexpected:
             log.error("alert %d: unexpected error from the transport", delivery.id, exc_info=error)

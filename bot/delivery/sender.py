@@ -91,7 +91,7 @@ class Sender:
             self._outbox,
             self._courier,
             limiter or NoLimits(),
-            owner=self._claims.owner,
+            self._claims,
             hold_limit=hold_limit,
             concurrency=concurrency,
             policy=RetryPolicy(max_attempts, backoff_cap, random_source),
@@ -247,7 +247,7 @@ class Sender:
                 ):
                     # Claims run beside the dispatch, so sends keep their pace meanwhile.
                     asked, wakes_at_claim = want, self._wakes
-                    claiming = asyncio.create_task(self._claim(want))
+                    claiming = asyncio.create_task(dispatcher.refill(want))
                     claiming.add_done_callback(lambda _: self._kick.set())
                 elif ledger_open and outbox.unrecorded:
                     outbox.flush_soon()
@@ -310,20 +310,6 @@ class Sender:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._kick.wait(), timeout)
-
-    async def _claim(self, want: int) -> int:
-        """Take up to `want` due deliveries into memory; returns how many (-1: no ledger)."""
-        if not await self._outbox.flush():  # what was sent is recorded before anything is claimed
-            return -1
-        self._dispatcher.ledger_due = None  # about to look; dues noted meanwhile still count
-        found = await self._claims.take(want)
-        if found is None:
-            return -1
-        claimed, due = found
-        if due is not None:
-            self._dispatcher.note_due(due)
-        self._dispatcher.place(claimed)
-        return len(claimed)
 
     async def _shutdown(self) -> None:
         """Let sends in flight end, give back what is held, and write what is owed."""
