@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -32,7 +32,7 @@ from bot.runtime.supervision import Failing, Supervision, describe
 from bot.runtime.watch_book import LiveWatches
 from bot.sources.feeds_config import FeedSpec, read_feeds_file
 from bot.sources.fetch import make_client
-from bot.storage.db import open_database
+from bot.storage.db import in_transaction, open_database
 from bot.storage.deliveries import prune_finished
 from bot.storage.watches import prune_removed
 from bot.telegram.app import build_application
@@ -229,14 +229,11 @@ class Runtime:
     async def housekeeping(self) -> None:
         """Prune old deliveries, summarise feed errors, tell admins of feeds failing a day."""
 
-        def prune() -> int:
-            with self.engine.begin() as connection:
-                prune_removed(connection, datetime.now(UTC) - KEEP_WATCH_TOMBSTONES)
-                return prune_finished(
-                    connection, created_before=datetime.now(UTC) - KEEP_DELIVERIES
-                )
+        def prune(connection: Connection) -> int:
+            prune_removed(connection, datetime.now(UTC) - KEEP_WATCH_TOMBSTONES)
+            return prune_finished(connection, created_before=datetime.now(UTC) - KEEP_DELIVERIES)
 
-        pruned = await asyncio.to_thread(prune)
+        pruned = await in_transaction(self.engine, prune)
         failing = [spec for spec in self.feeds if self.poller.state(spec).failures]
         summary = "; ".join(
             f"{spec.name} ×{state.failures}: {state.last_error}"
@@ -266,17 +263,14 @@ class Runtime:
         """Turn held alerts that are due (quiet hours over, a mute ended, a digest time) into
         digests in the ledger; returns how many chats get one."""
 
-        def work() -> int:
-            with self.engine.begin() as connection:
-                return release_digests(
-                    connection,
-                    topics=self.rules.book.topics,
-                    now=datetime.now(UTC),
-                    source_names=self.ingest.ledger.source_names,
-                    default_zone=self.settings.default_timezone,
-                )
-
-        written = await asyncio.to_thread(work)
+        written = await in_transaction(
+            self.engine,
+            release_digests,
+            topics=self.rules.book.topics,
+            now=datetime.now(UTC),
+            source_names=self.ingest.ledger.source_names,
+            default_zone=self.settings.default_timezone,
+        )
         if written:
             log.info("digests written for %s", count(written, "chat"))
             self.deliveries_queued()

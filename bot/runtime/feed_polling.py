@@ -20,6 +20,7 @@ from bot.sources.feed_cap import CappedPoll, cap_new_items, flood_notice, flood_
 from bot.sources.feeds_config import FeedSpec
 from bot.sources.fetch import PollResult, poll_feed
 from bot.storage.articles import unseen_ids
+from bot.storage.db import in_transaction
 from bot.storage.feeds import FeedState, load_feed_state, load_feed_states, save_feed_state
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class FeedPoller:
         else:
             self._unreachable_told = False
         self._states[spec.name] = result.state
-        await asyncio.to_thread(self._save, spec, result.state)
+        await in_transaction(self._engine, save_feed_state, spec.name, spec.url, result.state)
         await self._polled(spec, result, fresh)
         return result
 
@@ -195,10 +196,6 @@ class FeedPoller:
         with self._engine.connect() as connection:
             unseen = unseen_ids(connection, (article.id for article in articles))
         return cap_new_items(articles, unseen, self._max_new)
-
-    def _save(self, spec: FeedSpec, state: FeedState) -> None:
-        with self._engine.begin() as connection:
-            save_feed_state(connection, spec.name, spec.url, state)
 
     async def poll_all(
         self, specs: Sequence[FeedSpec], *, concurrency: int = 20

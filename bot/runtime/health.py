@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.delivery.sender import Sender
 from bot.durations import format_duration
 from bot.errors import NewsbotError
-from bot.storage.db import ping
+from bot.storage.db import in_transaction, ping
 from bot.storage.queue_stats import overdue_count
 from bot.telemetry.endpoint import HealthCheck, MetricsEndpoint, parse_listen
 
@@ -94,12 +94,10 @@ class Health:
         now = datetime.now(UTC)
         overdue = 0
         if database_ok:
-            overdue = await asyncio.to_thread(self._overdue, now - STUCK_AFTER)
+            overdue = await in_transaction(
+                self._engine, overdue_count, due_before=now - STUCK_AFTER
+            )
         return sender_problem(view_of(sender), overdue=overdue, now=now)
-
-    def _overdue(self, due_before: datetime) -> int:
-        with self._engine.connect() as connection:
-            return overdue_count(connection, due_before=due_before)
 
 
 async def open_metrics(settings: Settings, health: HealthCheck) -> MetricsEndpoint | None:

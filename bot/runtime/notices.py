@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from bot.ledger_values import DeliveryKind
 from bot.runtime.rule_reload import Reload
 from bot.storage import deliveries as store
+from bot.storage.db import in_transaction
 from bot.storage.subscriptions import subscribers
 from bot.wording import count
 
@@ -89,11 +90,7 @@ class Notices:
             for chat_id in chat_ids
         ]
 
-        def write() -> int:
-            with self._engine.begin() as connection:
-                return store.insert_deliveries(connection, rows)
-
-        if await asyncio.to_thread(write):
+        if await in_transaction(self._engine, store.insert_deliveries, rows):
             self._queued()
 
 

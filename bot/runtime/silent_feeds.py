@@ -9,7 +9,6 @@ another member of a fleet) judges the same way.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,10 +17,11 @@ from itertools import pairwise
 from statistics import median
 from typing import Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bot.durations import format_duration
 from bot.runtime.notices import Notices
+from bot.storage.db import in_transaction
 from bot.storage.feed_activity import (
     ReportedSilence,
     new_item_times,
@@ -130,24 +130,16 @@ class SilentFeeds:
         """Note a successful poll of the feed; returns when it last brought a new item."""
         now = self._clock()
 
-        def judge() -> tuple[SilenceNotice | None, ReportedSilence | None, bool, datetime | None]:
-            with self._engine.begin() as connection:
-                if brought_new:
-                    note_new_items(connection, feed, now)
-                times = new_item_times(connection, feed)
-                before = reported_silence(connection, feed)
-            notice, after = silence_notice(feed, times, before, now)
-            return notice, after, after != before, (times[-1] if times else None)
+        def read(connection: Connection) -> tuple[list[datetime], ReportedSilence | None]:
+            if brought_new:
+                note_new_items(connection, feed, now)
+            return new_item_times(connection, feed), reported_silence(connection, feed)
 
-        notice, after, changed, latest = await asyncio.to_thread(judge)
+        times, before = await in_transaction(self._engine, read)
+        notice, after = silence_notice(feed, times, before, now)
         if notice is not None:
             log.info("feed %s: %s, admins told", feed, notice.kind)
             await self._notices.tell_admins(notice.text, notice_id=notice.notice_id)
-        if changed:
-
-            def remember() -> None:
-                with self._engine.begin() as connection:
-                    save_reported_silence(connection, feed, after)
-
-            await asyncio.to_thread(remember)
-        return latest
+        if after != before:
+            await in_transaction(self._engine, save_reported_silence, feed, after)
+        return times[-1] if times else None

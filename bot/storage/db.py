@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from bot.errors import Outage
 
 log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # Several processes of a fleet start at once on one PostgreSQL: one migrates, the rest wait.
@@ -87,6 +93,25 @@ def ping(engine: Engine) -> None:
     """Ask the database a trivial question (`SELECT 1`); raises when it does not answer."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+async def in_transaction(
+    engine: Engine,
+    work: Callable[Concatenate[Connection, _P], _T],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> _T:
+    """Run `work(connection, *args, **kwargs)` in its own transaction, off the event loop.
+
+    The transaction commits when `work` returns and rolls back when it raises; the error is
+    raised here, in the caller's task.
+    """
+
+    def transaction() -> _T:
+        with engine.begin() as connection:
+            return work(connection, *args, **kwargs)
+
+    return await asyncio.to_thread(transaction)
 
 
 def _unavailable(database_url: str, error: Exception) -> str:

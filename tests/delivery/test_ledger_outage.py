@@ -93,7 +93,7 @@ async def _broadcast_through_outage(
     mend_ledger: Callable[[], None],
 ) -> Outcome:
     """Send to 300 chats; after 60 messages the ledger breaks for OUTAGE seconds."""
-    caplog.set_level(logging.INFO, logger="bot.delivery.sender")
+    caplog.set_level(logging.INFO, logger="bot.delivery")
     _queue_broadcast(engine)
     sender = Sender(engine, TelegramTransport(bot), TokenBucketLimiter())
     stop = asyncio.Event()
@@ -116,7 +116,7 @@ async def _broadcast_through_outage(
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
-    records = [r for r in caplog.records if r.name == "bot.delivery.sender"]
+    records = [r for r in caplog.records if r.name.startswith("bot.delivery.")]
     return Outcome(
         messages=len(api.messages()),
         chats_reached=len({m["chat_id"] for m in api.messages()}),

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from bot.runtime.core import Runtime
 from bot.runtime.schedule import FEED_TICK_SECONDS, HOUSEKEEPING, Recurring, scheduled
 from bot.storage import jobs as job_store
+from bot.storage.db import in_transaction
 from bot.storage.feeds import next_polls
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def build_app(conninfo: str, runtime: Runtime, *, pool_size: int = 8) -> App:
         due = await asyncio.to_thread(due_feeds, runtime.engine, names, datetime.now(UTC))
         queued = await defer_polls(app, due)
         if queued >= ANALYZE_AFTER:
-            await asyncio.to_thread(analyze_jobs, runtime.engine)
+            await in_transaction(runtime.engine, job_store.analyze_jobs)
         return queued
 
     @app.task(name=POLL_TASK, queue=QUEUE, retry=RetryStrategy(max_attempts=2, wait=5))
@@ -194,12 +195,6 @@ async def defer_polls(app: App, names: list[str]) -> int:
             await app.job_manager.defer_job_async(job)
             queued += 1
     return queued
-
-
-def analyze_jobs(engine: Engine) -> None:
-    """Refresh the planner's statistics of procrastinate's jobs table."""
-    with engine.begin() as connection:
-        job_store.analyze_jobs(connection)
 
 
 async def ensure_schema(app: App, conninfo: str) -> bool:

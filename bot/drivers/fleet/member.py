@@ -30,6 +30,7 @@ from bot.drivers.shell import Backoff, ProcessShell, wait_for_stop
 from bot.runtime.core import Runtime
 from bot.runtime.health import Health
 from bot.runtime.schedule import Recurring, scheduled
+from bot.storage.db import in_transaction
 from bot.storage.deliveries import last_group_sends
 from bot.telegram.app import (
     TelegramSetupError,
@@ -221,8 +222,10 @@ class FleetMember(ProcessShell):
         log.info("%s leads the fleet: sender of record, Telegram updates", _worker_name())
         await wait_for_stop(term, HANDOVER_QUIET_SECONDS)
         # The last leader's group budget (20 a minute) is not known here: wait it out.
-        for chat_id, seconds in await asyncio.to_thread(self._recent_groups):
-            await self.limiter.pause(chat_id, seconds)
+        now = datetime.now(UTC)
+        recent = await in_transaction(runtime.engine, last_group_sends, now - GROUP_WINDOW)
+        for chat_id, last in recent:  # each group waits until its minute is over
+            await self.limiter.pause(chat_id, (last + GROUP_WINDOW - now).total_seconds())
         application = self.application
         transport: Transport = TerminalTransport()
         if application is not None:
@@ -270,13 +273,6 @@ class FleetMember(ProcessShell):
                 await sender.settle(self.stop_event)
 
         await self.sending(term_of_sends())
-
-    def _recent_groups(self) -> list[tuple[int, float]]:
-        """Groups sent to within the last minute, and how long until that minute is over."""
-        now = datetime.now(UTC)
-        with self.runtime.engine.connect() as connection:
-            recent = last_group_sends(connection, now - GROUP_WINDOW)
-        return [(chat, (last + GROUP_WINDOW - now).total_seconds()) for chat, last in recent]
 
     async def _take_updates(
         self,
