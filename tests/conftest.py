@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_api_double import BotApiDouble
-from tests.databases import database_url_for
-from tests.runtime.support import BotProcess
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.databases import database_url_for
+from tests.support.workspace import BotProcess
 
 
 def _backends() -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.databases import CORPUS
+from tests.support.databases import CORPUS
 
 SCORER = CORPUS.parent / "relevance" / "score.py"
 

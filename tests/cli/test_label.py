@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import command, make_workspace, running
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
+from tests.support.workspace import command, make_workspace, running
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = """\

@@ -11,7 +11,7 @@ from bot.delivery.sender import Sender
 from bot.storage import deliveries as store
 from bot.storage.db import open_database
 from bot.telegram.transport import TelegramTransport
-from tests.bot_api_double import BotApiDouble
+from tests.support.bot_api_double import BotApiDouble
 
 
 async def test_a_slow_answer_is_sent_once(sqlite_url: str) -> None:

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from bot.drivers.single import SingleProcess
 from bot.storage.models import articles
 from bot.storage.subscriptions import TOPIC, remember_chat, subscribe
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, Workspace, running, until
-from tests.sources.feed_server import FeedServer, Reply, Request, rss
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.feed_server import FeedServer, Reply, Request, rss
+from tests.support.workspace import ADMIN, Workspace, running, until
 
 CHATS = (901, 902)
 ITEMS_PER_POLL = 60

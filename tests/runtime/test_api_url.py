@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import BotProcess, command, make_workspace
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import BotProcess, command, make_workspace
 
 
 async def test_the_base_url_form_ending_in_bot_is_accepted(

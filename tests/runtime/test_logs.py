@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from tests.bot_api_double import Answer, BotApiDouble
-from tests.runtime.support import ADMIN, BotProcess, Workspace
+from tests.support.bot_api_double import Answer, BotApiDouble
+from tests.support.workspace import ADMIN, BotProcess, Workspace
 
 CHAT = 701
 SECRET = "7417411111:AAH-secret_Token-never-logged-0123456789"

@@ -6,10 +6,10 @@ import asyncio
 import socket
 from pathlib import Path
 
-from tests.bot_api_double import Answer, BotApiDouble
-from tests.pg_cluster import PgCluster
-from tests.runtime.support import BotProcess, Workspace, command, until
-from tests.telemetry.scrape import Scraper, free_port
+from tests.support.bot_api_double import Answer, BotApiDouble
+from tests.support.pg_cluster import PgCluster
+from tests.support.scrape import Scraper, free_port
+from tests.support.workspace import BotProcess, Workspace, command, until
 
 GROUP_CHAT, OTHER_CHAT = 701, 702
 FLOOD_SECONDS = 16  # longer than the gauges' refresh (15 s): one refresh sees the queue

@@ -12,9 +12,9 @@ from sqlalchemy import func, insert, select
 
 from bot.storage.feeds import FeedState
 from bot.storage.models import deliveries
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, Workspace, command, running, until
-from tests.sources.feed_server import FeedServer, Reply
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.feed_server import FeedServer, Reply
+from tests.support.workspace import ADMIN, Workspace, command, running, until
 
 CHAT = 901
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, command, running, until
-from tests.story_copies import ROADSHOW, STRIKE
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.story_copies import ROADSHOW, STRIKE
+from tests.support.workspace import Workspace, command, running, until
 
 TRADER, DESK = 601, 602
 

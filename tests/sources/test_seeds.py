@@ -21,7 +21,7 @@ from bot.sources.seeds import (
     seed_paths,
     split_front_matter,
 )
-from tests.databases import CORPUS, corpus_path
+from tests.support.databases import CORPUS, corpus_path
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_062cbf74e09447a5.md"
 

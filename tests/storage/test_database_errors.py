@@ -13,7 +13,7 @@ import pytest
 from bot.config import ConfigError
 from bot.errors import NewsbotError, Outage
 from bot.storage.db import DatabaseUnavailable, open_database
-from tests.databases import postgres_unavailable
+from tests.support.databases import postgres_unavailable
 
 
 def _newsbot(tmp_path: Path, database_url: str) -> subprocess.CompletedProcess[str]:

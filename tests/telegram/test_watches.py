@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot.storage import watches as store
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import OIL, Workspace, command, running
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
+from tests.support.workspace import OIL, Workspace, command, running
 
 CHAT = 301
 

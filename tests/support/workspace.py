@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.drivers.single import SingleProcess
-from tests.bot_api_double import BotApiDouble
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSBOT = ROOT / ".venv" / "bin" / "newsbot"
