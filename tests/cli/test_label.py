@@ -96,6 +96,7 @@ def _path_on(card: str) -> str:
     return card.split("to go, 4 drawn] ", 1)[1].split(" (", 1)[0]
 
 
+@pytest.mark.slow
 def test_label_a_sample_with_single_keys_stop_resume_and_score_it(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -150,6 +151,7 @@ def test_label_a_sample_with_single_keys_stop_resume_and_score_it(
     assert scored["recall"] == 1.0 and scored["precision"] == 0.5
 
 
+@pytest.mark.slow
 async def test_less_like_this_presses_export_as_negative_labels_for_their_topic(
     api: BotApiDouble, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from telegram import Bot
 
 from bot.delivery.ledger import ledger_counts
@@ -14,6 +15,7 @@ from bot.telegram.transport import TelegramTransport
 from tests.support.bot_api_double import BotApiDouble
 
 
+@pytest.mark.slow
 async def test_a_slow_answer_is_sent_once(sqlite_url: str) -> None:
     engine = open_database(sqlite_url)
     now = datetime.now(UTC)

@@ -44,7 +44,7 @@ def test_the_token_never_shows_in_the_log_whatever_fails(
         rejected = BotProcess(workspace.env(wrong) | {"TELEGRAM_BOT_TOKEN": SECRET}, workspace.root)
         processes.append(rejected)
         # A wrong token cannot get better by retrying: the bot says so and stops with 2.
-        assert rejected.process.wait(timeout=20) == 2, rejected.stderr
+        assert rejected.process.wait(timeout=60) == 2, rejected.stderr
         assert "the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)" in rejected.stderr
     finally:
         wrong.stop()

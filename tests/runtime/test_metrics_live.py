@@ -109,7 +109,7 @@ def test_a_taken_metrics_port_stops_the_bot_at_start_with_one_line(
             workspace.env(api, NEWSBOT_METRICS_LISTEN=f"127.0.0.1:{port}"), workspace.root
         )
         processes.append(bot)
-        assert bot.process.wait(30) == 2
+        assert bot.process.wait(60) == 2
     log = bot.stderr
     line = f"cannot listen on 127.0.0.1:{port} (NEWSBOT_METRICS_LISTEN)"
     assert log.count(line) == 1 and "Traceback" not in log

@@ -159,8 +159,12 @@ class BotProcess:
         """Everything the process logged so far."""
         return self.log_path.read_text(errors="replace")
 
-    def wait_for_log(self, text: str, timeout: float = 20.0, *, count: int = 1) -> None:
-        """Block until the log holds this text `count` times (or the process died)."""
+    def wait_for_log(self, text: str, timeout: float = 60.0, *, count: int = 1) -> None:
+        """Block until the log holds this text `count` times (or the process died).
+
+        The default is generous: starting a process (imports, rules compiled) takes seconds
+        on a loaded machine running the suite in parallel; a bot that never logs still fails.
+        """
         deadline = time.monotonic() + timeout
         while self.stderr.count(text) < count:
             if self.process.poll() is not None:
