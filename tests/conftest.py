@@ -65,12 +65,15 @@ GROUPS = {
 }
 
 # Timing-sensitive on a loaded machine (a rate measured by the Bot API double, a bound in
-# seconds): `make test` runs these alone, after the parallel run (marker `serial`).
+# seconds): `make test` runs these alone, after the parallel run (marker `serial`). A path
+# or a test's node id.
 SERIAL = (
     "tests/telegram/test_paid_broadcast.py",  # 600 alerts within 10 s
     "tests/telegram/test_delivery_faults.py",  # no Telegram limit broken
     "tests/runtime/test_stories_live.py",  # no Telegram limit broken
     "tests/runtime/test_stop_restart.py",  # a broadcast within the limits across a restart
+    # The event loop ticks at least a fifth of the time while a feed is parsed.
+    "tests/sources/test_feed_fetch.py::test_parsing_runs_off_the_event_loop",
 )
 
 # The slow tier (`make check` leaves it out): bot processes and bots at work, PostgreSQL
@@ -103,7 +106,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for prefix, group in GROUPS.items():
             if path.startswith(prefix):
                 item.add_marker(pytest.mark.xdist_group(group))
-        if path.startswith(SERIAL):
+        if item.nodeid.startswith(SERIAL):
             item.add_marker(pytest.mark.serial)
         if (
             path.startswith(SLOW)
