@@ -2,10 +2,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Two stamps: `make run` installs the bot alone, `make test` adds the dev extras.
+# Processes for the suite (pytest-xdist); tests that must not overlap share an xdist_group.
+TEST_WORKERS ?= 4
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-pg typecheck lint format bench clean
+.PHONY: run test check test-pg typecheck lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +29,16 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q --durations=20
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist=loadgroup --durations=20 -m "not serial"
+	$(BIN)/python -m pytest -q --durations=5 -m serial
+
+# Lint, types and the fast tier (no bot processes, clusters, outages or corpus): ~90 s.
+check: $(DEV_STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m "not slow"
 
 test-pg: $(DEV_STAMP)
 	NEWSBOT_TEST_BACKENDS=postgresql $(BIN)/python -m pytest -q

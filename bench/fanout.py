@@ -46,8 +46,8 @@ from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.telegram.transport import TelegramTransport
-from tests.books import Always
-from tests.bot_api_double import BotApiDouble
+from tests.support.books import Always
+from tests.support.bot_api_double import BotApiDouble
 
 TOPICS = {"oil": Topic("oil", "Crude oil", "Oil markets", "🛢️", "rules/oil.yaml")}
 OIL = Match("oil", "geopolitics-crude", "high", "active", ("Russia", "crude", "$USO"))

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.storage.db import open_database
 from bot.storage.models import chats, subscriptions
-from tests.bot_api_double import BotApiDouble
-from tests.databases import fresh_postgres_database
-from tests.drivers.fleet.crude_alert import MARK, RULES, SEED
-from tests.sources.feed_server import FeedServer, Reply, Request, rss
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.crude_alert import MARK, RULES, SEED
+from tests.support.databases import fresh_postgres_database
+from tests.support.feed_server import FeedServer, Reply, Request, rss
 
 INTERVAL_SECONDS = 30  # the production floor
 # Bench only: the sender (and command answers) run without rate limits.

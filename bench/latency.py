@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import seed_text, topic_yaml
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import seed_text, topic_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = 10

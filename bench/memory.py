@@ -32,8 +32,8 @@ from bot.config import Settings
 from bot.drivers.single import SingleProcess
 from bot.storage.db import open_database
 from bot.storage.models import subscriptions
-from tests.bot_api_double import BotApiDouble
-from tests.sources.feed_server import FeedServer, Reply, Request, rss
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.feed_server import FeedServer, Reply, Request, rss
 
 TARGET_MB = 200.0
 RULES_PER_FILE = 100

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.sources import fetch
 from bot.sources.feeds_config import FeedSpec
 from bot.sources.fetch import FeedState, PollResult, make_client, poll_feed
-from tests.sources.feed_server import FeedServer, Reply, Request, rss
+from tests.support.feed_server import FeedServer, Reply, Request, rss
 
 TARGET_SECONDS = 10.0
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_api_double import BotApiDouble
-from tests.databases import database_url_for
-from tests.runtime.support import BotProcess
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.databases import database_url_for
+from tests.support.workspace import BotProcess
 
 
 def _backends() -> list[str]:
@@ -57,16 +57,79 @@ def processes() -> Iterator[list[BotProcess]]:
         process.kill()
 
 
+# Tests that must not overlap run one after another on one worker (`make test` runs
+# pytest-xdist with --dist=loadgroup): path prefix -> group.
+GROUPS = {
+    # Three bot processes electing a leader over one PostgreSQL, with 75 s windows.
+    "tests/drivers/fleet/": "fleet",
+}
+
+# Timing-sensitive on a loaded machine (a rate measured by the Bot API double, a bound in
+# seconds): `make test` runs these alone, after the parallel run (marker `serial`). A path
+# or a test's node id.
+SERIAL = (
+    "tests/telegram/test_paid_broadcast.py",  # 600 alerts within 10 s
+    "tests/telegram/test_delivery_faults.py",  # no Telegram limit broken
+    "tests/runtime/test_stories_live.py",  # no Telegram limit broken
+    "tests/runtime/test_stop_restart.py",  # a broadcast within the limits across a restart
+    # The event loop ticks at least a fifth of the time while a feed is parsed.
+    "tests/sources/test_feed_fetch.py::test_parsing_runs_off_the_event_loop",
+)
+
+# The slow tier (`make check` leaves it out): bot processes and bots at work, PostgreSQL
+# clusters and outages, the fleet, the corpus, brute-force agreement.
+SLOW = (
+    "tests/runtime/",
+    "tests/faults/",
+    "tests/drivers/fleet/",
+    "tests/telegram/",
+    "tests/delivery/test_ledger_outage.py",
+    "tests/delivery/test_sender_faults.py",
+    "tests/delivery/test_story_edits.py",
+    "tests/rules/test_rules_property.py",
+    "tests/cli/test_backtest_report.py",
+    "tests/cli/test_corpus_reading.py",
+)
+
+
+def _is_postgresql_leg(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database_url") == "postgresql"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its xdist group, `serial` and `slow` as the tables above say."""
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        for prefix, group in GROUPS.items():
+            if path.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+        if item.nodeid.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)
+        if (
+            path.startswith(SLOW)
+            or item.get_closest_marker("corpus")
+            or item.get_closest_marker("postgres")
+            or _is_postgresql_leg(item)
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """A PostgreSQL leg that could not run says so beside the summary, not only under -rs."""
-    reasons = [
-        str(report.longrepr[2]).removeprefix("Skipped: ")
+    """A PostgreSQL leg that could not run says so in the summary line, not only under -rs."""
+    skipped = [
+        report
         for report in terminalreporter.stats.get("skipped", [])
         if isinstance(report.longrepr, tuple) and "PostgreSQL on" in str(report.longrepr[2])
     ]
-    if reasons:
+    if skipped:
+        reason = str(skipped[0].longrepr[2]).removeprefix("Skipped: ")
         terminalreporter.write_line(
-            f"PostgreSQL leg NOT RUN: {len(reasons)} test(s) skipped: {reasons[0]}",
+            f"PostgreSQL leg NOT RUN: {len(skipped)} test(s) skipped: {reason}",
             yellow=True,
             bold=True,
         )
+        # Counted in the summary line itself: "..., 67 skipped, 67 postgresql not run in ...".
+        terminalreporter._add_stats("postgresql not run", skipped)

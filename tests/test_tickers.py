@@ -9,7 +9,7 @@ import pytest
 
 from bot.sources.seeds import scan_seeds
 from bot.tickers import symbol_from_category, tickers_in_text
-from tests.databases import corpus_path
+from tests.support.databases import corpus_path
 
 
 @pytest.mark.parametrize(

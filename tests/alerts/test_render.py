@@ -164,6 +164,7 @@ def test_huge_summary_is_cut_at_a_word_boundary() -> None:
     assert summary_line[:-1].split(" ")[-1] in words.split(" ")
 
 
+@pytest.mark.slow
 def test_many_rules_terms_and_tickers_fit() -> None:
     many = [
         Match(
@@ -177,6 +178,7 @@ def test_many_rules_terms_and_tickers_fit() -> None:
     _check(render_html(alert, TOPICS))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     title=st.text(max_size=600),

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.databases import CORPUS
+from tests.support.databases import CORPUS
 
 SCORER = CORPUS.parent / "relevance" / "score.py"
 
@@ -220,6 +220,7 @@ def test_bad_labels_file_is_one_error_naming_the_line(
     assert captured.err.strip() == f"newsbot: {bad}:3: relevant must be 0 or 1, not 'yes'"
 
 
+@pytest.mark.slow
 def test_html_report_has_a_table_per_topic_and_the_lists(
     labelled: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.databases import corpus_path
-from tests.story_copies import ROADSHOW, STRIKE
+from tests.support.databases import corpus_path
+from tests.support.story_copies import ROADSHOW, STRIKE
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import command, make_workspace, running
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
+from tests.support.workspace import command, make_workspace, running
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = """\
@@ -96,6 +96,7 @@ def _path_on(card: str) -> str:
     return card.split("to go, 4 drawn] ", 1)[1].split(" (", 1)[0]
 
 
+@pytest.mark.slow
 def test_label_a_sample_with_single_keys_stop_resume_and_score_it(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -150,6 +151,7 @@ def test_label_a_sample_with_single_keys_stop_resume_and_score_it(
     assert scored["recall"] == 1.0 and scored["precision"] == 0.5
 
 
+@pytest.mark.slow
 async def test_less_like_this_presses_export_as_negative_labels_for_their_topic(
     api: BotApiDouble, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

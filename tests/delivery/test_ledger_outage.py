@@ -28,8 +28,8 @@ from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.telegram.transport import TelegramTransport
-from tests.bot_api_double import BotApiDouble
-from tests.pg_cluster import PgCluster
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.pg_cluster import PgCluster
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
 OIL = Match("oil", "crude", "high", "active", ("crude",))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ async def _run(limiter: TokenBucketLimiter, clock: Clock, chats: list[int], step
     return sent
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.integers(-50, 50).filter(bool), min_size=1, max_size=60, unique=True))
 async def test_no_window_ever_exceeds_the_limits(chats: list[int]) -> None:
@@ -43,6 +45,7 @@ async def test_no_window_ever_exceeds_the_limits(chats: list[int]) -> None:
             assert all(b - a > 60.0 for a, b in zip(mine, mine[20:], strict=False))
 
 
+@pytest.mark.slow
 async def test_rate_reaches_97_percent_and_pauses_hold() -> None:
     clock = Clock()
     limiter = TokenBucketLimiter(clock=clock)

@@ -29,9 +29,9 @@ from bot.rules import Match, Topic
 from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
-from tests.articles import make_article
-from tests.books import ingest_matching
-from tests.delivery.scripted import ScriptedTransport
+from tests.support.articles import make_article
+from tests.support.books import ingest_matching
+from tests.support.scripted_transport import ScriptedTransport
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
 OIL = Match("oil", "crude", "high", "active", ("crude",))

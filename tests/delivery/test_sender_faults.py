@@ -15,7 +15,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.transports import RateLimited, Transient
 from bot.storage import deliveries as store
 from bot.storage.db import open_database
-from tests.delivery.scripted import ScriptedTransport
+from tests.support.scripted_transport import ScriptedTransport
 
 
 def _row(article: str, chat_id: int, priority: str = "normal") -> dict[str, object]:

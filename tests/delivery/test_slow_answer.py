@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from telegram import Bot
 
 from bot.delivery.ledger import ledger_counts
@@ -11,9 +12,10 @@ from bot.delivery.sender import Sender
 from bot.storage import deliveries as store
 from bot.storage.db import open_database
 from bot.telegram.transport import TelegramTransport
-from tests.bot_api_double import BotApiDouble
+from tests.support.bot_api_double import BotApiDouble
 
 
+@pytest.mark.slow
 async def test_a_slow_answer_is_sent_once(sqlite_url: str) -> None:
     engine = open_database(sqlite_url)
     now = datetime.now(UTC)

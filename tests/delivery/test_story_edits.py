@@ -25,11 +25,11 @@ from bot.storage.articles import record_articles
 from bot.storage.db import open_database
 from bot.storage.models import articles, deliveries
 from bot.telegram.transport import TelegramTransport
-from tests.books import ingest_matching
-from tests.bot_api_double import Answer, BotApiDouble
-from tests.databases import database_url_for
-from tests.delivery.scripted import ScriptedTransport
-from tests.story_copies import POWELL, STRIKE
+from tests.support.books import ingest_matching
+from tests.support.bot_api_double import Answer, BotApiDouble
+from tests.support.databases import database_url_for
+from tests.support.scripted_transport import ScriptedTransport
+from tests.support.story_copies import POWELL, copy
 
 TOPICS = {
     "oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml"),
@@ -46,19 +46,6 @@ async def bot(api: BotApiDouble) -> AsyncIterator[Bot]:
     """python-telegram-bot talking to the Bot API double."""
     async with Bot(api.token, base_url=f"{api.url}/bot") as client:
         yield client
-
-
-def copy(number: int) -> Article:
-    """The story as outlet `number` tells it."""
-    source, title, summary = STRIKE[number]
-    return Article(
-        id=f"https://{source}.example/strike",
-        title=title,
-        summary=summary,
-        link=f"https://{source}.example/strike",
-        source=source,
-        published=AT + timedelta(minutes=7 * number),
-    )
 
 
 def setup(url: str, chats: dict[int, str]) -> Engine:

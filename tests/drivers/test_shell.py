@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.drivers.shell import EXIT_CONFIG, Backoff, ProcessShell
 from bot.runtime.core import Runtime
-from tests.runtime.support import make_workspace, topic_yaml
-from tests.waiting import until
+from tests.support.waiting import until
+from tests.support.workspace import make_workspace, topic_yaml
 
 
 async def test_the_back_off_doubles_from_a_second_to_a_minute() -> None:

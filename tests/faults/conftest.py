@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.support import Workspace, make_workspace
+from tests.support.workspace import Workspace, make_workspace
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from bot.storage import deliveries as store
 from bot.storage.db import open_database
 from bot.storage.subscriptions import TOPIC, remember_chat, subscribe
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, running, until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import Workspace, running, until
 
 BACKLOG = 100_000
 BACKLOG_CHATS = 1_000

@@ -17,9 +17,9 @@ from sqlalchemy import insert
 
 from bot.storage.db import open_database
 from bot.storage.models import subscriptions
-from tests.bot_api_double import BotApiDouble
-from tests.pg_cluster import PgCluster
-from tests.runtime.support import BotProcess, make_workspace
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.pg_cluster import PgCluster
+from tests.support.workspace import BotProcess, make_workspace
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -23,8 +23,8 @@ from bot.delivery.sender import Sender
 from bot.storage import deliveries as store
 from bot.storage.db import open_database
 from bot.telegram.transport import TelegramTransport
-from tests.bot_api_double import Answer, BotApiDouble
-from tests.runtime.support import until
+from tests.support.bot_api_double import Answer, BotApiDouble
+from tests.support.workspace import until
 
 
 def _queue(engine: Engine, article: str, *chats: int) -> None:

@@ -14,9 +14,9 @@ import pytest
 
 from bot.storage.db import open_database
 from bot.storage.subscriptions import TOPIC, remember_chat, subscribe
-from tests.bot_api_double import Answer, BotApiDouble
-from tests.databases import fresh_postgres_database
-from tests.runtime.support import BotProcess, Workspace, make_workspace
+from tests.support.bot_api_double import Answer, BotApiDouble
+from tests.support.databases import fresh_postgres_database
+from tests.support.workspace import BotProcess, Workspace, make_workspace
 
 EXIT_CONFIG = 2
 CHAT = 7001

@@ -16,7 +16,7 @@ from bot.runtime.status import Health, health_lines
 from bot.runtime.supervision import Supervision
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
-from tests.pg_cluster import PgCluster
+from tests.support.pg_cluster import PgCluster
 
 ADMIN = 4242
 

@@ -16,7 +16,7 @@ from bot.knowledge.rule_sets import load_rules
 from bot.rules.engine import article_streams
 from bot.rules.loader import Condition, Group, Near, RuleSpec, Term
 from bot.rules.query import compile_queries, parse_query, shared_sets
-from tests.databases import corpus_path
+from tests.support.databases import corpus_path
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_SETS = REPO / "rules" / "_sets.yaml"

@@ -7,11 +7,11 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from rules_bruteforce import BruteForce
 
 from bot.cli import main
 from bot.cli.match_command import read_items
-from tests.databases import CORPUS
+from tests.support.databases import CORPUS
+from tests.support.rules_bruteforce import BruteForce
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rules_bruteforce import BruteForce
 
 from bot.article import Article
 from bot.rules import compile_rules
+from tests.support.rules_bruteforce import BruteForce
 
 VOCAB = ["oil", "crude", "gold", "Russia", "Ukraine", "price", "prices", "sanction", "sanctions"]
 VOCAB += ["OPEC", "US", "us", "Fed", "fed", "Zürich", "café", "war", "Strait", "Hormuz"]

@@ -170,6 +170,7 @@ def test_match_highlights_the_whole_word_a_term_matched(
     assert "zurich: Zelenskyy meets US envoys in [Zürich]" in out  # as the article writes it
 
 
+@pytest.mark.slow
 def test_many_watches_parse_each_term_once() -> None:
     # Start-up with 100,000 watches met ~150,000 distinct terms; a cache smaller than that
     # evicted each before its next use, and every term was parsed again and again.

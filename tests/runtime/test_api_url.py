@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import BotProcess, command, make_workspace
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import BotProcess, command, make_workspace
 
 
 async def test_the_base_url_form_ending_in_bot_is_accepted(
@@ -29,7 +29,7 @@ def test_an_address_with_no_bot_api_is_named_not_taken_for_a_wrong_token(
     wrong = f"{api.url}/telegram"  # a path where no Bot API answers: 404 to getMe
     bot = BotProcess(workspace.env(api, NEWSBOT_TELEGRAM_API_URL=wrong), workspace.root)
     processes.append(bot)
-    assert bot.process.wait(30) == 2, bot.stderr  # retrying cannot help: the operator must
+    assert bot.process.wait(90) == 2, bot.stderr  # retrying cannot help: the operator must
     log = bot.stderr
     assert f"NEWSBOT_TELEGRAM_API_URL={wrong}" in log, log
     assert "404" in log and "getMe" in log, log

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from bot.drivers.single import SingleProcess
 from bot.storage.models import articles
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, command, running, until
-from tests.sources.feed_server import FeedServer, Reply, Request, rss
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.feed_server import FeedServer, Reply, Request, rss
+from tests.support.workspace import Workspace, command, running, until
 
 CHAT = 801
 FIRST = [("Brent crude oil steadies", "https://example.com/a/1")]

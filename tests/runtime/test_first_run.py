@@ -7,7 +7,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests.runtime.support import NEWSBOT, make_workspace
+from tests.support.workspace import NEWSBOT, make_workspace
 
 
 def _closed_port() -> int:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import BotProcess, Workspace, command, seed_text, until
-from tests.telemetry.scrape import Scraper, free_port
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.scrape import Scraper, free_port
+from tests.support.workspace import BotProcess, Workspace, command, seed_text, until
 
 EVIL, HEAVY, PLAIN = 601, (602, 603, 605, 606), 604
 # One line of ordinary text: `(.|.)*~` tries 2^n ways on it with a backtracking engine.

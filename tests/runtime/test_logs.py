@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from tests.bot_api_double import Answer, BotApiDouble
-from tests.runtime.support import ADMIN, BotProcess, Workspace
+from tests.support.bot_api_double import Answer, BotApiDouble
+from tests.support.workspace import ADMIN, BotProcess, Workspace
 
 CHAT = 701
 SECRET = "7417411111:AAH-secret_Token-never-logged-0123456789"
@@ -44,7 +44,7 @@ def test_the_token_never_shows_in_the_log_whatever_fails(
         rejected = BotProcess(workspace.env(wrong) | {"TELEGRAM_BOT_TOKEN": SECRET}, workspace.root)
         processes.append(rejected)
         # A wrong token cannot get better by retrying: the bot says so and stops with 2.
-        assert rejected.process.wait(timeout=20) == 2, rejected.stderr
+        assert rejected.process.wait(timeout=60) == 2, rejected.stderr
         assert "the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)" in rejected.stderr
     finally:
         wrong.stop()

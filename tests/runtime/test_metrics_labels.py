@@ -7,9 +7,9 @@ import re
 import urllib.request
 from pathlib import Path
 
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import BotProcess, command, make_workspace, until
-from tests.telemetry.scrape import Scraper, free_port
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.scrape import Scraper, free_port
+from tests.support.workspace import BotProcess, command, make_workspace, until
 
 WATCHER, OTHER_WATCHER = 811, 812
 

@@ -6,10 +6,10 @@ import asyncio
 import socket
 from pathlib import Path
 
-from tests.bot_api_double import Answer, BotApiDouble
-from tests.pg_cluster import PgCluster
-from tests.runtime.support import BotProcess, Workspace, command, until
-from tests.telemetry.scrape import Scraper, free_port
+from tests.support.bot_api_double import Answer, BotApiDouble
+from tests.support.pg_cluster import PgCluster
+from tests.support.scrape import Scraper, free_port
+from tests.support.workspace import BotProcess, Workspace, command, until
 
 GROUP_CHAT, OTHER_CHAT = 701, 702
 FLOOD_SECONDS = 16  # longer than the gauges' refresh (15 s): one refresh sees the queue
@@ -109,7 +109,7 @@ def test_a_taken_metrics_port_stops_the_bot_at_start_with_one_line(
             workspace.env(api, NEWSBOT_METRICS_LISTEN=f"127.0.0.1:{port}"), workspace.root
         )
         processes.append(bot)
-        assert bot.process.wait(30) == 2
+        assert bot.process.wait(60) == 2
     log = bot.stderr
     line = f"cannot listen on 127.0.0.1:{port} (NEWSBOT_METRICS_LISTEN)"
     assert log.count(line) == 1 and "Traceback" not in log

@@ -10,8 +10,8 @@ import signal
 
 import pytest
 
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import (
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import (
     ADMIN,
     BROKEN_OIL,
     OIL,

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from bot.runtime.core import Runtime
 from bot.storage.models import articles
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, command, running, seed_text, until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import Workspace, command, running, seed_text, until
 
 CHAT = 551
 

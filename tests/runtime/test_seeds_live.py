@@ -8,8 +8,8 @@ import time
 import pytest
 
 from bot.drivers.single import SingleProcess
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, Workspace, command, running, until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import ADMIN, Workspace, command, running, until
 
 CHAT = 501
 

@@ -10,9 +10,9 @@ from bot.runtime.core import Runtime
 from bot.runtime.silent_feeds import silence_notice, silence_of
 from bot.storage.feed_activity import ReportedSilence, note_new_items
 from bot.storage.models import deliveries
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, Workspace
-from tests.sources.feed_server import FeedServer, Reply, Request, rss
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.feed_server import FeedServer, Reply, Request, rss
+from tests.support.workspace import ADMIN, Workspace
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 

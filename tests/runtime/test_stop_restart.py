@@ -11,8 +11,8 @@ from sqlalchemy import insert
 
 from bot.storage.db import open_database
 from bot.storage.models import subscriptions
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import BotProcess, Workspace
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import BotProcess, Workspace
 
 CHATS = range(10_001, 11_001)  # 1,000 private chats: 30 messages a second makes ~34 s
 

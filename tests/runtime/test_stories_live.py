@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +9,10 @@ from sqlalchemy import select
 
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, command, running, until
-from tests.story_copies import ROADSHOW, STRIKE
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.story_copies import ROADSHOW, STRIKE
+from tests.support.waiting import settled
+from tests.support.workspace import Workspace, command, running, until
 
 TRADER, DESK = 601, 602
 
@@ -67,7 +67,7 @@ async def test_copies_of_a_story_edit_each_chats_one_alert_naming_the_other_sour
         await until(lambda: all(len(edits(api, c)) == 2 for c in (TRADER, DESK)), "2nd edits")
         write_story_seed(workspace.seeds, "roadshow.md", ROADSHOW, 40)
         await until(lambda: all(len(alerts(api, c)) == 2 for c in (TRADER, DESK)), "roadshow")
-        await asyncio.sleep(0.5)  # a stray message would show now
+        await settled(workspace.database_url, articles=4)  # a stray message would be sent
 
     targets = first_alert_message_ids(workspace.database_url)
     for chat in (TRADER, DESK):
@@ -98,7 +98,8 @@ async def test_a_restart_between_copies_edits_the_alert_once_and_sends_nothing_t
     write_story_seed(workspace.seeds, "strike-3.md", STRIKE[2], 15)
     async with running(settings):
         await until(lambda: len(edits(api, TRADER)) >= 1, "the edit after the restart")
-        await asyncio.sleep(2.5)  # a superseded edit or a second alert would show now
+        # A superseded edit or a second alert would be sent by now.
+        await settled(workspace.database_url, articles=3)
     assert len(alerts(api, TRADER)) == 1
     (edit,) = edits(api, TRADER)
     assert "3 sources" in edit["text"] and "cnbc" in edit["text"] and "bloomberg" in edit["text"]
@@ -113,6 +114,6 @@ async def test_stories_switched_off_alert_every_article(
         for number, article in enumerate(STRIKE):
             write_story_seed(workspace.seeds, f"strike-{number}.md", article, 2 + number)
             await until(lambda n=number: len(alerts(api, TRADER)) == n + 1, "one alert each")
-        await asyncio.sleep(0.5)
+        await settled(workspace.database_url, articles=3)
     assert len(alerts(api, TRADER)) == 3
     assert edits(api, TRADER) == []

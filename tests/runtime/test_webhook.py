@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 
 from bot.drivers.single import SingleProcess
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, command, running, until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.workspace import Workspace, command, running, until
 
 CHAT = 601
 INTRUDER = 602

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.sources.fetch import make_client
-from tests.databases import CORPUS
-from tests.sources.feed_server import FeedServer
+from tests.support.databases import CORPUS
+from tests.support.feed_server import FeedServer
 
 
 @pytest.fixture

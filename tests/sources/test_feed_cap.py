@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.sources.feed_cap import cap_new_items, flood_notice, flood_notice_id
-from tests.articles import make_article
+from tests.support.articles import make_article
 
 
 def test_the_first_new_items_up_to_the_cap_alert_and_seen_ones_pass_through() -> None:

@@ -15,7 +15,7 @@ import pytest
 from bot.sources import fetch
 from bot.sources.feeds_config import FeedSpec
 from bot.sources.fetch import FeedState, backoff_interval, make_client, poll_feed
-from tests.sources.feed_server import FeedServer, Reply, gzip_bomb, rss
+from tests.support.feed_server import FeedServer, Reply, gzip_bomb, rss
 
 NOW = datetime(2025, 2, 12, 12, 0, tzinfo=UTC)
 FEED = rss(

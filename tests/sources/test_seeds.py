@@ -21,7 +21,7 @@ from bot.sources.seeds import (
     seed_paths,
     split_front_matter,
 )
-from tests.databases import CORPUS, corpus_path
+from tests.support.databases import CORPUS, corpus_path
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "000_062cbf74e09447a5.md"
 
@@ -234,6 +234,7 @@ def test_a_quote_link_in_a_link_title_names_no_ticker(tmp_path: Path) -> None:
     assert article.link == "https://seekingalpha.com/symbol/JJC"
 
 
+@pytest.mark.slow
 def test_every_real_seed_format_article_parses() -> None:
     for name in ("seekalpha", "other_sources"):
         articles, problems = scan_seeds(corpus_path(name))
@@ -245,6 +246,7 @@ def test_every_real_seed_format_article_parses() -> None:
         assert all("](http" not in a.body for a in articles)
 
 
+@pytest.mark.slow
 def test_real_front_matter_ends_at_the_first_line_that_is_exactly_triple_dash() -> None:
     """Hundreds of real bodies hold `---` rules and a few thumbnails `---` in their URL."""
     for path in sorted(corpus_path("seekalpha").glob("*.md")) + sorted(

@@ -11,8 +11,8 @@ from bot.pipeline import FixedRules, Ingest, Ledger
 from bot.rules import Match
 from bot.storage.db import make_engine, migrate, open_database
 from bot.storage.models import articles
-from tests.articles import make_article
-from tests.books import Always, ingest_matching
+from tests.support.articles import make_article
+from tests.support.books import Always, ingest_matching
 
 
 def _article(n: int, **changes: object) -> Article:

@@ -13,7 +13,7 @@ import pytest
 from bot.config import ConfigError
 from bot.errors import NewsbotError, Outage
 from bot.storage.db import DatabaseUnavailable, open_database
-from tests.databases import postgres_unavailable
+from tests.support.databases import postgres_unavailable
 
 
 def _newsbot(tmp_path: Path, database_url: str) -> subprocess.CompletedProcess[str]:
@@ -34,6 +34,7 @@ def _newsbot(tmp_path: Path, database_url: str) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path: Path) -> None:
     run = _newsbot(tmp_path, "postgresql://postgres:s3cret@127.0.0.1:1/nope")
     assert run.returncode == 2, run.stderr
@@ -45,6 +46,7 @@ def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "s3cret" not in lines[0]
 
 
+@pytest.mark.slow
 def test_a_database_missing_on_a_running_server_is_one_line(tmp_path: Path) -> None:
     reason = postgres_unavailable()
     if reason:

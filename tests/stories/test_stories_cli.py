@@ -9,7 +9,7 @@ import pytest
 
 from bot.article import Article
 from bot.cli import main
-from tests.stories.articles import (
+from tests.support.story_articles import (
     BACKGROUND,
     COPPER_REACTION,
     DEAL,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
 from bot.stories import StoryIndex
-from tests.story_copies import POWELL
+from tests.support.story_copies import POWELL
 
 AT = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.article import Article
 from bot.stories import StoryIndex, StoryTuning
-from tests.stories.articles import (
+from tests.support.story_articles import (
     BACKGROUND,
     COPPER_REACTION,
     DEAL,

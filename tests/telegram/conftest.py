@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_api_double import BotApiDouble
+from tests.support.bot_api_double import BotApiDouble
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bot_api_double import BotApiDouble
-from tests.telegram.harness import Harness
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.harness import Harness
 
 # The seed ends with Seeking Alpha's footer of S&P 500 funds: none of them is news.
 INDEX_FUNDS = {"SP500", "SPY", "VOO", "IVV", "RSP", "SSO", "UPRO", "SH", "SDS", "SPXU"}

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from bot.storage import subscriptions as subs
 from bot.storage.models import deliveries
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import seed_text
-from tests.story_copies import STRIKE
-from tests.telegram.harness import OPERATOR, SEED_TITLE, Harness
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.harness import OPERATOR, SEED_TITLE, Harness
+from tests.support.story_copies import STRIKE
+from tests.support.workspace import seed_text
 
 
 def _subscriptions(harness: Harness, chat_id: int) -> list[tuple[str, str]]:

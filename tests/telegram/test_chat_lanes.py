@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.bot_api_double import BotApiDouble, parse_entities
-from tests.telegram.harness import Harness
+from tests.support.bot_api_double import BotApiDouble, parse_entities
+from tests.support.harness import Harness
 
 FLOODER, OTHER = 501, 502
 FLOOD = 30

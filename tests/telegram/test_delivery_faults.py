@@ -22,9 +22,9 @@ from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from bot.telegram.app import TokenRejected, build_application, run_bot
 from bot.telegram.transport import TelegramTransport
-from tests.articles import make_article
-from tests.books import ingest_matching
-from tests.bot_api_double import Answer, BotApiDouble
+from tests.support.articles import make_article
+from tests.support.books import ingest_matching
+from tests.support.bot_api_double import Answer, BotApiDouble
 
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}
 OIL = Match("oil", "crude", "normal", "active", ("crude",))

@@ -11,9 +11,9 @@ from typing import Any
 from bot.article import Article
 from bot.rules import Match
 from bot.storage import subscriptions as subs
-from tests.books import ingest_matching
-from tests.bot_api_double import BotApiDouble
-from tests.telegram.harness import Harness
+from tests.support.books import ingest_matching
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.harness import Harness
 
 FORUM, ADMIN, MEMBER = -100500, 7, 8
 OIL = Match("oil", "geopolitics-crude", "high", "active", ("crude",))

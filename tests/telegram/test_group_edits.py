@@ -17,10 +17,10 @@ from bot.storage import subscriptions as subs
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
 from bot.telegram.transport import TelegramTransport
-from tests.books import ingest_matching
-from tests.bot_api_double import BotApiDouble
-from tests.delivery.test_story_edits import copy
-from tests.waiting import until
+from tests.support.books import ingest_matching
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.story_copies import copy
+from tests.support.waiting import until
 
 GROUP = -300
 TOPICS = {"oil": Topic("oil", "Oil", "Crude", "🛢", "rules/oil.yaml")}

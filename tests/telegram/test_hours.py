@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.storage.db import open_database
 from bot.storage.models import deliveries
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import ADMIN, Workspace, command, make_workspace, running, seed_text
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
+from tests.support.workspace import ADMIN, Workspace, command, make_workspace, running, seed_text
 
 RULES = """\
 title: Crude oil

@@ -14,9 +14,9 @@ from bot.article import Article
 from bot.pipeline import FixedRules, Ingest, Ingested, Ledger
 from bot.pipeline.ledger import enqueue_deliveries
 from bot.rules import Match, Topic
-from tests.books import Always
-from tests.bot_api_double import BotApiDouble
-from tests.telegram.harness import Harness
+from tests.support.books import Always
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.harness import Harness
 
 NEW_YORK = ZoneInfo("America/New_York")
 SATURDAY = datetime(2026, 3, 7, 3, 0, tzinfo=NEW_YORK)

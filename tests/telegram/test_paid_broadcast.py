@@ -12,9 +12,9 @@ from bot.article import Article
 from bot.rules import Match
 from bot.storage import subscriptions as subs
 from bot.telemetry.metrics import REGISTRY
-from tests.books import ingest_matching
-from tests.bot_api_double import BotApiDouble
-from tests.telegram.harness import Harness
+from tests.support.books import ingest_matching
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.harness import Harness
 
 CHATS = 600
 FLASH = Match("oil", "hormuz", "critical", "active", ("Hormuz",))

@@ -15,9 +15,9 @@ from bot.storage import subscriptions as subs
 from bot.storage.articles import record_articles
 from bot.telegram.handlers import BotHooks
 from bot.telegram.handlers.subscriptions import TICKERS_JUDGED_AFTER
-from tests.articles import make_article
-from tests.bot_api_double import Answer, BotApiDouble, parse_entities
-from tests.telegram.harness import OPERATOR, Harness
+from tests.support.articles import make_article
+from tests.support.bot_api_double import Answer, BotApiDouble, parse_entities
+from tests.support.harness import OPERATOR, Harness
 
 TELEGRAM_LIMIT = 4096
 

@@ -16,7 +16,7 @@ from bot.telegram.handlers.splitting import (
     message_pieces,
     split_message,
 )
-from tests.bot_api_double import parse_entities
+from tests.support.bot_api_double import parse_entities
 
 
 def _units(text: str) -> int:

@@ -9,7 +9,7 @@ from telegram import Bot
 
 from bot.delivery.transports import Rejected
 from bot.telegram.transport import TelegramTransport
-from tests.bot_api_double import BotApiDouble
+from tests.support.bot_api_double import BotApiDouble
 
 CHAT = 77
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import Workspace, command, make_workspace, running, topic_yaml
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
+from tests.support.workspace import Workspace, command, make_workspace, running, topic_yaml
 
 CHAT = 701
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.storage import watches as store
-from tests.bot_api_double import BotApiDouble
-from tests.runtime.support import OIL, Workspace, command, running
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import settled, until
+from tests.support.workspace import OIL, Workspace, command, running
 
 CHAT = 301
 
@@ -64,7 +63,7 @@ async def test_a_watch_alerts_once_naming_each_watch_that_held(
         await until(lambda: _alerts(api, CHAT, "Tankers turn back"), "the alert")
         workspace.write_seed("b.md", "Weekly recap: Hormuz tanker rates")  # NOT recap
         workspace.write_seed("c.md", "Gold steadies as the dollar slips")
-        await asyncio.sleep(1.0)  # time for wrong alerts to show, were there any
+        await settled(workspace.database_url, articles=3)  # wrong alerts would be sent by now
     alerts = _alerts(api, CHAT, "Tankers turn back")
     assert len(alerts) == 1  # two watches and a topic: one message
     text = alerts[0]["text"]

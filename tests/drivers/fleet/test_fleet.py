@@ -25,10 +25,10 @@ from bot.drivers.fleet.leader import APPLICATION_NAME
 from bot.storage.db import open_database
 from bot.storage.leader_lock import LEADER_LOCK
 from bot.storage.subscriptions import TOPIC, remember_chat, subscribe
-from tests.bot_api_double import BotApiDouble
-from tests.databases import fresh_postgres_database
-from tests.drivers.fleet.crude_alert import MARK, RULES, SEED
-from tests.sources.feed_server import FeedServer, Reply, Request, rss
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.crude_alert import MARK, RULES, SEED
+from tests.support.databases import fresh_postgres_database
+from tests.support.feed_server import FeedServer, Reply, Request, rss
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(420)]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot_api_double import BotApiDouble
-from tests.databases import fresh_postgres_database
-from tests.runtime.support import OIL, BotProcess, Workspace
-from tests.telemetry.scrape import Scraper, free_port
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.databases import fresh_postgres_database
+from tests.support.scrape import Scraper, free_port
+from tests.support.workspace import OIL, BotProcess, Workspace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(180)]
 

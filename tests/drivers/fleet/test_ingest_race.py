@@ -14,9 +14,9 @@ from bot.rules import Topic
 from bot.storage.articles import record_articles
 from bot.storage.db import open_database
 from bot.storage.models import articles
-from tests.articles import make_article
-from tests.books import Always, ingest_matching
-from tests.databases import fresh_postgres_database
+from tests.support.articles import make_article
+from tests.support.books import Always, ingest_matching
+from tests.support.databases import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
 

@@ -21,7 +21,7 @@ from bot.drivers.fleet.member import conninfo_for
 from bot.runtime.core import Runtime
 from bot.storage.db import open_database
 from bot.storage.feeds import FeedState, save_feed_state
-from tests.databases import fresh_postgres_database
+from tests.support.databases import fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
 

@@ -5,6 +5,10 @@ Written for the tests (never corpus text): (source, title, summary) each.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from bot.article import Article
+
 STRIKE = [
     (
         "reuters",
@@ -80,3 +84,18 @@ POWELL = [
         "the Fed is in no hurry to cut interest rates while the economy stays strong.",
     ),
 ]
+
+STRIKE_AT = datetime(2026, 3, 2, 14, 2, tzinfo=UTC)
+
+
+def copy(number: int) -> Article:
+    """The story as outlet `number` tells it."""
+    source, title, summary = STRIKE[number]
+    return Article(
+        id=f"https://{source}.example/strike",
+        title=title,
+        summary=summary,
+        link=f"https://{source}.example/strike",
+        source=source,
+        published=STRIKE_AT + timedelta(minutes=7 * number),
+    )

@@ -51,7 +51,7 @@ def database_url_for(kind: str, tmp_path: Path) -> Iterator[str]:
             yield url
 
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 
 def corpus_path(*parts: str) -> Path:

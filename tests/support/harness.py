@@ -22,8 +22,8 @@ from bot.storage.db import open_database
 from bot.telegram.app import build_application, run_bot, shutdown_application
 from bot.telegram.handlers import BotHooks
 from bot.telegram.transport import TelegramTransport
-from tests.bot_api_double import BotApiDouble
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "000_062cbf74e09447a5.md"

@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.drivers.single import SingleProcess
-from tests.bot_api_double import BotApiDouble
-from tests.waiting import until
+from tests.support.bot_api_double import BotApiDouble
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSBOT = ROOT / ".venv" / "bin" / "newsbot"
@@ -159,8 +159,12 @@ class BotProcess:
         """Everything the process logged so far."""
         return self.log_path.read_text(errors="replace")
 
-    def wait_for_log(self, text: str, timeout: float = 20.0, *, count: int = 1) -> None:
-        """Block until the log holds this text `count` times (or the process died)."""
+    def wait_for_log(self, text: str, timeout: float = 60.0, *, count: int = 1) -> None:
+        """Block until the log holds this text `count` times (or the process died).
+
+        The default is generous: starting a process (imports, rules compiled) takes seconds
+        on a loaded machine running the suite in parallel; a bot that never logs still fails.
+        """
         deadline = time.monotonic() + timeout
         while self.stderr.count(text) < count:
             if self.process.poll() is not None:

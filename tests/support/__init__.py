@@ -1,0 +1,1 @@
+"""Test support: the doubles, servers, factories and waits every test package shares."""
