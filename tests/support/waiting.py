@@ -58,14 +58,3 @@ async def settled(database_url: str, *, articles: int, timeout: float = 15.0) ->
             )
         await asyncio.sleep(0.05)
 
-
-def settled_sync(database_url: str, *, articles: int, timeout: float = 30.0) -> None:
-    """`settled` for tests that drive bot processes from plain (blocking) code."""
-    deadline = time.monotonic() + timeout
-    while not quiet(database_url, articles):
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout:g}s waiting for {articles} stored article(s) "
-                "and no pending delivery"
-            )
-        time.sleep(0.05)
