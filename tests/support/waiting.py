@@ -57,4 +57,3 @@ async def settled(database_url: str, *, articles: int, timeout: float = 15.0) ->
                 "and no pending delivery"
             )
         await asyncio.sleep(0.05)
-
