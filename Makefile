@@ -1,9 +1,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Two stamps: `make run` installs the bot alone, `make test` adds the dev extras.
 # Processes for the suite (pytest-xdist); tests that must not overlap share an xdist_group.
 TEST_WORKERS ?= 4
+# Two stamps: `make run` installs the bot alone, `make test` adds the dev extras.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
