@@ -8,9 +8,14 @@ import logging
 import signal
 from collections.abc import Awaitable
 
+from telegram.ext import Application
+
+from bot.delivery.limiter import Limiter
 from bot.delivery.transports import TokenRevoked
 from bot.runtime.core import Runtime
 from bot.runtime.health import MetricsListenRefused, open_metrics
+from bot.telegram.app import build_application
+from bot.telegram.handlers import BotHooks
 from bot.telemetry.endpoint import HealthCheck, MetricsEndpoint
 
 log = logging.getLogger(__name__)
@@ -19,6 +24,30 @@ EXIT_OK = 0
 EXIT_CONFIG = 2  # a setting no retry can fix (a rejected token, a taken port)
 FIRST_RETRY_SECONDS = 1.0
 RETRY_CAP_SECONDS = 60.0
+
+
+def telegram_application(runtime: Runtime, limiter: Limiter) -> Application:
+    """The bot's Application, its `/status` and `/reload` wired to the runtime.
+
+    The `limiter` is the sender's: command answers and alerts share Telegram's limits.
+    """
+
+    async def reload() -> str:
+        result = await runtime.reload_rules()
+        return "\n".join([result.summary()] + [f"⚠ {problem}" for problem in result.problems])
+
+    return build_application(
+        runtime.settings,
+        runtime.engine,
+        rulebook=lambda: runtime.rules.book,
+        hooks=BotHooks(
+            status_text=runtime.status_text,
+            reload=reload,
+            release_digests=runtime.release_digests,
+            watches_changed=runtime.watches.changed,
+        ),
+        limiter=limiter,
+    )
 
 
 class Backoff:

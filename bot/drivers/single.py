@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.delivery.limiter import Limiter, NoLimits, TokenBucketLimiter
 from bot.delivery.sender import Sender
 from bot.delivery.transports import TerminalTransport, Transport
-from bot.drivers.shell import Backoff, ProcessShell
+from bot.drivers.shell import Backoff, ProcessShell, telegram_application
 from bot.runtime.core import Runtime
 from bot.runtime.health import Health
 from bot.runtime.schedule import Recurring, scheduled
@@ -49,8 +49,8 @@ class SingleProcess(ProcessShell):
             )
         else:
             limiter = TokenBucketLimiter()  # command answers and alerts share Telegram's limits
-            self.application = self.runtime.telegram_application(limiter)
-            topics = self.runtime.rules_topics
+            self.application = telegram_application(self.runtime, limiter)
+            topics = self.runtime.rules.topics
             transport = TelegramTransport(self.application.bot, topics)
         self.sender = Sender(self.runtime.engine, transport, limiter, paid_from=settings.paid_from)
         self.runtime.deliveries_queued = self.sender.wake

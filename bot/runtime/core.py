@@ -6,37 +6,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import Connection, Engine
-from telegram.ext import Application
+from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.delivery.digests import release_digests
-from bot.delivery.limiter import Limiter
-from bot.delivery.sender import Sender
 from bot.pipeline import Ingested, build_ingest
-from bot.rules import Topic
 from bot.runtime.feed_polling import FeedPoller
-from bot.runtime.file_events import watch_files
-from bot.runtime.measures import (
-    refresh_gauges,
-)
+from bot.runtime.measures import refresh_gauges
 from bot.runtime.notices import Notices
 from bot.runtime.rule_reload import Reload, RuleReloader
 from bot.runtime.seed_intake import SeedIntake
 from bot.runtime.status import DeliveryCounts, Health, delivery_counts, status_text
-from bot.runtime.supervision import Failing, Supervision, describe
+from bot.runtime.supervision import Failing, SenderHealth, Supervision, describe
 from bot.runtime.watch_book import LiveWatches
-from bot.sources.feeds_config import FeedSpec, read_feeds_file
-from bot.sources.fetch import make_client
+from bot.runtime.watchers import file_watchers
 from bot.storage.db import in_transaction, open_database
-from bot.storage.deliveries import prune_finished
-from bot.storage.watches import prune_removed
-from bot.telegram.app import build_application
-from bot.telegram.handlers import BotHooks
+from bot.storage.upkeep import prune_history
 from bot.wording import count
 
 log = logging.getLogger(__name__)
@@ -61,8 +49,6 @@ class Runtime:
         self.rules = RuleReloader(settings.rules_dir)
         self.watches = LiveWatches(self.engine, lambda: self.rules.book, cache=settings.cache_dir)
         self.started = time.monotonic()
-        self.feeds: list[FeedSpec] = []
-        self.feed_problems: list[str] = []
         self.terminal = not settings.token  # no token: alerts go to this terminal
         # Called when deliveries were queued; the driver whose process sends sets it.
         self.deliveries_queued: Callable[[], None] = _nothing
@@ -83,15 +69,16 @@ class Runtime:
         )
         self.supervision = Supervision(self._tell_admins)
         self.supervision.watch("watch book", self.watches.health)
-        self._sender: Sender | None = None
-        self._client = make_client()
+        self._sender: SenderHealth | None = None
         self.poller = FeedPoller(
             self.engine,
-            self._client,
             self.ingest,
             self.notices,
             max_new=settings.feed_max_new,
         )
+        # The poller's lists, replaced in place at each `load_feeds`.
+        self.feeds = self.poller.feeds
+        self.feed_problems = self.poller.feed_problems
         self.seed_intake = SeedIntake(
             settings.seeds_dir, self.ingest, timezone=settings.seeds_timezone
         )
@@ -105,7 +92,7 @@ class Runtime:
     async def _tell_admins(self, text: str, notice_id: str) -> None:
         await self.notices.tell_admins(text, notice_id=notice_id)
 
-    def supervise_sender(self, sender: Sender | None) -> None:
+    def supervise_sender(self, sender: SenderHealth | None) -> None:
         """The sender this process runs now (None: none): its health shows in `/status`."""
         self._sender = sender
         self.supervision.watch("sender (delivery ledger)", self._sender_health)
@@ -114,51 +101,13 @@ class Runtime:
         sender = self._sender
         return (None, None) if sender is None else (sender.failing_since, sender.last_error)
 
-    # -- Telegram ----------------------------------------------------------------------------
-
-    def telegram_application(self, limiter: Limiter) -> Application:
-        """The bot's Application, its `/status` and `/reload` wired to this runtime.
-
-        The `limiter` is the sender's: command answers and alerts share Telegram's limits.
-        """
-        return build_application(
-            self.settings,
-            self.engine,
-            rulebook=lambda: self.rules.book,
-            hooks=BotHooks(
-                status_text=self.status_text,
-                reload=self._reload_command,
-                release_digests=self.release_digests,
-                watches_changed=self.watches.changed,
-            ),
-            limiter=limiter,
-        )
-
-    def rules_topics(self) -> Mapping[str, Topic]:
-        """The topics of the rules in force now (they reload at runtime)."""
-        return self.rules.book.topics
-
-    async def _reload_command(self) -> str:
-        result = await self.reload_rules()
-        return "\n".join([result.summary()] + [f"⚠ {problem}" for problem in result.problems])
-
     # -- sources -----------------------------------------------------------------------------
 
     def load_feeds(self) -> None:
         """Read feeds.yaml; bad entries are logged and left out, the rest are polled."""
-        found = read_feeds_file(
+        self.poller.load_feeds(
             self.settings.feeds_file, default_interval=self.settings.feed_interval
         )
-        for problem in found.problems:
-            if problem not in self.feed_problems:
-                log.error("feeds file problem: %s", problem)
-        self.feeds = [spec for spec in found.feeds if spec.enabled]
-        self.feed_problems = found.problems
-        self.ingest.ledger.source_names = found.display_names()
-
-    def feed_named(self, name: str) -> FeedSpec | None:
-        """The enabled feed of this name, if feeds.yaml has one."""
-        return next((spec for spec in self.feeds if spec.name == name), None)
 
     async def ingest_seed_folder(self) -> list[Ingested]:
         """Rescan the seed folder for files new or changed since read (behind the watcher)."""
@@ -169,51 +118,21 @@ class Runtime:
     ) -> list[Coroutine[object, object, None]]:
         """Watch the seed folder, the rule files and feeds.yaml until `stop`."""
 
-        guard = self.supervision.guard
+        def reload_feeds() -> None:
+            self.load_feeds()
+            log.info("feeds file reloaded: %s", count(len(self.feeds), "feed"))
+            feeds_reloaded()
 
-        async def rules(_changed: set[Path], _deleted: set[Path]) -> None:
-            await guard("rule watcher", self.reload_rules())
-
-        feeds_file = self.settings.feeds_file.resolve()
-
-        async def feeds(changed: set[Path], deleted: set[Path]) -> None:
-            if feeds_file in {path.resolve() for path in changed | deleted}:
-                self.load_feeds()
-                log.info("feeds file reloaded: %s", count(len(self.feeds), "feed"))
-                feeds_reloaded()
-
-        def kept(
-            name: str, folder: Path, start: Callable[[], Coroutine[object, object, None]]
-        ) -> Coroutine[object, object, None]:
-            if not folder.is_dir():
-                return start()  # says it does not watch; the periodic rescan still runs
-            return self.supervision.keep_running(name, start, stop)
-
-        watches = [
-            self.watches.follow(stop),
-            kept(
-                "seed watcher",
-                self.seeds.folder,
-                lambda: self.seed_intake.watch(stop, guard),
-            ),
-            kept(
-                "rule watcher",
-                self.settings.rules_dir,
-                lambda: watch_files(self.settings.rules_dir, (".yaml", ".yml"), rules, stop),
-            ),
-        ]
-        if feeds_file.parent.is_dir():
-            # Not recursive: feeds.yaml usually sits at the top of a checkout (.venv, .git...).
-            watches.append(
-                kept(
-                    "feeds.yaml watcher",
-                    feeds_file.parent,
-                    lambda: watch_files(
-                        feeds_file.parent, (feeds_file.name,), feeds, stop, recursive=False
-                    ),
-                )
-            )
-        return watches
+        return file_watchers(
+            stop,
+            supervision=self.supervision,
+            watches=self.watches,
+            seed_intake=self.seed_intake,
+            rules_dir=self.settings.rules_dir,
+            reload_rules=self.reload_rules,
+            feeds_file=self.settings.feeds_file,
+            reload_feeds=reload_feeds,
+        )
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -229,11 +148,13 @@ class Runtime:
     async def housekeeping(self) -> None:
         """Prune old deliveries, summarise feed errors, tell admins of feeds failing a day."""
 
-        def prune(connection: Connection) -> int:
-            prune_removed(connection, datetime.now(UTC) - KEEP_WATCH_TOMBSTONES)
-            return prune_finished(connection, created_before=datetime.now(UTC) - KEEP_DELIVERIES)
-
-        pruned = await in_transaction(self.engine, prune)
+        now = datetime.now(UTC)
+        pruned = await in_transaction(
+            self.engine,
+            prune_history,
+            deliveries_before=now - KEEP_DELIVERIES,
+            tombstones_before=now - KEEP_WATCH_TOMBSTONES,
+        )
         failing = [spec for spec in self.feeds if self.poller.state(spec).failures]
         summary = "; ".join(
             f"{spec.name} ×{state.failures}: {state.last_error}"
@@ -320,5 +241,5 @@ class Runtime:
 
     async def close(self) -> None:
         """Release the HTTP client and the database (the driver closes its bot first)."""
-        await self._client.aclose()
+        await self.poller.aclose()
         self.engine.dispose()

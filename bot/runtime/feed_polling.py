@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine
@@ -17,8 +18,8 @@ from bot.runtime.notices import Notices
 from bot.runtime.silent_feeds import SilentFeeds
 from bot.runtime.supervision import describe
 from bot.sources.feed_cap import CappedPoll, cap_new_items, flood_notice, flood_notice_id
-from bot.sources.feeds_config import FeedSpec
-from bot.sources.fetch import PollResult, poll_feed
+from bot.sources.feeds_config import FeedSpec, read_feeds_file
+from bot.sources.fetch import PollResult, make_client, poll_feed
 from bot.storage.articles import unseen_ids
 from bot.storage.db import in_transaction
 from bot.storage.feeds import FeedState, load_feed_state, load_feed_states, save_feed_state
@@ -41,14 +42,18 @@ class FeedPoller:
     def __init__(
         self,
         engine: Engine,
-        client: httpx.AsyncClient,
         ingest: Ingest,
         notices: Notices,
         *,
         max_new: int = DEFAULT_MAX_NEW,
+        client: httpx.AsyncClient | None = None,
     ) -> None:
         self._engine = engine
-        self._client = client
+        self._client = client or make_client()
+        # The enabled feeds of feeds.yaml (`load_feeds`); replaced in place, so a holder of
+        # this list sees each reload.
+        self.feeds: list[FeedSpec] = []
+        self.feed_problems: list[str] = []
         self._ingest = ingest
         self._max_new = max_new
         self._notices = notices
@@ -56,6 +61,24 @@ class FeedPoller:
         self._unreachable_told = False  # one line for every feed that cannot be reached
         with engine.connect() as connection:
             self._states: dict[str, FeedState] = load_feed_states(connection)
+
+    def load_feeds(self, path: Path, *, default_interval: float) -> None:
+        """Read feeds.yaml; bad entries are logged and left out, the rest are polled."""
+        found = read_feeds_file(path, default_interval=default_interval)
+        for problem in found.problems:
+            if problem not in self.feed_problems:
+                log.error("feeds file problem: %s", problem)
+        self.feeds[:] = [spec for spec in found.feeds if spec.enabled]
+        self.feed_problems[:] = found.problems
+        self._ingest.ledger.source_names = found.display_names()
+
+    def feed_named(self, name: str) -> FeedSpec | None:
+        """The enabled feed of this name, if feeds.yaml has one."""
+        return next((spec for spec in self.feeds if spec.name == name), None)
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+        await self._client.aclose()
 
     @property
     def states(self) -> Mapping[str, FeedState]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.finder import shipped_finder
 from bot.knowledge.rule_sets import rule_knowledge
-from bot.rules import Problem, RuleBook, load_rulebook
+from bot.rules import Problem, RuleBook, Topic, load_rulebook
 from bot.wording import count
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,10 @@ class RuleReloader:
         self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._loaded = False
+
+    def topics(self) -> Mapping[str, Topic]:
+        """The topics of the rules in force now (they reload at runtime)."""
+        return self.book.topics
 
     def reload(self) -> Reload:
         """Read every rule file again; broken files keep their last good version.

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
 
@@ -28,6 +29,22 @@ REPORT_EVERY = 5.0  # seconds between looks at who fails (and at notices still o
 
 TellAdmins = Callable[[str, str], Awaitable[None]]  # (text, notice id)
 Probe = Callable[[], tuple[datetime | None, str | None]]  # (failing since, last error)
+
+
+class SenderHealth(Protocol):
+    """What the runtime reads of a sender's health (bot/delivery/sender.py's `Sender`)."""
+
+    @property
+    def failing_since(self) -> datetime | None:
+        """When the ledger stopped answering (None while it answers)."""
+
+    @property
+    def last_error(self) -> str | None:
+        """The last database error seen."""
+
+    @property
+    def unrecorded(self) -> int:
+        """Outcomes waiting to be written to the ledger."""
 
 
 @dataclass(slots=True)

@@ -103,7 +103,7 @@ def build_app(conninfo: str, runtime: Runtime, *, pool_size: int = 8) -> App:
     @app.task(name=POLL_TASK, queue=QUEUE, retry=RetryStrategy(max_attempts=2, wait=5))
     async def poll_feed(name: str) -> str:
         """Poll one feed, unless another worker polled it since this job was queued."""
-        spec = runtime.feed_named(name)
+        spec = runtime.poller.feed_named(name)
         if spec is None:
             return "not in feeds.yaml any more"
         state = await runtime.poller.load_stored(name)  # the fleet's view, not this process's

@@ -26,7 +26,7 @@ from bot.drivers.fleet.jobs import (
     ensure_schema,
 )
 from bot.drivers.fleet.leader import Leadership
-from bot.drivers.shell import Backoff, ProcessShell, wait_for_stop
+from bot.drivers.shell import Backoff, ProcessShell, telegram_application, wait_for_stop
 from bot.runtime.core import Runtime
 from bot.runtime.health import Health
 from bot.runtime.schedule import Recurring, scheduled
@@ -94,7 +94,7 @@ class FleetMember(ProcessShell):
         self.limiter = make_limiter()
         self.application: Application | None = None
         if not runtime.terminal:
-            self.application = runtime.telegram_application(self.limiter)
+            self.application = telegram_application(runtime, self.limiter)
         self._worker_task: asyncio.Task[None] | None = None
         self.health = Health(
             runtime.engine, scheduler=("worker", self._worker_problem), sender=lambda: self.sender
@@ -229,7 +229,7 @@ class FleetMember(ProcessShell):
         application = self.application
         transport: Transport = TerminalTransport()
         if application is not None:
-            transport = TelegramTransport(application.bot, runtime.rules_topics)
+            transport = TelegramTransport(application.bot, runtime.rules.topics)
             try:
                 if not await _initialize(application, term):
                     return
