@@ -94,7 +94,12 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             line = to_json(item.path, item.article, matches, moves)
             print(json.dumps(line, ensure_ascii=False))
         else:
-            print(_human(item.path, item.article, matches, moves, query=args.query is not None))
+            refused = [
+                f"  ✘ {rule.topic}/{rule.name}: {reason}"
+                for rule, reason in book.refused_by_link(item.article)
+            ]
+            shown = _human(item.path, item.article, matches, moves, query=args.query is not None)
+            print(shown + "".join(line + "\n" for line in refused))
         sys.stdout.flush()
     if not articles:
         shown = ", ".join(str(path) for path in args.paths)

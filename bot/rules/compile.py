@@ -13,6 +13,7 @@ from bot.rules.engine import (
     Exact,
     FileInfo,
     KeyFinder,
+    LinkFilter,
     Near,
     Node,
     NoneOf,
@@ -33,6 +34,8 @@ from bot.rules.loader import (
     Term,
     hint,
     is_sets_file,
+    link_pattern_problem,
+    link_set_name,
     parse_file,
 )
 from bot.rules.loader import Near as NearSpec
@@ -206,6 +209,8 @@ class _Builder:
             for rule in spec.rules:
                 for condition in _conditions(rule):
                     found.extend(self._check_condition(path, condition, sets))
+                for term in (*rule.links_any, *rule.links_none):
+                    found.extend(self._check_link_set(path, term, sets))
             if spec.topic in topics:
                 found.append(
                     Problem(
@@ -271,6 +276,21 @@ class _Builder:
             if not found and term.set_name() is not None:
                 problems.extend(self._check_near_set(path, term, sets))
         return problems
+
+    def _check_link_set(self, path: str, term: Term, sets: dict[str, SetSpec]) -> list[Problem]:
+        """A `links` item naming a set: the set exists and each of its terms is a pattern."""
+        name = link_set_name(term.text)
+        if name is None:
+            return []
+        found = self._check_term(path, term, sets)
+        if found:
+            return found
+        for leaf in _leaves(name, sets):
+            problem = link_pattern_problem(leaf.text)
+            if problem:
+                message = f"`links` item {term.text.strip()}: its set holds {problem}"
+                return [Problem(path, term.line, term.column, message)]
+        return []
 
     def _check_near_set(self, path: str, term: Term, sets: dict[str, SetSpec]) -> list[Problem]:
         for leaf in _leaves(term.set_name() or "", sets):
@@ -397,7 +417,24 @@ class _RuleCompiler:
             any=AnyOf(tuple(self.condition(c, mask) for c in rule.any)) if rule.any else None,
             none=NoneOf(tuple(self.condition(c, mask) for c in rule.none)) if rule.none else None,
             spec=rule,
+            links=self.links(rule),
         )
+
+    def links(self, rule: RuleSpec) -> LinkFilter | None:
+        """The rule's `links:` with every `@set` replaced by its patterns; None without it."""
+        if not rule.links_any and not rule.links_none:
+            return None
+        return LinkFilter(self.patterns(rule.links_any), self.patterns(rule.links_none))
+
+    def patterns(self, items: tuple[Term, ...]) -> tuple[str, ...]:
+        found: list[str] = []
+        for item in items:
+            name = link_set_name(item.text)
+            if name is None:
+                found.append(item.text.strip())
+            else:
+                found.extend(leaf.text.strip() for leaf in _leaves(name, self.sets))
+        return tuple(dict.fromkeys(found))
 
     def condition(self, condition: Condition, mask: int) -> Node:
         if isinstance(condition, Term):

@@ -8,7 +8,7 @@ import os
 import threading
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -17,7 +17,7 @@ import hyperscan
 
 from bot.article import Article
 from bot.rules import analysis
-from bot.rules.regexes import RegexFinder
+from bot.rules.regexes import RegexFinder, compiled
 
 log = logging.getLogger(__name__)
 
@@ -440,6 +440,28 @@ def _fits(items: list[Occurrences], within: int) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkFilter:
+    """A rule's `links:`: RE2 patterns searched case-insensitively in the article's link.
+
+    Checked only once the rule's terms held: a filter after the match, never a trigger.
+    """
+
+    any: tuple[str, ...]
+    none: tuple[str, ...]
+
+    def refusal(self, link: str | None) -> str | None:
+        """Why the link refuses the rule (a sentence for `newsbot match`); None if it admits it."""
+        text = link or ""
+        for pattern in self.none:
+            if compiled(pattern).search(text) is not None:
+                return f"link matches `links: none` pattern {pattern!r}"
+        if self.any and not any(compiled(p).search(text) is not None for p in self.any):
+            shown = ", ".join(repr(p) for p in self.any)
+            return f"link matches no `links: any` pattern ({shown})" if text else "no link"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One compiled rule."""
 
@@ -455,6 +477,7 @@ class Rule:
     any: AnyOf | None
     none: NoneOf | None
     spec: Any
+    links: LinkFilter | None = None
 
     def holds(self, ctx: Context) -> bool:
         """Whether the rule matches the analysed article."""
@@ -464,7 +487,9 @@ class Rule:
             return False
         if self.any is not None and not self.any.holds(ctx):
             return False
-        return self.none is None or self.none.holds(ctx)
+        if self.none is not None and not self.none.holds(ctx):
+            return False
+        return self.links is None or self.links.refusal(ctx.article.link) is None
 
     def matched_terms(self, ctx: Context) -> tuple[str, ...]:
         """The terms that held, as written, deduplicated, `all` before `any`."""
@@ -860,9 +885,25 @@ class RuleBook:
                 terms = fast.terms_if_holds(ctx)
                 if terms is None:
                     continue
+                links = rule.links
+                if links is not None and links.refusal(article.link) is not None:
+                    continue
             elif rule.holds(ctx):
                 terms = rule.matched_terms(ctx)
             else:
                 continue
             out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
+        return out
+
+    def refused_by_link(self, article: Article) -> list[tuple[Rule, str]]:
+        """Rules whose terms held but whose `links:` refused the article, with why."""
+        ctx = self.analyse(article)
+        out = []
+        for index in self.candidates(ctx):
+            rule = self._rules[index]
+            if rule.links is None:
+                continue
+            reason = rule.links.refusal(article.link)
+            if reason is not None and replace(rule, links=None).holds(ctx):
+                out.append((rule, reason))
         return out

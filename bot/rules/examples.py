@@ -26,6 +26,7 @@ def example_article(example: Example) -> Article:
         summary=example.summary,
         body=example.body,
         source=example.source,
+        link=example.link or None,
         tickers=frozenset(example.tickers),
         origin="tests",
     )
@@ -81,6 +82,9 @@ def _why_not(rule: Rule, ctx: Context) -> str:
         for number, item in enumerate(rule.none.items, 1):
             if item.holds(ctx):
                 return f"`none` item {number} `{item.describe()}` held{_held(item, ctx)}"
+    refusal = rule.links.refusal(ctx.article.link) if rule.links is not None else None
+    if refusal is not None:
+        return refusal
     return "the rule holds on its own; check the engine's index"
 
 

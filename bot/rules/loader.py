@@ -21,6 +21,7 @@ from bot.rules.terms import (
     TermError,
     TickerTerm,
     parse_term,
+    regex_problem,
 )
 
 TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
@@ -37,10 +38,22 @@ _ALLOWED_TAGS = _STRING_TAGS | {_TAG + "null", _TAG + "seq", _TAG + "map"}
 
 _TOPIC_KEYS = ("topic", "title", "description", "emoji", "labels", "sets", "rules")
 _SETS_FILE_KEYS = ("sets",)
-_RULE_KEYS = ("name", "priority", "status", "all", "any", "none", "fields", "sources", "tests")
+_RULE_KEYS = (
+    "name",
+    "priority",
+    "status",
+    "all",
+    "any",
+    "none",
+    "fields",
+    "sources",
+    "links",
+    "tests",
+)
+_LINKS_KEYS = ("any", "none")
 _CONDITION_KEYS = ("all", "any", "none", "near", "within")
 _TESTS_KEYS = ("match", "no_match")
-_EXAMPLE_KEYS = ("title", "summary", "body", "tickers", "source")
+_EXAMPLE_KEYS = ("title", "summary", "body", "tickers", "source", "link")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +109,7 @@ class Example:
     label: str
     line: int
     column: int
+    link: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +128,9 @@ class RuleSpec:
     no_match: tuple[Example, ...]
     line: int
     column: int
+    # `links: {any: [...], none: [...]}`: RE2 patterns, or `@set` terms naming sets of them.
+    links_any: tuple[Term, ...] = ()
+    links_none: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +442,9 @@ class _Parser:
         sources: tuple[str, ...] = ()
         if "sources" in items:
             sources = tuple(self.strings(items["sources"], "`sources`") or ())
+        links: dict[str, tuple[Term, ...]] = {}
+        if "links" in items:
+            links = self.links(items["links"])
         match: tuple[Example, ...] = ()
         no_match: tuple[Example, ...] = ()
         if "tests" in items:
@@ -444,7 +464,36 @@ class _Parser:
             no_match=no_match,
             line=node.start_mark.line + 1,
             column=node.start_mark.column + 1,
+            links_any=links.get("any", ()),
+            links_none=links.get("none", ()),
         )
+
+    def links(self, node: Node) -> dict[str, tuple[Term, ...]]:
+        """`links: {any: [...], none: [...]}`: each item a link pattern or an `@set`."""
+        items = self.mapping(node, "`links`", _LINKS_KEYS)
+        if items is None:
+            return {}
+        if not items:
+            self.error(node, "`links` needs `any:` or `none:` (or both)")
+            return {}
+        found: dict[str, tuple[Term, ...]] = {}
+        for key, value in items.items():
+            entries = self.sequence(value, f"`links.{key}`") or []
+            patterns = []
+            for entry in entries:
+                text = self.string(entry, f"an item of `links.{key}`")
+                if text is None:
+                    continue
+                problem = link_pattern_problem(text)
+                if problem:
+                    self.error(entry, problem)
+                    continue
+                term = Term(text, entry.start_mark.line + 1, entry.start_mark.column + 1)
+                if link_set_name(text) is not None:
+                    self.references.append(term)
+                patterns.append(term)
+            found[key] = tuple(patterns)
+        return found
 
     def conditions(self, node: Node, what: str) -> tuple[Condition, ...] | None:
         items = self.sequence(node, what)
@@ -539,7 +588,7 @@ class _Parser:
         items = self.mapping(node, "a test example", _EXAMPLE_KEYS)
         if items is None:
             return None
-        values = {key: "" for key in ("title", "summary", "body", "source")}
+        values = {key: "" for key in ("title", "summary", "body", "source", "link")}
         for key in values:
             if key in items:
                 values[key] = self.string(items[key], f"example `{key}`") or ""
@@ -557,6 +606,7 @@ class _Parser:
             label,
             line,
             column,
+            values["link"],
         )
 
 
@@ -601,6 +651,25 @@ def term_problem(text: str) -> str | None:
     except TermError as error:
         return str(error)
     return None
+
+
+def link_set_name(text: str) -> str | None:
+    """The set a `links` item names (`@opinion_links`); None for a pattern."""
+    text = text.strip()
+    return text[1:] if text.startswith("@") and SET_NAME.fullmatch(text[1:]) else None
+
+
+def link_pattern_problem(text: str) -> str | None:
+    """Why a `links` item, or an item of a set it names, is no usable pattern; None if it is."""
+    stripped = text.strip()
+    if stripped.startswith("@"):
+        if link_set_name(stripped) is None:
+            return f"bad set reference {stripped!r} in `links`: `@` then a set name"
+        return None
+    if not stripped:
+        return "empty link pattern"
+    problem = regex_problem(stripped)
+    return f"bad link pattern {stripped!r}: {problem}" if problem else None
 
 
 def _declared_name(node: Node) -> str | None:

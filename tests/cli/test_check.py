@@ -60,6 +60,20 @@ BROKEN = {
         "(did you mean 'rules'?)",
     ),
     "wrong-type": ("oil.yaml", "rules:\n  - name: a\n    all: oil\n", 3, 10, "must be a list"),
+    "bad-link-pattern": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    all: [oil]\n    links:\n      none: [/opinion/, '(x']\n",
+        5,
+        25,
+        "bad link pattern '(x': invalid regex /(x/: missing )",
+    ),
+    "unknown-link-set": (
+        "oil.yaml",
+        "rules:\n  - name: a\n    all: [oil]\n    links: {any: ['@opinon']}\n",
+        4,
+        19,
+        "unknown set '@opinon'",
+    ),
     "bad-name": (
         "oil.yaml",
         "rules:\n  - name: Bad Name\n    all: [oil]\n",

@@ -279,6 +279,35 @@ def test_no_terminal_control_or_bidi_override_reaches_the_operators_terminal(
     assert not [char for char in CONTROLS if char in printed], printed
 
 
+def test_match_shows_the_rules_a_link_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "_sets.yaml").write_text("sets:\n  opinion_links: ['/opinion/']\n")
+    (folder / "war.yaml").write_text(
+        "rules:\n  - name: gaza\n    all: [Gaza]\n    links: {none: ['@opinion_links']}\n"
+    )
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>x</title>'
+        "<link>https://example.com</link>"
+        "<item><title>The real deal on Gaza</title>"
+        "<link>https://example.com/opinion/international/1-gaza/</link></item>"
+        "<item><title>Gaza truce holds</title><link>https://example.com/news/2-gaza/</link></item>"
+        "</channel></rss>\n"
+    )
+    assert main(["match", str(feed), "--rules", str(folder)]) == 0
+    first, second = capsys.readouterr().out.split("\n\n")[:2]
+    assert (
+        "  no rule matched\n  ✘ war/gaza: link matches `links: none` pattern '/opinion/'" in first
+    )
+    assert "✔ war/gaza [normal]: Gaza" in second and "✘" not in second
+    assert main(["match", str(feed), "--rules", str(folder), "--json"]) == 0
+    rows = [json.loads(row) for row in capsys.readouterr().out.splitlines()]
+    assert [[m["rule"] for m in row["matches"]] for row in rows] == [[], ["gaza"]]
+
+
 def test_a_query_that_matches_nothing_says_the_query_did_not_match(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,6 +14,21 @@ VOCAB = ["oil", "crude", "gold", "Russia", "Ukraine", "price", "prices", "sancti
 VOCAB += ["OPEC", "US", "us", "Fed", "fed", "Zürich", "café", "war", "Strait", "Hormuz"]
 SEPARATORS = [" ", " ", " ", "-", ", ", "'s ", ". ", "\n", " & ", "  "]
 TICKERS = ["USO", "GLD", "XOM", "CL1:COM"]
+LINKS = [
+    None,
+    "https://example.com/world/oil-rises",
+    "https://example.com/Opinion/why-oil",
+    "https://blog.example.org/editorial/2025/gold",
+    "http://x.test/markets/commentary-gold",
+]
+link_pattern = st.sampled_from(["/opinion/", "/editorial/", "commentary", r"\.org/", "@link_words"])
+links = st.fixed_dictionaries(
+    {},
+    optional={
+        "any": st.lists(link_pattern, min_size=1, max_size=2),
+        "none": st.lists(link_pattern, min_size=1, max_size=2),
+    },
+).filter(bool)
 
 word = st.sampled_from(VOCAB)
 keyword = st.one_of(
@@ -72,6 +87,8 @@ def rule(draw: st.DrawFn, index: int) -> dict[str, object]:
         )
     if draw(st.integers(0, 5)) == 0:
         data["sources"] = draw(st.lists(st.sampled_from(["wire", "Blog"]), min_size=1))
+    if draw(st.integers(0, 3)) == 0:
+        data["links"] = draw(links)
     data["priority"] = draw(st.sampled_from(["low", "normal", "high", "critical"]))
     data["status"] = draw(st.sampled_from(["active", "active", "test", "disabled"]))
     return data
@@ -90,6 +107,9 @@ def rule_files(draw: st.DrawFn) -> dict[str, str]:
                             st.one_of(term.filter(lambda t: t != "@mixed")), min_size=1, max_size=3
                         )
                     ),
+                    "link_words": draw(
+                        st.lists(st.sampled_from(["/opinion/", "gold", "/world/"]), min_size=1)
+                    ),
                 }
             }
         )
@@ -105,19 +125,21 @@ text = st.lists(st.tuples(word, st.sampled_from(SEPARATORS)), max_size=14).map(
     lambda pairs: "".join(w + s for w, s in pairs)
 )
 article = st.builds(
-    lambda title, summary, body, tickers, source: Article(
+    lambda title, summary, body, tickers, source, link: Article(
         id="x",
         title=title,
         summary=summary,
         body=body,
         tickers=frozenset(tickers),
         source=source,
+        link=link,
     ),
     text,
     text,
     text,
     st.frozensets(st.sampled_from(TICKERS)),
     st.sampled_from(["wire", "blog", "other"]),
+    st.sampled_from(LINKS),
 )
 
 

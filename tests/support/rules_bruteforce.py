@@ -91,6 +91,8 @@ class BruteForce:
                     continue
                 if any(ev.holds(c) for c in rule.get("none") or []):
                     continue
+                if not _link_admits(article.link or "", rule.get("links") or {}, sets):
+                    continue
                 terms: list[str] = []
                 for c in rule.get("all") or []:
                     ev.terms(c, terms)
@@ -107,6 +109,30 @@ class BruteForce:
                     )
                 )
         return sorted(found)
+
+
+def _link_admits(link: str, links: dict, sets: dict) -> bool:  # type: ignore[type-arg]
+    """`links:`: no `none` pattern found in the link, and an `any` pattern found if listed."""
+
+    def patterns(items: list[str]) -> list[str]:
+        out: list[str] = []
+        for item in items:
+            item = item.strip()
+            if item.startswith("@"):
+                out.extend(patterns(sets[item[1:]]))
+            else:
+                out.append(item)
+        return out
+
+    def found(pattern: str) -> bool:
+        options = re2.Options()
+        options.case_sensitive = False
+        return re2.compile(pattern, options).search(link) is not None
+
+    if any(found(p) for p in patterns(links.get("none") or [])):
+        return False
+    wanted = patterns(links.get("any") or [])
+    return not wanted or any(found(p) for p in wanted)
 
 
 class _Eval:
