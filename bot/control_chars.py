@@ -15,6 +15,13 @@ import re
 # and isolates, and the Unicode line and paragraph separators (a line break to log readers).
 _ACTING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+# Whole 7-bit escape sequences, so that no `[31m` or `]0;title` is left behind as text: CSI
+# (ESC [, parameters, one final byte), OSC, DCS, SOS, PM and APC strings (up to BEL, ESC \\
+# or the text's end), and two-character escapes. 8-bit introducers lose only themselves:
+# U+009D and its kin are more often mis-decoded quotes ("â€\x9d") than real controls.
+_SEQUENCES = re.compile(
+    "\x1b\\[[0-?]*[ -/]*[@-~]?|\x1b[\\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[ -/]*[0-~]?"
+)
 
 
 def without_controls(text: str, *, one_line: bool = False) -> str:
@@ -26,7 +33,7 @@ def without_controls(text: str, *, one_line: bool = False) -> str:
         return text
     if not one_line:
         text = text.replace("\r\n", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    return _ACTING.sub("", text)
+    return _ACTING.sub("", _SEQUENCES.sub("", text))
 
 
 def escape_controls(text: str) -> str:

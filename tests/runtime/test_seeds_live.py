@@ -70,7 +70,8 @@ async def test_an_alert_carries_no_bidi_override_or_terminal_control_of_a_title(
         await asyncio.sleep(1.1)  # Telegram allows one message a second per chat
         # U+202E would make the alert's "— source, time" after the title read backwards.
         (workspace.seeds / "rlo.md").write_text(
-            '---\ntitle: "Brent crude oil \\u202Eemit\\u202C jumps \\e]0;owned\\a"\n'
+            '---\ntitle: "\\e[2J\\e[31mBrent crude oil \\u202Eemit\\u202C jumps\\e[0m '
+            '\\e]0;owned\\a"\n'
             'summary: "Tankers \\u2066avoid\\u2069 Hormuz \\x9b2J"\nlink: "https://example.com/r"\n'
             "---\n\nBody.\n"
         )
@@ -80,5 +81,8 @@ async def test_an_alert_carries_no_bidi_override_or_terminal_control_of_a_title(
         status = await command(api, ADMIN, "/status")
     assert "\\u202egpj.md: broken YAML" in status and "\u202e" not in status
     text = str(api.messages(CHAT)[1]["text"])
-    assert "Brent crude oil emit jumps ]0;owned" in text and "Tankers avoid Hormuz 2J" in text
+    # Whole escape sequences go, not only their ESC: no `[31m` or `]0;owned` left as text.
+    assert ">Brent crude oil emit jumps</a>" in text
+    assert "[31m" not in text and "[0m" not in text and "owned" not in text
+    assert "Tankers avoid Hormuz 2J" in text
     assert not [char for char in "\u202e\u202c\u2066\u2069\x1b\x07\x9b" if char in text]
