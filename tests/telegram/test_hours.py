@@ -302,6 +302,8 @@ async def test_alerts_and_digests_show_times_in_the_chats_zone_with_the_date_whe
         assert offset.startswith("Time zone set to UTC+2: ")
         assert "UTC+2 is a fixed offset: no daylight saving." in offset
         assert "Time zone: UTC+2" in await command(api, plain, "/list")
+        quiet = await command(api, plain, "/quiet")  # every answer names the zone as set
+        assert "(UTC+2)" in quiet and "Etc/" not in quiet
         await command(api, plain, "/timezone UTC")
         await command(api, muted, "/timezone America/New_York")
         for chat in (local, plain, muted):

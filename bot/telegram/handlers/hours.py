@@ -54,7 +54,7 @@ def _clock(moment: datetime, hours: ChatHours) -> str:
 
 
 def _until(moment: datetime, hours: ChatHours) -> str:
-    return f"{moment.astimezone(hours.zone):%Y-%m-%d %H:%M} {hours.zone.key}"
+    return f"{moment.astimezone(hours.zone):%Y-%m-%d %H:%M} {zone_label(hours.zone)}"
 
 
 async def release_digests_now(context: BotContext) -> None:
@@ -156,7 +156,7 @@ async def quiet(update: Update, context: BotContext) -> None:
         settings = await context.transaction(subs.chat_settings, chat.id)
         hours = chat_hours(settings, default)
         now = "No quiet hours" if hours.quiet is None else f"Quiet hours {hours.quiet}"
-        await context.reply(f"{now} ({hours.zone.key}). {QUIET_USAGE}")
+        await context.reply(f"{now} ({zone_label(hours.zone)}). {QUIET_USAGE}")
         return
     window: Window | None = None
     if not _says_off(words):
@@ -179,8 +179,8 @@ async def quiet(update: Update, context: BotContext) -> None:
     ends = quiet_end(moment, hours)
     on_now = f" They are on now, until {_clock(ends, hours)}." if ends else ""
     await context.reply(
-        f"Quiet hours {window} ({hours.zone.key}).{on_now} Alerts that come meanwhile wait, "
-        "and arrive as one digest when quiet hours end; critical alerts still come at once."
+        f"Quiet hours {window} ({zone_label(hours.zone)}).{on_now} Alerts that come meanwhile "
+        "wait, and arrive as one digest when quiet hours end; critical alerts still come at once."
     )
 
 
@@ -240,8 +240,8 @@ async def digest(update: Update, context: BotContext) -> None:
 
 def _digest_state(hours: ChatHours) -> str:
     if not hours.digest_times:
-        return f"No digests: alerts come as they happen ({hours.zone.key})"
-    return f"Digests at {_times(hours.digest_times)} ({hours.zone.key})"
+        return f"No digests: alerts come as they happen ({zone_label(hours.zone)})"
+    return f"Digests at {_times(hours.digest_times)} ({zone_label(hours.zone)})"
 
 
 def _times(times: Sequence[time]) -> str:
@@ -257,7 +257,7 @@ def hours_lines(
     origin = "" if settings.timezone else " (the default)"
     lines = [f"Time zone: {zone_label(hours.zone)}{origin}"]
     lines.append(f"Quiet hours: {hours.quiet}" if hours.quiet else "Quiet hours: none")
-    lines.append(_digest_state(hours).replace(f" ({hours.zone.key})", ""))
+    lines.append(_digest_state(hours).replace(f" ({zone_label(hours.zone)})", ""))
     if hours.muted_until is not None and hours.muted_until > now:
         lines.append(
             f"Muted until {_until(hours.muted_until, hours)}: alerts are held for a digest "

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 from telegram import Update
 
+from bot.delivery.hours import zone_label
 from bot.delivery.sessions import (
     BEFORE_OPEN,
     OPEN_HOLD,
@@ -128,4 +129,4 @@ def _at(moment: datetime, code: str) -> str:
     """A moment in the exchange's own time zone, and in UTC."""
     zone = exchange_zone(code)
     local = moment.astimezone(zone)
-    return f"{local:%a %d %b %H:%M} {zone.key} ({moment.astimezone(UTC):%H:%M} UTC)"
+    return f"{local:%a %d %b %H:%M} {zone_label(zone)} ({moment.astimezone(UTC):%H:%M} UTC)"

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from telegram import Update
 
 from bot.alerts.render import shorten
-from bot.delivery.hours import ChatHours
+from bot.delivery.hours import ChatHours, zone_label
 from bot.durations import format_duration, parse_duration
 from bot.storage import subscriptions as subs
 from bot.telegram.handlers.context import BotContext
@@ -58,7 +58,7 @@ async def mute(update: Update, context: BotContext) -> None:
     local = until.astimezone(hours.zone)
     await context.reply(
         f"Muted for {format_duration(span.total_seconds())}{capped}, "
-        f"until {local:%Y-%m-%d %H:%M} {hours.zone.key}. "
+        f"until {local:%Y-%m-%d %H:%M} {zone_label(hours.zone)}. "
         "Alerts are held, and you get a digest when it ends; critical alerts still come. "
         "/unmute to end it."
     )
