@@ -108,6 +108,9 @@ async def test_a_first_word_that_cannot_be_a_name_is_not_split_off_silently(
         joined = await command(api, CHAT, "/watch oil OR gas")
         assert "Watching 👁 <b>oil-or-gas</b>: <code>oil OR gas</code>" in joined
         assert "OR joins “oil” to the rest, so it is a term" in joined
+        # Broken after the joiner: the whole text's fault, where it is, not the rest's.
+        unclosed = await command(api, CHAT, "/watch crude AND (Brent OR")
+        assert "at character 18" in unclosed and "`OR` needs something after it" in unclosed
         again = await command(api, CHAT, "/watch Iran sanctions")  # never replaces silently
         assert again.startswith("Watching 👁 <b>iran-sanctions-2</b>")
         named = await command(api, CHAT, "/watch iran sanctions")  # the syntax: NAME QUERY

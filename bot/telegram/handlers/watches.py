@@ -100,8 +100,10 @@ def _split(first: str, rest: str, shared: Mapping[str, SetSpec]) -> _Split | str
                 "/watch explains the syntax."
             )
         joiner = rest.split()[0]
-        if joiner not in _JOINERS or not _reads(whole, shared):
+        if joiner not in _JOINERS:
             return _Split(first, rest)
+        # No query starts with OR or AND: the whole text is the query, broken or not, and
+        # a broken one gets the whole text's refusal (where it breaks), not the rest's.
         return _Split(None, whole, f"{joiner} joins “{escape(first)}” to the rest, so it is a term")
     # Capitals alone (`Iran`) make a term: a whole text that is no query gets the query's
     # refusal. Other characters (`Bad!`) may be a name mistyped: then the name's rule.
