@@ -49,7 +49,13 @@ class SeedIntake:
 
         articles = await asyncio.to_thread(read)
         fresh = await self._ingested(articles)
-        if first:
+        if first and not self.folder.folder.is_dir():
+            log.warning(
+                "seed folder %s does not exist (NEWSBOT_SEEDS_DIR): no seed is read until it is "
+                "created; the rescan looks again",
+                self.folder.shown_as,
+            )
+        elif first:
             log.info(
                 "seed folder %s: %s read, %d new, %d alerted before; watching for new files",
                 self.folder.shown_as,
