@@ -74,6 +74,11 @@ async def test_a_chat_following_nyse_hears_alerts_only_while_it_trades(
         await bot.command(EARLY_BIRD, "/market nyse")
         answer = await bot.command(EARLY_BIRD, "/digest open")
         assert "30 minutes before the open" in answer and "America/New_York" in answer
+        listed = await bot.command(TRADER, "/list"), await bot.command(EARLY_BIRD, "/list")
+        assert (
+            "Market: XNYS's session; outside it, alerts below critical arrive silently" in listed[0]
+        )
+        assert "alerts below critical wait for a digest 30 minutes before" in listed[1]
 
         weekend = await _alert_at(bot, "Saturday", SATURDAY)
         await bot.until(lambda: bool(_received(api, TRADER, weekend)), "the weekend alert")

@@ -110,6 +110,19 @@ async def end_digest_before_open(context: BotContext) -> None:
         await release_digests_now(context)
 
 
+async def market_lines(context: BotContext) -> list[str]:
+    """What /list says of the chat's market session, if it follows one."""
+    setting = await context.transaction(markets.market_of, context.chat.id)
+    if setting is None:
+        return []
+    outside = (
+        "alerts below critical wait for a digest 30 minutes before the next open"
+        if setting.digest_before_open
+        else "alerts below critical arrive silently"
+    )
+    return [f"Market: {setting.market}'s session; outside it, {outside} (/market)"]
+
+
 def _stop_following(connection: Connection, chat_id: int, chat_type: str) -> int:
     subs.remember_chat(connection, chat_id, chat_type)
     markets.set_market(connection, chat_id, None)

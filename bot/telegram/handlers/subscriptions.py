@@ -21,6 +21,7 @@ from bot.telegram.handlers.formatting import escape, topic_label, topic_line
 from bot.telegram.handlers.forums import Routed, forum_lines, route_here, routed_lines
 from bot.telegram.handlers.hours import hours_lines, list_hours
 from bot.telegram.handlers.keyboards import TOGGLE_PREFIX, topics_keyboard
+from bot.telegram.handlers.markets import market_lines
 from bot.telegram.handlers.targets import named_targets, not_tickers, some_of, unknown_topics
 from bot.tickers import normalize_symbol
 from bot.wording import count
@@ -238,6 +239,7 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
             lines.append(f"{_watches_left(chat_watches)} (/watches lists their queries)")
     now = datetime.now(UTC)
     lines += ["", *hours_lines(settings, context.state.default_zone, held_alerts, now)]
+    lines += await market_lines(context)
     lines += await forum_lines(context)
     await context.reply("\n".join(lines))
 
