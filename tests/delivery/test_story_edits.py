@@ -29,6 +29,7 @@ from tests.support.books import ingest_matching
 from tests.support.bot_api_double import Answer, BotApiDouble
 from tests.support.databases import database_url_for
 from tests.support.scripted_transport import ScriptedTransport
+from tests.support.story_articles import linked
 from tests.support.story_copies import POWELL, copy
 
 TOPICS = {
@@ -345,14 +346,8 @@ async def test_edits_keep_the_alerts_buttons_and_their_undo_state_within_the_gro
 
 def _outlet(number: int, copy_of: tuple[str, str, str], minutes: int) -> Article:
     source, title, summary = copy_of
-    return Article(
-        id=f"https://{source}.example/{number}",
-        title=title,
-        summary=summary,
-        link=f"https://{source}.example/{number}",
-        source=source,
-        published=AT + timedelta(minutes=minutes),
-    )
+    published = AT + timedelta(minutes=minutes)
+    return linked(f"https://{source}.example/{number}", title, summary, source, published)
 
 
 async def test_a_fresh_bot_sends_one_message_per_story_then_edits_keeping_its_buttons(

@@ -7,20 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
 from bot.stories import StoryIndex
+from tests.support.story_articles import linked
 from tests.support.story_copies import POWELL
 
 AT = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
 
 
 def _item(number: int, title: str, summary: str = "", *, hours: float = 0.0) -> Article:
-    return Article(
-        id=f"https://wire.example/{number}",
-        title=title,
-        summary=summary,
-        link=f"https://wire.example/{number}",
-        source="wire",
-        published=AT + timedelta(minutes=number, hours=hours),
-    )
+    published = AT + timedelta(minutes=number, hours=hours)
+    return linked(f"https://wire.example/{number}", title, summary, "wire", published)
 
 
 def _story_count(*articles: Article) -> int:
@@ -31,14 +27,7 @@ def _story_count(*articles: Article) -> int:
 
 def test_a_fresh_index_groups_seven_outlets_of_one_testimony_from_the_first_article() -> None:
     outlets = [
-        Article(
-            id=f"https://{source}.example/powell",
-            title=title,
-            summary=summary,
-            link=f"https://{source}.example/powell",
-            source=source,
-            published=AT + timedelta(minutes=9 * number),
-        )
+        linked(f"https://{source}.example/powell", title, summary, source, AT + 9 * number * MINUTE)
         for number, (source, title, summary) in enumerate(POWELL)
     ]
     assert _story_count(*outlets) == 1

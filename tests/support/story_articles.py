@@ -9,18 +9,19 @@ from bot.article import Article
 MORNING = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 
 
+def linked(link: str, title: str, summary: str, source: str, published: datetime) -> Article:
+    """An article identified by its link, as a feed item with a link is."""
+    return Article(
+        id=link, title=title, summary=summary, link=link, source=source, published=published
+    )
+
+
 def article(
     key: str, title: str, summary: str = "", *, source: str = "wire", minutes: float = 0.0
 ) -> Article:
     """An article published `minutes` after 08:00 UTC on 3 March 2026."""
-    return Article(
-        id=f"https://news.example/{key}",
-        title=title,
-        summary=summary,
-        link=f"https://news.example/{key}",
-        source=source,
-        published=MORNING + timedelta(minutes=minutes),
-    )
+    published = MORNING + timedelta(minutes=minutes)
+    return linked(f"https://news.example/{key}", title, summary, source, published)
 
 
 DEAL = article(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
+from tests.support.story_articles import linked
 
 STRIKE = [
     (
@@ -91,11 +92,5 @@ STRIKE_AT = datetime(2026, 3, 2, 14, 2, tzinfo=UTC)
 def copy(number: int) -> Article:
     """The story as outlet `number` tells it."""
     source, title, summary = STRIKE[number]
-    return Article(
-        id=f"https://{source}.example/strike",
-        title=title,
-        summary=summary,
-        link=f"https://{source}.example/strike",
-        source=source,
-        published=STRIKE_AT + timedelta(minutes=7 * number),
-    )
+    published = STRIKE_AT + timedelta(minutes=7 * number)
+    return linked(f"https://{source}.example/strike", title, summary, source, published)
