@@ -110,7 +110,11 @@ class Fleet:
             row = connection.execute(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
                 " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0"
-                " AND l.objid = %s AND a.application_name LIKE %s",
+                " AND l.objid = %s AND a.application_name LIKE %s"
+                # Advisory locks are per database: another test's fleet on this server holds
+                # the same key in its own database.
+                " AND l.database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())",
                 (LEADER_LOCK, f"{APPLICATION_NAME}:%"),
             ).fetchone()
         return int(row[0].rsplit(":", 1)[1]) if row else None
