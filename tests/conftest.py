@@ -72,6 +72,8 @@ SERIAL = (
     "tests/telegram/test_delivery_faults.py",  # no Telegram limit broken
     "tests/runtime/test_stories_live.py",  # no Telegram limit broken
     "tests/runtime/test_stop_restart.py",  # a broadcast within the limits across a restart
+    # Three bot processes and their broadcast within Telegram's limits across a leader's death.
+    "tests/drivers/fleet/test_fleet.py",
     # The event loop ticks at least a fifth of the time while a feed is parsed.
     "tests/sources/test_feed_fetch.py::test_parsing_runs_off_the_event_loop",
     # Send times 100 ms apart to the millisecond: a busy worker's loop delays one send task.
