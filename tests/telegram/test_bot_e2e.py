@@ -117,7 +117,15 @@ async def test_commands_answer_sensibly(
         assert "is not a ticker" in await bot.command(9, "/subscribe $")
         assert "Unknown topic “nonsense”" in await bot.command(9, "/unsubscribe nonsense")
         assert "Subscribed to 🛢️ Crude oil" in await bot.command(9, "/subscribe Crude Oil")
-        assert "Unsubscribed from oil" in await bot.command(9, "/unsubscribe crude oil")
+        assert "Unsubscribed from 🛢️ Crude oil" in await bot.command(9, "/unsubscribe crude oil")
+        # A title beside other words: Crude oil is one topic, not "crude" and "oil".
+        mixed = await bot.command(9, "/subscribe gold Crude oil $USO")
+        assert "Subscribed to 🥇 Gold and precious metals, 🛢️ Crude oil, $USO." in mixed
+        assert "Unknown" not in mixed
+        assert "Unsubscribed from 🛢️ Crude oil, $USO." in await bot.command(
+            9, "/unsubscribe $USO oil"
+        )
+        assert "Not following 🛢️ Crude oil." in await bot.command(9, "/unsubscribe oil")
         assert "$.SPX" in await bot.command(9, "/subscribe $.SPX")  # an index, as CNBC links it
         assert "the longest mute" in await bot.command(9, "/mute 99999999999d")
         assert "on again" in await bot.command(9, "/unmute")
@@ -126,7 +134,9 @@ async def test_commands_answer_sensibly(
         assert "Already following" in await bot.command(9, "/subscribe oil")
         listing = await bot.command(9, "/list")
         assert "Crude oil" in listing and "$USO" in listing
-        assert "Unsubscribed from gold" in await bot.command(9, "/unsubscribe gold")
+        assert "Unsubscribed from 🥇 Gold and precious metals" in await bot.command(
+            9, "/unsubscribe gold"
+        )
         assert "Usage" in await bot.command(9, "/mute soon")
         assert "Usage" in await bot.command(9, "/mute 2")  # 2 what? a unit is required
         assert "not muted" in await bot.command(9, "/unmute")

@@ -68,6 +68,6 @@ async def test_one_chats_commands_take_effect_in_the_order_sent(
         await bot.until(lambda: len(api.answers_to(FLOODER)) == 4, "four answers", timeout=15)
         answers = [parse_entities(t)[0] for t in api.answers_to(FLOODER)]
     assert "Subscribed" in answers[0] and "Crude oil" in answers[0], answers
-    assert answers[1] == "Unsubscribed from oil.", answers
+    assert answers[1] == "Unsubscribed from 🛢️ Crude oil.", answers
     assert "Subscribed" in answers[2] and "Gold" in answers[2], answers
     assert "Gold" in answers[3] and "Crude oil" not in answers[3], answers

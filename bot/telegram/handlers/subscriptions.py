@@ -194,13 +194,15 @@ def _unsubscribed(
     current: Mapping[str, Topic], names: list[str], tickers: list[str], removed: list[str]
 ) -> list[str]:
     """What /unsubscribe dropped, what the chat did not follow, and names that are no topic."""
-    missing = [n for n in names if n not in removed and n in current]
-    missing += [f"${t}" for t in tickers if f"${t}" not in removed]
+    # Topics by emoji and title, as /subscribe and /list name them; tickers as `$USO`.
+    dropped = [topic_label(current, r) if r in current else escape(r) for r in removed]
+    missing = [topic_label(current, n) for n in names if n not in removed and n in current]
+    missing += [escape(f"${t}") for t in tickers if f"${t}" not in removed]
     lines = []
-    if removed:
-        lines.append("Unsubscribed from " + escape(", ".join(removed)) + ".")
+    if dropped:
+        lines.append("Unsubscribed from " + ", ".join(dropped) + ".")
     if missing:
-        lines.append("Not following " + escape(", ".join(missing)) + ".")
+        lines.append("Not following " + ", ".join(missing) + ".")
     unknown = [n for n in names if n not in removed and n not in current]
     lines += filter(None, [unknown_topics(unknown, current)])
     return lines

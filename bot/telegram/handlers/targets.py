@@ -14,19 +14,42 @@ from bot.tickers import normalize_symbol
 def named_targets(words: list[str], topics: Mapping[str, Topic]) -> tuple[list[str], list[str]]:
     """Topic names (lower case) and tickers (`$USO` → `USO`) the words name.
 
-    A topic title spelled out (`/subscribe Crude oil`) names that one topic; a word that
-    begins the id of exactly one topic (`fed` for `fed-rates`) names that topic.
+    A topic title spelled out names that one topic, beside other words too
+    (`/subscribe gold Crude oil`); a word that begins the id of exactly one topic (`fed`
+    for `fed-rates`) names that topic.
     """
-    titled = _by_title(words, topics)
-    if titled is not None:
-        return [titled], []
     names, tickers = [], []
-    for word in words:
+    index = 0
+    while index < len(words):
+        word = words[index]
+        titled = _title_at(words, index, topics)
+        if titled is not None:
+            topic_id, length = titled
+            names.append(topic_id)
+            index += length
+            continue
         if word.startswith("$"):  # a lone `$` is a ticker that is not one, said as such
             tickers.append(word[1:].upper())
         else:
             names.append(_completed(word.lower(), topics))
+        index += 1
     return names, tickers
+
+
+def _title_at(words: list[str], start: int, topics: Mapping[str, Topic]) -> tuple[str, int] | None:
+    """The topic whose title the words from `start` spell out (the longest), and its length.
+
+    Ids and tickers come first: `/subscribe oil` is topic `oil` even if another is titled Oil.
+    """
+    titles = {topic.title.casefold(): topic_id for topic_id, topic in topics.items()}
+    longest = max((len(title.split()) for title in titles), default=0)
+    for length in range(min(longest, len(words) - start), 0, -1):
+        if length == 1 and (words[start].lower() in topics or words[start].startswith("$")):
+            return None
+        topic_id = titles.get(" ".join(words[start : start + length]).casefold())
+        if topic_id is not None:
+            return topic_id, length
+    return None
 
 
 _SHORTEST_PREFIX = 3  # `fed` names fed-rates; `f` or `g` are more likely typos
@@ -38,17 +61,6 @@ def _completed(name: str, topics: Mapping[str, Topic]) -> str:
         return name
     starting = [topic_id for topic_id in topics if topic_id.startswith(name)]
     return starting[0] if len(starting) == 1 else name
-
-
-def _by_title(words: list[str], topics: Mapping[str, Topic]) -> str | None:
-    """The topic whose title the words spell out, if any.
-
-    Ids and tickers come first: `/subscribe oil` is topic `oil` even if another is titled Oil.
-    """
-    if all(word.lower() in topics or word.startswith("$") for word in words):
-        return None
-    wanted = " ".join(words).casefold()
-    return next((t for t, topic in topics.items() if topic.title.casefold() == wanted), None)
 
 
 def near(name: str, topics: Mapping[str, Topic]) -> list[str]:
