@@ -259,11 +259,17 @@ async def test_less_like_this_mutes_the_one_rule_never_a_watch_and_says_it_in_wo
         await _press(api, alert, chat, _buttons(alert["reply_markup"])[0][1])
         answer = api.calls("answerCallbackQuery")[-1]["text"]
         assert answer == (
-            "Fewer Fed policy alerts here: that rule is muted. Your watch 👁 powell: still on. "
-            "Undo below."
+            "Fewer Fed policy alerts here: oil/fed-policy is muted. Your watch 👁 powell: "
+            "still on. Undo below."
         )
         listing = await command(api, chat, "/list")
         assert "Muted rules: oil/fed-policy (" in listing  # not fed-in-summary, not the watch
+        # Unsubscribe pressed under the same alert as the client showed it before the
+        # redraw: the buttons still offer the undo (the chat's stored state decides).
+        await _press(api, alert, chat, _buttons(alert["reply_markup"])[1][1])
+        redrawn = api.calls("editMessageReplyMarkup")[-1]["reply_markup"]
+        assert [text for text, _ in _buttons(redrawn)] == ["↩️ Undo: hear these again"]
+        await command(api, chat, "/subscribe oil")
         space.write_seed("two.md", second)  # the topic's other rule and the watch still hold
         await until(lambda: _with(api, chat, second), "the next Fed alert")
 

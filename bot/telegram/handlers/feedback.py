@@ -80,7 +80,7 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
         return
     rules = (chosen,) if chosen is not None else ()
 
-    def work(connection: Connection) -> bool:
+    def work(connection: Connection) -> tuple[bool, bool]:
         subs.remember_chat(connection, chat.id, chat.type)
         if action == LESS:
             subs.mute_rules(connection, chat.id, rules)
@@ -91,10 +91,12 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
         pressed = _pressed(action, pairs, feedback)
         subs.record_feedback(connection, chat.id, pressed, action, alert.article_id)
         followed = subs.chat_subscriptions(connection, chat.id)
-        return (subs.TOPIC, feedback.topic) in followed
+        muted_now = subs.chat_settings(connection, chat.id).muted_rules
+        return (subs.TOPIC, feedback.topic) in followed, chosen in muted_now
 
-    subscribed = await context.transaction(work)
-    muted = action == LESS or (action == UNSUBSCRIBE and _shows_undo(query.message))
+    # The buttons follow what the chat has stored, not the pressed message's markup, which
+    # an older copy of the alert (or a stale client) may show without its undo.
+    subscribed, muted = await context.transaction(work)
     topic = topics.get(feedback.topic)
     title = topic.title if topic and topic.title else feedback.topic
     answers = {
@@ -108,7 +110,8 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
             if watches
             else ""
         )
-        answers[LESS] = f"Fewer {what} alerts here: that rule is muted.{kept} Undo below."
+        muted_id = f"{chosen[0]}/{chosen[1]}"  # as /list and /unmute name it
+        answers[LESS] = f"Fewer {what} alerts here: {muted_id} is muted.{kept} Undo below."
         answers[UNDO] = f"{what} alerts are back here."
     await query.answer(answers[action][:200])
     markup = feedback_keyboard(
@@ -138,14 +141,3 @@ def _pressed(
     if action == UNSUBSCRIBE:
         return tuple(pair for pair in rules if pair[0] == feedback.topic)
     return tuple(pair for pair in (muted_by_less(rules),) if pair is not None)
-
-
-def _shows_undo(message: object) -> bool:
-    """Whether the alert's buttons offer an undo now (its rules were muted from it)."""
-    markup = getattr(message, "reply_markup", None)
-    rows = markup.inline_keyboard if isinstance(markup, InlineKeyboardMarkup) else ()
-    return any(
-        str(button.callback_data or "").startswith(f"{FEEDBACK_PREFIX}{_DATA[UNDO]}:")
-        for row in rows
-        for button in row
-    )
