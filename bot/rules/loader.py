@@ -186,6 +186,11 @@ def parse_file(path: str, text: str) -> tuple[FileSpec | None, list[Problem]]:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
         hint = f" (hint: {unclosed})" if unclosed else yaml_hint(message)
+        quote = None if unclosed else _unclosed_quote(text, line)
+        if quote is not None:
+            # A quote left open swallows the lines below it: PyYAML stumbles far later.
+            line, column, char = quote
+            hint = f" (hint: the {char} opened here is not closed on its line)"
         return None, [Problem(path, line, column, f"YAML syntax error: {message}{hint}")]
     except yaml.YAMLError as error:
         return None, [Problem(path, 1, 1, f"YAML error: {error}")]
@@ -622,6 +627,23 @@ _YAML_HINTS = (
     ("expected ',' or '}'", "quote a term holding `:` or `,` inside {...}"),
     ("mapping values are not allowed", "quote a term holding `: `, or indent the line below"),
 )
+
+
+# A value that starts with a quote: after `key: `, a list's `- `, or `[`/`,` in a flow list.
+_QUOTE_OPENS = re.compile(r"""(?:^\s*-\s+|^\s*(?:-\s+)?[\w-]+:\s+|[\[,]\s*)(["'])""")
+
+
+def _unclosed_quote(text: str, up_to: int) -> tuple[int, int, str] | None:
+    """The first line (1-based, before `up_to`) whose quoted value never closes on it."""
+    for number, content in enumerate(text.splitlines()[: max(up_to - 1, 0)], start=1):
+        for opening in _QUOTE_OPENS.finditer(content):
+            char, start = opening.group(1), opening.end()
+            rest = content[start:]
+            closed = re.search(r'(?<!\\)"', rest) if char == '"' else "'" in rest
+            if not closed:
+                return number, start, char
+            break  # the first quoted value decides: the rest may hold quotes of its own
+    return None
 
 
 def _unclosed_bracket(error: yaml.MarkedYAMLError) -> str | None:

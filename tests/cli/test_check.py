@@ -132,6 +132,15 @@ BROKEN = {
         10,
         "(hint: the `[` opened here is not closed: end it with `]`)",
     ),
+    # A quote left open swallows the next lines; PyYAML only stumbles eight lines later.
+    "unclosed-quote": (
+        "oil.yaml",
+        'rules:\n  - name: "crude\n    any: [crude]\n  - name: b\n    priority: normal\n'
+        '    any: [gold]\n  - name: c\n    any: [Iran]\n  - name: "d"\n    any: [OPEC]\n',
+        2,
+        11,
+        '(hint: the " opened here is not closed on its line)',
+    ),
     "failing-test": (
         "oil.yaml",
         "rules:\n  - name: a\n    all: [oil, Iran]\n"
