@@ -90,6 +90,9 @@ def setup_logging(*, log_format: str = "text", level: str = "INFO", secrets: lis
     )
     for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Its one error, an answer that is not JSON, comes with the whole page and a traceback;
+    # the NetworkError it raises is said by the bot in one line.
+    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     logging.captureWarnings(True)
     # Uncaught exceptions go through the log too, so their text is redacted like the rest.
     sys.excepthook = _log_uncaught

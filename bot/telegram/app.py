@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from telegram import Bot, Update
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -201,7 +201,8 @@ async def run_bot(
 async def initialize_bot(application: Application) -> None:
     """Initialize the Application (its bot asks getMe); a refusal names the setting to fix.
 
-    Raises TokenRejected on a 401, ApiNotFound on a 404: no Bot API at that address.
+    Raises TokenRejected on a 401, ApiNotFound on a 404: no Bot API at that address;
+    ApiNotBotApi when an answer is not JSON (another server, a proxy's error page).
     """
     try:
         await application.initialize()
@@ -212,6 +213,13 @@ async def initialize_bot(application: Application) -> None:
         if "not found" in answer.lower() or "(404)" in answer:
             raise ApiNotFound(_api_address(application.bot)) from None
         raise TokenRejected("the Bot API rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
+    except NetworkError as error:
+        status, parsing, _ = error.message.partition(". Parsing the server response")
+        if not parsing:
+            raise
+        # Some other web server (or a proxy's error page) answered: say so in one line,
+        # without the page; the caller retries, as a proxy may come back.
+        raise ApiNotBotApi(_api_address(application.bot), status) from None
 
 
 def _api_address(bot: Bot) -> str:
@@ -301,6 +309,17 @@ class ApiNotFound(TelegramSetupError):
             "404 Not Found: it should be the server's address, such as "
             "https://api.telegram.org, with no path after it unless a proxy serves the Bot "
             "API there (a malformed TELEGRAM_BOT_TOKEN gets a 404 too)"
+        )
+
+
+class ApiNotBotApi(NewsbotError):
+    """Something answered at the Bot API address, but not with the Bot API's JSON."""
+
+    def __init__(self, address: str, status: str) -> None:
+        super().__init__(
+            f"the Bot API address NEWSBOT_TELEGRAM_API_URL={address} answered getMe with "
+            f"{status} and a page that is not the Bot API's JSON: check the address (such as "
+            "https://api.telegram.org) and any proxy in front of it"
         )
 
 
