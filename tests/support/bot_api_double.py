@@ -188,6 +188,7 @@ class BotApiDouble:
         self.paid_messages = 0  # accepted with allow_paid_broadcast
         self.requests: list[ApiRequest] = []
         self.violations = 0
+        self.broken_limits: list[str] = []  # which limit each violation broke, for messages
         self.commands: list[dict[str, Any]] = []  # the default scope: every user
         self.chat_commands: dict[int, list[dict[str, Any]]] = {}  # per-chat scopes
         self._lock = threading.Condition()
@@ -755,15 +756,18 @@ class BotApiDouble:
         while window and window[0] <= now - 1.0:
             window.popleft()
         if len(window) >= limit:
+            self.broken_limits.append(f"overall: {len(window) + 1} in 1s")
             return max(1, math.ceil(window[0] + 1.0 - now))
         last = self._chat_last.get(chat_id)
         if last is not None and now - last < self.chat_interval:
+            self.broken_limits.append(f"chat {chat_id}: {now - last:.3f}s after the last")
             return max(1, math.ceil(last + self.chat_interval - now))
         if chat_id < 0:
             sends = self._group_sends[chat_id]
             while sends and sends[0] <= now - 60.0:
                 sends.popleft()
             if len(sends) >= self.group_per_minute:
+                self.broken_limits.append(f"group {chat_id}: {len(sends) + 1} in 60s")
                 return max(1, math.ceil(sends[0] + 60.0 - now))
         return None
 
