@@ -292,6 +292,9 @@ def test_source_names_from_the_operator_then_known_outlets() -> None:
     assert named is not None
     assert "BBC News ·" in render_text(named, TOPICS, sources={"bbc-world": "BBC News"})
     assert "bbc-world ·" in render_text(named, TOPICS)  # unknown and unnamed: as written
+    wire = alert_for(_article(source="reuters"), MATCHES, topics=None)
+    assert wire is not None
+    assert "Reuters ·" in render_text(wire, TOPICS)  # as operators write it in a seed
 
 
 def test_a_summary_never_starts_with_a_photo_credit_or_byline() -> None:
