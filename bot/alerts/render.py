@@ -119,11 +119,14 @@ def _topic_label(topic_id: str, topics: Mapping[str, Topic]) -> tuple[str, str]:
 
 
 def _as_found(article: Article, term: str) -> str:
-    """A prefix term as the word the article used (`negotiations`), others as readable."""
-    if term.strip().endswith("*"):
+    """A prefix or a regular expression as the article's words that it matched
+    (`negotiations`, `force majeure`), other terms as readable."""
+    written = term.strip()
+    if written.endswith("*") or (len(written) > 2 and written[0] == written[-1] == "/"):
         for text in (article.title, article.summary, article.body[:5000]):
             if span := _find(text, term):
-                return text[span[0] : span[1]]
+                if span[1] > span[0]:
+                    return text[span[0] : span[1]]
     return readable_term(term)
 
 
@@ -154,7 +157,11 @@ def _why(alert: Alert, topics: Mapping[str, Topic]) -> _Why:
     for rank, _, topic, term in ranked:
         words = _as_found(article, term)
         key = words.casefold().lstrip("$")
-        if key in seen or topic not in shown or total >= _WHY_TERMS:
+        if topic not in shown or total >= _WHY_TERMS:
+            continue
+        # A term another topic (or watch) shows already is left out, unless this one would
+        # show nothing at all: each names at least one of its terms.
+        if key in seen and shown[topic]:
             continue
         if len(shown[topic]) >= _WHY_TOPIC_TERMS:
             continue

@@ -244,6 +244,19 @@ def test_terms_read_as_words_not_rule_syntax() -> None:
     assert why in _check(render_html(alert, TOPICS))
 
 
+def test_a_regular_expression_reads_as_the_words_it_matched_and_each_topic_names_one() -> None:
+    matches = [
+        Match("oil", "supply", "high", "active", ("/^(oil|crude|brent)\\b/", "/force\\s+majeure/")),
+        Match("gold", "haven", "normal", "active", ("/force\\s+majeure/",)),
+    ]
+    article = _article(title="Crude jumps as Libya declares force  majeure", summary="Oil up.")
+    alert = alert_for(article, matches, topics=None)
+    assert alert is not None
+    why = next(line for line in render_text(alert, TOPICS).splitlines() if "🔎" in line)
+    # No rule syntax: the headline's own words; gold shows its one term though oil did too.
+    assert why == "🔎 Oil: Crude, force majeure · Gold <& silver>: force majeure"
+
+
 def test_the_sentence_of_the_strongest_term_is_quoted_with_the_term_in_bold() -> None:
     body = (
         "Markets were calm in Asia. Traders said the Strait of Hormuz closure would lift "
