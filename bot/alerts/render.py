@@ -124,9 +124,8 @@ def _as_found(article: Article, term: str) -> str:
     written = term.strip()
     if written.endswith("*") or (len(written) > 2 and written[0] == written[-1] == "/"):
         for text in (article.title, article.summary, article.body[:5000]):
-            if span := _find(text, term):
-                if span[1] > span[0]:
-                    return text[span[0] : span[1]]
+            if (span := _find(text, term)) and span[1] > span[0]:
+                return text[span[0] : span[1]]
     return readable_term(term)
 
 
