@@ -93,6 +93,14 @@ async def test_a_bad_query_is_refused_where_it_goes_wrong_and_nothing_is_saved(
     assert _stored(workspace, CHAT) == []
 
 
+async def test_the_syntax_names_every_shared_list(api: BotApiDouble, workspace: Workspace) -> None:
+    lists = "".join(f"  list{number:02}: [word{number}]\n" for number in range(30))
+    (workspace.rules / "_lists.yaml").write_text("sets:\n" + lists)
+    async with running(workspace.settings(api)):
+        syntax = await command(api, CHAT, "/watch")
+    assert "@gulf" in syntax and "@list00" in syntax and "@list29" in syntax, syntax
+
+
 async def test_a_first_word_that_cannot_be_a_name_is_not_split_off_silently(
     api: BotApiDouble, workspace: Workspace
 ) -> None:

@@ -24,6 +24,7 @@ from bot.storage import watches as store
 from bot.storage.articles import stored_since
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.formatting import escape
+from bot.telegram.handlers.targets import some_of
 from bot.wording import count
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ def _usage(book: RuleBook) -> str:
     names = sorted(name for name in shared_sets(book) if not name.startswith("@"))
     if not names:
         return WATCH_USAGE
-    shown = ", ".join(f"<code>@{escape(name)}</code>" for name in names[:12])
+    shown = some_of([f"<code>@{escape(name)}</code>" for name in names], shown=40)
     return WATCH_USAGE.replace(
         "\n\n/watches", f"\nShared lists a query can name: {shown}.\n\n/watches", 1
     )
