@@ -280,6 +280,14 @@ async def test_less_like_this_mutes_the_one_rule_never_a_watch_and_says_it_in_wo
         await _press(api, own, watcher, _buttons(own["reply_markup"])[0][1], redrawn=False)
         answer = api.calls("answerCallbackQuery")[-1]["text"]
         assert answer.startswith("This alert came from your watch 👁 gold: nothing muted.")
+        await command(api, watcher, "/watch record record")  # two watches make the next one
+        space.write_seed("four.md", "Gold sets a record again")
+        await until(lambda: _with(api, watcher, "Gold sets"), "the two watches' alert")
+        [both] = _with(api, watcher, "Gold sets")
+        await _press(api, both, watcher, _buttons(both["reply_markup"])[0][1], redrawn=False)
+        answer = api.calls("answerCallbackQuery")[-1]["text"]
+        assert answer.startswith("This alert came from your watches 👁 "), answer
+        assert "👁 gold" in answer and "👁 record" in answer and "stops one" in answer
         assert "Muted rules" not in await command(api, watcher, "/list")
 
 

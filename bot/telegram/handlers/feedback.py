@@ -71,12 +71,19 @@ async def alert_feedback(update: Update, context: BotContext) -> None:
     watches = [pair for pair in pairs if is_watch(pair)]
     topics = context.state.topics()
     if action in (LESS, UNDO) and chosen is None:  # only the chat's own watches made it
-        name = watches[0][1][:_LABEL_LIMIT]  # an answer is plain text: nothing to escape
-        await query.answer(
-            f"This alert came from your watch {watch_label(name)}: nothing muted. "
-            f"/unwatch {name} stops it; /watch {name} QUERY narrows it."[:200],
-            show_alert=True,
-        )
+        names = [rule[:_LABEL_LIMIT] for _, rule in watches]  # plain text: nothing to escape
+        if len(names) == 1:
+            name = names[0]
+            answer = (
+                f"This alert came from your watch {watch_label(name)}: nothing muted. "
+                f"/unwatch {name} stops it; /watch {name} QUERY narrows it."
+            )
+        else:
+            answer = (
+                f"This alert came from your watches {', '.join(map(watch_label, names))}: "
+                "nothing muted. /unwatch NAME stops one; /watch NAME QUERY narrows it."
+            )
+        await query.answer(answer[:200], show_alert=True)
         return
     rules = (chosen,) if chosen is not None else ()
 
