@@ -92,6 +92,8 @@ async def test_new_topic_is_subscribable_and_a_removed_one_tells_its_subscribers
         await asyncio.sleep(1.5)
         assert len(api.messages(GOLD_CHAT)) == 3  # told once
         assert not any("removed" in text for text in api.answers_to(OIL_CHAT))
+        await asyncio.sleep(1.0)  # one answer a second per chat
+        assert "gold (no longer in the rules)" in await command(api, GOLD_CHAT, "/list")
     assert api.violations == 0
 
 

@@ -25,6 +25,12 @@ def test_a_spelled_out_title_names_its_topic() -> None:
 def test_a_word_that_could_be_a_symbol_gets_the_ticker_hint() -> None:
     assert "For a ticker write $XOM." in unknown_topic("xom", TOPICS)
     assert "For a ticker" not in unknown_topic("what?", TOPICS)
+    # A full stop typed after it is no part of the symbol.
+    assert unknown_topic("uso.", TOPICS).endswith("For a ticker write $USO.")
+
+
+def test_a_title_is_read_beside_other_words() -> None:
+    assert named_targets(["gold", "Crude", "oil", "$USO"], TOPICS) == (["gold", "oil"], ["USO"])
 
 
 def test_a_close_word_gets_suggestions_not_the_hint() -> None:

@@ -223,7 +223,11 @@ async def list_subscriptions(update: Update, context: BotContext) -> None:
 
     rows, chat_watches, settings, held_alerts = await context.transaction(work)
     current = context.state.topics()
-    topic_names = [topic_label(current, v) for k, v in rows if k == subs.TOPIC]
+    topic_names = [
+        topic_label(current, v) + ("" if v in current else " (no longer in the rules)")
+        for k, v in rows
+        if k == subs.TOPIC
+    ]
     tickers = [f"${escape(v)}" for k, v in rows if k == subs.TICKER]
     limit = context.state.max_tickers
     if not rows and not chat_watches:

@@ -85,7 +85,8 @@ def unknown_topic(name: str, topics: Mapping[str, Topic]) -> str:
     close = near(name, topics)
     if close:
         return f"Unknown topic “{shown}”. Did you mean: {', '.join(close)}?"
-    hint = f" For a ticker write ${shown.upper()}." if normalize_symbol(name) else ""
+    symbol = name.rstrip(".")  # a sentence's full stop, not part of the symbol
+    hint = f" For a ticker write ${escape(symbol.upper())}." if normalize_symbol(symbol) else ""
     return f"Unknown topic “{shown}”. See /topics.{hint}"
 
 
