@@ -125,6 +125,7 @@ def build_application(
     application.add_handler(
         CallbackQueryHandler(handlers.unwatch_button, pattern=f"^{handlers.UNWATCH_PREFIX}")
     )
+    application.add_handler(CallbackQueryHandler(handlers.unknown_button))  # after the known
     application.add_handler(
         ChatMemberHandler(handlers.my_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )

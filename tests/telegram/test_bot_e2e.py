@@ -104,7 +104,9 @@ async def test_topic_buttons_toggle_and_redraw(
         api.set_member(-77, 8, "member")
         await bot.send(api.callback(group_message, 8, "t:oil"))
         assert _subscriptions(bot, -77) == []
-    assert api.count("answerCallbackQuery") == 3
+        await bot.send(api.callback(sent, 7, "garbage"))  # no handler's: answered all the same
+        assert "no longer in use" in api.calls("answerCallbackQuery")[-1]["text"]
+    assert api.count("answerCallbackQuery") == 4
 
 
 async def test_commands_answer_sensibly(

@@ -4,7 +4,12 @@ One module per concern; this package only re-exports what the rest of the bot im
 """
 
 from bot.telegram.handlers.context import BotContext, command_args
-from bot.telegram.handlers.dispatch import COMMAND_HANDLERS, channel_command, unknown_command
+from bot.telegram.handlers.dispatch import (
+    COMMAND_HANDLERS,
+    channel_command,
+    unknown_button,
+    unknown_command,
+)
 from bot.telegram.handlers.errors import on_error
 from bot.telegram.handlers.feedback import FEEDBACK_PREFIX, alert_feedback, feedback_keyboard
 from bot.telegram.handlers.forums import topic_reopened
@@ -56,6 +61,7 @@ __all__ = [
     "topic_reopened",
     "topics",
     "topics_keyboard",
+    "unknown_button",
     "unknown_command",
     "unmute",
     "unsubscribe",

@@ -73,6 +73,13 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         await context.reply(f"Unknown command /{escape(shorten(name, 32))}. /help lists them.")
 
 
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A button press no handler knows (an old or forged one): answered, so no spinner hangs."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer("This button is no longer in use. /help lists what I do.")
+
+
 def skipped_text(skipped: int) -> str:
     """What a chat that sent commands faster than they can be answered is told, once."""
     return (
