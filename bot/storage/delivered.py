@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
+from bot.storage.forums import TOPIC_HOLD
 from bot.storage.held import HELD
 from bot.storage.models import deliveries
 
@@ -38,12 +39,16 @@ def delivered_alert(connection: Connection, delivery_id: int) -> DeliveredAlert 
 
 
 def chat_held(connection: Connection, chat_id: int) -> int:
-    """How many alerts the chat has held for a digest."""
+    """How many alerts the chat has held for a digest (not those waiting for a closed topic)."""
     return int(
         connection.scalar(
             select(func.count())
             .select_from(deliveries)
-            .where(deliveries.c.chat_id == chat_id, deliveries.c.state == HELD)
+            .where(
+                deliveries.c.chat_id == chat_id,
+                deliveries.c.state == HELD,
+                or_(deliveries.c.hold.is_(None), deliveries.c.hold != TOPIC_HOLD),
+            )
         )
         or 0
     )

@@ -81,7 +81,9 @@ async def test_each_topic_gets_its_alerts_and_a_closed_one_holds_them(
         assert len(notice) == 1 and _thread(notice[0]) is None
         assert "/subscribe oil" in notice[0]["text"]
         assert not any(_with(api, title) for title in held)  # held, not dropped
-        assert "closed: alerts held" in await _route(bot, api, "/list", None)
+        listed = await _route(bot, api, "/list", None)
+        assert "closed: alerts held" in listed and "2 held for closed topics" in listed
+        assert "Held for a digest" not in listed  # those two, counted once
 
         api.reopen_topic(FORUM, oil_topic)
         answer = await _route(bot, api, "/subscribe oil", oil_topic)
