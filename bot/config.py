@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_scheme(cls, value: str) -> str:
+        if not value.strip():  # set but empty (`NEWSBOT_DATABASE_URL=`): the default
+            return str(cls.model_fields["database_url"].default)
         scheme = urlsplit(value).scheme.split("+")[0]
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError(

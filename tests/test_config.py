@@ -20,6 +20,14 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     assert settings.admin_ids == frozenset()
 
 
+def test_a_database_url_set_but_empty_is_the_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", "")  # as `NEWSBOT_DATABASE_URL=` in a shell
+    assert load_settings().database_url == "sqlite:///newsbot.db"
+
+
 def test_environment_dotenv_and_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=123:abc\nNEWSBOT_ADMIN_IDS=1, 22\n")

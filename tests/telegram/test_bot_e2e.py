@@ -141,6 +141,7 @@ async def test_commands_answer_sensibly(
         )
         assert "Usage" in await bot.command(9, "/mute soon")
         assert "Usage" in await bot.command(9, "/mute 2")  # 2 what? a unit is required
+        assert "A mute lasts at least a minute." in await bot.command(9, "/mute 0m")
         assert "not muted" in await bot.command(9, "/unmute")
         assert "the longest mute" in await bot.command(9, "/mute 400d")
         assert "Muted for 2h" in await bot.command(9, "/mute 2h")

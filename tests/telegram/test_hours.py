@@ -135,7 +135,12 @@ async def test_time_zone_typos_get_suggestions_and_bad_times_say_why(
         assert "America/New_York" in await command(api, chat, "/timezone new york")
         assert "Europe/Paris (the default)" in await command(api, chat, "/timezone")
         assert "not a time of day" in await command(api, chat, "/quiet 25:00-07:00")
-        assert "at most 4 digests a day" in await command(api, chat, "/digest 1 2 3 4 5")
+        assert (await command(api, chat, "/digest 1 2 3 4 5")).startswith(
+            "At most 4 digests a day, not 5."
+        )
+        assert (await command(api, chat, "/quiet 22:00-22:00")).startswith(
+            "Quiet hours need a start and an end that differ."
+        )
         assert "No quiet hours (Europe/Paris)" in await command(api, chat, "/quiet")
         assert "Quiet hours 22:00-07:00" in await command(api, chat, "/quiet 22:00 07:00")
         assert "Quiet hours off." in await command(api, chat, "/quiet off")

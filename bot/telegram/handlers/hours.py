@@ -30,7 +30,7 @@ from bot.storage import subscriptions as subs
 from bot.storage.delivered import chat_held
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.formatting import escape
-from bot.wording import count
+from bot.wording import count, sentence
 
 TIMEZONE_USAGE = (
     "Set it with /timezone Europe/London (IANA names, such as America/New_York, or an offset: "
@@ -119,7 +119,7 @@ async def timezone(update: Update, context: BotContext) -> None:
     except ValueError as error:
         reason = str(error)
         await context.reply(
-            _unknown_zone(name) if reason.startswith("unknown") else f"{escape(reason)}."
+            _unknown_zone(name) if reason.startswith("unknown") else f"{escape(sentence(reason))}."
         )
         return
     zone = choice.zone
@@ -164,7 +164,7 @@ async def quiet(update: Update, context: BotContext) -> None:
         try:
             window = parse_window(text)
         except ValueError as error:
-            await context.reply(f"{escape(str(error))}. {QUIET_USAGE}")
+            await context.reply(f"{escape(sentence(str(error)))}. {QUIET_USAGE}")
             return
     stored = (_minutes(window.start), _minutes(window.end)) if window else None
     saved = await _save_and_release(context, subs.set_quiet_hours, stored, "quiet")
@@ -217,7 +217,7 @@ async def digest(update: Update, context: BotContext) -> None:
         try:
             times = parse_digest_times(words)
         except ValueError as error:
-            await context.reply(f"{escape(str(error))}. {DIGEST_USAGE}")
+            await context.reply(f"{escape(sentence(str(error)))}. {DIGEST_USAGE}")
             return
     stored = ",".join(f"{t:%H:%M}" for t in times) or None
     # Alerts held for an old digest time come at the next new one, if that is sooner.

@@ -27,4 +27,5 @@ def topics_keyboard(topics: Mapping[str, Topic], followed: set[str]) -> InlineKe
 
 
 def _button_text(topic: Topic, *, followed: bool) -> str:
-    return f"{'✅' if followed else '➕'} {topic.emoji or ''} {topic.title}".strip()[:60]
+    parts = ("✅" if followed else "➕", topic.emoji, topic.title)
+    return " ".join(part for part in parts if part).strip()[:60]

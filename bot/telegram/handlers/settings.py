@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
@@ -38,7 +39,8 @@ async def mute(update: Update, context: BotContext) -> None:
     """/mute 2h: alerts are held for a digest when the mute ends, except critical ones."""
     span = mute_span("".join(context.words))
     if span is None:
-        await context.reply(MUTE_USAGE)
+        zero = re.fullmatch(r"0+[a-z]*", "".join(context.words).lower())
+        await context.reply(("A mute lasts at least a minute. " if zero else "") + MUTE_USAGE)
         return
     if not await context.may_change():
         await context.refuse()
