@@ -23,6 +23,8 @@ _INLINE_TITLE = re.compile(
     rf"""(\]\(\s*(?:<[^<>\n]*>|[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*))\s+{_TITLE}(\s*\))"""
 )
 _DEFINITION_TITLE = re.compile(rf"(?m)(^ {{0,3}}\[[^\[\]]+\]:\s*\S+)\s+{_TITLE}(?=\s*$)")
+# The seed format's last line, `[source](address "title")`: the article's own address.
+_SOURCE_LINE = re.compile(r"""\[[^\[\]]*\]\(\s*<?([^()\s<>]+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)""")
 # A link, not an image (`![alt](src)` is never the article's address).
 _LINK_LINE = re.compile(r"(?<!!)\[[^\[\]]*\]\(\s*<?([^()\s<>]+)")
 
@@ -57,7 +59,12 @@ def without_link_titles(markdown: str) -> str:
     return _DEFINITION_TITLE.sub(r"\1", text)
 
 
-def last_link(markdown: str) -> str | None:
-    """The address of the last markdown link, which the seed format uses as the source link."""
-    targets = _LINK_LINE.findall(markdown)
-    return targets[-1] if targets else None
+def source_link(markdown: str) -> str | None:
+    """The address on the seed format's source line: the last line, one markdown link alone.
+
+    Links inside the text (quote pages, earlier stories) are never the article's address:
+    two articles quoting one page would otherwise share one id, and one be dropped as a copy.
+    """
+    last = markdown.rstrip().rpartition("\n")[2].strip()
+    found = _SOURCE_LINE.fullmatch(last) if last.startswith("[") else None
+    return found.group(1) if found else None

@@ -19,7 +19,7 @@ from frontmatter.default_handlers import BaseHandler
 
 from bot.article import EARLIEST_PUBLISHED, LATEST_PUBLISHED, Article, article_id, published_utc
 from bot.errors import NewsbotError
-from bot.sources.markdown_text import last_link, markdown_to_text, without_link_titles
+from bot.sources.markdown_text import markdown_to_text, source_link, without_link_titles
 from bot.tickers import structured_tickers, tickers_in_text
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def parse_seed(data: bytes, *, origin: str = "", timezone: str = "UTC") -> Artic
     if not title:
         raise SeedError("front matter has no title")
     summary = _text_field(meta, "summary")
-    link = _text_field(meta, "link") or _text_field(meta, "url") or last_link(body)
+    link = _text_field(meta, "link") or _text_field(meta, "url") or source_link(body)
     source = _first_category(meta.get("categories")) or DEFAULT_SOURCE
     published = _published(meta.get("date"), timezone)
     # A link's title attribute is a tooltip, not a link of the article: it names no ticker.

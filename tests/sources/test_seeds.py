@@ -66,10 +66,10 @@ def test_front_matter_splits_only_on_exact_triple_dash() -> None:
     assert "After a rule" in article.body
 
 
-def test_entities_are_decoded_and_link_falls_back_to_last_markdown_link() -> None:
+def test_entities_are_decoded_and_link_falls_back_to_the_source_line() -> None:
     data = _seed(
         'title: "S&amp;P 500 &#39;rallies&#39;"\nsummary: "A &amp; B"\n',
-        "See [one](https://a.test/1) and [seekalpha](https://b.test/2?utm_source=x#top)",
+        "See [one](https://a.test/1).\n\n[seekalpha](https://b.test/2?utm_source=x#top)",
     )
     article = parse_seed(data)
     assert article.title == "S&P 500 'rallies'"
@@ -81,9 +81,23 @@ def test_entities_are_decoded_and_link_falls_back_to_last_markdown_link() -> Non
 def test_an_image_is_never_the_articles_link() -> None:
     data = _seed(
         'title: "Tanker attacked"\n',
-        "See [the report](https://example.com/red-sea-attack) and ![map](https://example.com/m.png).",
+        "See the report.\n\n![map](https://example.com/m.png)",
     )
-    assert parse_seed(data).id == "https://example.com/red-sea-attack"
+    article = parse_seed(data)
+    assert article.link is None and article.id.startswith("sha256:")
+
+
+def test_a_link_inside_the_text_is_never_the_articles_address() -> None:
+    """Two desk notes quoting one quote page are two articles, not one and a copy."""
+    quote = '([USO](https://seekingalpha.com/symbol/USO "United States Oil Fund"))'
+    first = parse_seed(_seed('title: "OPEC+ agrees deeper cuts"\n', f"Crude up {quote}."))
+    second = parse_seed(_seed('title: "US releases crude from the SPR"\n', f"Crude down {quote}"))
+    assert first.link is None and second.link is None
+    assert first.id != second.id and "USO" in first.tickers
+    titled = parse_seed(
+        _seed('title: "x"\n', 'Text.\n\n[Reuters](https://example.com/news/1 "Reuters")\n')
+    )
+    assert titled.link == "https://example.com/news/1"
 
 
 def test_structured_tickers_from_front_matter() -> None:
@@ -231,7 +245,7 @@ def test_a_quote_link_in_a_link_title_names_no_ticker(tmp_path: Path) -> None:
     )
     article = read_seed(seed)
     assert article.tickers == {"JJC", "BP", "CVX"}
-    assert article.link == "https://seekingalpha.com/symbol/JJC"
+    assert article.link is None  # a quote page in the text is not the article's address
 
 
 @pytest.mark.slow
