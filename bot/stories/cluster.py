@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -246,6 +247,8 @@ class StoryIndex:
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
         )
+        if repost and (a.digest or b.digest) and _other_edition(a, b):
+            repost = False  # one column's later edition: the same words, other figures
         if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
             return None
         title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
@@ -371,6 +374,9 @@ class StoryIndex:
 
 # Items of one template this far apart are a daily series (fixings, opens), not one event.
 _DAY_HOURS = 22.0
+
+# Counts of a running vote told this many hours apart are two moments.
+_TALLY_HOURS = 0.5
 
 # How many of a headline's most informative words the other article must state one of.
 _ANCHORS = 4
@@ -524,6 +530,8 @@ def _another_day(
 ) -> bool:
     """Whether the two are one recurring item (an equal headline) or two price moves, told
     on other days: a market's moves, and a daily column, are news of their day."""
+    if a.tally == b.tally == "trend" and gap > _TALLY_HOURS and a.title_key != b.title_key:
+        return True  # two counts of a running vote, told at two moments
     if gap <= tuning.fresh_hours * 2:
         return False
     if a.title_key == b.title_key and (a.digest or b.digest):
@@ -535,6 +543,17 @@ def _another_day(
             return True  # a headline-only item a day later: nothing says it is not new
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
+
+
+_DIVIDEND = re.compile(r"\b(?:dividends?|distributions?)\b")
+
+
+def _other_edition(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether two items under one column's headline state mostly other figures: two
+    editions (`Sector Update: Health Care` at 2 pm and at 4 pm), not one item reposted."""
+    if not (a.numbers and b.numbers):
+        return False
+    return len(a.numbers & b.numbers) * 2 < len(a.numbers | b.numbers)
 
 
 def _other_figures(new: _Entry, old: _Entry) -> bool:
@@ -549,7 +568,11 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     ):
         return True
     moves = a.move_subject is not None and b.move_subject is not None
-    return (templated or moves) and _other_amounts(a, b)
+    # Two dividends, or two funds' distributions, of other amounts: two declarations.
+    dividends = bool(_DIVIDEND.search(a.title_key) and _DIVIDEND.search(b.title_key))
+    if a.guidance != b.guidance and a.results and b.results:
+        return False  # an outlook's figures and the quarter's are one release's
+    return (templated or moves or dividends) and _other_amounts(a, b)
 
 
 def _other_things(new: _Entry, old: _Entry) -> bool:
@@ -590,6 +613,10 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # two kinds of company event (results and a buyback): two stories
     if new.session and old.session and new.session != old.session:
         return True  # a move before the open, at the open, at the close: three moves
+    if new.group_move != old.group_move:
+        return True  # a sector's shares moving is a market-reaction story (rule 4)
+    if new.tally and old.tally and new.tally != old.tally:
+        return True  # a vote's early trends and its outcome: two moments, two stories
     if new.direction and old.direction and new.direction != old.direction:
         return True  # a rise and a fall (`gold at record`, `gold pulls back`): two moves
     if _other_claims(new, old):
@@ -617,13 +644,32 @@ def _other_lead_names(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether the headlines open with two names and neither article writes the other's:
     two companies (`CT REIT` and `H&R REIT`), whatever their headlines share."""
     a, b = new.lead_name, old.lead_name
-    return bool(
-        a
-        and b
-        and a.split()[0] != b.split()[0]  # `Musk-led group`, `Musk-led team`: one party
-        and (new.rare_lead or old.rare_lead)
-        and f" {a} " not in old.folded_text
-        and f" {b} " not in new.folded_text
+    if not (a and b) or f" {a} " in old.folded_text or f" {b} " in new.folded_text:
+        return False
+    if new.results and old.results and _two_companies(new, old):
+        # Two results headlines each opening with a name the other never writes
+        # (`Jordan Chemical Industries FY Profit` and `Jordan Commercial Bank FY Profit`).
+        return True
+    return a.split()[0] != b.split()[0] and (new.rare_lead or old.rare_lead)
+
+
+def _writes(features: StoryFeatures, words: list[str]) -> bool:
+    """Whether an article writes the words, one after the other."""
+    return f" {' '.join(words)} " in features.folded_text
+
+
+def _two_companies(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether two opening names are two companies: neither opens the other (`Coca-Cola`,
+    `Coca-Cola Beats`) and no symbol or company of the knowledge base is common to both."""
+    if _one_name(new.lead_name, old.lead_name):
+        return False
+    a, b = new.lead_name.split(), old.lead_name.split()
+    if _writes(old, a[:2]) or _writes(new, b[:2]):
+        return False  # `Nissan Motor 9 Mos EPS` and `Nissan Projects …` (`Nissan Motor`)
+    if new.tickers & old.tickers:
+        return False
+    return not (new.entities.companies & old.entities.mentioned) and not (
+        old.entities.companies & new.entities.mentioned
     )
 
 
@@ -680,7 +726,17 @@ def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
         return False
     if mover.market_move:
         return not (event.move_subject and mover.market_move & event.move_subject)
+    if _one_name(mover.lead_name, event.lead_name):
+        return False  # `Molson Coors Beverage rises` on `Molson Coors … EPS`: its own stock
     return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}
+
+
+def _one_name(a: str, b: str) -> bool:
+    """Whether two opening names are one (the shorter opens the longer)."""
+    if not (a and b):
+        return False
+    left, right = a.split(), b.split()
+    return left[: len(right)] == right or right[: len(left)] == left
 
 
 _SAYS = (" says", " said")
