@@ -567,6 +567,13 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
         _other_subjects(new, old) or _other_lead_names(a, b)
     ):
         return True
+    if (
+        a.kinds & b.kinds & _PARTY_KINDS
+        and not (a.speaker or b.speaker)  # `Thomson Geer Says FMG's Offer …`: a speaker
+        and a.lead_name[:4] != b.lead_name[:4]  # `Steve Madden`, `Steven Madden`
+        and _other_lead_names(a, b, parties=True)
+    ):
+        return True  # `Glazer Capital Acquires Stake in X`, `UBS Increases Stake in X`
     moves = a.move_subject is not None and b.move_subject is not None
     # Two dividends, or two funds' distributions, of other amounts: two declarations.
     dividends = bool(_DIVIDEND.search(a.title_key) and _DIVIDEND.search(b.title_key))
@@ -581,7 +588,9 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     a, b = new.features, old.features
     return (
         bool(a.days and b.days and not a.days & b.days)
+        or bool(a.weekdays and b.weekdays and not a.weekdays & b.weekdays)
         or bool(a.kinds and b.kinds and not a.kinds & b.kinds)
+        or bool(a.direction and b.direction and a.direction != b.direction)
         or _proposed_and_priced(a, b)
         or _other_names(a, b)
         or _other_symbols(a, b)
@@ -599,6 +608,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # the signed act after the announced one is a new story (rule 5)
     if new.days and old.days and not new.days & old.days:
         return True  # items of other days
+    if new.weekdays and old.weekdays and not new.weekdays & old.weekdays:
+        return True  # `… on Monday`, `… on Tuesday`: a daily item of two days
     if _proposed_and_priced(new, old):
         return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
@@ -613,6 +624,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # two kinds of company event (results and a buyback): two stories
     if new.session and old.session and new.session != old.session:
         return True  # a move before the open, at the open, at the close: three moves
+    if _ruling_and_other(new, old) or _ruling_and_other(old, new):
+        return True  # a court's ruling and a fact that never mentions a court: two events
     if new.group_move != old.group_move:
         return True  # a sector's shares moving is a market-reaction story (rule 4)
     if new.tally and old.tally and new.tally != old.tally:
@@ -640,13 +653,28 @@ def _other_names(new: StoryFeatures, old: StoryFeatures) -> bool:
     return _other_entities(new, old)
 
 
-def _other_lead_names(new: StoryFeatures, old: StoryFeatures) -> bool:
+# Kinds of company event whose headline opens with the party that acts (a buyer, a holder).
+_PARTY_KINDS = frozenset({"deal", "insider", "holder-in", "holder-out", "halt", "resume"})
+
+
+def _ruling_and_other(ruling: StoryFeatures, other: StoryFeatures) -> bool:
+    """Whether `ruling` reports what a court did and `other` never mentions a court or a
+    judge (`75,000 workers accept the buyout` beside `Judge lets the buyout proceed`)."""
+    return (
+        ruling.court
+        and not other.court
+        and " judge" not in other.folded_text
+        and " court" not in other.folded_text
+    )
+
+
+def _other_lead_names(new: StoryFeatures, old: StoryFeatures, *, parties: bool = False) -> bool:
     """Whether the headlines open with two names and neither article writes the other's:
     two companies (`CT REIT` and `H&R REIT`), whatever their headlines share."""
     a, b = new.lead_name, old.lead_name
     if not (a and b) or f" {a} " in old.folded_text or f" {b} " in new.folded_text:
         return False
-    if new.results and old.results and _two_companies(new, old):
+    if (parties or (new.results and old.results)) and _two_companies(new, old):
         # Two results headlines each opening with a name the other never writes
         # (`Jordan Chemical Industries FY Profit` and `Jordan Commercial Bank FY Profit`).
         return True

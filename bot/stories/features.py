@@ -63,7 +63,7 @@ _TEMPLATED = re.compile(
     r"|options\s+frenzy|how\s+is\s+the\s+market\s+feeling|fund\b.{0,60}\breview\b"
     r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
-    r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing"
+    r"|deadline\s+alert|investigates\s+claims|how\s+much\s+you\s+would\s+have\s+made|announces\s+investigation|investors?\s+who\s+have\s+lost|what\s+whales\s+are\s+doing"
     r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|stock\s+movers|biggest\s+movers"
     r"|earnings\s+snapshot|analyst\s+verdict|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
     r"|transactions?\s+in\s+own\s+shares|files?\s+(?:form\s+)?(?:8|10|6)-?[kq]\b|ipo\s+day\s+\d|non-competitive\s+bids)"
@@ -150,6 +150,9 @@ _KINDS = (
             r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo)\b"
         ),
     ),
+    # A halt of trading in a company's shares, and its resumption, are two notices.
+    ("halt", re.compile(r"(?i)\bhalt\w*\b|\bsuspen\w+\s+(?:of\s+)?trading\b")),
+    ("resume", re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b")),
     ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
     # A holder's notices: crossing the threshold up, down, or moving above it.
     ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
@@ -340,6 +343,15 @@ _COUNTRIES = _alternatives(
     ("morocco", r"\bMoroc"),
     ("sri-lanka", r"\bSri Lanka"),
     ("bangladesh", r"\bBangladesh"),
+    ("bulgaria", r"\bBulgaria"),
+    ("croatia", r"\bCroatia"),
+    ("serbia", r"\bSerbia"),
+    ("slovakia", r"\bSlovak"),
+    ("slovenia", r"\bSloven"),
+    ("baltics", r"\bLithuania|\bLatvia|\bEstonia"),
+    ("iceland", r"\bIceland"),
+    ("luxembourg", r"\bLuxembourg"),
+    ("cyprus", r"\bCyprus|\bCypriot"),
     first="[A-Ze]",
 )
 
@@ -490,6 +502,7 @@ class StoryFeatures:
     quarters: frozenset[str]  # the quarters or halves the headline names (`~q4`, `~h1`)
     guidance: bool  # the headline gives an outlook (its quarter is the next one)
     days: frozenset[str]  # the days the headline names (`feb-12`)
+    weekdays: frozenset[str]  # the weekdays it names (`monday`): a daily item's day
     priced: bool  # the headline reports an offering's price (after its announcement)
     title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
@@ -514,6 +527,7 @@ class StoryFeatures:
     folded_text: str  # headline and summary folded, spaced at both ends: names are looked up
     remarks: bool  # remarks on a call or in an interview, not the release they comment
     confirms: bool  # an official confirmation (of a report, a deal, a date)
+    court: bool  # the headline reports what a court or a judge did
     group_move: bool  # a move of a group of stocks (`oil stocks fall`, `gold miners gain`)
     tally: str  # a count told as it runs (`trend`: leads, trails) or its `outcome` (wins)
     headline_only: bool  # no usable summary
@@ -566,6 +580,7 @@ def describe(article: Article) -> StoryFeatures:
         quarters=_quarters(raw_title),
         guidance=bool(_GUIDANCE.search(raw_title)),
         days=_days(raw_title),
+        weekdays=frozenset(found.lower() for found in _WEEKDAY.findall(raw_title)),
         priced=bool(_PRICED.search(raw_title)),
         tickers=tickers,
         move_subject=move_subject,
@@ -592,6 +607,7 @@ def describe(article: Article) -> StoryFeatures:
         confirms=bool(_CONFIRMS.search(raw_title)),
         tally=_tally(raw_title),
         group_move=_group_move(raw_title),
+        court=bool(_COURT.search(raw_title)),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
         indicators=indicators,
@@ -922,6 +938,8 @@ def _background(title: str, published: object) -> bool:
     return bool(found and isinstance(published, datetime) and int(found[1]) < published.year)
 
 
+_COURT = re.compile(r"(?i)\b(?:judges?|courts?|justices|tribunal)\b")
+_WEEKDAY = re.compile(r"(?i)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 _NUMERIC_DAY = re.compile(r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
 _MONTH_ABBREVIATIONS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
@@ -1023,14 +1041,13 @@ def _place_only(text: str) -> bool:
 
 
 def _named_after_place(words: list[str]) -> bool:
-    """Whether a name opens with a country and goes on with a company's own words
-    (`Taiwan Mobile`, `American Rebel`), not with a country's institutions (`UK economy`)."""
-    for cut in range(1, len(words)):
-        if _place_only(" ".join(words[:cut])):
-            rest = words[cut:]
-            found = named(" ".join(rest), "")
-            return found.mentioned <= found.companies and not _PLACE_NOUNS & set(rest)
-    return False
+    """Whether a name holds a country and a company's own words (`Taiwan Mobile`, `MGM
+    China`), not a country's institutions (`UK economy`)."""
+    rest = [word for word in words if not _place_only(word)]
+    if not rest or len(rest) == len(words):
+        return False
+    found = named(" ".join(rest), "")
+    return found.mentioned <= found.companies and not _PLACE_NOUNS & set(rest)
 
 
 # A country's name or adjective, folded, on its own (`singapore`, `jordan`, `u s`).
@@ -1044,7 +1061,12 @@ _COUNTRY_WORDS = re.compile(
     r"|mexican|russia|russian|ukraine|ukrainian|israel|israeli|indonesia|indonesian|malaysia"
     r"|malaysian|thailand|thai|vietnam|vietnamese|philippines|philippine|pakistan|pakistani"
     r"|nigeria|nigerian|kenya|kenyan|south africa|south african|greece|greek|ireland|irish"
-    r"|netherlands|dutch|belgium|belgian|austria|austrian|denmark|danish|finland|finnish)"
+    r"|netherlands|dutch|belgium|belgian|austria|austrian|denmark|danish|finland|finnish"
+    r"|bulgaria|bulgarian|croatia|croatian|serbia|serbian|slovakia|slovak|slovenia|slovenian"
+    r"|lithuania|lithuanian|latvia|latvian|estonia|estonian|iceland|icelandic|luxembourg"
+    r"|cyprus|cypriot|czech|hungary|hungarian|romania|romanian|portugal|portuguese|chile"
+    r"|chilean|colombia|colombian|peru|peruvian|argentina|argentine|egypt|sri lanka"
+    r"|bangladesh|new zealand|lebanon|lebanese|iraq|iraqi|iran|iranian|morocco|moroccan)"
 )
 
 # Words that after a country name its economy, markets or institutions, not a company.

@@ -449,3 +449,65 @@ def test_an_outlets_opinion_section_is_not_the_results_it_discusses() -> None:
         "Fizzco beat fourth-quarter estimates for revenue and profit on strong demand.",
     )
     assert _story_count(column, report) == 2
+
+
+def test_a_daily_item_of_two_weekdays_is_two_items() -> None:
+    calendar = (
+        "6:00 AM NFIB Small Business Optimism. 8:30 AM Consumer Price Index. 10:00 AM Fed Chair"
+        " testimony."
+    )
+    assert (
+        _story_count(
+            _item(1, "Monday's economic calendar", calendar),
+            _item(2, "Tuesday's Economic Calendar", calendar, hours=24),
+        )
+        == 2
+    )
+
+
+def test_one_release_of_two_countries_is_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sweden Industrial Output Rises for 2nd Month",
+                "Industrial production in Sweden advanced by 9% year-on-year in December, up from"
+                " a 2.6% increase in the previous month.",
+            ),
+            _item(
+                2,
+                "Bulgaria's industrial output down 3.9% y/y in Dec",
+                "Bulgaria's industrial production index fell by an annual 3.9% in December after"
+                " adding a revised 2.4% in November, the statistical office said.",
+                hours=4,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_holders_stakes_in_one_company_are_two_notices() -> None:
+    notice = "Learning Gadgets Group plc received a notification of major holdings."
+    assert (
+        _story_count(
+            _item(1, "Glazer Capital Acquires Significant Stake in Learning Gadgets", notice),
+            _item(2, "Northbank Group Increases Stake in Learning Gadgets", notice, hours=6),
+        )
+        == 2
+    )
+
+
+def test_a_courts_ruling_and_a_fact_without_it_are_two_stories() -> None:
+    ruling = _item(
+        1,
+        "Federal Employee 'Buyout' Program Can Proceed, Court Rules",
+        "A federal judge has ruled that a deferred-resignation plan the administration offered"
+        " to federal workers can proceed.",
+    )
+    uptake = _item(
+        2,
+        "About 75,000 federal workers accept administration buyout program",
+        "About 75,000 federal workers accepted the deferred buyout program of the"
+        " administration, a spokesperson for the Office of Personnel Management said.",
+    )
+    assert _story_count(ruling, uptake) == 2
