@@ -563,20 +563,23 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     if a.quarters and b.quarters and not a.quarters & b.quarters and not (a.guidance or b.guidance):
         return True  # results of other quarters: other releases
     templated = _templated(a, b)
+    # Two dividends, or two funds' distributions: two declarations unless of one company
+    # (`First Trust Fund Declares $0.10` and `Advanced Energy declares $0.10 dividend`).
+    dividends = bool(_DIVIDEND.search(a.title_key) and _DIVIDEND.search(b.title_key))
     if (templated or (a.results and b.results)) and (
         _other_subjects(new, old) or _other_lead_names(a, b)
     ):
         return True
+    if dividends and _other_openings(a, b):
+        return True
     if (
-        a.kinds & b.kinds & _PARTY_KINDS
+        (a.kinds & b.kinds & _PARTY_KINDS or dividends)
         and not (a.speaker or b.speaker)  # `Thomson Geer Says FMG's Offer …`: a speaker
         and a.lead_name[:4] != b.lead_name[:4]  # `Steve Madden`, `Steven Madden`
         and _other_lead_names(a, b, parties=True)
     ):
         return True  # `Glazer Capital Acquires Stake in X`, `UBS Increases Stake in X`
     moves = a.move_subject is not None and b.move_subject is not None
-    # Two dividends, or two funds' distributions, of other amounts: two declarations.
-    dividends = bool(_DIVIDEND.search(a.title_key) and _DIVIDEND.search(b.title_key))
     if a.guidance != b.guidance and a.results and b.results:
         return False  # an outlook's figures and the quarter's are one release's
     return (templated or moves or dividends) and _other_amounts(a, b)
@@ -681,6 +684,15 @@ def _other_lead_names(new: StoryFeatures, old: StoryFeatures, *, parties: bool =
     return a.split()[0] != b.split()[0] and (new.rare_lead or old.rare_lead)
 
 
+def _other_openings(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether the headlines open with other words and neither article writes the other's
+    first two: two declarers (`First Trust … Fund Declares`, `Advanced Energy declares`)."""
+    left, right = a.title_key.split()[:2], b.title_key.split()[:2]
+    return bool(
+        left and right and left[0] != right[0] and not _writes(b, left) and not _writes(a, right)
+    )
+
+
 def _writes(features: StoryFeatures, words: list[str]) -> bool:
     """Whether an article writes the words, one after the other."""
     return f" {' '.join(words)} " in features.folded_text
@@ -770,9 +782,17 @@ def _one_name(a: str, b: str) -> bool:
 _SAYS = (" says", " said")
 
 
+def _other_remarks(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether both headlines are executives' remarks (`Kering CEO: …`) whose claims share
+    no word: two remarks of a call, each its own story (rule 3)."""
+    return bool(new.remark and old.remark and not new.remark & old.remark)
+
+
 def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether both headlines end quoting one speaker and their claims share no word: two
     remarks of one person (`…, VP Bank CIO Says` twice), not one remark told twice."""
+    if _other_remarks(new, old):
+        return True
     if new.speaker is None or old.speaker is None or new.speaker != old.speaker:
         return False
     if not (new.title_key.endswith(_SAYS) and old.title_key.endswith(_SAYS)):

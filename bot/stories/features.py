@@ -35,7 +35,7 @@ _MONTHS_NAMES = (
 _DIGEST = re.compile(
     r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
     r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
-    r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
+    r"|market\s+wrap|stock\s+market\s+today|live\s+(?:updates|score|blog)|52-week\s+highs"
     r"|closing\s+(?:stock\s+)?prices|press\s+digests?|markets\s+today)\b"
     # A newspaper's day (`Wall Street Journal - February 11`): its stories, none alone.
     rf"|^\s*(?:the\s+)?(?:wall\s+street\s+journal|financial\s+times|new\s+york\s+times)"
@@ -391,6 +391,7 @@ _MOVE_VERBS = (
     r"|takes\s+off|mixed|steps?\s+back|pull(?:s|ed|ing)?\s+back|(?<=futures )(?:higher|lower|flat)"
     r"|(?<=stocks )(?:higher|lower)|(?<=yields )(?:higher|lower)"
     r"|lack(?:s|ing)?\s+direction|directionless"
+    r"|(?:remains?|holds?|stays?|keeps?)\s+(?:steady|stable|unchanged|flat)|little\s+changed"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
     r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
@@ -421,7 +422,7 @@ _ANALYST_ACTION = re.compile(
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
     r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy"
-    r"|^how\b.{0,80}\bcould|^meet\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
+    r"|^how\b.{0,80}\bcould|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
 # An outlet's opinion and analysis sections (`/opinion/`, Seeking Alpha's contributor
@@ -528,6 +529,7 @@ class StoryFeatures:
     remarks: bool  # remarks on a call or in an interview, not the release they comment
     confirms: bool  # an official confirmation (of a report, a deal, a date)
     court: bool  # the headline reports what a court or a judge did
+    remark: frozenset[str]  # the claim's words of an executive's remark (`Kering CEO: …`)
     group_move: bool  # a move of a group of stocks (`oil stocks fall`, `gold miners gain`)
     tally: str  # a count told as it runs (`trend`: leads, trails) or its `outcome` (wins)
     headline_only: bool  # no usable summary
@@ -608,6 +610,7 @@ def describe(article: Article) -> StoryFeatures:
         tally=_tally(raw_title),
         group_move=_group_move(raw_title),
         court=bool(_COURT.search(raw_title)),
+        remark=_remark(raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
         indicators=indicators,
@@ -936,6 +939,18 @@ def _background(title: str, published: object) -> bool:
     """Whether the headline tells what had happened in an earlier year: background."""
     found = _BACKGROUND.search(title)
     return bool(found and isinstance(published, datetime) and int(found[1]) < published.year)
+
+
+# `Kering Deputy CEO and COO: 2025 Will Be a Year of Stabilization`: an executive's remark.
+_REMARK_LABEL = re.compile(
+    r"(?i)^[^:]{0,60}\b(?:ceo|cfo|coo|chair\w*|chief\s+\w+\s+officer)\b[^:]{0,40}:\s+(?P<claim>.+)$"
+)
+
+
+def _remark(title: str) -> frozenset[str]:
+    """The words of the claim of an executive's remark headline, if it is one."""
+    found = _REMARK_LABEL.match(title)
+    return frozenset(_terms(found["claim"])) if found else frozenset()
 
 
 _COURT = re.compile(r"(?i)\b(?:judges?|courts?|justices|tribunal)\b")

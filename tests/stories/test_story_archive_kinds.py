@@ -511,3 +511,38 @@ def test_a_courts_ruling_and_a_fact_without_it_are_two_stories() -> None:
         " administration, a spokesperson for the Office of Personnel Management said.",
     )
     assert _story_count(ruling, uptake) == 2
+
+
+def test_two_companies_dividends_of_one_amount_are_two_declarations() -> None:
+    fund = (
+        "First Harbour Specialty Finance and Financial Opportunities Fund Declares its Quarterly"
+        " Distribution of $0.10 Per Share"
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                fund,
+                fund + ". The fund's board declared a regular quarterly distribution of $0.10"
+                " per share payable March 31.",
+            ),
+            _item(
+                2,
+                "Advanced Gadgets declares $0.10 dividend",
+                "Advanced Gadgets declared $0.10/share quarterly dividend, in line with previous."
+                " Forward yield 0.35% Payable March 7; for shareholders of record Feb. 24.",
+                hours=10,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_remarks_on_one_call_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(1, "Maison Deputy CEO and COO: 2025 Will Be a Year of Stabilization"),
+            _item(2, "Maison Deputy CEO and COO: 1H Should Be Quite Low in Terms of Profitability"),
+        )
+        == 2
+    )
