@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -246,6 +247,8 @@ class StoryIndex:
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
         )
+        if repost and (a.digest or b.digest) and _other_edition(a, b):
+            repost = False  # one column's later edition: the same words, other figures
         if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
             return None
         title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
@@ -371,6 +374,9 @@ class StoryIndex:
 
 # Items of one template this far apart are a daily series (fixings, opens), not one event.
 _DAY_HOURS = 22.0
+
+# Counts of a running vote told this many hours apart are two moments.
+_TALLY_HOURS = 0.5
 
 # How many of a headline's most informative words the other article must state one of.
 _ANCHORS = 4
@@ -524,6 +530,8 @@ def _another_day(
 ) -> bool:
     """Whether the two are one recurring item (an equal headline) or two price moves, told
     on other days: a market's moves, and a daily column, are news of their day."""
+    if a.tally == b.tally == "trend" and gap > _TALLY_HOURS and a.title_key != b.title_key:
+        return True  # two counts of a running vote, told at two moments
     if gap <= tuning.fresh_hours * 2:
         return False
     if a.title_key == b.title_key and (a.digest or b.digest):
@@ -537,6 +545,17 @@ def _another_day(
     return a.move_subject is not None and b.move_subject is not None
 
 
+_DIVIDEND = re.compile(r"\b(?:dividends?|distributions?)\b")
+
+
+def _other_edition(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether two items under one column's headline state mostly other figures: two
+    editions (`Sector Update: Health Care` at 2 pm and at 4 pm), not one item reposted."""
+    if not (a.numbers and b.numbers):
+        return False
+    return len(a.numbers & b.numbers) * 2 < len(a.numbers | b.numbers)
+
+
 def _other_figures(new: _Entry, old: _Entry) -> bool:
     """Whether two look-alikes are about other names, figures or periods: one template (or
     two results, two price moves) about two companies, instruments, days or releases."""
@@ -544,12 +563,26 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     if a.quarters and b.quarters and not a.quarters & b.quarters and not (a.guidance or b.guidance):
         return True  # results of other quarters: other releases
     templated = _templated(a, b)
+    # Two dividends, or two funds' distributions: two declarations unless of one company
+    # (`First Trust Fund Declares $0.10` and `Advanced Energy declares $0.10 dividend`).
+    dividends = bool(_DIVIDEND.search(a.title_key) and _DIVIDEND.search(b.title_key))
     if (templated or (a.results and b.results)) and (
         _other_subjects(new, old) or _other_lead_names(a, b)
     ):
         return True
+    if dividends and _other_openings(a, b):
+        return True
+    if (
+        (a.kinds & b.kinds & _PARTY_KINDS or dividends)
+        and not (a.speaker or b.speaker)  # `Thomson Geer Says FMG's Offer …`: a speaker
+        and a.lead_name[:4] != b.lead_name[:4]  # `Steve Madden`, `Steven Madden`
+        and _other_lead_names(a, b, parties=True)
+    ):
+        return True  # `Glazer Capital Acquires Stake in X`, `UBS Increases Stake in X`
     moves = a.move_subject is not None and b.move_subject is not None
-    return (templated or moves) and _other_amounts(a, b)
+    if a.guidance != b.guidance and a.results and b.results:
+        return False  # an outlook's figures and the quarter's are one release's
+    return (templated or moves or dividends) and _other_amounts(a, b)
 
 
 def _other_things(new: _Entry, old: _Entry) -> bool:
@@ -558,7 +591,9 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
     a, b = new.features, old.features
     return (
         bool(a.days and b.days and not a.days & b.days)
+        or bool(a.weekdays and b.weekdays and not a.weekdays & b.weekdays)
         or bool(a.kinds and b.kinds and not a.kinds & b.kinds)
+        or bool(a.direction and b.direction and a.direction != b.direction)
         or _proposed_and_priced(a, b)
         or _other_names(a, b)
         or _other_symbols(a, b)
@@ -576,6 +611,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # the signed act after the announced one is a new story (rule 5)
     if new.days and old.days and not new.days & old.days:
         return True  # items of other days
+    if new.weekdays and old.weekdays and not new.weekdays & old.weekdays:
+        return True  # `… on Monday`, `… on Tuesday`: a daily item of two days
     if _proposed_and_priced(new, old):
         return True  # an offering proposed, then priced: a follow-up (rule 5)
     if new.analysis or old.analysis:
@@ -590,6 +627,12 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # two kinds of company event (results and a buyback): two stories
     if new.session and old.session and new.session != old.session:
         return True  # a move before the open, at the open, at the close: three moves
+    if _ruling_and_other(new, old) or _ruling_and_other(old, new):
+        return True  # a court's ruling and a fact that never mentions a court: two events
+    if new.group_move != old.group_move:
+        return True  # a sector's shares moving is a market-reaction story (rule 4)
+    if new.tally and old.tally and new.tally != old.tally:
+        return True  # a vote's early trends and its outcome: two moments, two stories
     if new.direction and old.direction and new.direction != old.direction:
         return True  # a rise and a fall (`gold at record`, `gold pulls back`): two moves
     if _other_claims(new, old):
@@ -613,17 +656,60 @@ def _other_names(new: StoryFeatures, old: StoryFeatures) -> bool:
     return _other_entities(new, old)
 
 
-def _other_lead_names(new: StoryFeatures, old: StoryFeatures) -> bool:
+# Kinds of company event whose headline opens with the party that acts (a buyer, a holder).
+_PARTY_KINDS = frozenset({"deal", "insider", "holder-in", "holder-out", "halt", "resume"})
+
+
+def _ruling_and_other(ruling: StoryFeatures, other: StoryFeatures) -> bool:
+    """Whether `ruling` reports what a court did and `other` never mentions a court or a
+    judge (`75,000 workers accept the buyout` beside `Judge lets the buyout proceed`)."""
+    return (
+        ruling.court
+        and not other.court
+        and " judge" not in other.folded_text
+        and " court" not in other.folded_text
+    )
+
+
+def _other_lead_names(new: StoryFeatures, old: StoryFeatures, *, parties: bool = False) -> bool:
     """Whether the headlines open with two names and neither article writes the other's:
     two companies (`CT REIT` and `H&R REIT`), whatever their headlines share."""
     a, b = new.lead_name, old.lead_name
+    if not (a and b) or f" {a} " in old.folded_text or f" {b} " in new.folded_text:
+        return False
+    if (parties or (new.results and old.results)) and _two_companies(new, old):
+        # Two results headlines each opening with a name the other never writes
+        # (`Jordan Chemical Industries FY Profit` and `Jordan Commercial Bank FY Profit`).
+        return True
+    return a.split()[0] != b.split()[0] and (new.rare_lead or old.rare_lead)
+
+
+def _other_openings(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether the headlines open with other words and neither article writes the other's
+    first two: two declarers (`First Trust … Fund Declares`, `Advanced Energy declares`)."""
+    left, right = a.title_key.split()[:2], b.title_key.split()[:2]
     return bool(
-        a
-        and b
-        and a.split()[0] != b.split()[0]  # `Musk-led group`, `Musk-led team`: one party
-        and (new.rare_lead or old.rare_lead)
-        and f" {a} " not in old.folded_text
-        and f" {b} " not in new.folded_text
+        left and right and left[0] != right[0] and not _writes(b, left) and not _writes(a, right)
+    )
+
+
+def _writes(features: StoryFeatures, words: list[str]) -> bool:
+    """Whether an article writes the words, one after the other."""
+    return f" {' '.join(words)} " in features.folded_text
+
+
+def _two_companies(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether two opening names are two companies: neither opens the other (`Coca-Cola`,
+    `Coca-Cola Beats`) and no symbol or company of the knowledge base is common to both."""
+    if _one_name(new.lead_name, old.lead_name):
+        return False
+    a, b = new.lead_name.split(), old.lead_name.split()
+    if _writes(old, a[:2]) or _writes(new, b[:2]):
+        return False  # `Nissan Motor 9 Mos EPS` and `Nissan Projects …` (`Nissan Motor`)
+    if new.tickers & old.tickers:
+        return False
+    return not (new.entities.companies & old.entities.mentioned) and not (
+        old.entities.companies & new.entities.mentioned
     )
 
 
@@ -680,15 +766,33 @@ def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
         return False
     if mover.market_move:
         return not (event.move_subject and mover.market_move & event.move_subject)
+    if _one_name(mover.lead_name, event.lead_name):
+        return False  # `Molson Coors Beverage rises` on `Molson Coors … EPS`: its own stock
     return not subject <= event.text_terms | {ticker.lower() for ticker in event.tickers}
+
+
+def _one_name(a: str, b: str) -> bool:
+    """Whether two opening names are one (the shorter opens the longer)."""
+    if not (a and b):
+        return False
+    left, right = a.split(), b.split()
+    return left[: len(right)] == right or right[: len(left)] == left
 
 
 _SAYS = (" says", " said")
 
 
+def _other_remarks(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether both headlines are executives' remarks (`Kering CEO: …`) whose claims share
+    no word: two remarks of a call, each its own story (rule 3)."""
+    return bool(new.remark and old.remark and not new.remark & old.remark)
+
+
 def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether both headlines end quoting one speaker and their claims share no word: two
     remarks of one person (`…, VP Bank CIO Says` twice), not one remark told twice."""
+    if _other_remarks(new, old):
+        return True
     if new.speaker is None or old.speaker is None or new.speaker != old.speaker:
         return False
     if not (new.title_key.endswith(_SAYS) and old.title_key.endswith(_SAYS)):

@@ -22,6 +22,7 @@ _TITLE_TAIL = re.compile(
     \s*$"""
 )
 _TICKER_TAIL = re.compile(r"\s*>([A-Z][A-Z0-9.]{0,9})\s*$")
+_BRIEF = re.compile(r"^\s*BRIEF\s*[-:\u2014]\s*")
 _EARNINGS_FLASH = re.compile(r"^\s*earnings\s+flash\s*\(([A-Z0-9.]{1,10})\)\s*", re.I)
 # Column names that repeat with new content every day: the headline says nothing by itself.
 _ANALYSIS_TAG = re.compile(r"(?i)(?:[\u2014\u2013:]|\s-)\s*(?:market|data)\s+talk\b")
@@ -34,7 +35,7 @@ _MONTHS_NAMES = (
 _DIGEST = re.compile(
     r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
     r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
-    r"|market\s+wrap|stock\s+market\s+today|live\s+updates|52-week\s+highs"
+    r"|market\s+wrap|stock\s+market\s+today|live\s+(?:updates|score|blog)|52-week\s+highs"
     r"|closing\s+(?:stock\s+)?prices|press\s+digests?|markets\s+today)\b"
     # A newspaper's day (`Wall Street Journal - February 11`): its stories, none alone.
     rf"|^\s*(?:the\s+)?(?:wall\s+street\s+journal|financial\s+times|new\s+york\s+times)"
@@ -62,10 +63,10 @@ _TEMPLATED = re.compile(
     r"|options\s+frenzy|how\s+is\s+the\s+market\s+feeling|fund\b.{0,60}\breview\b"
     r"|to\s+(?:present|participate)\s+at\b|investor\s+(?:day|conference)\b"
     r"|earnings\s+(?:scorecard|breakdown)|betting\s+big\s+in\b.{0,30}\boptions|invitation\s+to"
-    r"|deadline\s+alert|investigates\s+claims|what\s+whales\s+are\s+doing"
+    r"|deadline\s+alert|investigates\s+claims|how\s+much\s+you\s+would\s+have\s+made|announces\s+investigation|investors?\s+who\s+have\s+lost|what\s+whales\s+are\s+doing"
     r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|stock\s+movers|biggest\s+movers"
     r"|earnings\s+snapshot|analyst\s+verdict|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
-    r"|transactions?\s+in\s+own\s+shares|ipo\s+day\s+\d|non-competitive\s+bids)"
+    r"|transactions?\s+in\s+own\s+shares|files?\s+(?:form\s+)?(?:8|10|6)-?[kq]\b|ipo\s+day\s+\d|non-competitive\s+bids)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -149,6 +150,9 @@ _KINDS = (
             r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo)\b"
         ),
     ),
+    # A halt of trading in a company's shares, and its resumption, are two notices.
+    ("halt", re.compile(r"(?i)\bhalt\w*\b|\bsuspen\w+\s+(?:of\s+)?trading\b")),
+    ("resume", re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b")),
     ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
     # A holder's notices: crossing the threshold up, down, or moving above it.
     ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
@@ -328,6 +332,26 @@ _COUNTRIES = _alternatives(
     ("malaysia", r"\bMalaysia"),
     ("vietnam", r"\bViet\s?nam"),
     ("pakistan", r"\bPakistan"),
+    ("jordan", r"\bJordan(?:ian)?\b"),
+    ("uae", r"\bUAE\b|\bEmirat"),
+    ("kuwait", r"\bKuwait"),
+    ("qatar", r"\bQatar"),
+    ("oman", r"\bOman(?:i)?\b"),
+    ("bahrain", r"\bBahrain"),
+    ("ukraine", r"\bUkrain"),
+    ("kenya", r"\bKenya"),
+    ("morocco", r"\bMoroc"),
+    ("sri-lanka", r"\bSri Lanka"),
+    ("bangladesh", r"\bBangladesh"),
+    ("bulgaria", r"\bBulgaria"),
+    ("croatia", r"\bCroatia"),
+    ("serbia", r"\bSerbia"),
+    ("slovakia", r"\bSlovak"),
+    ("slovenia", r"\bSloven"),
+    ("baltics", r"\bLithuania|\bLatvia|\bEstonia"),
+    ("iceland", r"\bIceland"),
+    ("luxembourg", r"\bLuxembourg"),
+    ("cyprus", r"\bCyprus|\bCypriot"),
     first="[A-Ze]",
 )
 
@@ -367,6 +391,7 @@ _MOVE_VERBS = (
     r"|takes\s+off|mixed|steps?\s+back|pull(?:s|ed|ing)?\s+back|(?<=futures )(?:higher|lower|flat)"
     r"|(?<=stocks )(?:higher|lower)|(?<=yields )(?:higher|lower)"
     r"|lack(?:s|ing)?\s+direction|directionless"
+    r"|(?:remains?|holds?|stays?|keeps?)\s+(?:steady|stable|unchanged|flat)|little\s+changed"
     r"|(?:hits?|trades?|trading|at)\s+(?:a\s+)?(?:fresh\s+|new\s+)?record"
     r"|(?:at|hits?|near|touch\w*)\s+(?:an?\s+)?(?:over\s+)?[\w-]+\s+(?:high|low)\b"
     r"|opens?\s+(?:[\d.,]+%\s+)?(?:flat|higher|lower|up|down)"
@@ -386,7 +411,7 @@ _SENDS_MOVING = re.compile(
 )
 # Analyst actions are their own stories (rating changes, targets, notes).
 _ANALYST_ACTION = re.compile(
-    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+targets?|analyst\s+projections|initiat\w+\s+coverage|reiterat\w+"
+    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+targets?|target\s+price|initiated\s+at|analyst\s+projections|initiat\w+\s+coverage|reiterat\w+"
     r"|(?:raise[sd]?|lift(?:s|ed)?|cut|cuts|lower(?:s|ed)?)\s+to\s+(?:buy|outperform|overweight|neutral"
     r"|hold|sell|underperform|underweight|equal[\s-]weight|market\s+perform)"
     r"|analysts?\s+(?:says?|sees?|view)|rating|maintained\s+at|(?:;|,)\s*target\s+(?:of|price)"
@@ -397,7 +422,13 @@ _ANALYST_ACTION = re.compile(
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
     r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy"
-    r"|^how\b.{0,80}\bcould|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
+    r"|^how\b.{0,80}\bcould|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
+)
+
+# An outlet's opinion and analysis sections (`/opinion/`, Seeking Alpha's contributor
+# `/article/`s): each piece makes its own claim, whatever event it is about (rule 6).
+_OPINION_LINK = re.compile(
+    r"(?i)^https?://[^/]+/(?:[^?#]*/)?opinions?/|//seekingalpha\.com/article/"
 )
 
 _ROLES = frozenset(
@@ -409,6 +440,24 @@ _INVENTORY = re.compile(
     r"(?i)\b(?:crude|oil|gasoline|distillate|gas|fuel|petroleum|copper|grain)(?:\s+oil)?\s+"
     r"(?:stocks|stockpiles|inventories|supplies|reserves)\b"
 )
+# `oil stocks` is an inventory only beside barrels or a weekly report, else oil companies'
+# shares (`Oil stocks fall on rising US crude stockpiles`).
+_INVENTORY_CONTEXT = re.compile(
+    r"(?i)\bbarrels?\b|\bbbls?\b|\beia\b|\bapi\b|\bweekly\b|\bcrude\s+(?:oil\s+)?stocks"
+    r"|stockpiles|inventor|\bdraws?\b|\bbuilds?\b"
+)
+
+
+def _inventory(title: str, subject: str) -> bool:
+    """Whether what moved (`subject`, with what follows it) is an inventory, not a price."""
+    found = _INVENTORY.search(subject)
+    if not found:
+        return False
+    if found.group(0).split()[-1].lower() != "stocks":
+        return True
+    return bool(_INVENTORY_CONTEXT.search(subject) or re.search(r"(?i)barrels?", title))
+
+
 _GENERIC_MOVERS = frozenset({"stock", "share", "price", "future", "market", "index"})
 _INDICATOR_WORDS = frozenset(
     """consumer producer wholesale import export retail home house inflation cpi ppi output
@@ -454,6 +503,7 @@ class StoryFeatures:
     quarters: frozenset[str]  # the quarters or halves the headline names (`~q4`, `~h1`)
     guidance: bool  # the headline gives an outlook (its quarter is the next one)
     days: frozenset[str]  # the days the headline names (`feb-12`)
+    weekdays: frozenset[str]  # the weekdays it names (`monday`): a daily item's day
     priced: bool  # the headline reports an offering's price (after its announcement)
     title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
@@ -478,6 +528,10 @@ class StoryFeatures:
     folded_text: str  # headline and summary folded, spaced at both ends: names are looked up
     remarks: bool  # remarks on a call or in an interview, not the release they comment
     confirms: bool  # an official confirmation (of a report, a deal, a date)
+    court: bool  # the headline reports what a court or a judge did
+    remark: frozenset[str]  # the claim's words of an executive's remark (`Kering CEO: …`)
+    group_move: bool  # a move of a group of stocks (`oil stocks fall`, `gold miners gain`)
+    tally: str  # a count told as it runs (`trend`: leads, trails) or its `outcome` (wins)
     headline_only: bool  # no usable summary
     timestamp: float | None
 
@@ -528,6 +582,7 @@ def describe(article: Article) -> StoryFeatures:
         quarters=_quarters(raw_title),
         guidance=bool(_GUIDANCE.search(raw_title)),
         days=_days(raw_title),
+        weekdays=frozenset(found.lower() for found in _WEEKDAY.findall(raw_title)),
         priced=bool(_PRICED.search(raw_title)),
         tickers=tickers,
         move_subject=move_subject,
@@ -540,6 +595,7 @@ def describe(article: Article) -> StoryFeatures:
         kinds=_kinds(raw_title, results),
         analysis=bool(
             _ANALYSIS_TAG.search(article.title)
+            or _OPINION_LINK.search(article.link or "")
             or _ANALYST_ACTION.search(raw_title)
             or _background(raw_title, published)
         ),
@@ -551,6 +607,10 @@ def describe(article: Article) -> StoryFeatures:
         folded_text=f" {' '.join(_fold(raw_title + ' ' + summary).split())} ",
         remarks=bool(_REMARKS.search(raw_title) or _CALL_PIECE.match(summary)),
         confirms=bool(_CONFIRMS.search(raw_title)),
+        tally=_tally(raw_title),
+        group_move=_group_move(raw_title),
+        court=bool(_COURT.search(raw_title)),
+        remark=_remark(raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
         indicators=indicators,
@@ -571,6 +631,7 @@ def _strip_title(title: str) -> tuple[str, str | None]:
     if found := _TICKER_TAIL.search(title):
         ticker = found.group(1)
         title = title[: found.start()]
+    title = _BRIEF.sub("", title)
     if found := _EARNINGS_FLASH.match(title):
         ticker = found.group(1).upper()
         title = title[found.end() :]
@@ -656,6 +717,8 @@ def numbers_in(text: str) -> frozenset[str]:
         number, unit = match.group("number"), (match.group("unit") or "").lower()
         unit = " ".join(unit.split())
         value = float(number.replace(",", ""))
+        if unit == "k" and match.group(0).strip() in _FILING_FORMS:
+            continue  # `Files 8K`: a filing's form, not eight thousand
         if unit in _PERCENT:
             suffix = "bp" if unit in ("bps", "basis points") else "%"
             found.add(f"#{_significant(value)}{suffix}")
@@ -670,6 +733,9 @@ def numbers_in(text: str) -> frozenset[str]:
             continue
         found.add(f"#{_significant(value)}")
     return frozenset(found)
+
+
+_FILING_FORMS = frozenset({"8K", "10K", "6K"})
 
 
 def _significant(value: float) -> str:
@@ -714,6 +780,40 @@ def _quarters(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _group_move(title: str) -> bool:
+    """Whether the headline reports a move of a group of stocks (a sector, a market's
+    producers), not of one company or of a market itself (`Oil stocks fall on …`)."""
+    found = _MOVE_HEADLINE.search(title)
+    if not found:
+        return False
+    if _inventory(title, title[found.start("subject") : found.end("subject") + 12]):
+        return False  # `US crude stocks rise`: an inventory report
+    subject = frozenset(_terms(found.group("subject")))
+    marker = (found.group("marker") or "").strip().lower()
+    if subject & _INDICATOR_WORDS or marker.startswith(("price", "future", "yield")):
+        return False  # `producer prices rise`: a release; `oil prices`: the market itself
+    if not (marker.startswith(("stock", "share")) or subject & _EQUITY_GROUPS):
+        return False
+    groups = _SECTORS | _MARKETS | _EQUITY_GROUPS
+    # `Asian stocks`, `China stocks`: a market as a whole, not a group of its stocks.
+    return bool(subject & groups) and all(
+        word in groups or word in _REGIONS or _COUNTRY_WORDS.fullmatch(word) for word in subject
+    )
+
+
+# Words that place a group of stocks (`European defence stocks`, `small-cap miners`).
+_REGIONS = frozenset("european asian global world emerging small mid large cap".split())
+
+# Words that name a sector of the stock market.
+_SECTORS = frozenset(
+    """energy bank banking tech technology chip chipmaker semiconductor defence defense utility
+    mining auto automaker carmaker retail retailer consumer financial healthcare health care
+    pharma drug biotech property realty shipping telecom media insurance solar uranium lithium
+    cannabis luxury travel leisure industrial material homebuilder construction food beverage
+    ev electric vehicle""".split()
+)
+
+
 def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
     """The words of what moved, when the headline reports a market price move, and those
     that name a market (`copper prices`, `gold`, `the dollar`) rather than a company's stock.
@@ -721,10 +821,10 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
     Economic data (`consumer prices rise`, `crude stocks rise`) and results (`profit falls`)
     are events, not market moves; a long subject means the verb was not the headline's.
     """
-    if _INVENTORY.search(title):
-        return None, frozenset()
     for pattern in (_SENDS_MOVING, _MOVE_HEADLINE):
         if found := pattern.search(title):
+            if _inventory(title, title[found.start("subject") : found.end("subject") + 12]):
+                return None, frozenset()
             subject = frozenset(_terms(found.group("subject"))) - _GENERIC_MOVERS
             if subject & _INDICATOR_WORDS or len(subject) > 4:
                 return None, frozenset()
@@ -785,6 +885,30 @@ def _direction(title: str) -> str:
     return "up" if up and not down else "down" if down and not up else ""
 
 
+# A vote counted over hours: each early trend is news of its moment, the outcome another.
+_VOTE = re.compile(
+    r"(?i)\b(?:polls?|bypolls?|elections?|electoral|votes?|voting|counting|seats?"
+    r"|constituenc\w+|assembly|ballots?|early\s+(?:trends?|leads?))\b"
+)
+_TREND = re.compile(
+    r"(?i)\b(?:leads?|leading|trails?|trailing|ahead|behind|early\s+trends?|neck[\s-]and[\s-]neck"
+    r"|counting\s+(?:underway|begins|continues))\b"
+)
+_OUTCOME = re.compile(
+    r"(?i)\b(?:wins?|won|winning|loses|lost|defeat\w*|sweeps?|swept|victory|victorious"
+    r"|concedes?|landslide|clinch\w*|retains?|routs?|thrash\w*)\b"
+)
+
+
+def _tally(title: str) -> str:
+    """Whether a headline tells a vote's count as it runs (`trend`) or its `outcome`."""
+    if not _VOTE.search(title):
+        return ""
+    if _OUTCOME.search(title):
+        return "outcome"
+    return "trend" if _TREND.search(title) else ""
+
+
 def _session(title: str) -> str:
     """When a market move happened, as the headline says it (`before`, `open`, `close`)."""
     for name, pattern in _SESSIONS:
@@ -817,6 +941,20 @@ def _background(title: str, published: object) -> bool:
     return bool(found and isinstance(published, datetime) and int(found[1]) < published.year)
 
 
+# `Kering Deputy CEO and COO: 2025 Will Be a Year of Stabilization`: an executive's remark.
+_REMARK_LABEL = re.compile(
+    r"(?i)^[^:]{0,60}\b(?:ceo|cfo|coo|chair\w*|chief\s+\w+\s+officer)\b[^:]{0,40}:\s+(?P<claim>.+)$"
+)
+
+
+def _remark(title: str) -> frozenset[str]:
+    """The words of the claim of an executive's remark headline, if it is one."""
+    found = _REMARK_LABEL.match(title)
+    return frozenset(_terms(found["claim"])) if found else frozenset()
+
+
+_COURT = re.compile(r"(?i)\b(?:judges?|courts?|justices|tribunal)\b")
+_WEEKDAY = re.compile(r"(?i)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 _NUMERIC_DAY = re.compile(r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?:\d{4}|\d{2})(?![\d/])")
 _MONTH_ABBREVIATIONS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
@@ -863,7 +1001,11 @@ _NAME_ENDS = frozenset(
     profit profits net loss income dividend quarter quarterly annual year fiscal full first
     second third fourth half fy q1 q2 q3 q4 1q 2q 3q 4q h1 h2 dec june sept march
     january february april may july august september october november december ceo cfo chief
-    update reportedly new big ends end closes close opens open""".split()
+    update reportedly new big ends end closes close opens open pulls pull initiated maintained
+    upgraded downgraded logs calls call projects project maintains lifts lift narrows swings
+    swing books booked boasts smashes issues ups extends fails targets revises hits tops
+    misses beats beat miss delivers proposes increases increased lowers trims returns achieves
+    releases records sets set""".split()
 )
 # Company-form words: `Dunelm Group` and `Dunelm` are one name.
 _NAME_FORMS = frozenset(
@@ -889,15 +1031,70 @@ def _lead_name(title: str) -> str:
         ):
             break
         words.append(folded)
+        if possessive and _place_only(" ".join(words)):
+            words = []  # `Jordan's Arab Potash …`: the country is not the company's name
+            continue
         if possessive or raw[-1:] in ",:;" or len(words) > 5:
             break
     while words and words[-1] in _NAME_FORMS:
         words.pop()
     name = " ".join(words) if 0 < len(words) <= 5 else ""
     found = named(name, "") if name else None
-    if found is None or not found.mentioned <= found.companies:
+    if found is None:
+        return ""
+    if not found.mentioned <= found.companies and not _named_after_place(words):
         return ""  # a country, release or official (`US CPI`, `Hotter inflation`): no company
     return name
+
+
+def _place_only(text: str) -> bool:
+    """Whether the words name a country and nothing else."""
+    if _COUNTRY_WORDS.fullmatch(text):
+        return True
+    found = named(text, "")
+    return bool(found.places) and found.mentioned == found.places
+
+
+def _named_after_place(words: list[str]) -> bool:
+    """Whether a name holds a country and a company's own words (`Taiwan Mobile`, `MGM
+    China`), not a country's institutions (`UK economy`)."""
+    rest = [word for word in words if not _place_only(word)]
+    if not rest or len(rest) == len(words):
+        return False
+    found = named(" ".join(rest), "")
+    return found.mentioned <= found.companies and not _PLACE_NOUNS & set(rest)
+
+
+# A country's name or adjective, folded, on its own (`singapore`, `jordan`, `u s`).
+_COUNTRY_WORDS = re.compile(
+    r"(?:u s|us|uk|u k|the us|america|american|britain|british|euro zone|eurozone|german[y]?"
+    r"|france|french|italy|italian|spain|spanish|japan|japanese|china|chinese|india|indian"
+    r"|canada|canadian|australia|australian|singapore|singaporean|hong kong|taiwan|taiwanese"
+    r"|korea|korean|south korea|south korean|swiss|switzerland|sweden|swedish|norway|norwegian"
+    r"|jordan|jordanian|saudi|saudi arabia|uae|emirati|kuwait|kuwaiti|qatar|qatari|oman|omani"
+    r"|bahrain|bahraini|egypt|egyptian|turkey|turkish|poland|polish|brazil|brazilian|mexico"
+    r"|mexican|russia|russian|ukraine|ukrainian|israel|israeli|indonesia|indonesian|malaysia"
+    r"|malaysian|thailand|thai|vietnam|vietnamese|philippines|philippine|pakistan|pakistani"
+    r"|nigeria|nigerian|kenya|kenyan|south africa|south african|greece|greek|ireland|irish"
+    r"|netherlands|dutch|belgium|belgian|austria|austrian|denmark|danish|finland|finnish"
+    r"|bulgaria|bulgarian|croatia|croatian|serbia|serbian|slovakia|slovak|slovenia|slovenian"
+    r"|lithuania|lithuanian|latvia|latvian|estonia|estonian|iceland|icelandic|luxembourg"
+    r"|cyprus|cypriot|czech|hungary|hungarian|romania|romanian|portugal|portuguese|chile"
+    r"|chilean|colombia|colombian|peru|peruvian|argentina|argentine|egypt|sri lanka"
+    r"|bangladesh|new zealand|lebanon|lebanese|iraq|iraqi|iran|iranian|morocco|moroccan)"
+)
+
+# Words that after a country name its economy, markets or institutions, not a company.
+_PLACE_NOUNS = (
+    frozenset(
+        """economy economic government govt state court parliament senate congress army military
+    police regulator watchdog ministry minister treasury inflation budget trade exports
+    imports election elections poll polls vote voters assembly markets equities bonds
+    yields currency central federal national wholesale retail consumer producer industrial
+    factory manufacturing services housing home jobless unemployment""".split()
+    )
+    | _MARKETS
+)
 
 
 def _rare_name(name: str) -> bool:

@@ -290,3 +290,259 @@ def test_an_ebitda_item_and_a_buyback_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def test_one_brokers_initiations_of_two_stocks_are_two_notes() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Acme Biologics Initiated at Buy by Northbank",
+                "(23:22 GMT) Acme Biologics Price Target Announced at $86.00/Share by Northbank",
+            ),
+            _item(
+                2,
+                "Globex Therapeutics Initiated at Neutral by Northbank",
+                "(23:25 GMT) Globex Therapeutics Price Target Announced at $38.00/Share by"
+                " Northbank",
+            ),
+        )
+        == 2
+    )
+    results = _item(
+        1,
+        "Kestrel Motors' Q3 margin surprises Street; analysts mixed on future growth",
+        "Kestrel Motors' December quarter results sparked optimism among analysts.",
+    )
+    note = _item(2, "Kestrel Motors Target Price Raised to INR250 From INR247 by Northbank")
+    assert _story_count(results, note) == 2
+
+
+def test_monthly_sales_of_two_companies_of_one_country_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Zhenqi Holdings Says January Sales Up 3.2% Y/Y At T$65.8 Bln",
+                "Zhenqi Holdings Ltd :SAYS JANUARY SALES UP 3.2% Y/Y AT T$65.8 BILLION"
+                " ($2.01 billion)($1 = 32.7770 Taiwan dollars)",
+            ),
+            _item(
+                2,
+                "Taiwan Widget Says January Revenue Down 2.9% Y/Y At T$16.46 Bln",
+                "Taiwan Widget Co Ltd :SAYS JANUARY REVENUE DOWN 2.9% Y/Y AT T$16.46 BILLION"
+                " ($502.29 million)($1 = 32.7700 Taiwan dollars)",
+            ),
+        )
+        == 2
+    )
+
+
+def test_results_of_two_companies_opening_with_one_word_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Jordan Widget Industries FY Profit Rises",
+                "Jordan Widget Industries PLC :FY PROFIT 2.1 MILLION DINARS VERSUS 1.8 MILLION"
+                " DINARS YEAR AGO",
+            ),
+            _item(
+                2,
+                "Jordan Harbour Bank FY Profit Rises",
+                "Jordan Harbour Bank PLC :FY PROFIT 9.4 MILLION DINARS VERSUS 8.8 MILLION"
+                " DINARS YEAR AGO",
+                hours=2,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_votes_early_trends_and_its_outcome_are_news_of_their_moments() -> None:
+    count = (
+        "Counting of votes is underway for the Northland assembly elections. As per the early"
+        " trends, the Blue Party is leading on 41 seats while the Green Party is ahead on 27."
+    )
+    assert (
+        _story_count(
+            _item(1, "Northland poll results: Ada Moss trails in Eastfield, Ben Lark ahead", count),
+            _item(2, "Northland assembly result: Cal Reed leads, Ben Lark trails", count, hours=1),
+            _item(3, "Blue Party's Ben Lark loses Westfield seat to Cal Reed", count, hours=3),
+            _item(
+                4, "Cal Reed to Dee Fern: Who will be Blue Party's chief minister?", count, hours=3
+            ),
+        )
+        == 4
+    )
+
+
+def test_two_editions_of_one_sector_column_are_two_items() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sector Update: Health Care",
+                "Health care stocks were lower Monday afternoon, with the NYSE Health Care Index"
+                " and the Health Care Select Sector SPDR Fund each shedding 0.4%. The iShares"
+                " Biotechnology ETF fell 1%. In corporate news, Acme Bio rose.",
+            ),
+            _item(
+                2,
+                "Sector Update: Health Care",
+                "Health care stocks were lower late Monday afternoon, with the NYSE Health Care"
+                " Index and the Health Care Select Sector SPDR Fund each easing 0.2%. The iShares"
+                " Biotechnology ETF fell 1.1%. In corporate news, Globex Bio fell.",
+                hours=2,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_filing_notices_of_one_company_are_two_items() -> None:
+    filed = "Acme Rebel Holdings filed a Form 8K with the U.S Securities and Exchange Commission."
+    assert (
+        _story_count(
+            _item(1, "Acme Rebel Holdings Files 8K - Listing Notice >ARBL", filed),
+            _item(2, "Acme Rebel Holdings Files 8K - Regulation FD >ARBL", filed),
+        )
+        == 2
+    )
+
+
+def test_oil_companies_shares_are_not_the_inventory_report() -> None:
+    assert (
+        _story_count(
+            _item(1, "US Total Weekly EIA Crude Oil Stocks Rise by 4.3 Million Barrels"),
+            _item(
+                2,
+                "Oil stocks fall on rising US crude stockpiles, hawkish fed comments",
+                "Shares of U.S. oil and gas companies fall, tracking declining oil prices after"
+                " data showed U.S. crude stockpiles rose by 4.3 million barrels.",
+            ),
+        )
+        == 2
+    )
+
+
+def test_an_outlets_opinion_section_is_not_the_results_it_discusses() -> None:
+    opinion = linked(
+        "https://seekingalpha.com/article/7000001-quality-of-fizzco-earnings",
+        "Never Thought The Quality Of Fizzco's Earnings Was All That Good",
+        "By the time most readers see this, Fizzco (NYSE:FZC) will have reported Q4 earnings.",
+        "seekalpha_articles",
+        AT,
+    )
+    flash = _item(30, "Fizzco 4Q Adj EPS 55c >FZC")
+    assert _story_count(opinion, flash) == 2
+    column = linked(
+        "https://daily.example/opinion/fizzco-results-column",
+        "Fizzco's quarterly beat on strong demand hides a weaker business",
+        "Fizzco beat quarterly results estimates on strong demand for its sodas.",
+        "daily",
+        AT + MINUTE,
+    )
+    report = _item(
+        40,
+        "Fizzco beats quarterly results estimates on strong demand",
+        "Fizzco beat fourth-quarter estimates for revenue and profit on strong demand.",
+    )
+    assert _story_count(column, report) == 2
+
+
+def test_a_daily_item_of_two_weekdays_is_two_items() -> None:
+    calendar = (
+        "6:00 AM NFIB Small Business Optimism. 8:30 AM Consumer Price Index. 10:00 AM Fed Chair"
+        " testimony."
+    )
+    assert (
+        _story_count(
+            _item(1, "Monday's economic calendar", calendar),
+            _item(2, "Tuesday's Economic Calendar", calendar, hours=24),
+        )
+        == 2
+    )
+
+
+def test_one_release_of_two_countries_is_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sweden Industrial Output Rises for 2nd Month",
+                "Industrial production in Sweden advanced by 9% year-on-year in December, up from"
+                " a 2.6% increase in the previous month.",
+            ),
+            _item(
+                2,
+                "Bulgaria's industrial output down 3.9% y/y in Dec",
+                "Bulgaria's industrial production index fell by an annual 3.9% in December after"
+                " adding a revised 2.4% in November, the statistical office said.",
+                hours=4,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_holders_stakes_in_one_company_are_two_notices() -> None:
+    notice = "Learning Gadgets Group plc received a notification of major holdings."
+    assert (
+        _story_count(
+            _item(1, "Glazer Capital Acquires Significant Stake in Learning Gadgets", notice),
+            _item(2, "Northbank Group Increases Stake in Learning Gadgets", notice, hours=6),
+        )
+        == 2
+    )
+
+
+def test_a_courts_ruling_and_a_fact_without_it_are_two_stories() -> None:
+    ruling = _item(
+        1,
+        "Federal Employee 'Buyout' Program Can Proceed, Court Rules",
+        "A federal judge has ruled that a deferred-resignation plan the administration offered"
+        " to federal workers can proceed.",
+    )
+    uptake = _item(
+        2,
+        "About 75,000 federal workers accept administration buyout program",
+        "About 75,000 federal workers accepted the deferred buyout program of the"
+        " administration, a spokesperson for the Office of Personnel Management said.",
+    )
+    assert _story_count(ruling, uptake) == 2
+
+
+def test_two_companies_dividends_of_one_amount_are_two_declarations() -> None:
+    fund = (
+        "First Harbour Specialty Finance and Financial Opportunities Fund Declares its Quarterly"
+        " Distribution of $0.10 Per Share"
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                fund,
+                fund + ". The fund's board declared a regular quarterly distribution of $0.10"
+                " per share payable March 31.",
+            ),
+            _item(
+                2,
+                "Advanced Gadgets declares $0.10 dividend",
+                "Advanced Gadgets declared $0.10/share quarterly dividend, in line with previous."
+                " Forward yield 0.35% Payable March 7; for shareholders of record Feb. 24.",
+                hours=10,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_remarks_on_one_call_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(1, "Maison Deputy CEO and COO: 2025 Will Be a Year of Stabilization"),
+            _item(2, "Maison Deputy CEO and COO: 1H Should Be Quite Low in Terms of Profitability"),
+        )
+        == 2
+    )
