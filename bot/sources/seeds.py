@@ -81,6 +81,9 @@ class SeedFrontMatter(BaseHandler):
 
     def load(self, fm: str, **kwargs: object) -> dict[str, Any]:
         """The front matter as a mapping, loaded safely; raises SeedError naming the problem."""
+        simple = simple_front_matter(fm)
+        if simple is not None:
+            return simple
         try:
             meta = yaml.load(fm, Loader=_SeedLoader)
         except yaml.YAMLError as error:
@@ -113,6 +116,67 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> date | datetim
 
 
 _SeedLoader.add_constructor(_YAML_TIMESTAMP, _timestamp)
+
+# The front matter every outlet writes (`key: "text"`, `key: true`, `key:` over `  - "item"`
+# lines) read without YAML's node graph, which costs more than the rest of a seed's reading.
+# Anything else, however valid, is left to YAML: this only answers where YAML's answer is sure.
+# A key YAML reads as text: a name (YAML refuses a key over 1,024 characters).
+_PLAIN_KEY = r"[A-Za-z_][A-Za-z0-9_]{0,100}"
+_QUOTED = r"""[^"\\]*(?:\\["\\/][^"\\]*)*"""  # double-quoted text whose only escapes are \" \\ \/
+_SIMPLE_LINE = re.compile(
+    rf"""(?P<key>{_PLAIN_KEY}):(?: "(?P<text>{_QUOTED})"| (?P<flag>true|false))?"""
+    rf"""|  - "(?P<item>{_QUOTED})["]"""
+)
+# Keys YAML 1.1 reads as booleans or null rather than text.
+_NOT_TEXT_KEYS = frozenset(
+    spelled
+    for word in ("yes", "no", "true", "false", "on", "off", "null")
+    for spelled in (word, word.capitalize(), word.upper())
+)
+# Characters YAML reads as line breaks, refuses, or treats specially; with any, YAML decides.
+_NOT_SIMPLE_CHAR = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff\n]"
+)
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def simple_front_matter(front: str) -> dict[str, Any] | None:
+    """The mapping YAML gives for front matter in the common simple form, else None."""
+    if not front or _NOT_SIMPLE_CHAR.search(front):
+        return None
+    meta: dict[str, Any] = {}
+    items: list[str] | None = None  # the list under the last `key:`, while its items follow
+    for line in front.splitlines():
+        found = _SIMPLE_LINE.fullmatch(line)
+        if found is None:
+            return None
+        item = found.group("item")
+        if item is not None:
+            if items is None:
+                return None
+            items.append(_unescaped(item))
+            continue
+        if items is not None and not items:
+            return None  # `key:` with no item is null in YAML: left to it
+        key = found.group("key")
+        if key in _NOT_TEXT_KEYS:
+            return None
+        text, flag = found.group("text"), found.group("flag")
+        if text is not None:
+            meta[key], items = _unescaped(text), None
+        elif flag is not None:
+            meta[key], items = flag == "true", None
+        else:
+            items = meta[key] = []
+    if items is not None and not items:
+        return None
+    return meta
+
+
+def _unescaped(text: str) -> str:
+    return _ESCAPE.sub(r"\1", text) if "\\" in text else text
+
+
 SEED_FRONT_MATTER = SeedFrontMatter()
 
 
