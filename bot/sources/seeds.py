@@ -121,12 +121,10 @@ _SeedLoader.add_constructor(_YAML_TIMESTAMP, _timestamp)
 # lines) read without YAML's node graph, which costs more than the rest of a seed's reading.
 # Anything else, however valid, is left to YAML: this only answers where YAML's answer is sure.
 # A key YAML reads as text: a name (YAML refuses a key over 1,024 characters).
-_PLAIN_KEY = r"[A-Za-z_][A-Za-z0-9_]{0,100}"
-_QUOTED = r"""[^"\\]*(?:\\["\\/][^"\\]*)*"""  # double-quoted text whose only escapes are \" \\ \/
-_SIMPLE_LINE = re.compile(
-    rf"""(?P<key>{_PLAIN_KEY}):(?: "(?P<text>{_QUOTED})"| (?P<flag>true|false))?"""
-    rf"""|  - "(?P<item>{_QUOTED})["]"""
-)
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,100}")
+# Double-quoted text whose only escapes are \" \\ and \/.
+_QUOTED = re.compile(r"""[^"\\]*(?:\\["\\/][^"\\]*)*""")
 # Keys YAML 1.1 reads as booleans or null rather than text.
 _NOT_TEXT_KEYS = frozenset(
     spelled
@@ -147,34 +145,43 @@ def simple_front_matter(front: str) -> dict[str, Any] | None:
     meta: dict[str, Any] = {}
     items: list[str] | None = None  # the list under the last `key:`, while its items follow
     for line in front.splitlines():
-        found = _SIMPLE_LINE.fullmatch(line)
-        if found is None:
-            return None
-        item = found.group("item")
-        if item is not None:
-            if items is None:
+        if line.startswith('  - "'):
+            item = _quoted(line, 5)
+            if item is None or items is None:
                 return None
-            items.append(_unescaped(item))
+            items.append(item)
             continue
         if items is not None and not items:
             return None  # `key:` with no item is null in YAML: left to it
-        key = found.group("key")
-        if key in _NOT_TEXT_KEYS:
+        key, colon, value = line.partition(":")
+        if not colon or key in _NOT_TEXT_KEYS or _KEY.fullmatch(key) is None:
             return None
-        text, flag = found.group("text"), found.group("flag")
-        if text is not None:
-            meta[key], items = _unescaped(text), None
-        elif flag is not None:
-            meta[key], items = flag == "true", None
-        else:
+        if not value:
             items = meta[key] = []
+            continue
+        items = None
+        if value.startswith(' "'):
+            text = _quoted(value, 2)
+            if text is None:
+                return None
+            meta[key] = text
+        elif value in (" true", " false"):
+            meta[key] = value == " true"
+        else:
+            return None
     if items is not None and not items:
         return None
     return meta
 
 
-def _unescaped(text: str) -> str:
-    return _ESCAPE.sub(r"\1", text) if "\\" in text else text
+def _quoted(line: str, start: int) -> str | None:
+    """The text of a double-quoted scalar from `start` to the line's end, if simple."""
+    if not line.endswith('"') or len(line) <= start:
+        return None
+    inner = line[start:-1]
+    if '"' not in inner and "\\" not in inner:
+        return inner
+    return _ESCAPE.sub(r"\1", inner) if _QUOTED.fullmatch(inner) else None
 
 
 SEED_FRONT_MATTER = SeedFrontMatter()
