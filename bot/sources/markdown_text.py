@@ -38,8 +38,9 @@ def markdown_to_text(markdown: str) -> str:
             text = _REFERENCE_DEFINITION.sub("", text)
         # Nested brackets ([**[x](y)**](z)) resolve from the inside out.
         for _ in range(4):
-            replaced = _INLINE_LINK.sub(r"\1", text)
-            replaced = _REFERENCE_LINK.sub(r"\1", replaced)
+            replaced = _INLINE_LINK.sub(r"\1", text) if "](" in text else text
+            if "][" in replaced:
+                replaced = _REFERENCE_LINK.sub(r"\1", replaced)
             if replaced == text:
                 break
             text = replaced
@@ -54,9 +55,7 @@ def markdown_to_text(markdown: str) -> str:
 
 def without_link_titles(markdown: str) -> str:
     """The markdown with the title attribute of every link, image and reference removed."""
-    if "]" not in markdown:
-        return markdown
-    text = _INLINE_TITLE.sub(r"\1\2", markdown)
+    text = _INLINE_TITLE.sub(r"\1\2", markdown) if "](" in markdown else markdown
     return _DEFINITION_TITLE.sub(r"\1", text) if "]:" in text else text
 
 
