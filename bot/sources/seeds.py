@@ -132,6 +132,9 @@ _NOT_TEXT_KEYS = frozenset(
     for spelled in (word, word.capitalize(), word.upper())
 )
 # Characters YAML reads as line breaks, refuses, or treats specially; with any, YAML decides.
+# ASCII text is checked with the BMP-only class: `re` tests a class with astral ranges range by
+# range.
+_NOT_SIMPLE_ASCII = re.compile("[^\x20-\x7e\n]")
 _NOT_SIMPLE_CHAR = re.compile(
     "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff\n]"
 )
@@ -140,7 +143,8 @@ _ESCAPE = re.compile(r"\\(.)")
 
 def simple_front_matter(front: str) -> dict[str, Any] | None:
     """The mapping YAML gives for front matter in the common simple form, else None."""
-    if not front or _NOT_SIMPLE_CHAR.search(front):
+    not_simple = _NOT_SIMPLE_ASCII if front.isascii() else _NOT_SIMPLE_CHAR
+    if not front or not_simple.search(front):
         return None
     meta: dict[str, Any] = {}
     items: list[str] | None = None  # the list under the last `key:`, while its items follow
