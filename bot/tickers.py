@@ -42,7 +42,7 @@ _HOST_LABELS = re.compile(r"(?:[a-z0-9-]+\.)*", re.IGNORECASE)
 
 # $XOM, $brk.b: not after a letter, digit or $, not followed by a letter or digit.
 _CASHTAG = re.compile(
-    r"(?<![A-Za-z0-9$])\$([A-Za-z][A-Za-z]{0,5}(?:\.[A-Za-z]{1,2})?)(?![A-Za-z0-9])"
+    r"\$(?<![A-Za-z0-9$]\$)([A-Za-z][A-Za-z]{0,5}(?:\.[A-Za-z]{1,2})?)(?![A-Za-z0-9])"
 )
 
 _EXCHANGES = (
@@ -53,6 +53,10 @@ _EXCHANGES = (
 _EXCHANGE_MENTION = re.compile(
     rf"(?<![A-Za-z0-9])(?:{_EXCHANGES})\s?:\s?\[?([A-Z0-9]{{1,6}}(?:\.[A-Z]{{1,2}})?)(?![A-Za-z0-9])"
 )
+# The same without the look-behind, which made `re` try every position: `exchange_mentions`
+# checks the character before each match instead.
+_EXCHANGE_AT = re.compile(_EXCHANGE_MENTION.pattern.removeprefix("(?<![A-Za-z0-9])"))
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def normalize_symbol(raw: str) -> str | None:
@@ -108,7 +112,16 @@ def cashtags(text: str) -> set[str]:
 
 def exchange_mentions(text: str) -> set[str]:
     """Symbols qualified by an exchange (NYSE:XOM, NASDAQ: AAPL)."""
-    return {m.group(1) for m in _EXCHANGE_MENTION.finditer(text)}
+    found: set[str] = set()
+    search, position = _EXCHANGE_AT.search, 0
+    while (match := search(text, position)) is not None:
+        start = match.start()
+        if start and text[start - 1] in _ASCII_ALNUM:
+            position = start + 1  # where `_EXCHANGE_MENTION` would look next
+        else:
+            found.add(match.group(1))
+            position = match.end()
+    return found
 
 
 def tickers_in_text(text: str) -> set[str]:

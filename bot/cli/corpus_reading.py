@@ -3,8 +3,13 @@ archives (read in place, never unpacked), in order, on one core or a pool of pro
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import os
+import shutil
 import tarfile
+import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +24,9 @@ FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".json"})
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 # Files handed to a worker at once: large enough to amortise the pickling round trip.
 _CHUNK = 64
+# A decompressed archive up to this size is held in memory, a larger one in a temporary file.
+_SPOOLED_IN_MEMORY = 512 * 1024 * 1024
+_COPY_BUFFER = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +156,7 @@ def _archive_members(archive: Path) -> Iterator[Source | Item]:
     """The seed and feed files of a tar archive, by member name, as `archive/member`."""
     suffixes = SEED_SUFFIXES | FEED_SUFFIXES
     try:
-        with tarfile.open(archive) as tar:
+        with _opened(archive) as tar:
             members = [
                 member
                 for member in tar.getmembers()
@@ -162,6 +170,26 @@ def _archive_members(archive: Path) -> Iterator[Source | Item]:
                     yield Source(f"{archive}/{member.name}", handle.read())
     except (OSError, tarfile.TarError) as error:
         yield Item(str(archive), None, f"cannot read archive: {error}")
+
+
+@contextlib.contextmanager
+def _opened(archive: Path) -> Iterator[tarfile.TarFile]:
+    """The archive, a gzipped one decompressed once into a spooled copy: listing the members
+    then reading them in name order would otherwise decompress it twice, seeking back."""
+    with archive.open("rb") as handle:
+        gzipped = handle.read(2) == b"\x1f\x8b"
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOLED_IN_MEMORY) as spool:
+        tar = None
+        if gzipped:
+            try:
+                with gzip.open(archive) as unpacked:
+                    shutil.copyfileobj(unpacked, spool, _COPY_BUFFER)
+                spool.seek(0)
+                tar = tarfile.open(fileobj=spool)  # noqa: SIM115 (closed below)
+            except (OSError, EOFError, zlib.error, tarfile.TarError):
+                tar = None  # what tarfile says of a damaged archive is the error shown
+        with tar or tarfile.open(archive) as opened:
+            yield opened
 
 
 def _read_chunk(chunk: list[Source | Item], timezone: str) -> list[Item]:

@@ -23,6 +23,7 @@ from bot.knowledge.finder import EntityFinder
 from bot.knowledge.instruments import Moves, article_moves
 from bot.knowledge.rule_sets import rule_knowledge
 from bot.rules import Match, RuleBook, analysis, load_rulebook
+from bot.rules.analysed import analyse_article
 from bot.rules.loader import SetSpec, is_sets_file
 from bot.rules.query import QueryError, compile_query, shared_sets
 from bot.rules.terms import TermError, find_term, parse_term
@@ -86,10 +87,11 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 print(f"{item.path}: error: {item.error}\n")
             continue
-        matches = book.match(item.article)
+        analysed = analyse_article(item.article)  # one analysis: the rules and the entities
+        matches = book.match(item.article, analysed.streams)
         if args.matched_only and not matches:
             continue
-        moves = article_moves(item.article, finder)
+        moves = article_moves(item.article, finder, analysed)
         if args.json:
             line = to_json(item.path, item.article, matches, moves)
             print(json.dumps(line, ensure_ascii=False))

@@ -142,18 +142,19 @@ class EntityFinder:
         """The article's entities, most prominently named first (headline over lead over body)."""
         return self.find_in_fields(title, *lead_and_rest(summary, evidence_body(body[:BODY_CAP])))
 
-    def find_in_fields(self, title: str, lead: str, rest: str) -> tuple[Found, ...]:
+    def find_in_fields(
+        self, title: str, lead: str, rest: str, folded: tuple[str | None, str | None] = (None, None)
+    ) -> tuple[Found, ...]:
         """The entities of an article's headline, lead and rest of its news text.
 
         One folding and one pass over the three fields joined; where a name first occurs says
-        which field names its entity first.
+        which field names its entity first. `folded`: the word streams of the headline and
+        the lead when the article's analysis already made them (`analysis.word_stream`).
         """
         if self._automaton is None:
             return ()
         fields = (("title", title), ("lead", lead), ("body", rest))
-        # Folded once, the fields joined by a word no name holds: no name spans two fields,
-        # and where the word stands says where each field ends.
-        stream = analysis.word_stream(_FIELD_BREAK.join((title, lead, rest))).encode()
+        stream = _joined_stream(title, lead, rest, folded).encode()
         title_end = stream.find(_BREAK_KEY) + 1
         lead_end = stream.find(_BREAK_KEY, title_end) + 1
         places = self._automaton.find(stream)
@@ -207,6 +208,18 @@ class EntityFinder:
                 return True
             at = text.find(words[0], at + 1)
         return False
+
+
+def _joined_stream(title: str, lead: str, rest: str, folded: tuple[str | None, str | None]) -> str:
+    """The word stream of the fields joined by a word no name holds: no name spans two
+    fields, and where the word stands says where each field ends."""
+    title_stream, lead_stream = folded
+    joined_length = len(title) + len(lead) + len(rest) + 2 * len(_FIELD_BREAK)
+    if title_stream is None or lead_stream is None or joined_length > analysis.FIELD_CAP:
+        return analysis.word_stream(_FIELD_BREAK.join((title, lead, rest)))
+    # Each field's stream is ` w1 w2 ` (` ` for none): joined by the word, they are the
+    # stream of the joined text, as folding never joins characters across a line break.
+    return _BREAK_WORD.join((title_stream, lead_stream, analysis.word_stream(rest)))
 
 
 def name_key(name: str) -> str:

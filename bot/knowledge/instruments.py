@@ -27,6 +27,7 @@ from bot.knowledge.finder import (
     evidence_body,
     lead_and_rest,
 )
+from bot.rules.analysed import AnalysedArticle
 
 # A symbol the article only carries in its metadata (a feed category), never in its text.
 _UNPLACED_WEIGHT = 0.25
@@ -104,8 +105,15 @@ def rank(knowledge: Knowledge, found: tuple[Found, ...], quoted: dict[str, float
     return Moves(found, (*subject, *rest), frozenset(direct), tuple(quoted))
 
 
-def article_moves(article: Article, finder: EntityFinder) -> Moves:
-    """The article's entities and the instruments they move, ranked."""
+def article_moves(
+    article: Article, finder: EntityFinder, analysed: AnalysedArticle | None = None
+) -> Moves:
+    """The article's entities and the instruments they move, ranked (`analysed`: the
+    article's analysis, when already made, whose headline and summary it reuses)."""
     lead, rest = lead_and_rest(article.summary, evidence_body(article.body[:BODY_CAP]))
-    found = finder.find_in_fields(article.title, lead, rest)
+    folded: tuple[str | None, str | None] = (None, None)
+    if analysed is not None:
+        summary_is_lead = bool(article.summary.strip())  # as `lead_and_rest` decides
+        folded = (analysed.title_stream, analysed.summary_stream if summary_is_lead else None)
+    found = finder.find_in_fields(article.title, lead, rest, folded)
     return rank(finder.knowledge, found, quoted_symbols(article, lead, rest))

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.article import Article
 from bot.rules import Match, Topic
-from bot.rules.engine import article_streams
+from bot.rules.analysed import analyse_article
 
 
 class Matches(Protocol):
@@ -66,7 +66,7 @@ class BatchMatcher:
 
     def __call__(self, article: Article) -> tuple[Match, ...]:
         """The rules and watches this article matches."""
-        streams = article_streams(article)  # one analysis for both books
+        streams = analyse_article(article).streams  # one analysis for both books
         found = self.book.match(article, streams)
         if self.watched is not None:
             found.extend(self.watched.match(article, streams))

@@ -44,11 +44,7 @@ class SeedIntake:
         """Rescan the seed folder for files new or changed since read (behind the watcher)."""
         first = self.folder.read_at is None
 
-        def read() -> list[Article]:
-            return self.folder.read_files(self.folder.changed_files())
-
-        articles = await asyncio.to_thread(read)
-        fresh = await self._ingested(articles)
+        articles, fresh = await self._read_and_ingest(self.folder.changed_files)
         if first and not self.folder.folder.is_dir():
             log.warning(
                 "seed folder %s does not exist (NEWSBOT_SEEDS_DIR): no seed is read until it is "
@@ -70,16 +66,25 @@ class SeedIntake:
         visible = [path for path in paths if self.folder.visible(path)]
         if not visible:
             return []
-        articles = await asyncio.to_thread(self.folder.read_files, visible)
         # In a fleet every process sees the file; the one whose insert wins the id alerts it.
-        return await self._ingested(articles)
+        _, fresh = await self._read_and_ingest(lambda: visible)
+        return fresh
 
-    async def _ingested(self, articles: list[Article]) -> list[Ingested]:
-        fresh = await self._ingest.off_loop(articles)
+    async def _read_and_ingest(
+        self, paths: Callable[[], Sequence[Path]]
+    ) -> tuple[list[Article], list[Ingested]]:
+        """Read the files and ingest their articles in one worker thread (one hand-off from
+        the event loop and back on a seed's way to the alert, not two); confirm them after."""
+
+        def read_and_ingest() -> tuple[list[Article], list[Ingested]]:
+            articles = self.folder.read_files(paths())
+            return articles, (self._ingest(articles) if articles else [])
+
+        articles, fresh = await asyncio.to_thread(read_and_ingest)
         log_new_articles(fresh)
         count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.folder.confirm(articles)  # only now: an ingest that failed is read again
-        return fresh
+        return articles, fresh
 
     def watch(
         self,

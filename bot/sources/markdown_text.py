@@ -6,16 +6,18 @@ import html
 import re
 
 # [text](url "title") and ![alt](src): the text stays, the address and title go.
+# Each pattern starts with the characters it needs (`!?` or a look-behind first would make
+# `re` try every position instead of jumping to the next `[`, `h` or `]`).
 _INLINE_LINK = re.compile(
-    r"""!?\[([^\[\]]*)\]\(\s*<?[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*>?"""
+    r"""(?:!\[|\[)([^\[\]]*)\]\(\s*<?[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*>?"""
     r"""(?:\s+(?:"[^"]*"|'[^']*'|\([^()]*\)))?\s*\)"""
 )
-_REFERENCE_LINK = re.compile(r"!?\[([^\[\]]+)\]\[[^\[\]]*\]")
+_REFERENCE_LINK = re.compile(r"(?:!\[|\[)([^\[\]]+)\]\[[^\[\]]*\]")
 _REFERENCE_DEFINITION = re.compile(
     r"(?m)^ {0,3}\[[^\[\]]+\]:\s*\S+(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*$"
 )
 _AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^<>\s]*>")
-_BARE_URL = re.compile(r"\bhttps?://[^\s<>()\[\]]+")
+_BARE_URL = re.compile(r"http(?<!\whttp)s?://[^\s<>()\[\]]+")
 # The title of an inline link or image, `](target "title")`, and of a reference definition,
 # `[id]: target "title"` (rules.md: link titles are not searched, nor read for tickers).
 _TITLE = r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\))"""
@@ -26,7 +28,7 @@ _DEFINITION_TITLE = re.compile(rf"(?m)(^ {{0,3}}\[[^\[\]]+\]:\s*\S+)\s+{_TITLE}(
 # The seed format's last line, `[source](address "title")`: the article's own address.
 _SOURCE_LINE = re.compile(r"""\[[^\[\]]*\]\(\s*<?([^()\s<>]+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)""")
 # A link, not an image (`![alt](src)` is never the article's address).
-_LINK_LINE = re.compile(r"(?<!!)\[[^\[\]]*\]\(\s*<?([^()\s<>]+)")
+_LINK_LINE = re.compile(r"\[(?<!!\[)[^\[\]]*\]\(\s*<?([^()\s<>]+)")
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -34,11 +36,13 @@ def markdown_to_text(markdown: str) -> str:
     text = markdown
     # Each pattern needs a character the text may not hold: looking is cheaper than a pass.
     if "[" in text:
-        text = _REFERENCE_DEFINITION.sub("", text)
+        if "]:" in text:
+            text = _REFERENCE_DEFINITION.sub("", text)
         # Nested brackets ([**[x](y)**](z)) resolve from the inside out.
         for _ in range(4):
-            replaced = _INLINE_LINK.sub(r"\1", text)
-            replaced = _REFERENCE_LINK.sub(r"\1", replaced)
+            replaced = _INLINE_LINK.sub(r"\1", text) if "](" in text else text
+            if "][" in replaced:
+                replaced = _REFERENCE_LINK.sub(r"\1", replaced)
             if replaced == text:
                 break
             text = replaced
@@ -53,10 +57,8 @@ def markdown_to_text(markdown: str) -> str:
 
 def without_link_titles(markdown: str) -> str:
     """The markdown with the title attribute of every link, image and reference removed."""
-    if "]" not in markdown:
-        return markdown
-    text = _INLINE_TITLE.sub(r"\1\2", markdown)
-    return _DEFINITION_TITLE.sub(r"\1", text)
+    text = _INLINE_TITLE.sub(r"\1\2", markdown) if "](" in markdown else markdown
+    return _DEFINITION_TITLE.sub(r"\1", text) if "]:" in text else text
 
 
 def source_link(markdown: str) -> str | None:

@@ -81,6 +81,9 @@ class SeedFrontMatter(BaseHandler):
 
     def load(self, fm: str, **kwargs: object) -> dict[str, Any]:
         """The front matter as a mapping, loaded safely; raises SeedError naming the problem."""
+        simple = simple_front_matter(fm)
+        if simple is not None:
+            return simple
         try:
             meta = yaml.load(fm, Loader=_SeedLoader)
         except yaml.YAMLError as error:
@@ -113,6 +116,78 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> date | datetim
 
 
 _SeedLoader.add_constructor(_YAML_TIMESTAMP, _timestamp)
+
+# The front matter every outlet writes (`key: "text"`, `key: true`, `key:` over `  - "item"`
+# lines) read without YAML's node graph, which costs more than the rest of a seed's reading.
+# Anything else, however valid, is left to YAML: this only answers where YAML's answer is sure.
+# A key YAML reads as text: a name (YAML refuses a key over 1,024 characters).
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,100}")
+# Double-quoted text whose only escapes are \" \\ and \/.
+_QUOTED = re.compile(r"""[^"\\]*(?:\\["\\/][^"\\]*)*""")
+# Keys YAML 1.1 reads as booleans or null rather than text.
+_NOT_TEXT_KEYS = frozenset(
+    spelled
+    for word in ("yes", "no", "true", "false", "on", "off", "null")
+    for spelled in (word, word.capitalize(), word.upper())
+)
+# Characters YAML reads as line breaks, refuses, or treats specially; with any, YAML decides.
+# ASCII text is checked with the BMP-only class: `re` tests a class with astral ranges range by
+# range.
+_NOT_SIMPLE_ASCII = re.compile("[^\x20-\x7e\n]")
+_NOT_SIMPLE_CHAR = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff\n]"
+)
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def simple_front_matter(front: str) -> dict[str, Any] | None:
+    """The mapping YAML gives for front matter in the common simple form, else None."""
+    not_simple = _NOT_SIMPLE_ASCII if front.isascii() else _NOT_SIMPLE_CHAR
+    if not front or not_simple.search(front):
+        return None
+    meta: dict[str, Any] = {}
+    items: list[str] | None = None  # the list under the last `key:`, while its items follow
+    for line in front.splitlines():
+        if line.startswith('  - "'):
+            item = _quoted(line, 5)
+            if item is None or items is None:
+                return None
+            items.append(item)
+            continue
+        if items is not None and not items:
+            return None  # `key:` with no item is null in YAML: left to it
+        key, colon, value = line.partition(":")
+        if not colon or key in _NOT_TEXT_KEYS or _KEY.fullmatch(key) is None:
+            return None
+        if not value:
+            items = meta[key] = []
+            continue
+        items = None
+        if value.startswith(' "'):
+            text = _quoted(value, 2)
+            if text is None:
+                return None
+            meta[key] = text
+        elif value in (" true", " false"):
+            meta[key] = value == " true"
+        else:
+            return None
+    if items is not None and not items:
+        return None
+    return meta
+
+
+def _quoted(line: str, start: int) -> str | None:
+    """The text of a double-quoted scalar from `start` to the line's end, if simple."""
+    if not line.endswith('"') or len(line) <= start:
+        return None
+    inner = line[start:-1]
+    if '"' not in inner and "\\" not in inner:
+        return inner
+    return _ESCAPE.sub(r"\1", inner) if _QUOTED.fullmatch(inner) else None
+
+
 SEED_FRONT_MATTER = SeedFrontMatter()
 
 

@@ -13,6 +13,7 @@ from bot.knowledge import load_knowledge, shipped
 from bot.knowledge.base import DATA_DIR, parse_knowledge
 from bot.knowledge.finder import EntityFinder, shipped_finder
 from bot.knowledge.instruments import article_moves
+from bot.rules.analysed import analyse_article
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "seeds" / "000_062cbf74e09447a5.md"
@@ -184,3 +185,22 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
 def test_finder_over_an_empty_knowledge_base() -> None:
     empty = EntityFinder(load_knowledge(data_dir=REPO / "tests" / "knowledge")[0])
     assert empty.find("Oil jumps", "", "") == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "body"),
+    [
+        ("Iran threatens to close the Straits of Hormuz", "", "The u.s. dollar was flat."),
+        ("Café Brasília: Petrobras cuts", "Lula’s gövernment — Brazil", "原油价格上涨。 OPEC+"),
+        ("原油价格上涨", "Fed holds rates", "x" * 700 + " Lockheed Martin wins"),
+        ("", "", ""),
+        ("ＦＥＤ ½ İstanbul", "ﬁnance  ", "Straße\nTurkey"),
+    ],
+)
+def test_entities_from_the_shared_analysis_are_those_found_alone(
+    title: str, summary: str, body: str
+) -> None:
+    article = Article(id="a", title=title, summary=summary, body=body)
+    finder = shipped_finder()
+    alone = article_moves(article, finder)
+    assert article_moves(article, finder, analyse_article(article)) == alone

@@ -272,3 +272,31 @@ def test_real_front_matter_ends_at_the_first_line_that_is_exactly_triple_dash() 
         front = "".join(line + "\n" for line in lines[1:end])
         body = "\n".join(lines[end + 1 :]).lstrip("\r\n")
         assert split_front_matter(text) == (yaml.safe_load(front) or {}, body), path
+
+
+@pytest.mark.parametrize(
+    ("front", "title", "source", "tickers"),
+    [
+        (
+            'title: "Say \\"hi\\" to C:\\\\ and a/b \\/"',
+            'Say "hi" to C:\\ and a/b /',
+            "seeds",
+            set(),
+        ),
+        ('title: "Line\\nbreak"', "Line break", "seeds", set()),  # an escape YAML decodes
+        ('title: "x"\ncategories:\n  - "benzinga"\ntickers:\n  - "xom"', "x", "benzinga", {"XOM"}),
+        ('title: "x"\ncategories:\ntickers:\n  - "xom"', "x", "seeds", {"XOM"}),  # null list
+        ('title: "x"\non: "benzinga"\ncategories: "reuters"', "x", "reuters", set()),  # key True
+        ('title: "x"\ntitle: "y"', "y", "seeds", set()),  # the last of a repeated key
+        ('title: "x" # note', "x", "seeds", set()),  # a comment
+        ('title: "x"\n\ncategories: [cnbc]', "x", "cnbc", set()),  # a blank line, a flow list
+        ('title: "tab\there"', "tab here", "seeds", set()),
+        ("title: 'single'\ncomments: false", "single", "seeds", set()),
+    ],
+)
+def test_front_matter_reads_as_yaml_says(
+    front: str, title: str, source: str, tickers: set[str]
+) -> None:
+    article = parse_seed(f"---\n{front}\n---\nbody\n".encode())
+    assert (article.title, article.source, set(article.tickers)) == (title, source, tickers)
+    assert split_front_matter(f"---\n{front}\n---\nbody\n")[0] == yaml.safe_load(front)
