@@ -40,9 +40,10 @@ _DOT_COM = re.compile(r"\.[cC][oO][mM]/")
 _NAME_WIDTHS = (13, 12, 11, 8, 6, 4)
 _HOST_LABELS = re.compile(r"(?:[a-z0-9-]+\.)*", re.IGNORECASE)
 
-# $XOM, $brk.b: not after a letter, digit or $, not followed by a letter or digit.
+# $XOM, $brk.b: not after a letter, digit or $, not followed by a letter, digit or a symbol's
+# `&`, `:`, `=` or `^` (`$M&M.NS` is no cashtag of M: a symbol cut short names another).
 _CASHTAG = re.compile(
-    r"\$(?<![A-Za-z0-9$]\$)([A-Za-z][A-Za-z]{0,5}(?:\.[A-Za-z]{1,2})?)(?![A-Za-z0-9])"
+    r"\$(?<![A-Za-z0-9$]\$)([A-Za-z][A-Za-z]{0,5}(?:\.[A-Za-z]{1,2})?)(?![A-Za-z0-9&=^]|:[A-Za-z0-9])"
 )
 
 _EXCHANGES = (

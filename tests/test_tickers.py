@@ -25,6 +25,8 @@ from tests.support.databases import corpus_path
         ("The US and IT sectors ON ALL days, says OPEC", set()),
         ("a$XOM and $$XOM and $XOMX1 are not cashtags", set()),
         ("$TOOLONGX is not a ticker", set()),
+        # A symbol cut short names another company: $M&M.NS is not M, $IL:MLD.M not IL.
+        ("$M&M.NS and ($IL:MLD.M) and $GC=F, but $XOM: up 3%", {"XOM"}),
         ('[CL1:COM](https://seekingalpha.com/symbol/CL1:COM "Crude Oil Futures")', {"CL1:COM"}),
         ("https://seekingalpha.com/symbol/MCD/ratings/quant-ratings", {"MCD"}),
         ("https://finance.yahoo.com/quote/BRK-B?p=BRK-B", {"BRK-B"}),

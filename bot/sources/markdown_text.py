@@ -27,8 +27,6 @@ _INLINE_TITLE = re.compile(
 _DEFINITION_TITLE = re.compile(rf"(?m)(^ {{0,3}}\[[^\[\]]+\]:\s*\S+)\s+{_TITLE}(?=\s*$)")
 # The seed format's last line, `[source](address "title")`: the article's own address.
 _SOURCE_LINE = re.compile(r"""\[[^\[\]]*\]\(\s*<?([^()\s<>]+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)""")
-# A link, not an image (`![alt](src)` is never the article's address).
-_LINK_LINE = re.compile(r"\[(?<!!\[)[^\[\]]*\]\(\s*<?([^()\s<>]+)")
 
 
 def markdown_to_text(markdown: str) -> str:
