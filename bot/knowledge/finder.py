@@ -121,7 +121,7 @@ class _FirstPlaces:
 class EntityFinder:
     """Finds the entities of a knowledge base in articles; immutable and safe to share."""
 
-    __slots__ = ("_automaton", "_exact", "_owners", "knowledge")
+    __slots__ = ("_automaton", "_covers", "_exact", "_lengths", "_owners", "knowledge")
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
@@ -134,6 +134,13 @@ class EntityFinder:
                     owners.setdefault(key, []).append((entity.id, name, weight))
         self._owners = tuple(tuple(found) for found in owners.values())
         self._automaton = _FirstPlaces(list(owners)) if owners else None
+        self._lengths = tuple(len(key.encode()) for key in owners)
+        # A company's name covers the shorter names inside it (`Powell` in `Powell
+        # Industries`); other long names do not (`US CPI` still names the US).
+        self._covers = tuple(
+            all(knowledge.entities[e].kind in _COMPANY_KINDS for e, _, _ in found)
+            for found in owners.values()
+        )
         # Case-exact names are looked for folded like the rest, then confirmed in the raw
         # text: one pass over one stream, the check only where such a name occurs.
         self._exact: dict[str, re.Pattern[str]] = {}
@@ -157,7 +164,7 @@ class EntityFinder:
         stream = _joined_stream(title, lead, rest, folded).encode()
         title_end = stream.find(_BREAK_KEY) + 1
         lead_end = stream.find(_BREAK_KEY, title_end) + 1
-        places = self._automaton.find(stream)
+        places = self._outermost(self._automaton.find(stream))
         weights: dict[str, float] = {}
         named: dict[str, tuple[int, str, str]] = {}
         for key, end in places.items():
@@ -177,6 +184,20 @@ class EntityFinder:
             Found(entity_id, round(weights[entity_id], 3), *named[entity_id][1:])
             for entity_id in ranked
         )
+
+    def _outermost(self, places: dict[int, int]) -> dict[int, int]:
+        """The places less those inside a company's name found there (`Powell` in `Powell
+        Industries` is the company, not the Fed chair)."""
+        lengths, covers = self._lengths, self._covers
+        spans = [(end - lengths[key], end) for key, end in places.items() if covers[key]]
+        if not spans:
+            return places
+        return {
+            key: end
+            for key, end in places.items()
+            if covers[key]
+            or not any(start <= end - lengths[key] and end <= stop for start, stop in spans)
+        }
 
     def _cased_field(
         self, name: str, fields: tuple[tuple[str, str], ...], start: int
@@ -229,6 +250,9 @@ def name_key(name: str) -> str:
         return "".join(analysis.words(name))
     words = analysis.words(name)
     return f" {' '.join(words)} " if words else ""
+
+
+_COMPANY_KINDS = frozenset({"listed", "company"})
 
 
 def _kind_weight(kind: str) -> float:

@@ -63,6 +63,18 @@ def test_case_exact_names_need_their_case() -> None:
     assert "fed" not in {f.entity for f in finder.find("Investors fed up with delays", "", "")}
 
 
+def test_a_name_inside_a_companys_name_is_the_company() -> None:
+    finder = shipped_finder()
+    company = [f.entity for f in finder.find("Powell Industries beats estimates", "", "")]
+    assert company == ["listed.powl"]  # not the Fed chair, nor his rates instruments
+    chair = [f.entity for f in finder.find("Powell says no hurry to cut rates", "", "")]
+    assert chair == ["powell"]
+    bros = {f.entity for f in finder.find("Dutch Bros shares spike after results", "", "")}
+    assert "netherlands" not in bros
+    strait = {f.entity for f in finder.find("China warships in Taiwan Strait", "", "")}
+    assert {"taiwan", "taiwan-strait"} <= strait  # a strait's name is no company's
+
+
 def test_instruments_are_grounded_and_most_direct_first() -> None:
     moves = _moves("Iran threatens to close the Strait of Hormuz")
     assert moves.instruments[0] == "CL1:COM"
