@@ -532,9 +532,11 @@ class _Flat:
         "_any",
         "_any_atoms",
         "_distinct",
+        "_fixed",
         "_groups",
         "_mask",
         "_none",
+        "rule",
     )
 
     def __init__(
@@ -558,6 +560,15 @@ class _Flat:
         self._none = frozenset(value for _, value, _ in none_leaves)
         texts = [text for _, text in (*self._all_leaves, *self._any)]
         self._distinct = len(set(texts)) == len(texts)  # no term to report twice
+        self.rule = rule
+        # Without `any` and groups, the rule reports the same terms whenever it holds.
+        self._fixed = (
+            self._match(self._all_terms) if self._all_terms is not None and not self._any else None
+        )
+
+    def _match(self, terms: tuple[str, ...]) -> Match:
+        rule = self.rule
+        return Match(rule.topic, rule.name, rule.priority, rule.status, terms)
 
     @staticmethod
     def of(rule: Rule) -> _Flat | None:
@@ -569,8 +580,9 @@ class _Flat:
             return None
         return _Flat(rule, all_items, any_items)
 
-    def terms_if_holds(self, ctx: Context) -> tuple[str, ...] | None:
-        """The terms that held, as `Rule.matched_terms` gives them; None if the rule fails."""
+    def match_if_holds(self, ctx: Context) -> Match | None:
+        """The rule's match with the terms that held, as `Rule.matched_terms` gives them;
+        None if the rule fails (its `links:` are left to the caller)."""
         seen = ctx.atoms_in(self._mask)
         if not (self._all <= seen and self._none.isdisjoint(seen)):
             return None
@@ -580,15 +592,15 @@ class _Flat:
         any_ = self._any
         if any_ and self._any_atoms.isdisjoint(seen):
             return None
+        if self._fixed is not None:
+            return self._fixed
         all_terms = self._all_terms
         if all_terms is not None:
-            if not any_:
-                return all_terms
             held = [*all_terms]
         else:
             held = [text for value, text in self._all_leaves if value in seen]
         held += [text for value, text in any_ if value in seen]
-        return tuple(held) if self._distinct else tuple(dict.fromkeys(held))
+        return self._match(tuple(held) if self._distinct else tuple(dict.fromkeys(held)))
 
 
 def _flat_items(group: _Group | None) -> list[list[_Leaf]] | None:
@@ -847,9 +859,9 @@ class RuleBook:
     def candidates(self, ctx: Context) -> list[int]:
         """Indexes of the rules worth evaluating: some trigger of theirs was seen."""
         found = set(self._always)
-        key_rules = self._key_rules
-        for key in ctx.keys_in(ALL_FIELDS) & self._trigger_keys:
-            found.update(key_rules[key])
+        hit = ctx.keys_in(ALL_FIELDS) & self._trigger_keys
+        if hit:
+            found.update(*map(self._key_rules.__getitem__, hit))
         if self._ticker_rules:
             for symbol in ctx.tickers:
                 rules = self._ticker_rules.get(symbol)
@@ -874,22 +886,22 @@ class RuleBook:
         rules, flat = self._rules, self._flat
         out = []
         for index in self.candidates(ctx):
-            rule = rules[index]
             fast = flat[index]
             if fast is False:  # not made yet; a race only makes it twice
-                fast = flat[index] = _Flat.of(rule)
+                fast = flat[index] = _Flat.of(rules[index])
             if fast is not None:
-                terms = fast.terms_if_holds(ctx)
-                if terms is None:
+                found = fast.match_if_holds(ctx)
+                if found is None:
                     continue
-                links = rule.links
+                links = fast.rule.links
                 if links is not None and links.refusal(article.link) is not None:
                     continue
-            elif rule.holds(ctx):
-                terms = rule.matched_terms(ctx)
-            else:
+                out.append(found)
                 continue
-            out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
+            rule = rules[index]
+            if rule.holds(ctx):
+                terms = rule.matched_terms(ctx)
+                out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
         return out
 
     def refused_by_link(self, article: Article) -> list[tuple[Rule, str]]:
