@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import re2
 
@@ -58,9 +59,10 @@ class QueryError(NewsbotError, ValueError):
         return f"{indent}{shown}\n{indent}{pad}^"
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
-    """One piece of a query: `term`, `phrase`, `regex`, `and`, `or`, `not`, `near`, `(`, `)`."""
+class _Token(NamedTuple):
+    """One piece of a query: `term`, `phrase`, `regex`, `and`, `or`, `not`, `near`, `(`, `)`.
+
+    A named tuple: made several times per query, for every stored watch at each start."""
 
     kind: str
     text: str
