@@ -6,15 +6,24 @@ words and times `RuleBook.match` (automaton pass, candidate rules, evaluation) o
 article. Pin it to one core on a shared machine:
 
     taskset -c 1 .venv/bin/python bench/match.py [--articles N] [--runs R] [--sizes 10,10000]
+
+`--archive 10000,100000` also times `newsbot match --json` over the whole archive with that
+many generated rules (a fresh process, `--jobs`: reading and parsing use every core, the
+matching one), against a plain-Python reading floor measured in the same run: the archive
+read, each member's front matter parsed by PyYAML's C loader, its text folded and split.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import random
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -35,6 +44,8 @@ TARGET_RATE = 20_000  # at 10,000 rules
 TARGET_RATIO = 1.5  # cost at 10,000 rules over cost at 10 (issue 27)
 TARGET_LARGE = 10_000  # at 100,000 rules
 TARGET_READING = 5_000  # articles read and analysed a second, one core
+# Whole-archive `newsbot match --json` over the reading floor, by rule count (issue 27).
+TARGET_ARCHIVE = {10_000: 2.0, 100_000: 3.0}
 SIZES = (10, 1_000, 10_000, 100_000)
 
 
@@ -47,8 +58,14 @@ def main() -> int:
     parser.add_argument(
         "--sizes", default=",".join(map(str, SIZES)), help="rule counts, comma-separated"
     )
+    parser.add_argument(
+        "--archive", default="", help="rule counts for the whole-archive run (e.g. 10000,100000)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="`newsbot match --jobs` (0: one per core)"
+    )
     args = parser.parse_args()
-    sizes = tuple(int(size) for size in args.sizes.split(","))
+    sizes = tuple(int(size) for size in args.sizes.split(",") if size)
     if not CORPUS.exists():
         print(f"skipped: {CORPUS} not found (the corpus sits beside the project's checkout)")
         return 0
@@ -93,7 +110,48 @@ def main() -> int:
     if 100_000 in rates:
         verdict = "ok" if rates[100_000] >= TARGET_LARGE else "MISSED"
         print(f"100,000 rules at {rates[100_000]:,.0f}/s (target >= {TARGET_LARGE:,}): {verdict}")
+    for size in (int(size) for size in args.archive.split(",") if size):
+        _archive(size, vocabulary, random.Random(args.seed), args.jobs)
     return 0
+
+
+def _archive(size: int, vocabulary: _Vocabulary, rng: random.Random, jobs: int) -> None:
+    """Whole-archive `newsbot match --json` with generated rules, against the reading floor."""
+    floor = _reading_floor(CORPUS)
+    with tempfile.TemporaryDirectory(prefix="newsbot-match-bench-") as folder:
+        for name, text in _texts(size, vocabulary, rng).items():
+            (Path(folder) / Path(name).name).write_text(text, encoding="utf-8")
+        command = [sys.executable, "-m", "bot", "match", str(CORPUS), "--json"]
+        command += ["--rules", folder, "--jobs", str(jobs)]
+        began = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        took = time.perf_counter() - began
+    ratio, target = took / floor, TARGET_ARCHIVE.get(size)
+    verdict = "" if target is None else ("ok" if ratio <= target else "MISSED")
+    print(
+        f"whole archive, {size:,} rules: `newsbot match --json --jobs {jobs}` {took:.1f}s "
+        f"(rules compiled in the process), reading floor {floor:.1f}s on one core: "
+        f"{ratio:.1f}x (target <= {target}x) {verdict}"
+    )
+
+
+def _reading_floor(archive: Path) -> float:
+    """Seconds to read the archive, parse each member's front matter, fold and split its text."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    began = time.perf_counter()
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is None:
+                continue
+            text = handle.read().decode("utf-8", "replace")
+            front, _, body = (
+                text[3:].partition("\n---") if text.startswith("---") else ("", "", text)
+            )
+            with contextlib.suppress(yaml.YAMLError):  # a member `match` reports as broken
+                yaml.load(front, Loader=loader)  # a safe loader: CSafeLoader or SafeLoader
+            body.casefold().split()
+    return time.perf_counter() - began
 
 
 def _load(archive: Path, limit: int) -> list[Article]:
@@ -184,12 +242,18 @@ def _rule(index: int, vocabulary: _Vocabulary, rng: random.Random) -> dict[str, 
     return rule
 
 
-def _book(size: int, vocabulary: _Vocabulary, rng: random.Random) -> RuleBook:
+def _texts(size: int, vocabulary: _Vocabulary, rng: random.Random) -> dict[str, str]:
+    """Rule files of `size` generated rules, 100 a file."""
     per_file = 100
     texts = {}
     for start in range(0, size, per_file):
         rules = [_rule(i, vocabulary, rng) for i in range(start, min(size, start + per_file))]
         texts[f"bench/t{start // per_file:04d}.yaml"] = yaml.safe_dump({"rules": rules})
+    return texts
+
+
+def _book(size: int, vocabulary: _Vocabulary, rng: random.Random) -> RuleBook:
+    texts = _texts(size, vocabulary, rng)
     begin = time.perf_counter()
     book, problems = compile_rules(texts)
     if problems:

@@ -224,7 +224,8 @@ def _store(url: str, queries: list[str]) -> None:
 
 def _start_up(url: str) -> int:
     began, cpu = time.perf_counter(), time.process_time()
-    live = LiveWatches(make_engine(url), _rules)
+    # As the bot does (settings.cache_dir): restarts read the key database cached before.
+    live = LiveWatches(make_engine(url), _rules, cache=Path(os.environ["NEWSBOT_CACHE_DIR"]))
     live.load()
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     rss = next(

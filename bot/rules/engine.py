@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import hyperscan
 
@@ -63,6 +63,7 @@ class Context:
     """One article, analysed once: word streams, keys seen per field, tickers, regex hits."""
 
     __slots__ = (
+        "_atoms",
         "_cased",
         "_occurrences",
         "_unions",
@@ -88,6 +89,7 @@ class Context:
         self.regex = regex
         self.tickers = article.tickers
         self._unions: dict[int, set[int]] = {ALL_FIELDS: keys[0] | keys[1] | keys[2]}
+        self._atoms: dict[int, set[object]] = {}
         self._cased: list[str | None] = [None, None, None]
         self._occurrences: dict[tuple[int, tuple[str, ...]], Occurrences | None] = {}
 
@@ -97,6 +99,14 @@ class Context:
         if found is None:
             found = set().union(*(self.keys[i] for i, bit in enumerate(_BITS) if mask & bit))
             self._unions[mask] = found
+        return found
+
+    def atoms_in(self, mask: int) -> set[object]:
+        """Key ids seen in the fields of the mask, and the article's ticker symbols."""
+        found = self._atoms.get(mask)
+        if found is None:
+            keys: set[object] = self.keys_in(mask)  # type: ignore[assignment]
+            found = self._atoms[mask] = keys | self.tickers if self.tickers else keys
         return found
 
     def cased(self, index: int) -> str:
@@ -516,46 +526,49 @@ class _Flat:
     """
 
     __slots__ = (
-        "_all_groups",
-        "_all_keys",
+        "_all",
         "_all_leaves",
-        "_all_symbols",
         "_all_terms",
         "_any",
-        "_any_keys",
-        "_any_symbols",
+        "_any_atoms",
+        "_distinct",
+        "_fixed",
+        "_groups",
         "_mask",
-        "_none_keys",
-        "_none_symbols",
+        "_none",
+        "rule",
     )
 
     def __init__(
         self, rule: Rule, all_items: list[list[_Leaf]], any_items: list[list[_Leaf]]
     ) -> None:
+        # Keys (int) and ticker symbols (str) are tested in one set of atoms per article.
         none_leaves = [leaf for item in _flat_items(rule.none) or () for leaf in item]
         self._mask = rule.mask
-        singles = [item[0] for item in all_items if len(item) == 1]
-        self._all_keys = frozenset(value for ticker, value, _ in singles if not ticker)
-        self._all_symbols = frozenset(value for ticker, value, _ in singles if ticker)
+        self._all = frozenset(item[0][1] for item in all_items if len(item) == 1)
         # Items of several leaves: at least one of each holds.
-        self._all_groups = tuple(
-            (
-                frozenset(value for ticker, value, _ in item if not ticker),
-                frozenset(value for ticker, value, _ in item if ticker),
-            )
-            for item in all_items
-            if len(item) != 1
+        self._groups = tuple(
+            frozenset(value for _, value, _ in item) for item in all_items if len(item) != 1
         )
-        self._all_leaves = tuple(leaf for item in all_items for leaf in item)
+        self._all_leaves = tuple((value, text) for item in all_items for _, value, text in item)
         # When every item is one leaf, every one of them held: the terms are known.
         self._all_terms = (
-            None if self._all_groups else tuple(dict.fromkeys(t for _, _, t in self._all_leaves))
+            None if self._groups else tuple(dict.fromkeys(t for _, t in self._all_leaves))
         )
-        self._any: tuple[_Leaf, ...] = tuple(leaf for item in any_items for leaf in item)
-        self._any_keys = frozenset(value for ticker, value, _ in self._any if not ticker)
-        self._any_symbols = frozenset(value for ticker, value, _ in self._any if ticker)
-        self._none_keys = frozenset(value for ticker, value, _ in none_leaves if not ticker)
-        self._none_symbols = frozenset(value for ticker, value, _ in none_leaves if ticker)
+        self._any = tuple((value, text) for item in any_items for _, value, text in item)
+        self._any_atoms = frozenset(value for value, _ in self._any)
+        self._none = frozenset(value for _, value, _ in none_leaves)
+        texts = [text for _, text in (*self._all_leaves, *self._any)]
+        self._distinct = len(set(texts)) == len(texts)  # no term to report twice
+        self.rule = rule
+        # Without `any` and groups, the rule reports the same terms whenever it holds.
+        self._fixed = (
+            self._match(self._all_terms) if self._all_terms is not None and not self._any else None
+        )
+
+    def _match(self, terms: tuple[str, ...]) -> Match:
+        rule = self.rule
+        return Match(rule.topic, rule.name, rule.priority, rule.status, terms)
 
     @staticmethod
     def of(rule: Rule) -> _Flat | None:
@@ -567,35 +580,27 @@ class _Flat:
             return None
         return _Flat(rule, all_items, any_items)
 
-    def terms_if_holds(self, ctx: Context) -> tuple[str, ...] | None:
-        """The terms that held, as `Rule.matched_terms` gives them; None if the rule fails."""
-        seen = ctx.keys_in(self._mask)
-        tickers = ctx.tickers
-        if not (self._all_keys <= seen and self._all_symbols <= tickers):
+    def match_if_holds(self, ctx: Context) -> Match | None:
+        """The rule's match with the terms that held, as `Rule.matched_terms` gives them;
+        None if the rule fails (its `links:` are left to the caller)."""
+        seen = ctx.atoms_in(self._mask)
+        if not (self._all <= seen and self._none.isdisjoint(seen)):
             return None
-        if not (self._none_keys.isdisjoint(seen) and self._none_symbols.isdisjoint(tickers)):
-            return None
-        for keys, symbols in self._all_groups:
-            if keys.isdisjoint(seen) and symbols.isdisjoint(tickers):
+        for group in self._groups:
+            if group.isdisjoint(seen):
                 return None
-        if self._any and self._any_keys.isdisjoint(seen) and self._any_symbols.isdisjoint(tickers):
+        any_ = self._any
+        if any_ and self._any_atoms.isdisjoint(seen):
             return None
-        if self._all_terms is not None:
-            if not self._any:
-                return self._all_terms
-            held = [*self._all_terms]
+        if self._fixed is not None:
+            return self._fixed
+        all_terms = self._all_terms
+        if all_terms is not None:
+            held = [*all_terms]
         else:
-            held = [
-                text
-                for ticker, value, text in self._all_leaves
-                if (value in tickers if ticker else value in seen)
-            ]
-        held.extend(
-            text
-            for ticker, value, text in self._any
-            if (value in tickers if ticker else value in seen)
-        )
-        return tuple(dict.fromkeys(held))
+            held = [text for value, text in self._all_leaves if value in seen]
+        held += [text for value, text in any_ if value in seen]
+        return self._match(tuple(held) if self._distinct else tuple(dict.fromkeys(held)))
 
 
 def _flat_items(group: _Group | None) -> list[list[_Leaf]] | None:
@@ -799,7 +804,9 @@ class RuleBook:
         self.files: Mapping[str, FileInfo] = MappingProxyType(dict(files))
         self.all_rules: Mapping[tuple[str, str], Rule] = MappingProxyType(dict(all_rules))
         self._rules = rules
-        self._flat = tuple(_Flat.of(rule) for rule in rules)
+        # Each rule's flat form, made when the rule is first a candidate: most of 100,000
+        # watches never are in a while, and making them all cost a second at start-up.
+        self._flat: list[_Flat | Literal[False] | None] = [False] * len(rules)
         self._automaton = automaton
         self._key_rules = dict(key_rules)
         self._trigger_keys = frozenset(key_rules)
@@ -852,9 +859,9 @@ class RuleBook:
     def candidates(self, ctx: Context) -> list[int]:
         """Indexes of the rules worth evaluating: some trigger of theirs was seen."""
         found = set(self._always)
-        key_rules = self._key_rules
-        for key in ctx.keys_in(ALL_FIELDS) & self._trigger_keys:
-            found.update(key_rules[key])
+        hit = ctx.keys_in(ALL_FIELDS) & self._trigger_keys
+        if hit:
+            found.update(*map(self._key_rules.__getitem__, hit))
         if self._ticker_rules:
             for symbol in ctx.tickers:
                 rules = self._ticker_rules.get(symbol)
@@ -879,20 +886,22 @@ class RuleBook:
         rules, flat = self._rules, self._flat
         out = []
         for index in self.candidates(ctx):
-            rule = rules[index]
             fast = flat[index]
+            if fast is False:  # not made yet; a race only makes it twice
+                fast = flat[index] = _Flat.of(rules[index])
             if fast is not None:
-                terms = fast.terms_if_holds(ctx)
-                if terms is None:
+                found = fast.match_if_holds(ctx)
+                if found is None:
                     continue
-                links = rule.links
+                links = fast.rule.links
                 if links is not None and links.refusal(article.link) is not None:
                     continue
-            elif rule.holds(ctx):
-                terms = rule.matched_terms(ctx)
-            else:
+                out.append(found)
                 continue
-            out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
+            rule = rules[index]
+            if rule.holds(ctx):
+                terms = rule.matched_terms(ctx)
+                out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
         return out
 
     def refused_by_link(self, article: Article) -> list[tuple[Rule, str]]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
+import pytest
+
 from bot.article import Article
-from bot.rules import load_rulebook
-from bot.runtime.rule_reload import RuleReloader
+from bot.rules import RuleBook, load_rulebook
+from bot.runtime.rule_reload import Reload, RuleReloader
 
 OIL = "rules:\n  - name: crude\n    any: [crude oil, '@etfs']\n"
 GOLD = "rules:\n  - name: bullion\n    any: [bullion]\n"
@@ -82,3 +85,43 @@ def test_reload_says_how_long_it_took(tmp_path: Path) -> None:
     again = reloader.reload()
     assert re.search(r"; new: gold; compiled in \d+\.\d\ds$", again.summary()), again.summary()
     assert reloader.book is again.book and set(again.book.topics) == {"oil", "gold"}
+
+
+@pytest.mark.slow
+def test_reload_of_20000_terms_serves_the_old_book_until_the_new_is_ready(tmp_path: Path) -> None:
+    _write(tmp_path, {"oil.yaml": OIL.replace("'@etfs'", "$USO")})
+    reloader = RuleReloader(tmp_path)
+    reloader.reload()
+    old = reloader.book
+    # 5,000 rules of four distinct terms each; one of them matches the article below.
+    lines = ["rules:"]
+    for index in range(5_000):
+        terms = ", ".join(f"gold{index}x{n}" for n in range(4))
+        lines.append(f"  - name: r{index}\n    any: [{terms}]")
+    lines.append("  - name: bullion\n    any: [bullion]")
+    _write(tmp_path, {"gold.yaml": "\n".join(lines) + "\n"})
+    article = Article(id="a", title="crude oil and bullion")
+    done = threading.Event()
+    results: list[Reload] = []
+
+    def reload() -> None:
+        results.append(reloader.reload())
+        done.set()
+
+    worker = threading.Thread(target=reload)
+    worker.start()
+    served: list[tuple[RuleBook, frozenset[str]]] = []
+    while not done.is_set():
+        book = reloader.book
+        served.append((book, frozenset(match.topic for match in book.match(article))))
+    worker.join()
+    (result,) = results
+    # Alerts went on from the old book while the new one compiled, then from the new one
+    # only: never from a half-built or empty book.
+    assert served[0] == (old, frozenset({"oil"}))
+    assert {topics for _, topics in served} <= {frozenset({"oil"}), frozenset({"oil", "gold"})}
+    books = [book for book, _ in served]
+    assert books == sorted(books, key=lambda book: book is result.book)
+    assert reloader.book is result.book and result.book.rule_count == 5_002
+    assert re.search(r"; new: gold; compiled in \d+\.\d\ds$", result.summary())
+    assert result.seconds > 0
