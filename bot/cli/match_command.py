@@ -55,11 +55,24 @@ def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
     """`--jobs N`: processes that read and parse articles (the output order stays)."""
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=_job_count,
         default=1,
         metavar="N",
         help="read and parse articles with N processes (0: one per core; default 1)",
     )
+
+
+def _job_count(text: str) -> int:
+    """A `--jobs` value: a whole number, 0 or more."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(
+            f"{count} processes: give 1 or more, or 0 for one per core"
+        )
+    return count
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:

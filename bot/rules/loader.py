@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
@@ -337,6 +338,8 @@ class _Parser:
         texts = {}
         for key in ("title", "description", "emoji"):
             texts[key] = (self.string(items[key], key) or "") if key in items else ""
+        if problem := emoji_problem(texts["emoji"].strip()):
+            self.error(items["emoji"], problem)
         labels = self.labels(items["labels"]) if "labels" in items else ()
         sets = self.sets(items["sets"]) if "sets" in items else {}
         rules: list[RuleSpec] = []
@@ -672,6 +675,22 @@ def term_problem(text: str) -> str | None:
         parse_term(text)
     except TermError as error:
         return str(error)
+    return None
+
+
+MAX_EMOJI_LENGTH = 12  # code points: a family or flag sequence is up to about ten
+
+
+def emoji_problem(text: str) -> str | None:
+    """Why a topic's `emoji` cannot stand before its alerts' titles, or None when it can."""
+    if not text:
+        return None
+    wordy = [ch for ch in text if unicodedata.category(ch)[0] in "LZ" or ch.isspace()]
+    if wordy or len(text) > MAX_EMOJI_LENGTH:
+        return (
+            f"emoji {text!r} is not one emoji: it is shown before every alert's title, "
+            "so give a single one such as '🛢️', or leave `emoji` out"
+        )
     return None
 
 

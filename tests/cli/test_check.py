@@ -74,6 +74,20 @@ BROKEN = {
         19,
         "unknown set '@opinon'",
     ),
+    "emoji-a-word": (
+        "oil.yaml",
+        "title: Oil\nemoji: oil\nrules:\n  - name: a\n    all: [oil]\n",
+        2,
+        8,
+        "emoji 'oil' is not one emoji",
+    ),
+    "emoji-too-many": (
+        "oil.yaml",
+        "emoji: '🛢️🛢️🛢️🛢️🛢️🛢️🛢️'\nrules:\n  - name: a\n    all: [oil]\n",
+        1,
+        8,
+        "is not one emoji",
+    ),
     "bad-name": (
         "oil.yaml",
         "rules:\n  - name: Bad Name\n    all: [oil]\n",

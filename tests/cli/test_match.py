@@ -324,3 +324,13 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     out = capsys.readouterr().out
     assert "The newsbot command line: run, check, match, backtest, stories, label." in out
+
+
+@pytest.mark.parametrize("command", ["match", "backtest"])
+def test_a_negative_job_count_is_refused_before_any_reading(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main([command, str(tmp_path), "--jobs", "-1"])
+    assert stopped.value.code == 2
+    assert "-1 processes: give 1 or more, or 0 for one per core" in capsys.readouterr().err

@@ -75,6 +75,11 @@ def test_a_name_inside_a_companys_name_is_the_company() -> None:
     assert {"taiwan", "taiwan-strait"} <= strait  # a strait's name is no company's
 
 
+def test_singapore_is_a_country_with_its_market() -> None:
+    moves = _moves("Singapore's economy grew faster than expected in the fourth quarter")
+    assert moves.instruments[:2] == ("EWS", "USD:SGD")
+
+
 def test_instruments_are_grounded_and_most_direct_first() -> None:
     moves = _moves("Iran threatens to close the Strait of Hormuz")
     assert moves.instruments[0] == "CL1:COM"

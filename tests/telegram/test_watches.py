@@ -109,6 +109,10 @@ async def test_a_first_word_that_cannot_be_a_name_is_not_split_off_silently(
         assert capital.startswith("Watching 👁 <b>iran-sanctions</b>: <code>Iran sanctions</code>")
         assert "“Iran” cannot be a watch name, so it is part of the query" in capital
         assert "<code>/watch NAME Iran sanctions</code>" in capital
+        long_word = "supercalifragilisticexpialidocious-oil"  # 38 characters
+        too_long = await command(api, CHAT, f"/watch {long_word} oil")
+        assert f"“{long_word}” is longer than a watch name's 32 characters" in too_long
+        assert "so it is part of the query" in too_long
         punctuation = await command(api, CHAT, "/watch Bad Name! oil")
         assert "Watching 👁 <b>bad-name-oil</b>: <code>Bad Name! oil</code>" in punctuation
         broken = await command(api, CHAT, "/watch Iran (oil")  # a term, and a broken query
@@ -132,6 +136,7 @@ async def test_a_first_word_that_cannot_be_a_name_is_not_split_off_silently(
         ("iran-sanctions", "Iran sanctions"),
         ("iran-sanctions-2", "Iran sanctions"),
         ("oil-or-gas", "oil OR gas"),
+        ("supercalifragilisticexpialidocio", "supercalifragilisticexpialidocious-oil oil"),
     ]
 
 

@@ -110,6 +110,9 @@ def _split(first: str, rest: str, shared: Mapping[str, SetSpec]) -> _Split | str
     # refusal. Other characters (`Bad!`) may be a name mistyped: then the name's rule.
     if name_problem(first.lower()) is None or _reads(whole, shared):
         shown = escape(shorten(first, 40))
+        if len(first) > MAX_NAME_LENGTH:
+            why = f"“{shown}” is longer than a watch name's {MAX_NAME_LENGTH} characters"
+            return _Split(None, whole, f"{why}, so it is part of the query")
         return _Split(None, whole, f"“{shown}” cannot be a watch name, so it is part of the query")
     problem = name_problem(first.lower()) or ""
     return f"{escape(problem)}. Usage: /watch NAME QUERY (/watch explains)."
