@@ -9,7 +9,8 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -217,7 +218,7 @@ def parse_seed(data: bytes, *, origin: str = "", timezone: str = "UTC") -> Artic
     summary = _text_field(meta, "summary")
     link = _text_field(meta, "link") or _text_field(meta, "url") or source_link(body)
     source = _first_category(meta.get("categories")) or DEFAULT_SOURCE
-    published = _published(meta.get("date"), timezone)
+    published = _published(meta.get("date"), timezone, origin)
     # A link's title attribute is a tooltip, not a link of the article: it names no ticker.
     tickers = tickers_in_text(without_link_titles("\n".join((title, summary, body))))
     for key in ("tickers", "symbols"):
@@ -330,7 +331,7 @@ def _first_category(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _published(value: object, timezone: str) -> datetime | None:
+def _published(value: object, timezone: str, origin: str = "") -> datetime | None:
     """The front matter's date in UTC; raises SeedError for a date that names no usable moment."""
     if isinstance(value, datetime):
         moment = value
@@ -340,16 +341,39 @@ def _published(value: object, timezone: str) -> datetime | None:
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError as error:
-            if str(error).startswith("Invalid isoformat string"):
-                log.debug("unparseable seed date %r", value)  # another format: read undated
+            if not str(error).startswith("Invalid isoformat string"):
+                raise SeedError(f"date {value.strip()} does not exist ({error})") from None
+            rfc_2822 = _rfc_2822(value.strip())
+            if rfc_2822 is None:  # the article is still worth reading: it goes in undated
+                log.warning(
+                    "%s: date %r is neither ISO 8601 (2025-02-12T14:30:00Z) nor RFC 2822 "
+                    "(Wed, 12 Feb 2025 14:30:00 +0000); read as undated",
+                    origin or "seed",
+                    value.strip(),
+                )
                 return None
-            raise SeedError(f"date {value.strip()} does not exist ({error})") from None
+            moment = rfc_2822
     else:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
     published = published_utc(moment)
+    shown = value.strip() if isinstance(value, str) else str(value)
     if published is None:
-        shown = value.strip() if isinstance(value, str) else str(value)
         raise SeedError(f"date {shown} is out of range ({_YEARS})")
+    if published > datetime.now(UTC) + _FUTURE_SLACK:
+        log.warning(
+            "%s: date %s is in the future; alerts show it as written", origin or "seed", shown
+        )
     return published
+
+
+_FUTURE_SLACK = timedelta(days=1)  # a time zone written wrong is not a date in the future
+
+
+def _rfc_2822(text: str) -> datetime | None:
+    """The moment an RFC 2822 date (as feeds write them) names, or None."""
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None

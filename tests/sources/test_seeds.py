@@ -163,8 +163,26 @@ def test_a_date_that_does_not_exist_is_a_seed_error_naming_it(date: str, reason:
         parse_seed(_seed(f'title: "x"\ndate: {date}\n'), timezone="Asia/Tokyo")
 
 
-def test_a_date_in_another_format_is_read_undated() -> None:
-    assert parse_seed(_seed('title: "x"\ndate: "Feb 12, 2025"\n')).published is None
+def test_a_date_in_another_format_is_read_undated_and_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seed = _seed('title: "x"\ndate: "Feb 12, 2025"\n')
+    assert parse_seed(seed, origin="seeds/x.md").published is None
+    assert "seeds/x.md: date 'Feb 12, 2025' is neither ISO 8601" in caplog.text
+
+
+def test_a_feed_style_date_is_read() -> None:
+    seed = _seed('title: "x"\ndate: "Wed, 12 Feb 2025 14:30:00 +0100"\n')
+    assert parse_seed(seed).published == datetime(2025, 2, 12, 13, 30, tzinfo=UTC)
+
+
+def test_a_date_in_the_future_is_named(caplog: pytest.LogCaptureFixture) -> None:
+    seed = _seed('title: "x"\ndate: 2999-01-01\n')
+    assert parse_seed(seed, origin="seeds/x.md").published is not None
+    assert "seeds/x.md: date 2999-01-01 is in the future" in caplog.text
+    caplog.clear()
+    parse_seed(_seed('title: "x"\ndate: 2025-02-12\n'), origin="seeds/y.md")
+    assert "future" not in caplog.text
 
 
 def test_scan_skips_a_seed_with_an_impossible_date_and_reads_the_rest(tmp_path: Path) -> None:
