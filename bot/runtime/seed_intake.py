@@ -33,6 +33,18 @@ def log_new_articles(fresh: Sequence[Ingested]) -> None:
         )
 
 
+def log_known_articles(articles: Sequence[Article], fresh: Sequence[Ingested]) -> None:
+    """One log line per seed read that holds an article already stored (a copy, an edit)."""
+    new = {item.article.id for item in fresh}
+    for article in articles:
+        if article.id not in new:
+            log.info(
+                "seed %s holds an article already read (same link, or same source and title "
+                "without one): not alerted again",
+                article.origin,
+            )
+
+
 class SeedIntake:
     """Hands the seed files new or changed to the ingest, and confirms them once ingested."""
 
@@ -80,8 +92,11 @@ class SeedIntake:
             articles = self.folder.read_files(paths())
             return articles, (self._ingest(articles) if articles else [])
 
+        first = self.folder.read_at is None
         articles, fresh = await asyncio.to_thread(read_and_ingest)
         log_new_articles(fresh)
+        if not first:  # the first scan counts them in its summary instead
+            log_known_articles(articles, fresh)
         count_ingested(SEEDS_SOURCE, len(articles), fresh, alerted=True)
         self.folder.confirm(articles)  # only now: an ingest that failed is read again
         return articles, fresh

@@ -57,6 +57,24 @@ async def test_a_seed_with_a_date_that_does_not_exist_is_named_and_the_rest_goes
     assert api.violations == 0
 
 
+async def test_a_seed_copied_under_a_new_name_is_named_in_the_log_not_alerted_twice(
+    api: BotApiDouble, workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="bot.runtime.seed_intake")
+    async with running(workspace.settings(api)):
+        assert "Subscribed" in await command(api, CHAT, "/subscribe oil")
+        await asyncio.sleep(1.1)  # Telegram allows one message a second per chat
+        link = "https://example.com/news/brent"
+        workspace.write_seed("brent.md", "Brent crude oil jumps as tankers avoid Hormuz", link)
+        await until(lambda: len(api.messages(CHAT)) == 2, "the alert", timeout=5)
+        workspace.write_seed("brent-copy.md", "Brent crude oil jumps as tankers avoid Hormuz", link)
+        copy = "brent-copy.md holds an article already read"
+        await until(lambda: copy in caplog.text, "the copy named in the log", timeout=5)
+        await asyncio.sleep(0.5)
+    assert len(api.messages(CHAT)) == 2  # the copy is no second alert
+    assert "brent.md holds an article already read" not in caplog.text
+
+
 def runtime_skipped(single: SingleProcess) -> bool:
     """Whether the seed folder has skipped a file so far."""
     return bool(single.runtime.seeds.problems())
