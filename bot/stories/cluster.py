@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from bot.article import Article
 from bot.stories.features import StoryFeatures, describe
 from bot.stories.reference import idf
+from bot.stories.same_event import one_release, one_results, other_period, same_official
 
 HOUR = 3600.0
 
@@ -520,9 +521,18 @@ def _amount(token: str) -> tuple[str, float]:
 def _apart(new: _Entry, old: _Entry) -> bool:
     """Whether the definition keeps the two apart whatever their likeness (reposts aside)."""
     a, b = new.features, old.features
-    return (
-        _kept_apart(a, b) or _unanchored(new, b) or _unanchored(old, a) or _other_figures(new, old)
-    )
+    unanchored = _unanchored(new, b) or _unanchored(old, a)
+    if unanchored and _one_event(new, old):
+        unanchored = False  # one release told in other words: the release is the subject
+    return _kept_apart(a, b) or unanchored or _other_figures(new, old) or other_period(a, b)
+
+
+def _one_event(new: _Entry, old: _Entry) -> bool:
+    """Whether the knowledge base says the two report one release, or one company's
+    results, hours apart (then their differing words are no evidence of two stories)."""
+    a, b = new.features, old.features
+    gap = abs(new.timestamp - old.timestamp) / HOUR
+    return one_release(a, b, gap) or one_results(a, b, gap)
 
 
 def _another_day(
@@ -566,8 +576,10 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     # Two dividends, or two funds' distributions: two declarations unless of one company
     # (`First Trust Fund Declares $0.10` and `Advanced Energy declares $0.10 dividend`).
     dividends = bool(_DIVIDEND.search(a.title_key) and _DIVIDEND.search(b.title_key))
-    if (templated or (a.results and b.results)) and (
-        _other_subjects(new, old) or _other_lead_names(a, b)
+    if (
+        (templated or (a.results and b.results))
+        and (_other_subjects(new, old) or _other_lead_names(a, b))
+        and not one_results(a, b, abs(new.timestamp - old.timestamp) / HOUR)
     ):
         return True
     if dividends and _other_openings(a, b):
@@ -753,9 +765,14 @@ def _other_symbols(new: StoryFeatures, old: StoryFeatures) -> bool:
 
 
 def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:
-    """Whether `quoting` attributes its headline to someone `other` never mentions."""
+    """Whether `quoting` attributes its headline to someone `other` never mentions, by name
+    or by office (`EU President` and `European Commission chief` are one person)."""
     speaker = quoting.speaker
-    return speaker is not None and not speaker <= other.text_terms
+    return (
+        speaker is not None
+        and not speaker <= other.text_terms
+        and not same_official(quoting, other)
+    )
 
 
 def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:
