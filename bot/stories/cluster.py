@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections import deque
@@ -11,7 +12,13 @@ from dataclasses import dataclass, field
 from bot.article import Article
 from bot.stories.features import StoryFeatures, describe
 from bot.stories.reference import idf
-from bot.stories.same_event import one_release, one_results, other_period, same_official
+from bot.stories.same_event import (
+    event_keys,
+    one_release,
+    one_results,
+    other_period,
+    same_official,
+)
 
 HOUR = 3600.0
 
@@ -111,6 +118,9 @@ class StoryIndex:
         # in every process, whatever the hash seed.
         self._postings: dict[str, dict[str, None]] = {}
         self._title_keys: dict[str, list[str]] = {}
+        # Articles by the company whose results they report (`event_keys`): on a results
+        # day no word of a paraphrase is rare enough to select it.
+        self._event_keys: dict[str, dict[str, None]] = {}
         self._stories: dict[str, _Story] = {}
         self._latest = -math.inf
 
@@ -316,7 +326,21 @@ class StoryIndex:
         for article_id in self._title_keys.get(features.title_key, ()):
             scores[article_id] = math.inf
         ranked = heapq.nlargest(self.tuning.max_candidates, scores, key=scores.__getitem__)
+        ranked.extend(self._same_event_candidates(features, set(ranked)))
         return [self._entries[article_id] for article_id in ranked]
+
+    def _same_event_candidates(self, features: StoryFeatures, chosen: set[str]) -> list[str]:
+        """The latest articles filed under one of the article's event keys, not yet chosen."""
+        found: list[str] = []
+        for key in sorted(event_keys(features)):
+            filed = self._event_keys.get(key)
+            if not filed:
+                continue
+            for article_id in itertools.islice(reversed(filed), _EVENT_CANDIDATES):
+                if article_id not in chosen:
+                    chosen.add(article_id)
+                    found.append(article_id)
+        return found
 
     # ------------------------------------------------------------------ state
 
@@ -336,6 +360,8 @@ class StoryIndex:
         for term in features.text_terms:
             self._postings.setdefault(term, {})[article_id] = None
         self._title_keys.setdefault(features.title_key, []).append(article_id)
+        for key in event_keys(features):
+            self._event_keys.setdefault(key, {})[article_id] = None
         story = self._stories.get(story_id)
         if story is None:
             story = self._stories[story_id] = _Story(seed=article_id, size=0)
@@ -362,6 +388,12 @@ class StoryIndex:
                 postings.pop(article_id, None)
                 if not postings:
                     del self._postings[term]
+        for key in event_keys(entry.features):
+            filed = self._event_keys.get(key)
+            if filed is not None:
+                filed.pop(article_id, None)
+                if not filed:
+                    del self._event_keys[key]
         keyed = self._title_keys.get(entry.features.title_key)
         if keyed is not None:
             keyed.remove(article_id)
@@ -372,6 +404,9 @@ class StoryIndex:
         if not story.size:
             del self._stories[entry.story_id]
 
+
+# How many of the latest articles filed under one event key are compared with a newcomer.
+_EVENT_CANDIDATES = 8
 
 # Items of one template this far apart are a daily series (fixings, opens), not one event.
 _DAY_HOURS = 22.0

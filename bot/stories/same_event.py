@@ -109,14 +109,16 @@ def _one_company(a: StoryFeatures, b: StoryFeatures) -> bool:
     first, second = a.lead_name, b.lead_name
     if not (first and second):
         return False
+    if not (_distinctive(a) or _distinctive(b)):
+        return False  # `Bank of Suzhou`, `Bank of Qingdao`: a common word is no name
     if first == second:
         return True
     shorter, longer = sorted((first, second), key=len)
     return (
-        f"{longer} ".startswith(f"{shorter} ")
+        _distinctive(a if first == shorter else b)  # `Apollo` is not `Apollo Hospitals`
+        and f"{longer} ".startswith(f"{shorter} ")
         and f" {shorter} " in a.folded_text
         and f" {shorter} " in b.folded_text
-        and (a.rare_lead or b.rare_lead)
     )
 
 
@@ -126,6 +128,44 @@ _FULL_PERIOD = re.compile(r"\b(?:fy\s?\d{2,4}|full year|annual|nine months|9m|h[
 def _reports_figures(features: StoryFeatures) -> bool:
     """Whether a results headline states a figure or names the period it reports (`Q4`,
     `FY24`, `$0.44`): a report of the release, not a view of the company."""
+    if _DEADLINE.search(features.title_key):
+        return False  # `… final decision on an LNG project by Q4 2025`: a date, not a period
     return bool(
         features.quarters or features.title_numbers or _FULL_PERIOD.search(features.title_key)
     )
+
+
+_DEADLINE = re.compile(r"\b(?:by|before|until|from) (?:the end of )?(?:q[1-4]|[1-4]q|h[12]|fy)\b")
+
+
+def _distinctive(features: StoryFeatures) -> bool:
+    """Whether the headline's opening name singles out one company: a word rare in news at
+    large (`Loews`), several words (`Insurance Australia Group`), or a short symbol-like
+    name (`BP`); not one common word (`Bank` of `Bank of Suzhou`)."""
+    name = features.lead_name
+    return bool(name) and (features.rare_lead or " " in name or len(name) <= _SHORT_NAME)
+
+
+# Opening names this short are symbol-like (`BP`, `IAG`), not words of a sentence.
+_SHORT_NAME = 3
+
+
+def event_keys(features: StoryFeatures) -> frozenset[str]:
+    """Keys under which copies of one company's results are looked up whatever their words:
+    on a results day every word of `BP Posts Lower FY24 Profit` is common, and its copies
+    would never be compared. Looking up is not joining: every rule still decides."""
+    if (
+        "results" not in features.kinds
+        or features.speaker is not None  # `…, Morgan Stanley Says`: a view of the results
+        or features.analysis
+        or features.preview
+        or features.remarks
+        or not _reports_figures(features)
+        or _VOTE.search(features.title_key)
+    ):
+        return frozenset()
+    keys = {f"co:{company}" for company in features.entities.companies}
+    keys.update(f"co:${ticker}" for ticker in features.headline_tickers)
+    if _distinctive(features):
+        keys.add(f"co:{features.lead_name}")
+    return frozenset(keys)
