@@ -176,3 +176,37 @@ def test_one_companys_results_told_in_other_words_are_one_story() -> None:
         )
         == 1
     )
+
+
+def test_a_results_report_finds_its_copy_on_a_busy_results_day() -> None:
+    index = StoryIndex()
+    first = _item(
+        "wire",
+        "Acmeron Non-GAAP EPADS of $0.44, revenue of $45.75B; initiates Q1 outlook",
+        "Acmeron reported fourth-quarter underlying profit of $1.17 billion and FY24 revenue"
+        " of $189 billion, and posted lower full-year profit.",
+    )
+    story = index.assign(first)
+    # Thirty other companies' reports in the same words: every word of the copy below is
+    # then too common in the window to select it.
+    others = [
+        index.assign(
+            _item(
+                "flash",
+                f"Company{chr(65 + number // 26)}{chr(65 + number % 26)} Posts Lower FY24"
+                " Profit, Revenue",
+                "The company posted lower FY24 profit and revenue, as its rival Acmeron did.",
+                minutes=1 + number,
+            )
+        )
+        for number in range(30)
+    ]
+    copy = _item(
+        "portal",
+        "Acmeron Posts Lower FY24 Profit, Revenue",
+        "Acmeron said its FY24 underlying profit fell and its revenue declined, as refining"
+        " margins weakened.",
+        minutes=45,
+    )
+    assert index.assign(copy) == story
+    assert story not in others
