@@ -210,3 +210,24 @@ def test_a_results_report_finds_its_copy_on_a_busy_results_day() -> None:
     )
     assert index.assign(copy) == story
     assert story not in others
+
+
+def test_one_move_told_by_where_it_went_is_one_story() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "Disappointing U.S. CPI Data Sends Bitcoin Tumbling Below $95K",
+                "Bitcoin fell below $95,000 after U.S. consumer prices rose more than expected"
+                " in January.",
+            ),
+            _item(
+                "portal",
+                "Surging U.S. Inflation Sends Bitcoin Below $95K",
+                "Hotter U.S. inflation data sent bitcoin below the $95,000 mark as traders"
+                " pared bets on rate cuts.",
+                minutes=50,
+            ),
+        )
+        == 1
+    )
