@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections import deque
@@ -11,6 +12,13 @@ from dataclasses import dataclass, field
 from bot.article import Article
 from bot.stories.features import StoryFeatures, describe
 from bot.stories.reference import idf
+from bot.stories.same_event import (
+    event_keys,
+    one_release,
+    one_results,
+    other_period,
+    same_official,
+)
 
 HOUR = 3600.0
 
@@ -110,6 +118,9 @@ class StoryIndex:
         # in every process, whatever the hash seed.
         self._postings: dict[str, dict[str, None]] = {}
         self._title_keys: dict[str, list[str]] = {}
+        # Articles by the company whose results they report (`event_keys`): on a results
+        # day no word of a paraphrase is rare enough to select it.
+        self._event_keys: dict[str, dict[str, None]] = {}
         self._stories: dict[str, _Story] = {}
         self._latest = -math.inf
 
@@ -315,7 +326,21 @@ class StoryIndex:
         for article_id in self._title_keys.get(features.title_key, ()):
             scores[article_id] = math.inf
         ranked = heapq.nlargest(self.tuning.max_candidates, scores, key=scores.__getitem__)
+        ranked.extend(self._same_event_candidates(features, set(ranked)))
         return [self._entries[article_id] for article_id in ranked]
+
+    def _same_event_candidates(self, features: StoryFeatures, chosen: set[str]) -> list[str]:
+        """The latest articles filed under one of the article's event keys, not yet chosen."""
+        found: list[str] = []
+        for key in sorted(event_keys(features)):
+            filed = self._event_keys.get(key)
+            if not filed:
+                continue
+            for article_id in itertools.islice(reversed(filed), _EVENT_CANDIDATES):
+                if article_id not in chosen:
+                    chosen.add(article_id)
+                    found.append(article_id)
+        return found
 
     # ------------------------------------------------------------------ state
 
@@ -335,6 +360,8 @@ class StoryIndex:
         for term in features.text_terms:
             self._postings.setdefault(term, {})[article_id] = None
         self._title_keys.setdefault(features.title_key, []).append(article_id)
+        for key in event_keys(features):
+            self._event_keys.setdefault(key, {})[article_id] = None
         story = self._stories.get(story_id)
         if story is None:
             story = self._stories[story_id] = _Story(seed=article_id, size=0)
@@ -361,6 +388,12 @@ class StoryIndex:
                 postings.pop(article_id, None)
                 if not postings:
                     del self._postings[term]
+        for key in event_keys(entry.features):
+            filed = self._event_keys.get(key)
+            if filed is not None:
+                filed.pop(article_id, None)
+                if not filed:
+                    del self._event_keys[key]
         keyed = self._title_keys.get(entry.features.title_key)
         if keyed is not None:
             keyed.remove(article_id)
@@ -371,6 +404,9 @@ class StoryIndex:
         if not story.size:
             del self._stories[entry.story_id]
 
+
+# How many of the latest articles filed under one event key are compared with a newcomer.
+_EVENT_CANDIDATES = 8
 
 # Items of one template this far apart are a daily series (fixings, opens), not one event.
 _DAY_HOURS = 22.0
@@ -520,9 +556,18 @@ def _amount(token: str) -> tuple[str, float]:
 def _apart(new: _Entry, old: _Entry) -> bool:
     """Whether the definition keeps the two apart whatever their likeness (reposts aside)."""
     a, b = new.features, old.features
-    return (
-        _kept_apart(a, b) or _unanchored(new, b) or _unanchored(old, a) or _other_figures(new, old)
-    )
+    unanchored = _unanchored(new, b) or _unanchored(old, a)
+    if unanchored and _one_event(new, old):
+        unanchored = False  # one release told in other words: the release is the subject
+    return _kept_apart(a, b) or unanchored or _other_figures(new, old) or other_period(a, b)
+
+
+def _one_event(new: _Entry, old: _Entry) -> bool:
+    """Whether the knowledge base says the two report one release, or one company's
+    results, hours apart (then their differing words are no evidence of two stories)."""
+    a, b = new.features, old.features
+    gap = abs(new.timestamp - old.timestamp) / HOUR
+    return one_release(a, b, gap) or one_results(a, b, gap)
 
 
 def _another_day(
@@ -566,8 +611,10 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     # Two dividends, or two funds' distributions: two declarations unless of one company
     # (`First Trust Fund Declares $0.10` and `Advanced Energy declares $0.10 dividend`).
     dividends = bool(_DIVIDEND.search(a.title_key) and _DIVIDEND.search(b.title_key))
-    if (templated or (a.results and b.results)) and (
-        _other_subjects(new, old) or _other_lead_names(a, b)
+    if (
+        (templated or (a.results and b.results))
+        and (_other_subjects(new, old) or _other_lead_names(a, b))
+        and not one_results(a, b, abs(new.timestamp - old.timestamp) / HOUR)
     ):
         return True
     if dividends and _other_openings(a, b):
@@ -753,9 +800,14 @@ def _other_symbols(new: StoryFeatures, old: StoryFeatures) -> bool:
 
 
 def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:
-    """Whether `quoting` attributes its headline to someone `other` never mentions."""
+    """Whether `quoting` attributes its headline to someone `other` never mentions, by name
+    or by office (`EU President` and `European Commission chief` are one person)."""
     speaker = quoting.speaker
-    return speaker is not None and not speaker <= other.text_terms
+    return (
+        speaker is not None
+        and not speaker <= other.text_terms
+        and not same_official(quoting, other)
+    )
 
 
 def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:

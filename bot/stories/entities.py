@@ -9,6 +9,7 @@ from functools import cache
 
 from bot.knowledge.base import Knowledge
 from bot.knowledge.finder import EntityFinder, shipped_finder
+from bot.stories.officials import canonical_actors
 
 # Kinds of entity that say who an item is about: two items about two of them are two items.
 _COMPANY_KINDS = frozenset({"company", "listed"})
@@ -24,7 +25,7 @@ _RELEASES = re.compile(
     r"|manufacturing\s+output)"
     r"|(?P<gdp>econom(?:y|ies)\s+(?:grows?|grew|expand\w*|contract\w*|shr[iu]nk\w*|stall\w*)"
     r"|\bgdp\b)"
-    r"|(?P<rate_decision>(?:holds?|keeps?|leaves?|cuts?|raises?|hikes?|lowers?)\s+"
+    r"|(?P<rate_decision>(?<!to\s)(?:holds?|keeps?|leaves?|cuts?|raises?|hikes?|lowers?)\s+"
     r"(?:its\s+|key\s+|interest\s+|policy\s+|benchmark\s+|the\s+)*(?:interest\s+)?rates?\b"
     r"|rate\s+(?:cut|hike|decision)))"
 )
@@ -85,8 +86,8 @@ class _Folding:
             releases=frozenset(
                 i for i in headline if kinds.get(i) == "release" or i in _OWN_RELEASES
             ),
-            actors=frozenset(i for i in headline if kinds.get(i) in _ACTOR_KINDS),
-            mentioned=mentioned,
+            actors=canonical_actors(frozenset(i for i in headline if kinds.get(i) in _ACTOR_KINDS)),
+            mentioned=mentioned | canonical_actors(mentioned),
         )
 
     def _ids(self, text: str) -> frozenset[str]:

@@ -26,6 +26,8 @@ _BRIEF = re.compile(r"^\s*BRIEF\s*[-:\u2014]\s*")
 _EARNINGS_FLASH = re.compile(r"^\s*earnings\s+flash\s*\(([A-Z0-9.]{1,10})\)\s*", re.I)
 # Column names that repeat with new content every day: the headline says nothing by itself.
 _ANALYSIS_TAG = re.compile(r"(?i)(?:[\u2014\u2013:]|\s-)\s*(?:market|data)\s+talk\b")
+# Reuters' labels for its columns and analysis (`COMMENT-Comforting US PPI might not …`).
+_ANALYSIS_LABEL = re.compile(r"(?i)^\s*(?:comment|analysis|column|breakingviews)\s*-")
 _MONTHS_NAMES = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -80,7 +82,7 @@ _PREVIEW = re.compile(
     r"|reports?\s+(?:earnings|results)\s+(?:mon|tues|wednes|thurs|fri)day"
     r"|week\s+ahead|on\s+tap|looming|in\s+focus|in\s+the\s+spotlight|likely\s+to"
     r"|to\s+(?:plunge|plummet|tumble|slump|surge|soar|skyrocket|crash)"
-    r"|set\s+to\s+(?:update|announce|unveil|decide|report|meet|vote|rule)"
+    r"|set\s+to\s+(?:update|announce|unveil|decide|report|meet|vote|rule)|to\s+be\s+(?:released|published)"
     r"|faces?\b.{0,40}\b(?:earnings|results)\b.{0,20}\btest|looks\s+to\b.{0,60}\b(?:earnings|results))\b"
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
@@ -409,9 +411,30 @@ _SENDS_MOVING = re.compile(
     rf"(?i)\b(?:sends?|sent|pushes|push|drives?|lifts?|knocks?)\s+(?P<subject>.{{2,40}}?)\s"
     rf"(?P<marker>shares\s|stocks?\s|prices?\s|futures\s|yields?\s)?{_MOVE_VERBS}\b"
 )
+# `… Sends Bitcoin Below $95K`: a move told by where it went.
+_SENDS_PAST = re.compile(
+    r"(?i)\b(?:sends?|sent|pushes|push|drives?|knocks?)\s+(?P<subject>.{2,40}?)\s"
+    r"(?P<marker>shares\s|stocks?\s|prices?\s|futures\s|yields?\s)?(?:below|under|above|past)\b"
+)
+_PAST_DIRECTION = {"below": "down", "under": "down", "above": "up", "past": "up"}
+
+
+def _move_direction(title: str) -> str:
+    """Which way a headline's move went, read from the move itself when an event sends a
+    market somewhere (`Surging inflation sends bitcoin below $95K`: down, whatever surged)."""
+    if found := _SENDS_MOVING.search(title):
+        return _direction(title[found.start("subject") :])
+    if found := _SENDS_PAST.search(title):
+        return _PAST_DIRECTION[found.group(0).split()[-1].lower()]
+    return _direction(title)
+
+
 # Analyst actions are their own stories (rating changes, targets, notes).
 _ANALYST_ACTION = re.compile(
-    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+targets?|target\s+price|initiated\s+at|analyst\s+projections|initiat\w+\s+coverage|reiterat\w+"
+    r"(?i)\b(?:upgrade[sd]?|downgrade[sd]?|price\s+targets?|target\s+price|initiated\s+at|analyst\s+projections|initiat\w+\s+coverage"
+    # An analyst reiterates a rating; an official reiterates a view (`Powell reiterates no
+    # hurry`), which is news.
+    r"|reiterat\w*\s+(?:(?:a|an|the|its|their|his|her)\s+)?(?:buy|sell|hold|outperform|underperform|overweight|underweight|neutral|rating|bull|bear|price\s+target|target)"
     r"|(?:raise[sd]?|lift(?:s|ed)?|cut|cuts|lower(?:s|ed)?)\s+to\s+(?:buy|outperform|overweight|neutral"
     r"|hold|sell|underperform|underweight|equal[\s-]weight|market\s+perform)"
     r"|analysts?\s+(?:says?|sees?|view)|rating|maintained\s+at|(?:;|,)\s*target\s+(?:of|price)"
@@ -512,6 +535,7 @@ class StoryFeatures:
     session: str  # when a move happened: `before` the open, at the `open` or `close`, or ``
     direction: str  # which way a move went, `up` or `down` (`` when not one way)
     speaker: frozenset[str] | None  # who the headline quotes (`..., Wedbush Says`, `Rubio: ...`)
+    speaker_office: tuple[frozenset[str], str]  # the speaker's entities and words, folded
     headline_tickers: frozenset[str]  # symbols the headline itself names
     results: bool  # the headline reports company results (rule 3 of the definition)
     kinds: frozenset[str]  # the kinds of company event it reports (`results`, `buyback`)
@@ -588,13 +612,15 @@ def describe(article: Article) -> StoryFeatures:
         move_subject=move_subject,
         market_move=market_move,
         session=_session(raw_title) if move_subject is not None else "",
-        direction=_direction(raw_title) if move_subject is not None else "",
+        direction=_move_direction(raw_title) if move_subject is not None else "",
         speaker=_speaker(raw_title),
+        speaker_office=_speaker_office(raw_title),
         headline_tickers=headline_tickers,
         results=results,
         kinds=_kinds(raw_title, results),
         analysis=bool(
             _ANALYSIS_TAG.search(article.title)
+            or _ANALYSIS_LABEL.match(article.title)
             or _OPINION_LINK.search(article.link or "")
             or _ANALYST_ACTION.search(raw_title)
             or _background(raw_title, published)
@@ -821,7 +847,7 @@ def _move(title: str) -> tuple[frozenset[str] | None, frozenset[str]]:
     Economic data (`consumer prices rise`, `crude stocks rise`) and results (`profit falls`)
     are events, not market moves; a long subject means the verb was not the headline's.
     """
-    for pattern in (_SENDS_MOVING, _MOVE_HEADLINE):
+    for pattern in (_SENDS_MOVING, _SENDS_PAST, _MOVE_HEADLINE):
         if found := pattern.search(title):
             if _inventory(title, title[found.start("subject") : found.end("subject") + 12]):
                 return None, frozenset()
@@ -923,6 +949,14 @@ def _speaker(title: str) -> frozenset[str] | None:
     Roles (`attorney says`, `sources say`) name no new party, and a leading label such as
     `CSCO Earnings:` or `Q4 results:` is a section, not a speaker.
     """
+    words = _speaker_words(title)
+    if words is None:
+        return None
+    return frozenset(_terms(words)) - _ROLES or None
+
+
+def _speaker_words(title: str) -> str | None:
+    """The words of the party a headline attributes its claim to, as written."""
     found = _TRAILING_SPEAKER.search(title) or _RESPONDER.match(title)
     colon = None if found else _TRAILING_COLON_SPEAKER.search(title)
     if colon and colon.group("speaker").split()[0].lower() not in _NOT_SPEAKERS:
@@ -932,7 +966,16 @@ def _speaker(title: str) -> frozenset[str] | None:
         label = found.group("speaker") if found else ""
         if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
-    return frozenset(_terms(found.group("speaker"))) - _ROLES or None
+    return found.group("speaker")
+
+
+def _speaker_office(title: str) -> tuple[frozenset[str], str]:
+    """The knowledge base's entities of the party a headline quotes, and its words folded
+    (`EU President`: the EU, `eu president`), so that an office meets its holder's name."""
+    words = _speaker_words(title)
+    if not words:
+        return frozenset(), ""
+    return named(words, "").mentioned, f" {' '.join(_fold(words).split())} "
 
 
 def _background(title: str, published: object) -> bool:

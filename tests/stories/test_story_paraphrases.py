@@ -1,0 +1,233 @@
+"""Paraphrases of one event join through the knowledge base (issue 24, item 5): an official
+named by title or by name, one release of one country told in other words, one company's
+results; other countries, other releases, other months and other officials stay apart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.article import Article
+from bot.stories import StoryIndex
+from tests.support.story_articles import linked
+
+AT = datetime(2026, 3, 11, 13, 30, tzinfo=UTC)
+
+
+def _item(source: str, title: str, summary: str, *, minutes: float = 0.0) -> Article:
+    published = AT + timedelta(minutes=minutes)
+    return linked(f"https://{source}.example/{minutes:g}", title, summary, source, published)
+
+
+def _story_count(*articles: Article) -> int:
+    """How many stories an empty index makes of the articles, fed in order."""
+    index = StoryIndex()
+    return len({index.assign(article) for article in articles})
+
+
+def test_an_official_named_by_title_or_by_name_is_one_story() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "Fed's Powell Reiterates No 'Hurry' To Cut Interest Rates",
+                "Federal Reserve Chair Jerome Powell told the Senate banking committee the"
+                " central bank does not need to be in a hurry to cut interest rates again.",
+            ),
+            _item(
+                "portal",
+                "Fed Chair Powell says 'we do not need to be in a hurry' to cut rates",
+                "Jerome Powell said in his testimony to the Senate that with the economy strong"
+                " the Fed does not need to be in a hurry to adjust its policy stance.",
+                minutes=25,
+            ),
+        )
+        == 1
+    )
+
+
+def test_the_commission_chief_and_the_eu_president_are_one_speaker() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "European Commission Chief Vows Response to Trump's Steel Tariffs",
+                "The head of the European Commission said the tariffs on European steel and"
+                " aluminium exports will trigger firm and proportionate countermeasures.",
+            ),
+            _item(
+                "portal",
+                "EU President Vows 'Firm And Proportionate Countermeasures' After Steel Tariffs",
+                "Ursula von der Leyen vowed countermeasures in response to the 25% tariffs on"
+                " steel and aluminium imports announced by Trump.",
+                minutes=40,
+            ),
+        )
+        == 1
+    )
+
+
+def test_two_fed_officials_quoted_are_two_speakers() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "Fed's Goolsbee: Rates Can Come Down Over Time",
+                "Chicago Fed President Austan Goolsbee said rates can come down over time.",
+            ),
+            _item(
+                "portal",
+                "Fed's Hammack: Rates Can Stay Steady For Some Time",
+                "Cleveland Fed President Beth Hammack said rates can stay steady for some time.",
+                minutes=20,
+            ),
+        )
+        == 2
+    )
+
+
+_PPI = (
+    "U.S. January PPI Rose a Faster Than Expected 0.4%; Annual Pace Jumped to 3.5%",
+    "The producer price index rose 0.4% in January and 3.5% year over year, both faster than"
+    " economists expected, the Labor Department said.",
+)
+_PPI_OTHER_WORDS = (
+    "Wholesale prices pop and point to persistent pressures in the guts of the U.S. economy",
+    "Wholesale prices rose sharply in January, the government said, another sign of sticky"
+    " price pressures in the pipeline of the economy.",
+)
+
+
+def test_one_release_told_in_other_words_is_one_story() -> None:
+    assert _story_count(_item("wire", *_PPI), _item("portal", *_PPI_OTHER_WORDS, minutes=5)) == 1
+
+
+def test_another_countrys_release_of_the_same_kind_stays_apart() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "U.S. consumer prices rise by 3.0% in January, faster than anticipated",
+                "U.S. consumer prices rose 3.0% in January from a year earlier, the Labor"
+                " Department said, above the 2.9% economists expected.",
+            ),
+            _item(
+                "portal",
+                "UK consumer prices rise at hotter-than-anticipated rate in January",
+                "British consumer prices rose 3.0% in January from a year earlier, the Office"
+                " for National Statistics said, above what economists expected.",
+                minutes=30,
+            ),
+        )
+        == 2
+    )
+
+
+def test_producer_and_consumer_prices_of_one_morning_stay_apart() -> None:
+    assert (
+        _story_count(
+            _item("wire", *_PPI),
+            _item(
+                "portal",
+                "U.S. consumer prices rise at hotter-than-anticipated rate in January",
+                "U.S. consumer prices rose 0.5% in January and 3.0% year over year, faster than"
+                " economists expected, the Labor Department said.",
+                minutes=10,
+            ),
+        )
+        == 2
+    )
+
+
+def test_one_release_for_two_months_stays_apart() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "U.S. December PPI rose a faster than expected 0.4%",
+                "The producer price index rose 0.4% in December, faster than expected.",
+            ),
+            _item(
+                "portal",
+                "U.S. producer prices rise at hotter-than-anticipated rate in January",
+                "U.S. producer prices increased 0.4% in January, faster than expected.",
+                minutes=10,
+            ),
+        )
+        == 2
+    )
+
+
+def test_one_companys_results_told_in_other_words_are_one_story() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "Acmeron Non-GAAP EPADS of $0.44, revenue of $45.75B; initiates Q1 outlook",
+                "Acmeron reported fourth-quarter underlying replacement cost profit of $1.17"
+                " billion, down from a year earlier, and revenue of $45.75 billion.",
+            ),
+            _item(
+                "portal",
+                "Acmeron's Q4 profit falls 60% amid weaker refining margins, prices",
+                "Acmeron said its fourth-quarter underlying replacement cost profit fell to $1.17"
+                " billion on weaker refining margins, lower than analysts expected.",
+                minutes=45,
+            ),
+        )
+        == 1
+    )
+
+
+def test_a_results_report_finds_its_copy_on_a_busy_results_day() -> None:
+    index = StoryIndex()
+    first = _item(
+        "wire",
+        "Acmeron Non-GAAP EPADS of $0.44, revenue of $45.75B; initiates Q1 outlook",
+        "Acmeron reported fourth-quarter underlying profit of $1.17 billion and FY24 revenue"
+        " of $189 billion, and posted lower full-year profit.",
+    )
+    story = index.assign(first)
+    # Thirty other companies' reports in the same words: every word of the copy below is
+    # then too common in the window to select it.
+    others = [
+        index.assign(
+            _item(
+                "flash",
+                f"Company{chr(65 + number // 26)}{chr(65 + number % 26)} Posts Lower FY24"
+                " Profit, Revenue",
+                "The company posted lower FY24 profit and revenue, as its rival Acmeron did.",
+                minutes=1 + number,
+            )
+        )
+        for number in range(30)
+    ]
+    copy = _item(
+        "portal",
+        "Acmeron Posts Lower FY24 Profit, Revenue",
+        "Acmeron said its FY24 underlying profit fell and its revenue declined, as refining"
+        " margins weakened.",
+        minutes=45,
+    )
+    assert index.assign(copy) == story
+    assert story not in others
+
+
+def test_one_move_told_by_where_it_went_is_one_story() -> None:
+    assert (
+        _story_count(
+            _item(
+                "wire",
+                "Disappointing U.S. CPI Data Sends Bitcoin Tumbling Below $95K",
+                "Bitcoin fell below $95,000 after U.S. consumer prices rose more than expected"
+                " in January.",
+            ),
+            _item(
+                "portal",
+                "Surging U.S. Inflation Sends Bitcoin Below $95K",
+                "Hotter U.S. inflation data sent bitcoin below the $95,000 mark as traders"
+                " pared bets on rate cuts.",
+                minutes=50,
+            ),
+        )
+        == 1
+    )
