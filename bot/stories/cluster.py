@@ -639,6 +639,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # one speaker's two remarks: each is its own claim
     if _quotes_other(new, old) or _quotes_other(old, new):
         return True  # another party's words are a response, a new fact (rule 5)
+    if _release_and_company(new, old) or _release_and_company(old, new):
+        return True  # a country's release and one company's own figure: two stories
     return _other_names(new, old) or _other_symbols(new, old)
 
 
@@ -668,6 +670,21 @@ def _ruling_and_other(ruling: StoryFeatures, other: StoryFeatures) -> bool:
         and not other.court
         and " judge" not in other.folded_text
         and " court" not in other.folded_text
+    )
+
+
+def _release_and_company(release: StoryFeatures, company: StoryFeatures) -> bool:
+    """Whether `release` reports a country's economic release and `company` one company's
+    own figure (`UK Retail Sales Top Forecasts` and `Aeon Co.'s Retail All-Store Sales
+    Rise`): a company's sales are not the country's, whatever words they share (rule 2)."""
+    return bool(
+        release.entities.releases
+        and (release.entities.places or release.countries)
+        and not (release.entities.companies or release.lead_name)
+        and company.lead_name
+        and (company.rare_lead or company.entities.companies)
+        and not (company.entities.releases or company.indicators)
+        and not (company.entities.places or company.countries)
     )
 
 

@@ -50,7 +50,7 @@ _TEMPLATED = re.compile(
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
     r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
-    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+(?:\$[\d,.]+\s+)?in\b.{0,60}\bago"
+    r"|price\s+over\s+earnings|p/e\s+ratio|invested\s+(?:\$[\d,.]+\s+)?in\b.{0,60}\bago"
     r"|insiders?\s+(?:sold|bought|buys|sells)\s+shares|managers'\s+transactions"
     r"|earnings\s+call\s+presentation|earnings\s+call\s+transcript|slide\s+deck"
     r"|shareholder\s+(?:reminder|alert)|lead\s+plaintiff|class\s+action|investors?\s+(?:who|with)"
@@ -152,7 +152,10 @@ _KINDS = (
     ),
     # A halt of trading in a company's shares, and its resumption, are two notices.
     ("halt", re.compile(r"(?i)\bhalt\w*\b|\bsuspen\w+\s+(?:of\s+)?trading\b")),
-    ("resume", re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b")),
+    (
+        "resume",
+        re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b|\breturns?\s+to\s+trading\b"),
+    ),
     ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
     # A holder's notices: crossing the threshold up, down, or moving above it.
     ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
@@ -431,6 +434,21 @@ _OPINION_LINK = re.compile(
     r"(?i)^https?://[^/]+/(?:[^?#]*/)?opinions?/|//seekingalpha\.com/article/"
 )
 
+# Sections of machine-written items, one per company under a few templates (Benzinga's
+# `/insights/`: options trends, short interest, analysts' ratings, `$1000 invested …`):
+# each is its own item, whatever words its template shares with another company's.
+_TEMPLATED_LINK = re.compile(r"(?i)^https?://(?:www\.)?benzinga\.com/insights/")
+
+# A valuation piece (`… a price-to-earnings (or "P/E") ratio of 19.4x …`) is analysis,
+# whatever its headline says of the results (rule 6).
+_VALUATION = re.compile(r'(?i)\bprice-to-(?:earnings|sales|book)\s*\((?:or\s+)?"?p/[esb]"?\)')
+
+# Results that are late are no results (`to halt trading amid delay in financial results`).
+_DELAYED_RESULTS = re.compile(
+    r"(?i)\bdelay\w*\s+(?:in|of|to)\s+(?:\w+\s+){0,2}(?:results|earnings|accounts)\b"
+    r"|\b(?:results|earnings)\s+delay"
+)
+
 _ROLES = frozenset(
     """attorney lawyer source official analyst people filing document ceo executive spokesperson
     spokesman spokeswoman data survey study statement""".split()
@@ -571,7 +589,7 @@ def describe(article: Article) -> StoryFeatures:
     published = article.published
     move_subject, market_move = _move(raw_title)
     lead_name = _lead_name(raw_title)
-    results = bool(_RESULTS.search(raw_title))
+    results = bool(_RESULTS.search(raw_title)) and not _DELAYED_RESULTS.search(raw_title)
     return StoryFeatures(
         article_id=article.id,
         title_key=" ".join(_fold(raw_title).split()),
@@ -596,10 +614,16 @@ def describe(article: Article) -> StoryFeatures:
         analysis=bool(
             _ANALYSIS_TAG.search(article.title)
             or _OPINION_LINK.search(article.link or "")
+            or _VALUATION.search(summary)
             or _ANALYST_ACTION.search(raw_title)
             or _background(raw_title, published)
         ),
-        digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
+        digest=bool(
+            _DIGEST.search(raw_title)
+            or _TEMPLATED.search(raw_title)
+            # A machine-written results recap is a copy of the release (rule 1).
+            or (_TEMPLATED_LINK.search(article.link or "") and not results)
+        ),
         countries=_named_matches(_COUNTRIES, raw_title),
         entities=named(raw_title, summary),
         lead_name=lead_name,
