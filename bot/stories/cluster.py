@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from bot.article import Article
-from bot.stories.features import StoryFeatures, describe
+from bot.stories.features import StoryFeatures, describe, done_forms
 from bot.stories.reference import idf
 
 HOUR = 3600.0
@@ -609,6 +609,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # a preview states none of the event's facts, and makes its own claims
     if {new.deed, old.deed} == {"signed", "announced"}:
         return True  # the signed act after the announced one is a new story (rule 5)
+    if _intent_and_deed(new, old) or _intent_and_deed(old, new):
+        return True  # `plans to file` and `files`: the act after the intent (rule 5)
     if new.days and old.days and not new.days & old.days:
         return True  # items of other days
     if new.weekdays and old.weekdays and not new.weekdays & old.weekdays:
@@ -639,6 +641,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # one speaker's two remarks: each is its own claim
     if _quotes_other(new, old) or _quotes_other(old, new):
         return True  # another party's words are a response, a new fact (rule 5)
+    if _supply_and_demand(new, old):
+        return True  # one report's supply and its demand estimates: two indicators (rule 2)
     if _release_and_company(new, old) or _release_and_company(old, new):
         return True  # a country's release and one company's own figure: two stories
     return _other_names(new, old) or _other_symbols(new, old)
@@ -670,6 +674,27 @@ def _ruling_and_other(ruling: StoryFeatures, other: StoryFeatures) -> bool:
         and not other.court
         and " judge" not in other.folded_text
         and " court" not in other.folded_text
+    )
+
+
+def _intent_and_deed(intent: StoryFeatures, deed: StoryFeatures) -> bool:
+    """Whether `intent` says an act is to come (`CATL plans to file …`) and `deed`'s headline
+    tells it done (`CATL Files for Hong Kong Listing`), without saying it is to come."""
+    if not intent.intents or intent.intents & deed.intents:
+        return False
+    words = set(deed.title_key.split())
+    return any(words & done_forms(verb) for verb in intent.intents)
+
+
+def _supply_and_demand(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether one headline gives a market's supply (or output) and the other its demand
+    (`IEA Cuts 2025 Oil-Supply Forecast` and `IEA Raises 2025 Oil-Demand Growth Estimate`):
+    two indicators of one report. A company's results name demand as their cause."""
+    return bool(
+        new.measures
+        and old.measures
+        and not new.measures & old.measures
+        and "results" not in new.kinds | old.kinds
     )
 
 

@@ -89,6 +89,20 @@ _SIGNED = re.compile(r"(?i)\bsign(?:s|ed|ing)?\b")
 _ANNOUNCED = re.compile(
     r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
 )
+# An act a headline says is to come (`CATL plans to file …`, `Musk will pull his bid if …`):
+# the headline that reports it done (`CATL Files for Hong Kong Listing`) is a follow-up.
+_INTENT = re.compile(
+    r"(?i)\b(?:plans?|planning|intends?|intending|aims?|aiming|prepares?|preparing|mulls?"
+    r"|mulling|considers?|considering|weighs?|weighing|set|poised)\s+to\s+(?P<verb>[a-z]+)\b"
+    r"|\bwill\s+(?P<will>[a-z]+)\b"
+    r"|\bto\s+(?P<soon>[a-z]+)\b(?=.{0,80}\b(?:(?:this|next)\s+(?:week|month)|soon)\b)"
+)
+# The two sides of a market an agency's report estimates: its supply (or output) and its
+# demand are two indicators (rule 2: OPEC output beside OPEC's demand forecast).
+_MEASURES = (
+    ("supply", re.compile(r"(?i)\b(?:supply|supplies|output|production)\b")),
+    ("demand", re.compile(r"(?i)\bdemand\b")),
+)
 # A day named in a headline (`February 12`, `Feb. 7`, `12 Feb`): another day, another item.
 _MONTHS = _MONTHS_NAMES
 _DAY = re.compile(
@@ -536,6 +550,8 @@ class StoryFeatures:
     analysis: bool  # a desk column or an analyst action, never a copy of the event
     preview: bool  # written before the event (`earnings preview`, `ahead of CPI`)
     deed: str  # `signed` (the deed is done), `announced` (it is to come), or ``
+    intents: frozenset[str]  # verbs of acts the headline says are to come (`file`)
+    measures: frozenset[str]  # the side of a market its figure is of: `supply`, `demand`
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
@@ -637,6 +653,8 @@ def describe(article: Article) -> StoryFeatures:
         remark=_remark(raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
+        intents=_intents(raw_title),
+        measures=frozenset(name for name, pattern in _MEASURES if pattern.search(raw_title)),
         indicators=indicators,
         names=_names(raw_title, summary, title_terms)
         | frozenset(f"${ticker}" for ticker in headline_tickers),
@@ -1004,6 +1022,35 @@ def _deed(title: str) -> str:
     if _SIGNED.search(title):
         return "signed"
     return "announced" if _ANNOUNCED.search(title) else ""
+
+
+def _intents(title: str) -> frozenset[str]:
+    """The verbs of the acts a headline says are to come (`plans to file`: `file`); a
+    speaker's `… says the board will reject …` is the speaker's claim, not an intent."""
+    found = set()
+    for match in _INTENT.finditer(title):
+        if match["will"] and _SAYS_BEFORE.search(title, 0, match.start()):
+            continue
+        found.add((match["verb"] or match["will"] or match["soon"]).lower())
+    return frozenset(found) - _NOT_ACTS
+
+
+_SAYS_BEFORE = re.compile(r"(?i)\b(?:says?|said|tells?|told)\b")
+
+
+# Verbs after `will` or `to` that name no act of the company's (`will be`, `set to rise`).
+_NOT_ACTS = frozenset(
+    """be have the a an continue remain stay keep see rise fall gain drop report help make
+    get take give go come""".split()
+)
+
+
+def done_forms(verb: str) -> frozenset[str]:
+    """The forms of a verb that tell its act as done or doing (`files`, `filed`)."""
+    forms = {verb + "s", verb + "es", verb + "ed", verb + "d"}
+    if verb.endswith("y"):
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    return frozenset(forms)
 
 
 def _names_symbol(title: str, ticker: str) -> bool:
