@@ -546,3 +546,238 @@ def test_two_remarks_on_one_call_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def _insight(number: int, title: str, summary: str = "") -> Article:
+    """A machine-written item of Benzinga's per-company `/insights/` section."""
+    link = f"https://www.benzinga.com/insights/options/25/02/{number}/item-{number}"
+    return linked(link, title, summary, "benzinga", AT + number * MINUTE)
+
+
+def test_machine_written_items_about_two_companies_are_two_items() -> None:
+    assert (
+        _story_count(
+            _insight(1, "Behind the Scenes of Acme Robotics's Latest Options Trends"),
+            _insight(2, "Behind the Scenes of Globex Wholesale's Latest Options Trends"),
+        )
+        == 2
+    )
+
+
+def test_a_machine_written_item_still_joins_its_own_repost_and_a_recap_its_results() -> None:
+    item = "Behind the Scenes of Acme Robotics's Latest Options Trends"
+    assert _story_count(_insight(1, item), _insight(2, item)) == 1
+    release = (
+        "Fizzco reported fourth-quarter adjusted earnings of $2.27 per share, beating the"
+        " consensus of $2.10, on revenue of $1.71 billion."
+    )
+    assert (
+        _story_count(
+            _item(1, "Fizzco 4Q Adj EPS $2.27 >FZC", release),
+            _insight(20, "Insights into Fizzco Q4 Earnings", release),
+        )
+        == 1
+    )
+
+
+_VALUATION_PIECE = (
+    "There wouldn't be many who think Fizzco's (NYSE:FZC) price-to-earnings (or \"P/E\") ratio"
+    " of 19.4x is worth a mention when the median P/E in the United States is similar."
+)
+
+
+def test_a_valuation_piece_is_not_the_results_it_discusses() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Investors Aren't Entirely Convinced By Fizzco's (NYSE:FZC) Earnings",
+                _VALUATION_PIECE,
+            ),
+            _item(
+                2,
+                "Fizzco Non-GAAP EPS of $1.20 in-line, revenue of $399M misses by $6.46M",
+                "Fizzco press release (NYSE:FZC): Q4 Non-GAAP EPS of $1.20 in-line. Revenue of"
+                " $399M (+11.8% Y/Y) misses by $6.46M.",
+                hours=3,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_valuation_piece_still_joins_its_own_repost() -> None:
+    title = "Investors Aren't Entirely Convinced By Fizzco's (NYSE:FZC) Earnings"
+    assert _story_count(_item(1, title, _VALUATION_PIECE), _item(2, title, _VALUATION_PIECE)) == 1
+
+
+def test_a_halt_over_delayed_results_is_not_the_results() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sandgate Logistics FY Profit Rises",
+                "SANDGATE LOGISTICS :FY NET PROFIT ATTRIBUTABLE $125 MILLION VERSUS $50 MILLION",
+            ),
+            _item(
+                2,
+                "Sandgate Logistics to Halt Trading on Abu Dhabi Bourse Amid Delay in Financial"
+                " Results",
+                "Sandgate Logistics shares will temporarily pause trading on the Abu Dhabi"
+                " Securities Exchange from Friday after a delay in its financial results.",
+                hours=1,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_halt_still_joins_another_outlets_report_of_it() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sandgate Logistics to Halt Trading on Abu Dhabi Bourse Amid Delay in Financial"
+                " Results",
+                "Sandgate Logistics shares will temporarily pause trading on the Abu Dhabi"
+                " Securities Exchange from Friday after a delay in its financial results.",
+            ),
+            _item(
+                2,
+                "Sandgate Logistics Halts Trading in Abu Dhabi Over Delayed Results",
+                "Trading in Sandgate Logistics shares on the Abu Dhabi Securities Exchange is"
+                " suspended from Friday as its financial results are delayed.",
+                hours=1,
+            ),
+        )
+        == 1
+    )
+
+
+_UK_RETAIL = (
+    "Retail sales in the United Kingdom rose by 2.5% year-on-year in January 2025, a slowdown"
+    " from the 3.1% increase in December but still well above market expectations of 0.2%."
+)
+
+
+def test_a_countrys_retail_sales_and_one_retailers_sales_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Retail Sales Top Forecasts in January", _UK_RETAIL),
+            _item(
+                2,
+                "Maruhana Co.'s Retail All-Store Sales Rise in January",
+                "Maruhana Co. unit Maruhana Retail's all-store sales gained 1.8% year over year"
+                " in January while same-store sales rose 2%, according to a filing with the"
+                " Tokyo Stock Exchange on Monday.",
+                hours=2,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_a_countrys_retail_sales_are_still_one_story() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Retail Sales Top Forecasts in January", _UK_RETAIL),
+            _item(
+                2,
+                "UK BRC Like-for-like Retail Sales (January) +2.5% y/y Prior +3.1%)",
+                "UK BRC like-for-like retail sales for January 2025, +2.5% y/y, prior +3.1%."
+                " The British Retail Consortium's data beat expectations.",
+                hours=0.5,
+            ),
+        )
+        == 1
+    )
+
+
+_LISTING_PLAN = (
+    "Chinese battery maker Voltacell plans to file an application for a Hong Kong listing as"
+    " early as this week to raise at least $5 billion, sources said."
+)
+_LISTING_FILED = (
+    "Voltacell filed for a Hong Kong listing on Tuesday, aiming to raise up to $5 billion in"
+    " what would be the city's largest listing in years."
+)
+
+
+def test_an_act_said_to_come_and_the_act_done_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "China's Voltacell plans to file Hong Kong listing application this week, sources"
+                " say",
+                _LISTING_PLAN,
+            ),
+            _item(
+                2,
+                "Voltacell Files for Hong Kong Listing; Targets to Raise Up to $5 Billion",
+                _LISTING_FILED,
+                hours=20,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_one_intent_and_two_of_one_deed_are_one_story_each() -> None:
+    assert (
+        _story_count(
+            _item(
+                1, "China's Voltacell plans to file Hong Kong listing application", _LISTING_PLAN
+            ),
+            _item(
+                2,
+                "China's Voltacell to file for $5 billion Hong Kong listing this week",
+                _LISTING_PLAN,
+            ),
+        )
+        == 1
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Voltacell Files for Hong Kong Listing; Targets to Raise Up to $5 Billion",
+                _LISTING_FILED,
+            ),
+            _item(2, "Voltacell files for $5 billion Hong Kong listing", _LISTING_FILED),
+        )
+        == 1
+    )
+
+
+_OIL_REPORT = (
+    "The International Energy Agency said in its monthly oil market report on Thursday that"
+    " global oil demand growth will reach 1.1 million barrels a day in 2025 while supply growth"
+    " from non-OPEC+ producers slows."
+)
+
+
+def test_one_reports_supply_and_demand_estimates_are_two_indicators() -> None:
+    assert (
+        _story_count(
+            _item(
+                1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", _OIL_REPORT
+            ),
+            _item(2, "IEA Cuts 2025 Total Oil-Supply Forecast to 104.5 Mln B/D", _OIL_REPORT),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_one_demand_estimate_are_still_one_story() -> None:
+    assert (
+        _story_count(
+            _item(
+                1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", _OIL_REPORT
+            ),
+            _item(
+                2, "IEA Slightly Lifts 2025 Oil Demand Growth Forecast to 1.1 Mln B/D", _OIL_REPORT
+            ),
+        )
+        == 1
+    )
