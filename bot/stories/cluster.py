@@ -243,6 +243,8 @@ class StoryIndex:
                 and not (a.digest or b.digest)
                 # Two headline-only items a day apart: nothing says it is not the next day's.
                 and not (gap >= _DAY_HOURS and (a.headline_only or b.headline_only))
+                # `Notification of major holdings` a day later: another holder's notice.
+                and not (gap >= _DAY_HOURS and _names_no_one(a))
                 if gap > tuning.fresh_hours * 2
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
@@ -251,6 +253,8 @@ class StoryIndex:
             repost = False  # one column's later edition: the same words, other figures
         if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
             return None
+        if not repost and _only_a_figure_shared(a, b):
+            return None  # `… 1.1 Mln B/D` and `… 1.1 Mln Dinars`: one figure, two subjects
         title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
         coverage = min(
             _share(a.title_terms & b.text_terms, new.weights, new.title_mass),
@@ -543,6 +547,33 @@ def _another_day(
             return True  # a headline-only item a day later: nothing says it is not new
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
+
+
+# Words that only name an amount's unit: shared, they say no more than the amount does.
+_UNIT_WORDS = frozenset("mln bln mn bn million billion trillion crore lakh cent pct".split())
+
+
+def _only_a_figure_shared(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether all the headlines share is an amount (and its unit): `… 1.1 Mln B/D` and
+    `… 1.1 Mln Dinars` are one figure of two subjects; copies of one event name something
+    of it too (a paraphrase that shares no word at all is left to the summaries)."""
+    shared = a.title_terms & b.title_terms
+    return bool(shared) and all(term[0] == "#" or term in _UNIT_WORDS for term in shared)
+
+
+def _names_no_one(features: StoryFeatures) -> bool:
+    """Whether a headline names no company, person, place, symbol or figure: a generic
+    notice (`Notification of major holdings`) that any filer sends under one headline."""
+    return not (
+        features.names
+        or features.lead_name
+        or features.headline_tickers
+        or features.title_numbers
+        or features.entities.companies
+        or features.entities.places
+        or features.entities.actors
+        or features.countries
+    )
 
 
 _DIVIDEND = re.compile(r"\b(?:dividends?|distributions?)\b")
@@ -846,5 +877,14 @@ def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
 
 
 def _proposed_and_priced(new: StoryFeatures, old: StoryFeatures) -> bool:
-    """Whether one headline launches an offering and the other prices it (rule 5)."""
-    return new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key
+    """Whether one headline launches an offering (or a placement of notes) and the other
+    prices it (rule 5)."""
+    return new.priced != old.priced and _financing(new) and _financing(old)
+
+
+def _financing(features: StoryFeatures) -> bool:
+    """Whether the headline is about an offering, a placement or notes."""
+    return bool(_FINANCING_WORDS & set(features.title_key.split()))
+
+
+_FINANCING_WORDS = frozenset({"offering", "placement", "notes"})

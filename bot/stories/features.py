@@ -120,7 +120,8 @@ _CALL_PIECE = re.compile(r"(?i)^\W*earnings\s+call\s+insights")
 _CONFIRMS = re.compile(r"(?i)\bconfirm(?:s|ed|ing)?\b")
 # A priced offering follows the proposed one (rule 5): `… Prices Public Offering at $4.00`.
 _PRICED = re.compile(
-    r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\boffering|\boffering\b.{0,60}\bpric(?:es|ed|ing)\b"
+    r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\b(?:offering|placement|notes)"
+    r"|\b(?:offering|placement)\b.{0,60}\bpric(?:es|ed|ing)\b"
 )
 # What kind of company event a headline reports. Two events of one company on one day
 # (results and a buyback, results and a new CFO, a restructuring and a rejected bid) are
@@ -439,7 +440,7 @@ _ANALYST_ACTION = re.compile(
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
     r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy"
-    r"|^how\b.{0,80}\bcould|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
+    r"|^how\b.{0,80}\bcould|\bhere'?s\s+why\s+(?=\w)|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
 # An outlet's opinion and analysis sections (`/opinion/`, Seeking Alpha's contributor
@@ -502,6 +503,10 @@ _RESULTS = re.compile(
 )
 # `..., Wedbush Says` and `Rubio: ...`: the claim belongs to the one quoted.
 _TRAILING_SPEAKER = re.compile(r"(?i),\s*(?P<speaker>[\w.&' -]{2,40}?)\s+(?:says|said)$")
+# `..., Says Berenberg`: the one quoted named after the verb (a name, not `says 'no'`).
+_TRAILING_NAMED_SPEAKER = re.compile(
+    r",\s*(?:[Ss]ays|[Ss]aid|SAYS)\s+(?P<speaker>[A-Z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,3})$"
+)
 # `Altman rejects ...`, `Century Aluminum applauds ...`: a party answering an earlier event.
 _RESPONDER = re.compile(
     r"(?i)^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,3}?)\s+(?:appears?\s+to\s+|seems?\s+to\s+)?"
@@ -965,7 +970,7 @@ def _speaker(title: str) -> frozenset[str] | None:
     Roles (`attorney says`, `sources say`) name no new party, and a leading label such as
     `CSCO Earnings:` or `Q4 results:` is a section, not a speaker.
     """
-    found = _TRAILING_SPEAKER.search(title) or _RESPONDER.match(title)
+    found = _TRAILING_SPEAKER.search(title) or _named_after_says(title) or _RESPONDER.match(title)
     colon = None if found else _TRAILING_COLON_SPEAKER.search(title)
     if colon and colon.group("speaker").split()[0].lower() not in _NOT_SPEAKERS:
         found = colon
@@ -975,6 +980,18 @@ def _speaker(title: str) -> frozenset[str] | None:
         if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
     return frozenset(_terms(found.group("speaker"))) - _ROLES or None
+
+
+def _named_after_says(title: str) -> re.Match[str] | None:
+    """`…, Says Berenberg`: a speaker named after the verb, when the words are a name (each
+    rare in news at large, or an entity the knowledge base knows), not a title-case claim
+    (`…, Says Supply Surplus Narrowing`)."""
+    found = _TRAILING_NAMED_SPEAKER.search(title)
+    if found is None:
+        return None
+    speaker = found.group("speaker")
+    rare = all(reference().share(term) < _RARE_SHARE for term in _terms(speaker))
+    return found if rare or named(speaker, "").mentioned else None
 
 
 def _background(title: str, published: object) -> bool:
