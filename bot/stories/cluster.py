@@ -243,8 +243,7 @@ class StoryIndex:
                 and not (a.digest or b.digest)
                 # Two headline-only items a day apart: nothing says it is not the next day's.
                 and not (gap >= _DAY_HOURS and (a.headline_only or b.headline_only))
-                # `Notification of major holdings` a day later: another holder's notice.
-                and not (gap >= _DAY_HOURS and _names_no_one(a))
+                and not (gap >= _DAY_HOURS and (_names_no_one(a) or _names_no_one(b)))
                 if gap > tuning.fresh_hours * 2
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
@@ -545,6 +544,8 @@ def _another_day(
     if a.title_key == b.title_key:
         if gap >= _DAY_HOURS and (a.headline_only or b.headline_only):
             return True  # a headline-only item a day later: nothing says it is not new
+        if gap >= _DAY_HOURS and (_names_no_one(a) or _names_no_one(b)):
+            return True  # `Notification of major holdings` a day later: another filer's
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
 
@@ -566,7 +567,7 @@ def _names_no_one(features: StoryFeatures) -> bool:
     notice (`Notification of major holdings`) that any filer sends under one headline."""
     return not (
         features.names
-        or features.lead_name
+        or features.rare_lead
         or features.headline_tickers
         or features.title_numbers
         or features.entities.companies

@@ -781,3 +781,147 @@ def test_two_reports_of_one_demand_estimate_are_still_one_story() -> None:
         )
         == 1
     )
+
+
+_GDP_SURPRISE = (
+    "The unexpected rise in the United Kingdom's activity in December lifted quarterly gross"
+    " domestic product growth to 0.1% quarter over quarter in Q4 while consensus was for a"
+    " contraction."
+)
+
+
+def test_a_brokers_view_named_after_says_is_not_the_market_move() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "UK Shares Lag Despite GDP Surprise",
+                "The FTSE 100 fell more than 0.5% on Thursday as weak corporate earnings"
+                " overshadowed better-than-expected U.K. economic data.",
+            ),
+            _item(
+                2,
+                "Reason For Caution in U.K.'s GDP Data Despite Better-Than-Expected Growth, Says"
+                " Hollenbeck",
+                _GDP_SURPRISE,
+                hours=6,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_title_case_claim_after_says_is_no_speaker() -> None:
+    report = (
+        "The International Energy Agency raised its forecast for global oil demand growth in"
+        " 2025 to 1.1 million barrels a day and said the supply surplus is narrowing."
+    )
+    assert (
+        _story_count(
+            _item(1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", report),
+            _item(
+                2, "IEA Slightly Lifts Oil Demand Outlook, Says Supply Surplus Narrowing", report
+            ),
+        )
+        == 1
+    )
+
+
+_APP_STORES = (
+    "TikTok was restored to the app stores run by Apple and Alphabet's Google on Thursday, after"
+    " the companies received assurances from the administration."
+)
+
+
+def test_a_heres_why_claim_is_not_the_event_it_discusses() -> None:
+    assert (
+        _story_count(
+            _item(1, "Apple, Google restore TikTok app to U.S. app stores", _APP_STORES),
+            _item(
+                2,
+                "TikTok returns to Apple and Google app stores. Here's why that's a risky move.",
+                _APP_STORES,
+                hours=2,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_trailing_heres_why_explaining_a_stock_move_still_joins_its_news() -> None:
+    news = (
+        "Lyft shares rose on Monday after the company said it will launch robotaxis powered by"
+        " Mobileye technology in Dallas as soon as 2026."
+    )
+    assert (
+        _story_count(
+            _item(1, "Lyft to launch Mobileye-powered robotaxis as soon as 2026 in Dallas", news),
+            _item(2, "Lyft Stock Is Moving Higher Monday: Here's Why", news, hours=1),
+        )
+        == 1
+    )
+
+
+_NOTICE = "Please see attachment on www.newsweb.no https://newsweb.oslobors.no/message/"
+
+
+def test_an_unnamed_notice_a_day_later_is_another_notice() -> None:
+    assert (
+        _story_count(
+            _item(1, "Notification of major holdings", _NOTICE + "638180"),
+            _item(
+                2,
+                "NOTIFICATION OF MAJOR HOLDINGS",
+                _NOTICE + "638273",
+                hours=23,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_named_item_reposted_a_day_later_is_still_one_story() -> None:
+    text = (
+        "Fizzco said on Monday it would buy back up to $500 million of its shares over the next"
+        " twelve months, its first repurchase programme since 2019."
+    )
+    title = "Fizzco Announces $500 Million Share Buyback Program"
+    assert _story_count(_item(1, title, text), _item(2, title, text, hours=23)) == 1
+
+
+def test_one_figure_of_two_subjects_joins_nothing() -> None:
+    assert (
+        _story_count(
+            _item(1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D"),
+            _item(
+                2,
+                "Karak Insurance FY Net Income After Tax 1.1 Mln Dinars",
+                "Karak Insurance Company PSC :KARAK INSURANCE FY NET INCOME AFTER TAX 1.1 MILLION"
+                " DINARS",
+                hours=0.3,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_placement_announced_and_then_priced_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Hyperion Computer announces $700M private placement of convertible notes",
+                "Hyperion Computer said it intends to offer $700 million of convertible senior"
+                " notes due 2029 in a private placement.",
+            ),
+            _item(
+                2,
+                "Hyperion Computer Prices Private Placement of $700 Million in Convertible Senior"
+                " Notes",
+                "Hyperion Computer priced its private placement of $700 million of 2.25%"
+                " convertible senior notes due 2029.",
+                hours=30,
+            ),
+        )
+        == 2
+    )
