@@ -627,6 +627,7 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
         or bool(a.kinds and b.kinds and not a.kinds & b.kinds)
         or bool(a.direction and b.direction and a.direction != b.direction)
         or _proposed_and_priced(a, b)
+        or _other_remarks(a, b)  # two remarks of one call, however the story chained them
         or _other_names(a, b)
         or _other_symbols(a, b)
         or _other_figures(new, old)

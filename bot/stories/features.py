@@ -66,7 +66,9 @@ _TEMPLATED = re.compile(
     r"|deadline\s+alert|investigates\s+claims|how\s+much\s+you\s+would\s+have\s+made|announces\s+investigation|investors?\s+who\s+have\s+lost|what\s+whales\s+are\s+doing"
     r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|stock\s+movers|biggest\s+movers"
     r"|earnings\s+snapshot|analyst\s+verdict|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
-    r"|transactions?\s+in\s+own\s+shares|files?\s+(?:form\s+)?(?:8|10|6)-?[kq]\b|ipo\s+day\s+\d|non-competitive\s+bids)"
+    r"|transactions?\s+in\s+own\s+shares|files?\s+(?:form\s+)?(?:8|10|6)-?[kq]\b|ipo\s+day\s+\d|non-competitive\s+bids"
+    # `Kraft Heinz, Lyft fall premarket; CVS Health, DoorDash … rise`: a movers' list.
+    r"|\b(?:premarket|pre-market|after[\s-]hours)\s*;)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -85,7 +87,12 @@ _PREVIEW = re.compile(
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
-_SIGNED = re.compile(r"(?i)\bsign(?:s|ed|ing)?\b")
+# `Trump Orders Federal Agencies to Study …` is the deed too (a signed memo).
+_SIGNED = re.compile(
+    r"(?i)\bsign(?:s|ed|ing)?\b"
+    r"|\border(?:s|ed)\s+(?!(?:rise|rose|fall|fell|jump|drop|climb|surge|slump|declin|increas|grow)"
+    r"\w*)(?:\w+\s+){0,3}to\s+[a-z]"
+)
 _ANNOUNCED = re.compile(
     r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
 )
@@ -122,6 +129,8 @@ _CONFIRMS = re.compile(r"(?i)\bconfirm(?:s|ed|ing)?\b")
 _PRICED = re.compile(
     r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\b(?:offering|placement|notes)"
     r"|\b(?:offering|placement)\b.{0,60}\bpric(?:es|ed|ing)\b"
+    # `Successfully completed private placement` after `Contemplated private placement`.
+    r"|\bcomplet(?:es|ed|ion)\b.{0,40}\b(?:offering|placement)"
 )
 # What kind of company event a headline reports. Two events of one company on one day
 # (results and a buyback, results and a new CFO, a restructuring and a rejected bid) are
@@ -1003,13 +1012,21 @@ def _background(title: str, published: object) -> bool:
 # `Kering Deputy CEO and COO: 2025 Will Be a Year of Stabilization`: an executive's remark.
 _REMARK_LABEL = re.compile(
     r"(?i)^[^:]{0,60}\b(?:ceo|cfo|coo|chair\w*|chief\s+\w+\s+officer)\b[^:]{0,40}:\s+(?P<claim>.+)$"
+    # `Barrick Gold CEO Says Gold Price Reflecting Uncertainty`: the claim after the verb.
+    # (only where the headline opens with the executive, not `X Slips as CFO Says …`)
+    r"|^(?:(?!(?:as|after|while|when|amid|on|and)\b)[\w&.'-]+\s+){1,4}"
+    r"(?:ceo|cfo|coo|chair\w*)\s+(?:says|sees|expects)\s+(?P<said>.+)$"
 )
 
 
 def _remark(title: str) -> frozenset[str]:
     """The words of the claim of an executive's remark headline, if it is one."""
     found = _REMARK_LABEL.match(title)
-    return frozenset(_terms(found["claim"])) if found else frozenset()
+    if not found:
+        return frozenset()
+    # The company's own name (`Barrick Gold CEO: Gold Becoming …`) is no part of the claim.
+    label = title[: found.start("claim") if found["claim"] else found.start("said")]
+    return frozenset(_terms(found["claim"] or found["said"])) - frozenset(_terms(label))
 
 
 _COURT = re.compile(r"(?i)\b(?:judges?|courts?|justices|tribunal)\b")

@@ -925,3 +925,149 @@ def test_a_placement_announced_and_then_priced_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def test_remarks_of_one_call_stay_apart_however_they_chain() -> None:
+    assert (
+        _story_count(
+            _item(1, "Aurum Gold CEO Says Gold Price Reflecting Uncertainty in Global Economy"),
+            _item(2, "Aurum Gold CEO: Gold Becoming Reserve Currency for Central Banks >AUM.T"),
+            _item(3, "Aurum Gold CEO: Clear the U.S. Needs More Access to Critical Metals >AUM.T"),
+        )
+        == 3
+    )
+
+
+def test_a_stock_move_on_an_executives_remark_still_joins_the_remark() -> None:
+    remark = (
+        "Fizzco's chief financial officer said Wall Street's expectations for first-quarter"
+        " revenue growth are too high, sending the shares lower."
+    )
+    assert (
+        _story_count(
+            _item(1, "Fizzco falls after CFO says Q1 expectations 'too high'", remark),
+            _item(2, "Fizzco Stock Slips as CFO Says Wall Street Is Too Upbeat", remark, hours=1),
+        )
+        == 1
+    )
+
+
+_UK_OUTPUT = (
+    "Industrial production in the UK rose by 0.5% month-on-month in December 2024, rebounding"
+    " from an upwardly revised 0.5% fall in the previous month and beating market estimates of"
+    " 0.2% gain. Output recovered for mining and quarrying and manufacturing."
+)
+_UK_TRADE = (
+    "The UK's trade deficit narrowed to 2.82 billion pounds in December 2024, down from a"
+    " downwardly revised 4.35 billion pounds in November, marking the smallest trade gap since"
+    " September. Imports fell by 1.5% month-on-month, while exports grew by 0.7%."
+)
+
+
+def test_the_trade_gap_and_industrial_output_of_one_morning_are_two_releases() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Industrial Output Tops Forecasts", _UK_OUTPUT),
+            _item(3, "UK Trade Gap Smallest in 3 Months", _UK_TRADE),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_one_trade_gap_are_one_story() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Trade Gap Smallest in 3 Months", _UK_TRADE),
+            _item(2, "UK trade deficit narrows to 2.82 billion pounds in December", _UK_TRADE),
+        )
+        == 1
+    )
+
+
+def test_consumer_and_producer_prices_of_one_country_are_two_releases() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Swiss Inflation Rate Falls to 0.4%",
+                "The annual inflation rate in Switzerland fell to 0.4% in January 2025, in line"
+                " with market expectations and down from 0.6% in December. This marks the lowest"
+                " level since April 2021.",
+            ),
+            _item(
+                2,
+                "Swiss Producer and Import Prices Fall More Slowly",
+                "Switzerland's producer and import prices fell 0.3% year-on-year in January 2025,"
+                " easing from a 0.9% decline in the previous month. This marked the 21st"
+                " consecutive period of falling prices.",
+                hours=20,
+            ),
+        )
+        == 2
+    )
+
+
+def test_an_order_signed_after_it_was_said_to_come_is_a_follow_up() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "President says reciprocal tariffs coming on Thursday",
+                "The President said he plans to unveil reciprocal tariffs on Thursday afternoon"
+                " but gave no details about his latest tariff plan, which could take aim at every"
+                " country that charges duties on U.S. imports.",
+            ),
+            _item(
+                2,
+                "President Orders Federal Agencies to Study Reciprocal Tariffs",
+                "The President on Thursday signed a memo on reciprocal trade, directing federal"
+                " agencies to study how to adjust U.S. tariff rates to match the duties enforced"
+                " by other nations.",
+                hours=4,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_premarket_movers_list_is_not_one_companys_news() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Fizzco forecasts annual profit below estimates",
+                "Fizzco forecast annual profit below estimates on Wednesday as the packaged food"
+                " maker faces sluggish demand.",
+            ),
+            _item(
+                2,
+                "Fizzco, Lyft fall premarket; CVS Health, DoorDash and Restaurant Brands rise",
+                "U.S. stock futures slipped marginally lower Wednesday. Here are some of the"
+                " biggest premarket US stock movers today: Fizzco stock fell 4.6% after the"
+                " packaged foods giant forecast annual profit below estimates.",
+                hours=1,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_placement_contemplated_and_then_completed_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Seabed Survey ASA: Contemplated private placement",
+                "Seabed Survey ASA has"
+                " retained managers to explore a private placement of new shares.",
+            ),
+            _item(
+                2,
+                "Seabed Survey ASA: Successfully completed private placement",
+                "Seabed Survey"
+                " ASA has completed the private placement of new shares announced yesterday.",
+                hours=7,
+            ),
+        )
+        == 2
+    )
