@@ -1110,13 +1110,15 @@ _NAME_ENDS = frozenset(
     upgraded downgraded logs calls call projects project maintains lifts lift narrows swings
     swing books booked boasts smashes issues ups extends fails targets revises hits tops
     misses beats beat miss delivers proposes increases increased lowers trims returns achieves
-    releases records sets set""".split()
+    releases records sets set finds find found""".split()
 )
 # Company-form words: `Dunelm Group` and `Dunelm` are one name.
 _NAME_FORMS = frozenset(
     "inc corp corporation co ltd limited plc llc group holdings holding sa ag nv se ab asa".split()
 )
 _NAME_WORD = re.compile(r"[A-Z0-9][\w&.'*-]*")
+# `9-Mos`, `12-Month`: a period, not part of a name (`SpareBank 1`, `Phillips 66` are names).
+_PERIOD_WORD = re.compile(r"\d+-[A-Za-z]+")
 
 
 def _lead_name(title: str) -> str:
@@ -1130,6 +1132,7 @@ def _lead_name(title: str) -> str:
         folded = _fold(word).strip()
         if (
             not _NAME_WORD.fullmatch(word)
+            or _PERIOD_WORD.fullmatch(word)  # `Nissan Motor 9-Mos Oper Pft …`: a period
             or not folded
             or folded in _NAME_ENDS
             or folded.split()[0] in _NAME_ENDS
