@@ -1071,3 +1071,44 @@ def test_a_placement_contemplated_and_then_completed_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def test_two_miners_drilling_results_under_one_template_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Copperhead Horse Minerals Finds High-Grade Gold Mineralizations in Western"
+                " Australian Project",
+                "Copperhead Horse Minerals found high-grade gold mineralization during a maiden"
+                " drilling program at its Hakes Find gold project in Western Australia.",
+            ),
+            _item(
+                2,
+                "Quartzriver Resources Finds High-Grade Gold Mineralization at Australian Project",
+                "Quartzriver Resources found high-grade gold mineralization at its Tennant Creek"
+                " gold project in Australia, according to a filing.",
+                hours=0.3,
+            ),
+        )
+        == 2
+    )
+
+
+def test_one_miners_drilling_result_told_twice_is_one_story() -> None:
+    text = (
+        "Copperhead Horse Minerals found high-grade gold mineralization during a maiden drilling"
+        " program at its Hakes Find gold project in Western Australia."
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Copperhead Horse Minerals Finds High-Grade Gold Mineralizations in Western"
+                " Australian Project",
+                text,
+            ),
+            _item(2, "Copperhead Horse Minerals hits high-grade gold at Hakes Find", text, hours=1),
+        )
+        == 1
+    )
