@@ -68,7 +68,9 @@ _TEMPLATED = re.compile(
     r"|earnings\s+snapshot|analyst\s+verdict|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
     r"|transactions?\s+in\s+own\s+shares|files?\s+(?:form\s+)?(?:8|10|6)-?[kq]\b|ipo\s+day\s+\d|non-competitive\s+bids"
     # `Kraft Heinz, Lyft fall premarket; CVS Health, DoorDash … rise`: a movers' list.
-    r"|\b(?:premarket|pre-market|after[\s-]hours)\s*;)"
+    r"|\b(?:premarket|pre-market|after[\s-]hours)\s*;"
+    # `India stocks, rupee, swaps, call at close`: a table of several markets.
+    r"|\bstocks,\s+\w+,\s+\w+)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -449,7 +451,7 @@ _ANALYST_ACTION = re.compile(
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
     r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy"
-    r"|^how\b.{0,80}\bcould|\bhere'?s\s+why\s+(?=\w)|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
+    r"|^how\b.{0,80}\bcould|\bhere'?s\s+why\s+(?=\w)|\bis\s+seen\s+(?:as|being)\b|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
 # An outlet's opinion and analysis sections (`/opinion/`, Seeking Alpha's contributor

@@ -1112,3 +1112,45 @@ def test_one_miners_drilling_result_told_twice_is_one_story() -> None:
         )
         == 1
     )
+
+
+def test_a_view_of_a_deal_is_not_the_deal() -> None:
+    deal = (
+        "Hyatt-like Lodging will buy Playa-like Resorts for about $2.6 billion including debt,"
+        " the company said on Monday."
+    )
+    assert (
+        _story_count(
+            _item(1, "Lodgeco to acquire Beachside Resorts for $2.6 billion", deal),
+            _item(
+                2,
+                "Lodgeco's deal for Beachside is seen being 'highly productive and accretive'",
+                "Jefferies weighed in on the impact of Lodgeco acquiring Beachside Resorts for"
+                " $2.6 billion. " + deal,
+                hours=18,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_table_of_several_markets_is_not_one_markets_move() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Indian benchmark indexes on six-day losing run on trade war, earnings worries",
+                "India's benchmark indexes extended their losing run to the sixth straight session"
+                " on Wednesday due to trade war fears and earnings worries.",
+            ),
+            _item(
+                2,
+                "India stocks, rupee, swaps, call at close",
+                "STOCKS: The benchmark BSE Sensex ended 0.16% lower, while the broader NSE Nifty"
+                " 50 index declined 0.12%, due to trade war fears and earnings worries. RUPEE: The"
+                " Indian rupee dropped 0.07%.",
+                hours=0.6,
+            ),
+        )
+        == 2
+    )
