@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from bot.article import Article
-from bot.stories.features import StoryFeatures, describe
+from bot.stories.features import StoryFeatures, describe, done_forms
 from bot.stories.reference import idf
 from bot.stories.same_event import (
     event_keys,
@@ -254,6 +254,7 @@ class StoryIndex:
                 and not (a.digest or b.digest)
                 # Two headline-only items a day apart: nothing says it is not the next day's.
                 and not (gap >= _DAY_HOURS and (a.headline_only or b.headline_only))
+                and not (gap >= _DAY_HOURS and (_names_no_one(a) or _names_no_one(b)))
                 if gap > tuning.fresh_hours * 2
                 else a.headline_only or b.headline_only or text >= tuning.repost_text
             )
@@ -262,6 +263,8 @@ class StoryIndex:
             repost = False  # one column's later edition: the same words, other figures
         if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
             return None
+        if not repost and _only_a_figure_shared(a, b):
+            return None  # `… 1.1 Mln B/D` and `… 1.1 Mln Dinars`: one figure, two subjects
         title = _cosine(a.title_terms & b.title_terms, new.weights, new.title_mass, old.title_mass)
         coverage = min(
             _share(a.title_terms & b.text_terms, new.weights, new.title_mass),
@@ -586,8 +589,37 @@ def _another_day(
     if a.title_key == b.title_key:
         if gap >= _DAY_HOURS and (a.headline_only or b.headline_only):
             return True  # a headline-only item a day later: nothing says it is not new
+        if gap >= _DAY_HOURS and (_names_no_one(a) or _names_no_one(b)):
+            return True  # `Notification of major holdings` a day later: another filer's
         return text < tuning.late_repost_text
     return a.move_subject is not None and b.move_subject is not None
+
+
+# Words that only name an amount's unit: shared, they say no more than the amount does.
+_UNIT_WORDS = frozenset("mln bln mn bn million billion trillion crore lakh cent pct".split())
+
+
+def _only_a_figure_shared(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether all the headlines share is an amount (and its unit): `… 1.1 Mln B/D` and
+    `… 1.1 Mln Dinars` are one figure of two subjects; copies of one event name something
+    of it too (a paraphrase that shares no word at all is left to the summaries)."""
+    shared = a.title_terms & b.title_terms
+    return bool(shared) and all(term[0] == "#" or term in _UNIT_WORDS for term in shared)
+
+
+def _names_no_one(features: StoryFeatures) -> bool:
+    """Whether a headline names no company, person, place, symbol or figure: a generic
+    notice (`Notification of major holdings`) that any filer sends under one headline."""
+    return not (
+        features.names
+        or features.rare_lead
+        or features.headline_tickers
+        or features.title_numbers
+        or features.entities.companies
+        or features.entities.places
+        or features.entities.actors
+        or features.countries
+    )
 
 
 _DIVIDEND = re.compile(r"\b(?:dividends?|distributions?)\b")
@@ -642,6 +674,7 @@ def _other_things(new: _Entry, old: _Entry) -> bool:
         or bool(a.kinds and b.kinds and not a.kinds & b.kinds)
         or bool(a.direction and b.direction and a.direction != b.direction)
         or _proposed_and_priced(a, b)
+        or _other_remarks(a, b)  # two remarks of one call, however the story chained them
         or _other_names(a, b)
         or _other_symbols(a, b)
         or _other_figures(new, old)
@@ -656,6 +689,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # a preview states none of the event's facts, and makes its own claims
     if {new.deed, old.deed} == {"signed", "announced"}:
         return True  # the signed act after the announced one is a new story (rule 5)
+    if _intent_and_deed(new, old) or _intent_and_deed(old, new):
+        return True  # `plans to file` and `files`: the act after the intent (rule 5)
     if new.days and old.days and not new.days & old.days:
         return True  # items of other days
     if new.weekdays and old.weekdays and not new.weekdays & old.weekdays:
@@ -686,6 +721,10 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # one speaker's two remarks: each is its own claim
     if _quotes_other(new, old) or _quotes_other(old, new):
         return True  # another party's words are a response, a new fact (rule 5)
+    if _supply_and_demand(new, old):
+        return True  # one report's supply and its demand estimates: two indicators (rule 2)
+    if _release_and_company(new, old) or _release_and_company(old, new):
+        return True  # a country's release and one company's own figure: two stories
     return _other_names(new, old) or _other_symbols(new, old)
 
 
@@ -715,6 +754,42 @@ def _ruling_and_other(ruling: StoryFeatures, other: StoryFeatures) -> bool:
         and not other.court
         and " judge" not in other.folded_text
         and " court" not in other.folded_text
+    )
+
+
+def _intent_and_deed(intent: StoryFeatures, deed: StoryFeatures) -> bool:
+    """Whether `intent` says an act is to come (`CATL plans to file …`) and `deed`'s headline
+    tells it done (`CATL Files for Hong Kong Listing`), without saying it is to come."""
+    if not intent.intents or intent.intents & deed.intents:
+        return False
+    words = set(deed.title_key.split())
+    return any(words & done_forms(verb) for verb in intent.intents)
+
+
+def _supply_and_demand(new: StoryFeatures, old: StoryFeatures) -> bool:
+    """Whether one headline gives a market's supply (or output) and the other its demand
+    (`IEA Cuts 2025 Oil-Supply Forecast` and `IEA Raises 2025 Oil-Demand Growth Estimate`):
+    two indicators of one report. A company's results name demand as their cause."""
+    return bool(
+        new.measures
+        and old.measures
+        and not new.measures & old.measures
+        and "results" not in new.kinds | old.kinds
+    )
+
+
+def _release_and_company(release: StoryFeatures, company: StoryFeatures) -> bool:
+    """Whether `release` reports a country's economic release and `company` one company's
+    own figure (`UK Retail Sales Top Forecasts` and `Aeon Co.'s Retail All-Store Sales
+    Rise`): a company's sales are not the country's, whatever words they share (rule 2)."""
+    return bool(
+        release.entities.releases
+        and (release.entities.places or release.countries)
+        and not (release.entities.companies or release.lead_name)
+        and company.lead_name
+        and (company.rare_lead or company.entities.companies)
+        and not (company.entities.releases or company.indicators)
+        and not (company.entities.places or company.countries)
     )
 
 
@@ -856,5 +931,14 @@ def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
 
 
 def _proposed_and_priced(new: StoryFeatures, old: StoryFeatures) -> bool:
-    """Whether one headline launches an offering and the other prices it (rule 5)."""
-    return new.priced != old.priced and "offering" in new.title_key and "offering" in old.title_key
+    """Whether one headline launches an offering (or a placement of notes) and the other
+    prices it (rule 5)."""
+    return new.priced != old.priced and _financing(new) and _financing(old)
+
+
+def _financing(features: StoryFeatures) -> bool:
+    """Whether the headline is about an offering, a placement or notes."""
+    return bool(_FINANCING_WORDS & set(features.title_key.split()))
+
+
+_FINANCING_WORDS = frozenset({"offering", "placement", "notes"})

@@ -27,7 +27,11 @@ _RELEASES = re.compile(
     r"|\bgdp\b)"
     r"|(?P<rate_decision>(?<!to\s)(?:holds?|keeps?|leaves?|cuts?|raises?|hikes?|lowers?)\s+"
     r"(?:its\s+|key\s+|interest\s+|policy\s+|benchmark\s+|the\s+)*(?:interest\s+)?rates?\b"
-    r"|rate\s+(?:cut|hike|decision)))"
+    r"|rate\s+(?:cut|hike|decision))"
+    # `UK Trade Gap Smallest in 3 Months` and `Swiss Producer and Import Prices Fall`: the
+    # knowledge base knows `trade deficit` and `producer prices` only.
+    r"|(?P<trade_balance>trade\s+(?:gap|deficit|surplus|balance))"
+    r"|(?P<ppi>producer\s+and\s+import\s+prices))"
 )
 
 _OWN_RELEASES = frozenset(name.replace("_", "-") for name in _RELEASES.groupindex)

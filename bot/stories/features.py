@@ -52,7 +52,7 @@ _TEMPLATED = re.compile(
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
     r"|insider\s+ownership|options?\s+activity|options\s+market\s+tells"
-    r"|price\s+over\s+earnings\s+overview|p/e\s+ratio|invested\s+(?:\$[\d,.]+\s+)?in\b.{0,60}\bago"
+    r"|price\s+over\s+earnings|p/e\s+ratio|invested\s+(?:\$[\d,.]+\s+)?in\b.{0,60}\bago"
     r"|insiders?\s+(?:sold|bought|buys|sells)\s+shares|managers'\s+transactions"
     r"|earnings\s+call\s+presentation|earnings\s+call\s+transcript|slide\s+deck"
     r"|shareholder\s+(?:reminder|alert)|lead\s+plaintiff|class\s+action|investors?\s+(?:who|with)"
@@ -68,7 +68,11 @@ _TEMPLATED = re.compile(
     r"|deadline\s+alert|investigates\s+claims|how\s+much\s+you\s+would\s+have\s+made|announces\s+investigation|investors?\s+who\s+have\s+lost|what\s+whales\s+are\s+doing"
     r"|whale\s+(?:activity|alerts?)|options\s+market\s+dynamics|stock\s+movers|biggest\s+movers"
     r"|earnings\s+snapshot|analyst\s+verdict|traded\s+in\s+the\s+us\s+as\s+american\s+depositary|market\s+diary|continues\s+(?:share\s+)?buy[\s-]?back"
-    r"|transactions?\s+in\s+own\s+shares|files?\s+(?:form\s+)?(?:8|10|6)-?[kq]\b|ipo\s+day\s+\d|non-competitive\s+bids)"
+    r"|transactions?\s+in\s+own\s+shares|files?\s+(?:form\s+)?(?:8|10|6)-?[kq]\b|ipo\s+day\s+\d|non-competitive\s+bids"
+    # `Kraft Heinz, Lyft fall premarket; CVS Health, DoorDash … rise`: a movers' list.
+    r"|\b(?:premarket|pre-market|after[\s-]hours)\s*;"
+    # `India stocks, rupee, swaps, call at close`: a table of several markets.
+    r"|\bstocks,\s+\w+,\s+\w+)"
 )
 # Written before the event: it states none of the event's facts.
 _PREVIEW = re.compile(
@@ -87,9 +91,28 @@ _PREVIEW = re.compile(
 )
 # The deed and its announcement are two stories (rule 5): `Trump signs order imposing …`
 # after `Trump says he will announce …`.
-_SIGNED = re.compile(r"(?i)\bsign(?:s|ed|ing)?\b")
+# `Trump Orders Federal Agencies to Study …` is the deed too (a signed memo).
+_SIGNED = re.compile(
+    r"(?i)\bsign(?:s|ed|ing)?\b"
+    r"|\border(?:s|ed)\s+(?!(?:rise|rose|fall|fell|jump|drop|climb|surge|slump|declin|increas|grow)"
+    r"\w*)(?:\w+\s+){0,3}to\s+[a-z]"
+)
 _ANNOUNCED = re.compile(
     r"(?i)\b(?:will|to\s+(?:announce|sign|impose)|plans?\s+to|set\s+to|expected\s+to|coming|wants)\b"
+)
+# An act a headline says is to come (`CATL plans to file …`, `Musk will pull his bid if …`):
+# the headline that reports it done (`CATL Files for Hong Kong Listing`) is a follow-up.
+_INTENT = re.compile(
+    r"(?i)\b(?:plans?|planning|intends?|intending|aims?|aiming|prepares?|preparing|mulls?"
+    r"|mulling|considers?|considering|weighs?|weighing|set|poised)\s+to\s+(?P<verb>[a-z]+)\b"
+    r"|\bwill\s+(?P<will>[a-z]+)\b"
+    r"|\bto\s+(?P<soon>[a-z]+)\b(?=.{0,80}\b(?:(?:this|next)\s+(?:week|month)|soon)\b)"
+)
+# The two sides of a market an agency's report estimates: its supply (or output) and its
+# demand are two indicators (rule 2: OPEC output beside OPEC's demand forecast).
+_MEASURES = (
+    ("supply", re.compile(r"(?i)\b(?:supply|supplies|output|production)\b")),
+    ("demand", re.compile(r"(?i)\bdemand\b")),
 )
 # A day named in a headline (`February 12`, `Feb. 7`, `12 Feb`): another day, another item.
 _MONTHS = _MONTHS_NAMES
@@ -108,7 +131,10 @@ _CALL_PIECE = re.compile(r"(?i)^\W*earnings\s+call\s+insights")
 _CONFIRMS = re.compile(r"(?i)\bconfirm(?:s|ed|ing)?\b")
 # A priced offering follows the proposed one (rule 5): `… Prices Public Offering at $4.00`.
 _PRICED = re.compile(
-    r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\boffering|\boffering\b.{0,60}\bpric(?:es|ed|ing)\b"
+    r"(?i)\bpric(?:es|ed|ing)\b.{0,80}\b(?:offering|placement|notes)"
+    r"|\b(?:offering|placement)\b.{0,60}\bpric(?:es|ed|ing)\b"
+    # `Successfully completed private placement` after `Contemplated private placement`.
+    r"|\bcomplet(?:es|ed|ion)\b.{0,40}\b(?:offering|placement)"
 )
 # What kind of company event a headline reports. Two events of one company on one day
 # (results and a buyback, results and a new CFO, a restructuring and a rejected bid) are
@@ -154,7 +180,10 @@ _KINDS = (
     ),
     # A halt of trading in a company's shares, and its resumption, are two notices.
     ("halt", re.compile(r"(?i)\bhalt\w*\b|\bsuspen\w+\s+(?:of\s+)?trading\b")),
-    ("resume", re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b")),
+    (
+        "resume",
+        re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b|\breturns?\s+to\s+trading\b"),
+    ),
     ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
     # A holder's notices: crossing the threshold up, down, or moving above it.
     ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
@@ -445,13 +474,28 @@ _ANALYST_ACTION = re.compile(
     r"|analysts?\s+(?:had\s+)?(?:cut|raise|increase|lower|boost|hike|trim|saw|expect)\w*"
     r"|analyst\s+forecasts|consensus\s+(?:sees|saw|expects)|in\s+charts?|chart\s+of"
     r"|analysts?\s+(?:react|weigh)|analysts\s+are\s+saying|time\s+to\s+buy"
-    r"|^how\b.{0,80}\bcould|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
+    r"|^how\b.{0,80}\bcould|\bhere'?s\s+why\s+(?=\w)|\bis\s+seen\s+(?:as|being)\b|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
 # An outlet's opinion and analysis sections (`/opinion/`, Seeking Alpha's contributor
 # `/article/`s): each piece makes its own claim, whatever event it is about (rule 6).
 _OPINION_LINK = re.compile(
     r"(?i)^https?://[^/]+/(?:[^?#]*/)?opinions?/|//seekingalpha\.com/article/"
+)
+
+# Sections of machine-written items, one per company under a few templates (Benzinga's
+# `/insights/`: options trends, short interest, analysts' ratings, `$1000 invested …`):
+# each is its own item, whatever words its template shares with another company's.
+_TEMPLATED_LINK = re.compile(r"(?i)^https?://(?:www\.)?benzinga\.com/insights/")
+
+# A valuation piece (`… a price-to-earnings (or "P/E") ratio of 19.4x …`) is analysis,
+# whatever its headline says of the results (rule 6).
+_VALUATION = re.compile(r'(?i)\bprice-to-(?:earnings|sales|book)\s*\((?:or\s+)?"?p/[esb]"?\)')
+
+# Results that are late are no results (`to halt trading amid delay in financial results`).
+_DELAYED_RESULTS = re.compile(
+    r"(?i)\bdelay\w*\s+(?:in|of|to)\s+(?:\w+\s+){0,2}(?:results|earnings|accounts)\b"
+    r"|\b(?:results|earnings)\s+delay"
 )
 
 _ROLES = frozenset(
@@ -493,6 +537,10 @@ _RESULTS = re.compile(
 )
 # `..., Wedbush Says` and `Rubio: ...`: the claim belongs to the one quoted.
 _TRAILING_SPEAKER = re.compile(r"(?i),\s*(?P<speaker>[\w.&' -]{2,40}?)\s+(?:says|said)$")
+# `..., Says Berenberg`: the one quoted named after the verb (a name, not `says 'no'`).
+_TRAILING_NAMED_SPEAKER = re.compile(
+    r",\s*(?:[Ss]ays|[Ss]aid|SAYS)\s+(?P<speaker>[A-Z][\w.&'-]*(?:\s[A-Z][\w.&'-]*){0,3})$"
+)
 # `Altman rejects ...`, `Century Aluminum applauds ...`: a party answering an earlier event.
 _RESPONDER = re.compile(
     r"(?i)^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,3}?)\s+(?:appears?\s+to\s+|seems?\s+to\s+)?"
@@ -542,6 +590,8 @@ class StoryFeatures:
     analysis: bool  # a desk column or an analyst action, never a copy of the event
     preview: bool  # written before the event (`earnings preview`, `ahead of CPI`)
     deed: str  # `signed` (the deed is done), `announced` (it is to come), or ``
+    intents: frozenset[str]  # verbs of acts the headline says are to come (`file`)
+    measures: frozenset[str]  # the side of a market its figure is of: `supply`, `demand`
     digest: bool  # a roundup of many events under a recurring headline
     indicators: frozenset[str]  # economic releases named in headline or summary (`~cpi`)
     names: frozenset[str]  # headline terms the summary writes as names (capitalised inside)
@@ -595,7 +645,7 @@ def describe(article: Article) -> StoryFeatures:
     published = article.published
     move_subject, market_move = _move(raw_title)
     lead_name = _lead_name(raw_title)
-    results = bool(_RESULTS.search(raw_title))
+    results = bool(_RESULTS.search(raw_title)) and not _DELAYED_RESULTS.search(raw_title)
     return StoryFeatures(
         article_id=article.id,
         title_key=" ".join(_fold(raw_title).split()),
@@ -622,10 +672,16 @@ def describe(article: Article) -> StoryFeatures:
             _ANALYSIS_TAG.search(article.title)
             or _ANALYSIS_LABEL.match(article.title)
             or _OPINION_LINK.search(article.link or "")
+            or _VALUATION.search(summary)
             or _ANALYST_ACTION.search(raw_title)
             or _background(raw_title, published)
         ),
-        digest=bool(_DIGEST.search(raw_title) or _TEMPLATED.search(raw_title)),
+        digest=bool(
+            _DIGEST.search(raw_title)
+            or _TEMPLATED.search(raw_title)
+            # A machine-written results recap is a copy of the release (rule 1).
+            or (_TEMPLATED_LINK.search(article.link or "") and not results)
+        ),
         countries=_named_matches(_COUNTRIES, raw_title),
         entities=named(raw_title, summary),
         lead_name=lead_name,
@@ -639,6 +695,8 @@ def describe(article: Article) -> StoryFeatures:
         remark=_remark(raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
+        intents=_intents(raw_title),
+        measures=frozenset(name for name, pattern in _MEASURES if pattern.search(raw_title)),
         indicators=indicators,
         names=_names(raw_title, summary, title_terms)
         | frozenset(f"${ticker}" for ticker in headline_tickers),
@@ -957,7 +1015,7 @@ def _speaker(title: str) -> frozenset[str] | None:
 
 def _speaker_words(title: str) -> str | None:
     """The words of the party a headline attributes its claim to, as written."""
-    found = _TRAILING_SPEAKER.search(title) or _RESPONDER.match(title)
+    found = _TRAILING_SPEAKER.search(title) or _named_after_says(title) or _RESPONDER.match(title)
     colon = None if found else _TRAILING_COLON_SPEAKER.search(title)
     if colon and colon.group("speaker").split()[0].lower() not in _NOT_SPEAKERS:
         found = colon
@@ -978,6 +1036,18 @@ def _speaker_office(title: str) -> tuple[frozenset[str], str]:
     return named(words, "").mentioned, f" {' '.join(_fold(words).split())} "
 
 
+def _named_after_says(title: str) -> re.Match[str] | None:
+    """`…, Says Berenberg`: a speaker named after the verb, when the words are a name (each
+    rare in news at large, or an entity the knowledge base knows), not a title-case claim
+    (`…, Says Supply Surplus Narrowing`)."""
+    found = _TRAILING_NAMED_SPEAKER.search(title)
+    if found is None:
+        return None
+    speaker = found.group("speaker")
+    rare = all(reference().share(term) < _RARE_SHARE for term in _terms(speaker))
+    return found if rare or named(speaker, "").mentioned else None
+
+
 def _background(title: str, published: object) -> bool:
     """Whether the headline tells what had happened in an earlier year: background."""
     found = _BACKGROUND.search(title)
@@ -987,13 +1057,21 @@ def _background(title: str, published: object) -> bool:
 # `Kering Deputy CEO and COO: 2025 Will Be a Year of Stabilization`: an executive's remark.
 _REMARK_LABEL = re.compile(
     r"(?i)^[^:]{0,60}\b(?:ceo|cfo|coo|chair\w*|chief\s+\w+\s+officer)\b[^:]{0,40}:\s+(?P<claim>.+)$"
+    # `Barrick Gold CEO Says Gold Price Reflecting Uncertainty`: the claim after the verb.
+    # (only where the headline opens with the executive, not `X Slips as CFO Says …`)
+    r"|^(?:(?!(?:as|after|while|when|amid|on|and)\b)[\w&.'-]+\s+){1,4}"
+    r"(?:ceo|cfo|coo|chair\w*)\s+(?:says|sees|expects)\s+(?P<said>.+)$"
 )
 
 
 def _remark(title: str) -> frozenset[str]:
     """The words of the claim of an executive's remark headline, if it is one."""
     found = _REMARK_LABEL.match(title)
-    return frozenset(_terms(found["claim"])) if found else frozenset()
+    if not found:
+        return frozenset()
+    # The company's own name (`Barrick Gold CEO: Gold Becoming …`) is no part of the claim.
+    label = title[: found.start("claim") if found["claim"] else found.start("said")]
+    return frozenset(_terms(found["claim"] or found["said"])) - frozenset(_terms(label))
 
 
 _COURT = re.compile(r"(?i)\b(?:judges?|courts?|justices|tribunal)\b")
@@ -1025,6 +1103,35 @@ def _deed(title: str) -> str:
     return "announced" if _ANNOUNCED.search(title) else ""
 
 
+def _intents(title: str) -> frozenset[str]:
+    """The verbs of the acts a headline says are to come (`plans to file`: `file`); a
+    speaker's `… says the board will reject …` is the speaker's claim, not an intent."""
+    found = set()
+    for match in _INTENT.finditer(title):
+        if match["will"] and _SAYS_BEFORE.search(title, 0, match.start()):
+            continue
+        found.add((match["verb"] or match["will"] or match["soon"]).lower())
+    return frozenset(found) - _NOT_ACTS
+
+
+_SAYS_BEFORE = re.compile(r"(?i)\b(?:says?|said|tells?|told)\b")
+
+
+# Verbs after `will` or `to` that name no act of the company's (`will be`, `set to rise`).
+_NOT_ACTS = frozenset(
+    """be have the a an continue remain stay keep see rise fall gain drop report help make
+    get take give go come""".split()
+)
+
+
+def done_forms(verb: str) -> frozenset[str]:
+    """The forms of a verb that tell its act as done or doing (`files`, `filed`)."""
+    forms = {verb + "s", verb + "es", verb + "ed", verb + "d"}
+    if verb.endswith("y"):
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    return frozenset(forms)
+
+
 def _names_symbol(title: str, ticker: str) -> bool:
     """Whether the headline writes the symbol as a symbol: `(GME)`, `$GME`, `NYSE:GME`."""
     return bool(re.search(rf"(?:[($:]\s?){re.escape(ticker)}\b", title))
@@ -1048,13 +1155,15 @@ _NAME_ENDS = frozenset(
     upgraded downgraded logs calls call projects project maintains lifts lift narrows swings
     swing books booked boasts smashes issues ups extends fails targets revises hits tops
     misses beats beat miss delivers proposes increases increased lowers trims returns achieves
-    releases records sets set""".split()
+    releases records sets set finds find found""".split()
 )
 # Company-form words: `Dunelm Group` and `Dunelm` are one name.
 _NAME_FORMS = frozenset(
     "inc corp corporation co ltd limited plc llc group holdings holding sa ag nv se ab asa".split()
 )
 _NAME_WORD = re.compile(r"[A-Z0-9][\w&.'*-]*")
+# `9-Mos`, `12-Month`: a period, not part of a name (`SpareBank 1`, `Phillips 66` are names).
+_PERIOD_WORD = re.compile(r"\d+-[A-Za-z]+")
 
 
 def _lead_name(title: str) -> str:
@@ -1068,6 +1177,7 @@ def _lead_name(title: str) -> str:
         folded = _fold(word).strip()
         if (
             not _NAME_WORD.fullmatch(word)
+            or _PERIOD_WORD.fullmatch(word)  # `Nissan Motor 9-Mos Oper Pft …`: a period
             or not folded
             or folded in _NAME_ENDS
             or folded.split()[0] in _NAME_ENDS

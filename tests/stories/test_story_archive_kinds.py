@@ -546,3 +546,611 @@ def test_two_remarks_on_one_call_are_two_stories() -> None:
         )
         == 2
     )
+
+
+def _insight(number: int, title: str, summary: str = "") -> Article:
+    """A machine-written item of Benzinga's per-company `/insights/` section."""
+    link = f"https://www.benzinga.com/insights/options/25/02/{number}/item-{number}"
+    return linked(link, title, summary, "benzinga", AT + number * MINUTE)
+
+
+def test_machine_written_items_about_two_companies_are_two_items() -> None:
+    assert (
+        _story_count(
+            _insight(1, "Behind the Scenes of Acme Robotics's Latest Options Trends"),
+            _insight(2, "Behind the Scenes of Globex Wholesale's Latest Options Trends"),
+        )
+        == 2
+    )
+
+
+def test_a_machine_written_item_still_joins_its_own_repost_and_a_recap_its_results() -> None:
+    item = "Behind the Scenes of Acme Robotics's Latest Options Trends"
+    assert _story_count(_insight(1, item), _insight(2, item)) == 1
+    release = (
+        "Fizzco reported fourth-quarter adjusted earnings of $2.27 per share, beating the"
+        " consensus of $2.10, on revenue of $1.71 billion."
+    )
+    assert (
+        _story_count(
+            _item(1, "Fizzco 4Q Adj EPS $2.27 >FZC", release),
+            _insight(20, "Insights into Fizzco Q4 Earnings", release),
+        )
+        == 1
+    )
+
+
+_VALUATION_PIECE = (
+    "There wouldn't be many who think Fizzco's (NYSE:FZC) price-to-earnings (or \"P/E\") ratio"
+    " of 19.4x is worth a mention when the median P/E in the United States is similar."
+)
+
+
+def test_a_valuation_piece_is_not_the_results_it_discusses() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Investors Aren't Entirely Convinced By Fizzco's (NYSE:FZC) Earnings",
+                _VALUATION_PIECE,
+            ),
+            _item(
+                2,
+                "Fizzco Non-GAAP EPS of $1.20 in-line, revenue of $399M misses by $6.46M",
+                "Fizzco press release (NYSE:FZC): Q4 Non-GAAP EPS of $1.20 in-line. Revenue of"
+                " $399M (+11.8% Y/Y) misses by $6.46M.",
+                hours=3,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_valuation_piece_still_joins_its_own_repost() -> None:
+    title = "Investors Aren't Entirely Convinced By Fizzco's (NYSE:FZC) Earnings"
+    assert _story_count(_item(1, title, _VALUATION_PIECE), _item(2, title, _VALUATION_PIECE)) == 1
+
+
+def test_a_halt_over_delayed_results_is_not_the_results() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sandgate Logistics FY Profit Rises",
+                "SANDGATE LOGISTICS :FY NET PROFIT ATTRIBUTABLE $125 MILLION VERSUS $50 MILLION",
+            ),
+            _item(
+                2,
+                "Sandgate Logistics to Halt Trading on Abu Dhabi Bourse Amid Delay in Financial"
+                " Results",
+                "Sandgate Logistics shares will temporarily pause trading on the Abu Dhabi"
+                " Securities Exchange from Friday after a delay in its financial results.",
+                hours=1,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_halt_still_joins_another_outlets_report_of_it() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sandgate Logistics to Halt Trading on Abu Dhabi Bourse Amid Delay in Financial"
+                " Results",
+                "Sandgate Logistics shares will temporarily pause trading on the Abu Dhabi"
+                " Securities Exchange from Friday after a delay in its financial results.",
+            ),
+            _item(
+                2,
+                "Sandgate Logistics Halts Trading in Abu Dhabi Over Delayed Results",
+                "Trading in Sandgate Logistics shares on the Abu Dhabi Securities Exchange is"
+                " suspended from Friday as its financial results are delayed.",
+                hours=1,
+            ),
+        )
+        == 1
+    )
+
+
+_UK_RETAIL = (
+    "Retail sales in the United Kingdom rose by 2.5% year-on-year in January 2025, a slowdown"
+    " from the 3.1% increase in December but still well above market expectations of 0.2%."
+)
+
+
+def test_a_countrys_retail_sales_and_one_retailers_sales_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Retail Sales Top Forecasts in January", _UK_RETAIL),
+            _item(
+                2,
+                "Maruhana Co.'s Retail All-Store Sales Rise in January",
+                "Maruhana Co. unit Maruhana Retail's all-store sales gained 1.8% year over year"
+                " in January while same-store sales rose 2%, according to a filing with the"
+                " Tokyo Stock Exchange on Monday.",
+                hours=2,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_a_countrys_retail_sales_are_still_one_story() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Retail Sales Top Forecasts in January", _UK_RETAIL),
+            _item(
+                2,
+                "UK BRC Like-for-like Retail Sales (January) +2.5% y/y Prior +3.1%)",
+                "UK BRC like-for-like retail sales for January 2025, +2.5% y/y, prior +3.1%."
+                " The British Retail Consortium's data beat expectations.",
+                hours=0.5,
+            ),
+        )
+        == 1
+    )
+
+
+_LISTING_PLAN = (
+    "Chinese battery maker Voltacell plans to file an application for a Hong Kong listing as"
+    " early as this week to raise at least $5 billion, sources said."
+)
+_LISTING_FILED = (
+    "Voltacell filed for a Hong Kong listing on Tuesday, aiming to raise up to $5 billion in"
+    " what would be the city's largest listing in years."
+)
+
+
+def test_an_act_said_to_come_and_the_act_done_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "China's Voltacell plans to file Hong Kong listing application this week, sources"
+                " say",
+                _LISTING_PLAN,
+            ),
+            _item(
+                2,
+                "Voltacell Files for Hong Kong Listing; Targets to Raise Up to $5 Billion",
+                _LISTING_FILED,
+                hours=20,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_one_intent_and_two_of_one_deed_are_one_story_each() -> None:
+    assert (
+        _story_count(
+            _item(
+                1, "China's Voltacell plans to file Hong Kong listing application", _LISTING_PLAN
+            ),
+            _item(
+                2,
+                "China's Voltacell to file for $5 billion Hong Kong listing this week",
+                _LISTING_PLAN,
+            ),
+        )
+        == 1
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Voltacell Files for Hong Kong Listing; Targets to Raise Up to $5 Billion",
+                _LISTING_FILED,
+            ),
+            _item(2, "Voltacell files for $5 billion Hong Kong listing", _LISTING_FILED),
+        )
+        == 1
+    )
+
+
+_OIL_REPORT = (
+    "The International Energy Agency said in its monthly oil market report on Thursday that"
+    " global oil demand growth will reach 1.1 million barrels a day in 2025 while supply growth"
+    " from non-OPEC+ producers slows."
+)
+
+
+def test_one_reports_supply_and_demand_estimates_are_two_indicators() -> None:
+    assert (
+        _story_count(
+            _item(
+                1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", _OIL_REPORT
+            ),
+            _item(2, "IEA Cuts 2025 Total Oil-Supply Forecast to 104.5 Mln B/D", _OIL_REPORT),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_one_demand_estimate_are_still_one_story() -> None:
+    assert (
+        _story_count(
+            _item(
+                1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", _OIL_REPORT
+            ),
+            _item(
+                2, "IEA Slightly Lifts 2025 Oil Demand Growth Forecast to 1.1 Mln B/D", _OIL_REPORT
+            ),
+        )
+        == 1
+    )
+
+
+_GDP_SURPRISE = (
+    "The unexpected rise in the United Kingdom's activity in December lifted quarterly gross"
+    " domestic product growth to 0.1% quarter over quarter in Q4 while consensus was for a"
+    " contraction."
+)
+
+
+def test_a_brokers_view_named_after_says_is_not_the_market_move() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "UK Shares Lag Despite GDP Surprise",
+                "The FTSE 100 fell more than 0.5% on Thursday as weak corporate earnings"
+                " overshadowed better-than-expected U.K. economic data.",
+            ),
+            _item(
+                2,
+                "Reason For Caution in U.K.'s GDP Data Despite Better-Than-Expected Growth, Says"
+                " Hollenbeck",
+                _GDP_SURPRISE,
+                hours=6,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_title_case_claim_after_says_is_no_speaker() -> None:
+    report = (
+        "The International Energy Agency raised its forecast for global oil demand growth in"
+        " 2025 to 1.1 million barrels a day and said the supply surplus is narrowing."
+    )
+    assert (
+        _story_count(
+            _item(1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", report),
+            _item(
+                2, "IEA Slightly Lifts Oil Demand Outlook, Says Supply Surplus Narrowing", report
+            ),
+        )
+        == 1
+    )
+
+
+_APP_STORES = (
+    "TikTok was restored to the app stores run by Apple and Alphabet's Google on Thursday, after"
+    " the companies received assurances from the administration."
+)
+
+
+def test_a_heres_why_claim_is_not_the_event_it_discusses() -> None:
+    assert (
+        _story_count(
+            _item(1, "Apple, Google restore TikTok app to U.S. app stores", _APP_STORES),
+            _item(
+                2,
+                "TikTok returns to Apple and Google app stores. Here's why that's a risky move.",
+                _APP_STORES,
+                hours=2,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_trailing_heres_why_explaining_a_stock_move_still_joins_its_news() -> None:
+    news = (
+        "Lyft shares rose on Monday after the company said it will launch robotaxis powered by"
+        " Mobileye technology in Dallas as soon as 2026."
+    )
+    assert (
+        _story_count(
+            _item(1, "Lyft to launch Mobileye-powered robotaxis as soon as 2026 in Dallas", news),
+            _item(2, "Lyft Stock Is Moving Higher Monday: Here's Why", news, hours=1),
+        )
+        == 1
+    )
+
+
+_NOTICE = "Please see attachment on www.newsweb.no https://newsweb.oslobors.no/message/"
+
+
+def test_an_unnamed_notice_a_day_later_is_another_notice() -> None:
+    assert (
+        _story_count(
+            _item(1, "Notification of major holdings", _NOTICE + "638180"),
+            _item(
+                2,
+                "NOTIFICATION OF MAJOR HOLDINGS",
+                _NOTICE + "638273",
+                hours=23,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_named_item_reposted_a_day_later_is_still_one_story() -> None:
+    text = (
+        "Fizzco said on Monday it would buy back up to $500 million of its shares over the next"
+        " twelve months, its first repurchase programme since 2019."
+    )
+    title = "Fizzco Announces $500 Million Share Buyback Program"
+    assert _story_count(_item(1, title, text), _item(2, title, text, hours=23)) == 1
+
+
+def test_one_figure_of_two_subjects_joins_nothing() -> None:
+    assert (
+        _story_count(
+            _item(1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D"),
+            _item(
+                2,
+                "Karak Insurance FY Net Income After Tax 1.1 Mln Dinars",
+                "Karak Insurance Company PSC :KARAK INSURANCE FY NET INCOME AFTER TAX 1.1 MILLION"
+                " DINARS",
+                hours=0.3,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_placement_announced_and_then_priced_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Hyperion Computer announces $700M private placement of convertible notes",
+                "Hyperion Computer said it intends to offer $700 million of convertible senior"
+                " notes due 2029 in a private placement.",
+            ),
+            _item(
+                2,
+                "Hyperion Computer Prices Private Placement of $700 Million in Convertible Senior"
+                " Notes",
+                "Hyperion Computer priced its private placement of $700 million of 2.25%"
+                " convertible senior notes due 2029.",
+                hours=30,
+            ),
+        )
+        == 2
+    )
+
+
+def test_remarks_of_one_call_stay_apart_however_they_chain() -> None:
+    assert (
+        _story_count(
+            _item(1, "Aurum Gold CEO Says Gold Price Reflecting Uncertainty in Global Economy"),
+            _item(2, "Aurum Gold CEO: Gold Becoming Reserve Currency for Central Banks >AUM.T"),
+            _item(3, "Aurum Gold CEO: Clear the U.S. Needs More Access to Critical Metals >AUM.T"),
+        )
+        == 3
+    )
+
+
+def test_a_stock_move_on_an_executives_remark_still_joins_the_remark() -> None:
+    remark = (
+        "Fizzco's chief financial officer said Wall Street's expectations for first-quarter"
+        " revenue growth are too high, sending the shares lower."
+    )
+    assert (
+        _story_count(
+            _item(1, "Fizzco falls after CFO says Q1 expectations 'too high'", remark),
+            _item(2, "Fizzco Stock Slips as CFO Says Wall Street Is Too Upbeat", remark, hours=1),
+        )
+        == 1
+    )
+
+
+_UK_OUTPUT = (
+    "Industrial production in the UK rose by 0.5% month-on-month in December 2024, rebounding"
+    " from an upwardly revised 0.5% fall in the previous month and beating market estimates of"
+    " 0.2% gain. Output recovered for mining and quarrying and manufacturing."
+)
+_UK_TRADE = (
+    "The UK's trade deficit narrowed to 2.82 billion pounds in December 2024, down from a"
+    " downwardly revised 4.35 billion pounds in November, marking the smallest trade gap since"
+    " September. Imports fell by 1.5% month-on-month, while exports grew by 0.7%."
+)
+
+
+def test_the_trade_gap_and_industrial_output_of_one_morning_are_two_releases() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Industrial Output Tops Forecasts", _UK_OUTPUT),
+            _item(3, "UK Trade Gap Smallest in 3 Months", _UK_TRADE),
+        )
+        == 2
+    )
+
+
+def test_two_reports_of_one_trade_gap_are_one_story() -> None:
+    assert (
+        _story_count(
+            _item(1, "UK Trade Gap Smallest in 3 Months", _UK_TRADE),
+            _item(2, "UK trade deficit narrows to 2.82 billion pounds in December", _UK_TRADE),
+        )
+        == 1
+    )
+
+
+def test_consumer_and_producer_prices_of_one_country_are_two_releases() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Swiss Inflation Rate Falls to 0.4%",
+                "The annual inflation rate in Switzerland fell to 0.4% in January 2025, in line"
+                " with market expectations and down from 0.6% in December. This marks the lowest"
+                " level since April 2021.",
+            ),
+            _item(
+                2,
+                "Swiss Producer and Import Prices Fall More Slowly",
+                "Switzerland's producer and import prices fell 0.3% year-on-year in January 2025,"
+                " easing from a 0.9% decline in the previous month. This marked the 21st"
+                " consecutive period of falling prices.",
+                hours=20,
+            ),
+        )
+        == 2
+    )
+
+
+def test_an_order_signed_after_it_was_said_to_come_is_a_follow_up() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "President says reciprocal tariffs coming on Thursday",
+                "The President said he plans to unveil reciprocal tariffs on Thursday afternoon"
+                " but gave no details about his latest tariff plan, which could take aim at every"
+                " country that charges duties on U.S. imports.",
+            ),
+            _item(
+                2,
+                "President Orders Federal Agencies to Study Reciprocal Tariffs",
+                "The President on Thursday signed a memo on reciprocal trade, directing federal"
+                " agencies to study how to adjust U.S. tariff rates to match the duties enforced"
+                " by other nations.",
+                hours=4,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_premarket_movers_list_is_not_one_companys_news() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Fizzco forecasts annual profit below estimates",
+                "Fizzco forecast annual profit below estimates on Wednesday as the packaged food"
+                " maker faces sluggish demand.",
+            ),
+            _item(
+                2,
+                "Fizzco, Lyft fall premarket; CVS Health, DoorDash and Restaurant Brands rise",
+                "U.S. stock futures slipped marginally lower Wednesday. Here are some of the"
+                " biggest premarket US stock movers today: Fizzco stock fell 4.6% after the"
+                " packaged foods giant forecast annual profit below estimates.",
+                hours=1,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_placement_contemplated_and_then_completed_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Seabed Survey ASA: Contemplated private placement",
+                "Seabed Survey ASA has"
+                " retained managers to explore a private placement of new shares.",
+            ),
+            _item(
+                2,
+                "Seabed Survey ASA: Successfully completed private placement",
+                "Seabed Survey"
+                " ASA has completed the private placement of new shares announced yesterday.",
+                hours=7,
+            ),
+        )
+        == 2
+    )
+
+
+def test_two_miners_drilling_results_under_one_template_are_two_stories() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Copperhead Horse Minerals Finds High-Grade Gold Mineralizations in Western"
+                " Australian Project",
+                "Copperhead Horse Minerals found high-grade gold mineralization during a maiden"
+                " drilling program at its Hakes Find gold project in Western Australia.",
+            ),
+            _item(
+                2,
+                "Quartzriver Resources Finds High-Grade Gold Mineralization at Australian Project",
+                "Quartzriver Resources found high-grade gold mineralization at its Tennant Creek"
+                " gold project in Australia, according to a filing.",
+                hours=0.3,
+            ),
+        )
+        == 2
+    )
+
+
+def test_one_miners_drilling_result_told_twice_is_one_story() -> None:
+    text = (
+        "Copperhead Horse Minerals found high-grade gold mineralization during a maiden drilling"
+        " program at its Hakes Find gold project in Western Australia."
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Copperhead Horse Minerals Finds High-Grade Gold Mineralizations in Western"
+                " Australian Project",
+                text,
+            ),
+            _item(2, "Copperhead Horse Minerals hits high-grade gold at Hakes Find", text, hours=1),
+        )
+        == 1
+    )
+
+
+def test_a_view_of_a_deal_is_not_the_deal() -> None:
+    deal = (
+        "Hyatt-like Lodging will buy Playa-like Resorts for about $2.6 billion including debt,"
+        " the company said on Monday."
+    )
+    assert (
+        _story_count(
+            _item(1, "Lodgeco to acquire Beachside Resorts for $2.6 billion", deal),
+            _item(
+                2,
+                "Lodgeco's deal for Beachside is seen being 'highly productive and accretive'",
+                "Jefferies weighed in on the impact of Lodgeco acquiring Beachside Resorts for"
+                " $2.6 billion. " + deal,
+                hours=18,
+            ),
+        )
+        == 2
+    )
+
+
+def test_a_table_of_several_markets_is_not_one_markets_move() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Indian benchmark indexes on six-day losing run on trade war, earnings worries",
+                "India's benchmark indexes extended their losing run to the sixth straight session"
+                " on Wednesday due to trade war fears and earnings worries.",
+            ),
+            _item(
+                2,
+                "India stocks, rupee, swaps, call at close",
+                "STOCKS: The benchmark BSE Sensex ended 0.16% lower, while the broader NSE Nifty"
+                " 50 index declined 0.12%, due to trade war fears and earnings worries. RUPEE: The"
+                " Indian rupee dropped 0.07%.",
+                hours=0.6,
+            ),
+        )
+        == 2
+    )
