@@ -9,6 +9,7 @@ import threading
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import compress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
@@ -603,6 +604,156 @@ class _Flat:
         return self._match(tuple(held) if self._distinct else tuple(dict.fromkeys(held)))
 
 
+# One flat rule's clauses, as `_FlatProgram` indexes them: the atoms of each `all` item and,
+# when the rule has `any`, the atoms of every `any` item as one more clause; every clause must
+# see one of its atoms. Then the atoms of `none`, none of which may be seen.
+_Clauses = tuple[list[frozenset[object]], frozenset[object]]
+
+
+class _FlatProgram:
+    """Every flat rule of a book (see `_Flat`) decided at once by set operations on the atoms
+    an article holds, without a Python step per candidate rule.
+
+    Rules are grouped by their fields and by how many clauses they have (k). For each group
+    and each clause position j < k, an index maps an atom to the rules whose j-th clause holds
+    it; a rule of the group holds when the atoms seen reach it through every position (the
+    intersection of k unions), and no `none` atom of it is seen. A rule's `Match` is made only
+    when it holds: the same one each time for a rule whose terms cannot vary.
+    """
+
+    __slots__ = ("_fixed", "_groups", "_heads", "_links", "_terms", "rules")
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        # mask -> clause count -> per position: atom -> rule indexes
+        positions: dict[int, dict[int, list[dict[object, list[int]]]]] = {}
+        vetoes: dict[int, dict[object, list[int]]] = {}
+        self._fixed: dict[int, Match] = {}
+        # A rule whose terms vary: its mask, atoms and texts in report order, and whether
+        # some text comes twice.
+        self._terms: dict[int, tuple[int, tuple[object, ...], tuple[str, ...], bool]] = {}
+        self._heads: dict[int, tuple[str, str, str, str]] = {}
+        self._links: dict[int, LinkFilter] = {}
+        for index, rule in enumerate(rules):
+            clauses = _clauses_of(rule)
+            if clauses is None:
+                continue
+            positive, none = clauses
+            by_count = positions.setdefault(rule.mask, {})
+            slots = by_count.setdefault(len(positive), [{} for _ in positive])
+            for slot, atoms in zip(slots, positive, strict=True):
+                for atom in atoms:
+                    slot.setdefault(atom, []).append(index)
+            for atom in none:
+                vetoes.setdefault(rule.mask, {}).setdefault(atom, []).append(index)
+            if rule.links is not None:
+                self._links[index] = rule.links
+            self._record_terms(index, rule)
+        self.rules = frozenset(
+            index
+            for by_count in positions.values()
+            for slots in by_count.values()
+            for slot in slots
+            for indexes in slot.values()
+            for index in indexes
+        )
+        self._groups = tuple(
+            (
+                mask,
+                tuple(
+                    tuple((_frozen_index(slot), frozenset(slot)) for slot in slots)
+                    for _, slots in sorted(by_count.items())
+                ),
+                _frozen_index(vetoes.get(mask, {})),
+                frozenset(vetoes.get(mask, {})),
+            )
+            for mask, by_count in sorted(positions.items())
+        )
+
+    def _record_terms(self, index: int, rule: Rule) -> None:
+        all_items = _flat_items(rule.all) or []
+        any_items = _flat_items(rule.any) or []
+        leaves = [leaf for item in (*all_items, *any_items) for leaf in item]
+        texts = tuple(text for _, _, text in leaves)
+        distinct = len(set(texts)) == len(texts)
+        head = (rule.topic, rule.name, rule.priority, rule.status)
+        if any_items or any(len(item) != 1 for item in all_items):
+            self._heads[index] = head
+            self._terms[index] = (rule.mask, tuple(v for _, v, _ in leaves), texts, distinct)
+        else:  # every leaf holds whenever the rule does
+            self._fixed[index] = Match(*head, tuple(dict.fromkeys(texts)))
+
+    def holding(self, ctx: Context) -> set[int]:
+        """Indexes of the flat rules that hold for the article (their `links:` not asked)."""
+        held: set[int] = set()
+        for mask, groups, veto_index, veto_atoms in self._groups:
+            atoms = ctx.atoms_in(mask)
+            of_mask: set[int] = set()
+            for slots in groups:
+                found: set[int] | None = None
+                for slot_index, slot_atoms in slots:
+                    seen = slot_atoms & atoms
+                    if not seen:
+                        found = None
+                        break
+                    reached = set().union(*map(slot_index.__getitem__, seen))
+                    if found is None:
+                        found = reached
+                    else:
+                        found &= reached
+                        if not found:
+                            break
+                if found:
+                    of_mask |= found
+            if of_mask and veto_atoms:
+                vetoed = veto_atoms & atoms
+                if vetoed:
+                    of_mask.difference_update(*map(veto_index.__getitem__, vetoed))
+            held |= of_mask
+        return held
+
+    def refused(self, held: set[int], link: str | None) -> set[int]:
+        """The held rules whose `links:` refuse the article's link."""
+        links = self._links
+        if not links:
+            return set()
+        return {index for index in held if index in links and links[index].refusal(link)}
+
+    def match(self, index: int, ctx: Context) -> Match:
+        """The `Match` of a held rule, with its terms as `Rule.matched_terms` gives them."""
+        fixed = self._fixed.get(index)
+        if fixed is not None:
+            return fixed
+        mask, values, texts, distinct = self._terms[index]
+        atoms = ctx.atoms_in(mask)
+        held = tuple(compress(texts, map(atoms.__contains__, values)))
+        return _new_match(
+            Match, (*self._heads[index], held if distinct else tuple(dict.fromkeys(held)))
+        )
+
+
+_new_match = tuple.__new__
+
+
+def _frozen_index(index: dict[object, list[int]]) -> dict[object, tuple[int, ...]]:
+    return {atom: tuple(indexes) for atom, indexes in index.items()}
+
+
+def _clauses_of(rule: Rule) -> _Clauses | None:
+    """The rule's clauses when it is flat and needs at least one atom seen; None otherwise."""
+    if rule.sources:
+        return None
+    all_items, any_items = _flat_items(rule.all), _flat_items(rule.any)
+    none_items = _flat_items(rule.none)
+    if all_items is None or any_items is None or none_items is None:
+        return None
+    positive = [frozenset(value for _, value, _ in item) for item in all_items]
+    if any_items:
+        positive.append(frozenset(value for item in any_items for _, value, _ in item))
+    if not positive:
+        return None  # holds with nothing seen: evaluated for every article, as before
+    return positive, frozenset(value for item in none_items for _, value, _ in item)
+
+
 def _flat_items(group: _Group | None) -> list[list[_Leaf]] | None:
     """Per item of the group, its keywords and tickers in order; None when an item is more
     than keywords and tickers (an `=` term, a regex, `near`, `all`, `none`)."""
@@ -753,6 +904,41 @@ def article_streams(article: Article) -> tuple[str, str, str]:
     )
 
 
+def _without_empty(index: Mapping[Any, tuple[int, ...]]) -> dict[Any, tuple[int, ...]]:
+    return {key: value for key, value in index.items() if value}
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """What `RuleBook.match` runs: the flat rules' program, and the other rules by trigger."""
+
+    program: _FlatProgram
+    key_rules: dict[int, tuple[int, ...]]
+    ticker_rules: dict[str, tuple[int, ...]]
+    regex_rules: dict[int, tuple[int, ...]]
+    always: frozenset[int]
+    trigger_keys: frozenset[int]
+
+    def others(self, ctx: Context) -> list[int]:
+        """Indexes of the rules outside the program worth evaluating, in order."""
+        found = set(self.always)
+        if self.key_rules:
+            hit = ctx.keys_in(ALL_FIELDS) & self.trigger_keys
+            if hit:
+                found.update(*map(self.key_rules.__getitem__, hit))
+        if self.ticker_rules:
+            for symbol in ctx.tickers:
+                rules = self.ticker_rules.get(symbol)
+                if rules:
+                    found.update(rules)
+        if self.regex_rules:
+            for index in ctx.regex_in(ALL_FIELDS):
+                rules = self.regex_rules.get(index)
+                if rules:
+                    found.update(rules)
+        return sorted(found)
+
+
 @dataclass(frozen=True, slots=True)
 class FileInfo:
     """A rule file that compiled: its text (kept for live reload), topic and rules."""
@@ -770,6 +956,7 @@ class RuleBook:
     __slots__ = (
         "_always",
         "_automaton",
+        "_compiled",
         "_flat",
         "_key_rules",
         "_regex_rules",
@@ -807,6 +994,8 @@ class RuleBook:
         # Each rule's flat form, made when the rule is first a candidate: most of 100,000
         # watches never are in a while, and making them all cost a second at start-up.
         self._flat: list[_Flat | Literal[False] | None] = [False] * len(rules)
+        # The flat rules' program and the index of the other rules, made at the first match.
+        self._compiled: _Compiled | None = None
         self._automaton = automaton
         self._key_rules = dict(key_rules)
         self._trigger_keys = frozenset(key_rules)
@@ -883,9 +1072,43 @@ class RuleBook:
         if not self._rules:
             return []
         ctx = self.analyse(article, streams)
+        compiled = self._compiled
+        if compiled is None:  # a race only makes it twice
+            compiled = self._compiled = self._compile()
+        program = compiled.program
+        held = program.holding(ctx)
+        if held:
+            held -= program.refused(held, article.link)
+        others = self._evaluate(ctx, compiled.others(ctx))
+        if not others:
+            return [program.match(index, ctx) for index in sorted(held)]
+        found = {index: program.match(index, ctx) for index in held}
+        found.update(others)
+        return [found[index] for index in sorted(found)]
+
+    def _compile(self) -> _Compiled:
+        """The flat rules as one program; the others indexed by their triggers, as before."""
+        program = _FlatProgram(self._rules)
+        flat = program.rules
+
+        def rest(indexes: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(index for index in indexes if index not in flat)
+
+        key_rules = _without_empty({key: rest(v) for key, v in self._key_rules.items()})
+        return _Compiled(
+            program,
+            key_rules,
+            _without_empty({symbol: rest(v) for symbol, v in self._ticker_rules.items()}),
+            _without_empty({index: rest(v) for index, v in self._regex_rules.items()}),
+            frozenset(self._always - flat),
+            frozenset(key_rules),
+        )
+
+    def _evaluate(self, ctx: Context, candidates: list[int]) -> dict[int, Match]:
+        """The candidate rules (none of them in the flat program) that match, by index."""
         rules, flat = self._rules, self._flat
-        out = []
-        for index in self.candidates(ctx):
+        out: dict[int, Match] = {}
+        for index in candidates:
             fast = flat[index]
             if fast is False:  # not made yet; a race only makes it twice
                 fast = flat[index] = _Flat.of(rules[index])
@@ -894,14 +1117,14 @@ class RuleBook:
                 if found is None:
                     continue
                 links = fast.rule.links
-                if links is not None and links.refusal(article.link) is not None:
+                if links is not None and links.refusal(ctx.article.link) is not None:
                     continue
-                out.append(found)
+                out[index] = found
                 continue
             rule = rules[index]
             if rule.holds(ctx):
                 terms = rule.matched_terms(ctx)
-                out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
+                out[index] = Match(rule.topic, rule.name, rule.priority, rule.status, terms)
         return out
 
     def refused_by_link(self, article: Article) -> list[tuple[Rule, str]]:
