@@ -621,17 +621,14 @@ class _FlatProgram:
     when it holds: the same one each time for a rule whose terms cannot vary.
     """
 
-    __slots__ = ("_fixed", "_groups", "_heads", "_links", "_terms", "rules")
+    __slots__ = ("_groups", "_links", "_records", "rules")
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         # mask -> clause count -> per position: atom -> rule indexes
         positions: dict[int, dict[int, list[dict[object, list[int]]]]] = {}
         vetoes: dict[int, dict[object, list[int]]] = {}
-        self._fixed: dict[int, Match] = {}
-        # A rule whose terms vary: its mask, atoms and texts in report order, and whether
-        # some text comes twice.
-        self._terms: dict[int, tuple[int, tuple[object, ...], tuple[str, ...], bool]] = {}
-        self._heads: dict[int, tuple[str, str, str, str]] = {}
+        # Per rule, its match when its terms cannot vary, else how to find them.
+        self._records: dict[int, Match | _Varying] = {}
         self._links: dict[int, LinkFilter] = {}
         for index, rule in enumerate(rules):
             clauses = _clauses_of(rule)
@@ -647,7 +644,7 @@ class _FlatProgram:
                 vetoes.setdefault(rule.mask, {}).setdefault(atom, []).append(index)
             if rule.links is not None:
                 self._links[index] = rule.links
-            self._record_terms(index, rule)
+            self._record_terms(index, rule, positive)
         self.rules = frozenset(
             index
             for by_count in positions.values()
@@ -669,18 +666,18 @@ class _FlatProgram:
             for mask, by_count in sorted(positions.items())
         )
 
-    def _record_terms(self, index: int, rule: Rule) -> None:
+    def _record_terms(self, index: int, rule: Rule, positive: list[frozenset[object]]) -> None:
         all_items = _flat_items(rule.all) or []
         any_items = _flat_items(rule.any) or []
         leaves = [leaf for item in (*all_items, *any_items) for leaf in item]
         texts = tuple(text for _, _, text in leaves)
-        distinct = len(set(texts)) == len(texts)
         head = (rule.topic, rule.name, rule.priority, rule.status)
-        if any_items or any(len(item) != 1 for item in all_items):
-            self._heads[index] = head
-            self._terms[index] = (rule.mask, tuple(v for _, v, _ in leaves), texts, distinct)
-        else:  # every leaf holds whenever the rule does
-            self._fixed[index] = Match(*head, tuple(dict.fromkeys(texts)))
+        if all(len(atoms) == 1 for atoms in positive):  # every leaf holds when the rule does
+            self._records[index] = Match(*head, tuple(dict.fromkeys(texts)))
+        else:
+            values = tuple(value for _, value, _ in leaves)
+            distinct = len(set(texts)) == len(texts)
+            self._records[index] = _Varying(rule.mask, values, texts, distinct, head)
 
     def holding(self, ctx: Context) -> set[int]:
         """Indexes of the flat rules that hold for the article (their `links:` not asked)."""
@@ -718,17 +715,30 @@ class _FlatProgram:
             return set()
         return {index for index in held if index in links and links[index].refusal(link)}
 
-    def match(self, index: int, ctx: Context) -> Match:
-        """The `Match` of a held rule, with its terms as `Rule.matched_terms` gives them."""
-        fixed = self._fixed.get(index)
-        if fixed is not None:
-            return fixed
-        mask, values, texts, distinct = self._terms[index]
-        atoms = ctx.atoms_in(mask)
-        held = tuple(compress(texts, map(atoms.__contains__, values)))
-        return _new_match(
-            Match, (*self._heads[index], held if distinct else tuple(dict.fromkeys(held)))
-        )
+    def matches(self, held: list[int], ctx: Context) -> list[Match]:
+        """The `Match` of each held rule, with its terms as `Rule.matched_terms` gives them."""
+        records = self._records
+        out = []
+        for index in held:
+            record = records[index]
+            if type(record) is not _Varying:
+                out.append(record)
+                continue
+            mask, values, texts, distinct, head = record
+            atoms = ctx.atoms_in(mask)
+            terms = tuple(compress(texts, map(atoms.__contains__, values)))
+            out.append(_new_match(Match, (*head, terms if distinct else (*dict.fromkeys(terms),))))
+        return out
+
+
+class _Varying(NamedTuple):
+    """How a flat rule whose terms vary with the article reports them."""
+
+    mask: int
+    values: tuple[object, ...]  # each leaf's key or symbol, in report order
+    texts: tuple[str, ...]  # each leaf as written
+    distinct: bool  # no text comes twice
+    head: tuple[str, str, str, str]  # topic, rule, priority, status
 
 
 _new_match = tuple.__new__
@@ -1081,8 +1091,8 @@ class RuleBook:
             held -= program.refused(held, article.link)
         others = self._evaluate(ctx, compiled.others(ctx))
         if not others:
-            return [program.match(index, ctx) for index in sorted(held)]
-        found = {index: program.match(index, ctx) for index in held}
+            return program.matches(sorted(held), ctx)
+        found = dict(zip(held, program.matches(list(held), ctx), strict=True))
         found.update(others)
         return [found[index] for index in sorted(found)]
 
