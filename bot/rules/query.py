@@ -126,20 +126,20 @@ _SHAPES: dict[tuple[str, ...], tuple[tuple[_Template, ...] | None, ...]] = {}
 def _template(spec: RuleSpec, tokens: list[_Token]) -> tuple[tuple[_Template, ...] | None, ...]:
     """The rule's `all` and `any` with every text and position replaced by its token's index."""
     at = {token.position: index for index, token in enumerate(tokens)}
-
-    def shape(condition: Condition) -> _Template:
-        if isinstance(condition, Term):
-            return ("t", at[condition.column])
-        if isinstance(condition, Group):
-            items = tuple(shape(item) for item in condition.items)
-            return ("g", condition.kind, at[condition.column], items)
-        terms = tuple(("t", at[term.column]) for term in condition.items)
-        return ("n", at[condition.column], terms)
-
     return tuple(
-        None if part is None else tuple(shape(item) for item in part)
+        None if part is None else tuple(_shape_of(item, at) for item in part)
         for part in (spec.all, spec.any)
     )
+
+
+def _shape_of(condition: Condition, at: dict[int, int]) -> _Template:
+    if isinstance(condition, Term):
+        return ("t", at[condition.column])
+    if isinstance(condition, Group):
+        items = tuple(_shape_of(item, at) for item in condition.items)
+        return ("g", condition.kind, at[condition.column], items)
+    terms = tuple(("t", at[term.column]) for term in condition.items)
+    return ("n", at[condition.column], terms)
 
 
 def _filled(
@@ -147,37 +147,40 @@ def _filled(
 ) -> tuple[tuple[Condition, ...] | None, ...] | None:
     """The shape's conditions with these tokens' terms; None when a term is not valid where
     it stands (the parser then says why)."""
-
-    def fill(item: _Template) -> Condition | None:
-        kind = item[0]
-        if kind == "t":
-            token = tokens[item[1]]
-            if token.kind == "phrase" and not token.text.strip():
-                return None
-            if term_problem(token.text):
-                return None
-            return Term(token.text, 1, token.position)
-        if kind == "g":
-            items = [fill(inner) for inner in item[3]]
-            if None in items:
-                return None
-            return Group(item[1], tuple(items), 1, tokens[item[2]].position)  # type: ignore[arg-type]
-        near = tokens[item[1]]
-        terms = [fill(inner) for inner in item[2]]
-        if None in terms or any(t.text.strip().startswith(("$", "/")) for t in terms):  # type: ignore[union-attr]
-            return None
-        return Near(tuple(terms), near.within, 1, near.position)  # type: ignore[arg-type]
-
+    # No nested function: a recursive closure is a reference cycle, and start-up compiles
+    # with the cyclic collector off, so each query's would stay until the next collection.
     found: list[tuple[Condition, ...] | None] = []
     for part in template:
         if part is None:
             found.append(None)
             continue
-        items = [fill(item) for item in part]
+        items = [_fill(item, tokens) for item in part]
         if None in items:
             return None
         found.append(tuple(items))  # type: ignore[arg-type]
     return tuple(found)
+
+
+def _fill(item: _Template, tokens: list[_Token]) -> Condition | None:
+    """One condition of a shape with these tokens' terms; None when a term is not valid."""
+    kind = item[0]
+    if kind == "t":
+        token = tokens[item[1]]
+        if token.kind == "phrase" and not token.text.strip():
+            return None
+        if term_problem(token.text):
+            return None
+        return Term(token.text, 1, token.position)
+    if kind == "g":
+        items = [_fill(inner, tokens) for inner in item[3]]
+        if None in items:
+            return None
+        return Group(item[1], tuple(items), 1, tokens[item[2]].position)  # type: ignore[arg-type]
+    near = tokens[item[1]]
+    terms = [_fill(inner, tokens) for inner in item[2]]
+    if None in terms or any(t.text.strip().startswith(("$", "/")) for t in terms):  # type: ignore[union-attr]
+        return None
+    return Near(tuple(terms), near.within, 1, near.position)  # type: ignore[arg-type]
 
 
 def _parsed(text: str, tokens: list[_Token], name: str) -> RuleSpec:
