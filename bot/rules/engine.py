@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -606,8 +607,8 @@ class _Flat:
 
 # One flat rule's clauses, as `_FlatProgram` indexes them: the atoms of each `all` item and,
 # when the rule has `any`, the atoms of every `any` item as one more clause; every clause must
-# see one of its atoms. Then the atoms of `none`, none of which may be seen.
-_Clauses = tuple[list[frozenset[object]], frozenset[object]]
+# see one of its atoms. Then the atoms of `none`, none of which may be seen, and the leaves.
+_Clauses = tuple[list[frozenset[object]], frozenset[object], list["_Leaf"]]
 
 
 class _FlatProgram:
@@ -630,29 +631,43 @@ class _FlatProgram:
         # Per rule, its match when its terms cannot vary, else how to find them.
         self._records: dict[int, Match | _Varying] = {}
         self._links: dict[int, LinkFilter] = {}
+        records = self._records
+        flat: list[int] = []
         for index, rule in enumerate(rules):
             clauses = _clauses_of(rule)
             if clauses is None:
                 continue
-            positive, none = clauses
-            by_count = positions.setdefault(rule.mask, {})
-            slots = by_count.setdefault(len(positive), [{} for _ in positive])
+            positive, none, leaves = clauses
+            flat.append(index)
+            mask = rule.mask
+            by_count = positions.get(mask)
+            if by_count is None:
+                by_count = positions[mask] = {}
+            slots = by_count.get(len(positive))
+            if slots is None:
+                slots = by_count[len(positive)] = [{} for _ in positive]
             for slot, atoms in zip(slots, positive, strict=True):
                 for atom in atoms:
-                    slot.setdefault(atom, []).append(index)
-            for atom in none:
-                vetoes.setdefault(rule.mask, {}).setdefault(atom, []).append(index)
+                    found = slot.get(atom)
+                    if found is None:
+                        slot[atom] = [index]
+                    else:
+                        found.append(index)
+            if none:
+                veto = vetoes.setdefault(mask, {})
+                for atom in none:
+                    veto.setdefault(atom, []).append(index)
             if rule.links is not None:
                 self._links[index] = rule.links
-            self._record_terms(index, rule, positive)
-        self.rules = frozenset(
-            index
-            for by_count in positions.values()
-            for slots in by_count.values()
-            for slot in slots
-            for indexes in slot.values()
-            for index in indexes
-        )
+            texts = tuple([text for _, _, text in leaves])
+            head = (rule.topic, rule.name, rule.priority, rule.status)
+            if all(len(atoms) == 1 for atoms in positive):  # every leaf holds when it does
+                records[index] = _new_match(Match, (*head, tuple(dict.fromkeys(texts))))
+            else:
+                values = tuple([value for _, value, _ in leaves])
+                distinct = len(set(texts)) == len(texts)
+                records[index] = _Varying(mask, values, texts, distinct, head)
+        self.rules = frozenset(flat)
         self._groups = tuple(
             (
                 mask,
@@ -665,19 +680,6 @@ class _FlatProgram:
             )
             for mask, by_count in sorted(positions.items())
         )
-
-    def _record_terms(self, index: int, rule: Rule, positive: list[frozenset[object]]) -> None:
-        all_items = _flat_items(rule.all) or []
-        any_items = _flat_items(rule.any) or []
-        leaves = [leaf for item in (*all_items, *any_items) for leaf in item]
-        texts = tuple(text for _, _, text in leaves)
-        head = (rule.topic, rule.name, rule.priority, rule.status)
-        if all(len(atoms) == 1 for atoms in positive):  # every leaf holds when the rule does
-            self._records[index] = Match(*head, tuple(dict.fromkeys(texts)))
-        else:
-            values = tuple(value for _, value, _ in leaves)
-            distinct = len(set(texts)) == len(texts)
-            self._records[index] = _Varying(rule.mask, values, texts, distinct, head)
 
     def holding(self, ctx: Context) -> set[int]:
         """Indexes of the flat rules that hold for the article (their `links:` not asked)."""
@@ -718,10 +720,10 @@ class _FlatProgram:
     def matches(self, held: list[int], ctx: Context) -> list[Match]:
         """The `Match` of each held rule, with its terms as `Rule.matched_terms` gives them."""
         records = self._records
-        out = []
+        out: list[Match] = []
         for index in held:
             record = records[index]
-            if type(record) is not _Varying:
+            if not isinstance(record, _Varying):
                 out.append(record)
                 continue
             mask, values, texts, distinct, head = record
@@ -749,19 +751,21 @@ def _frozen_index(index: dict[object, list[int]]) -> dict[object, tuple[int, ...
 
 
 def _clauses_of(rule: Rule) -> _Clauses | None:
-    """The rule's clauses when it is flat and needs at least one atom seen; None otherwise."""
+    """The rule's clauses when it is flat and needs at least one atom seen, with its positive
+    leaves in report order; None otherwise."""
     if rule.sources:
         return None
     all_items, any_items = _flat_items(rule.all), _flat_items(rule.any)
     none_items = _flat_items(rule.none)
     if all_items is None or any_items is None or none_items is None:
         return None
-    positive = [frozenset(value for _, value, _ in item) for item in all_items]
+    positive = [frozenset([value for _, value, _ in item]) for item in all_items]
     if any_items:
-        positive.append(frozenset(value for item in any_items for _, value, _ in item))
+        positive.append(frozenset([value for item in any_items for _, value, _ in item]))
     if not positive:
         return None  # holds with nothing seen: evaluated for every article, as before
-    return positive, frozenset(value for item in none_items for _, value, _ in item)
+    none = frozenset([value for item in none_items for _, value, _ in item])
+    return positive, none, [leaf for item in (*all_items, *any_items) for leaf in item]
 
 
 def _flat_items(group: _Group | None) -> list[list[_Leaf]] | None:
@@ -1095,6 +1099,20 @@ class RuleBook:
         found = dict(zip(held, program.matches(list(held), ctx), strict=True))
         found.update(others)
         return [found[index] for index in sorted(found)]
+
+    def prepare(self) -> None:
+        """Make now what the first match would (the flat rules' program: ~1 s for 100,000
+        watches), so that no article waits for it."""
+        if self._compiled is not None:
+            return
+        # As compile_watches: the cyclic collector would walk the whole book again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._compiled = self._compile()
+        finally:
+            if collecting:
+                gc.enable()
 
     def _compile(self) -> _Compiled:
         """The flat rules as one program; the others indexed by their triggers, as before."""

@@ -305,7 +305,7 @@ def _tokens(text: str) -> list[_Token]:
     index, size = 0, len(text)
     match = _PLAIN_TOKEN.match
     while (found := match(text, index)) is not None:
-        kind = found.lastindex
+        kind = found.lastindex or 0  # one group of the alternatives always took part
         if kind == 1:
             tokens.append(_new_token(_Token, (found[1], found[1], found.start(1) + 1, 0)))
         elif kind == 4:
