@@ -666,7 +666,7 @@ class _FlatProgram:
             else:
                 values = tuple([value for _, value, _ in leaves])
                 distinct = len(set(texts)) == len(texts)
-                records[index] = _Varying(mask, values, texts, distinct, head)
+                records[index] = _Varying(mask, values, texts, distinct, head, {})
         self.rules = frozenset(flat)
         self._groups = tuple(
             (
@@ -720,17 +720,34 @@ class _FlatProgram:
     def matches(self, held: list[int], ctx: Context) -> list[Match]:
         """The `Match` of each held rule, with its terms as `Rule.matched_terms` gives them."""
         records = self._records
+        atoms_in = ctx.atoms_in
         out: list[Match] = []
         for index in held:
             record = records[index]
             if not isinstance(record, _Varying):
                 out.append(record)
                 continue
-            mask, values, texts, distinct, head = record
-            atoms = ctx.atoms_in(mask)
-            terms = tuple(compress(texts, map(atoms.__contains__, values)))
-            out.append(_new_match(Match, (*head, terms if distinct else (*dict.fromkeys(terms),))))
+            mask, values, _, _, _, made_before = record
+            seen = tuple(map(atoms_in(mask).__contains__, values))
+            made = made_before.get(seen)
+            if made is None:
+                made = _varying_match(record, seen)
+            out.append(made)
         return out
+
+
+def _varying_match(record: _Varying, seen: tuple[bool, ...]) -> Match:
+    """The match of a rule whose leaves `seen` says are seen, kept for the next time."""
+    terms = tuple(compress(record.texts, seen))
+    made = _new_match(Match, (*record.head, terms if record.distinct else (*dict.fromkeys(terms),)))
+    if len(record.made) < _MADE_PER_RULE:
+        record.made[seen] = made
+    return made
+
+
+# Matches kept per rule, one per combination of its leaves seen: all of them for rules of up
+# to 8 leaves; a rule naming a big set keeps the first ones.
+_MADE_PER_RULE = 256
 
 
 class _Varying(NamedTuple):
@@ -741,6 +758,7 @@ class _Varying(NamedTuple):
     texts: tuple[str, ...]  # each leaf as written
     distinct: bool  # no text comes twice
     head: tuple[str, str, str, str]  # topic, rule, priority, status
+    made: dict[tuple[bool, ...], Match]  # by which leaves were seen: matches made before
 
 
 _new_match = tuple.__new__

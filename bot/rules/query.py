@@ -177,10 +177,13 @@ def _fill(item: _Template, tokens: list[_Token]) -> Condition | None:
             return None
         return Group(item[1], tuple(items), 1, tokens[item[2]].position)  # type: ignore[arg-type]
     near = tokens[item[1]]
-    terms = [_fill(inner, tokens) for inner in item[2]]
-    if None in terms or any(t.text.strip().startswith(("$", "/")) for t in terms):  # type: ignore[union-attr]
-        return None
-    return Near(tuple(terms), near.within, 1, near.position)  # type: ignore[arg-type]
+    terms: list[Term] = []
+    for inner in item[2]:
+        term = _fill(inner, tokens)
+        if not isinstance(term, Term) or term.text.strip().startswith(("$", "/")):
+            return None
+        terms.append(term)
+    return Near(tuple(terms), near.within, 1, near.position)
 
 
 def _parsed(text: str, tokens: list[_Token], name: str) -> RuleSpec:
