@@ -2,8 +2,9 @@
 
 Uses bench/match.py's generated rule books over the archive's articles and times, with CPU
 time (what a busy shared machine inflates least): the Hyperscan key pass over the three
-word streams, the RE2 regex sets, gathering the candidate rules, and deciding them (the
-rest of `match`: evaluation and the `Match` records).
+word streams and the RE2 regex sets (then both with the article's context), deciding the
+flat rules (one set-operation program), gathering and evaluating the other rules, and
+making the `Match` records of the flat rules that hold.
 
 `--reading` first breaks down reading and analysis (issue 27: >= 5,000 articles a second on
 one core): the archive's members read, each seed's front matter, markdown and link passes,
@@ -83,7 +84,13 @@ def main() -> int:
 
 def _stages(book: RuleBook, pairs: list[tuple[Article, tuple[str, str, str]]], runs: int) -> None:
     finder, regexes = book._automaton, book._regexes  # a bench looks inside
+    for article, streams in pairs:  # the first match compiles the flat rules' program
+        book.match(article, streams)
+    compiled = book._compiled
+    assert compiled is not None
+    program = compiled.program
     contexts = [book.analyse(article, streams) for article, streams in pairs]
+    held = [sorted(program.holding(ctx)) for ctx in contexts]
 
     def keys() -> None:
         for _, streams in pairs:
@@ -95,22 +102,37 @@ def _stages(book: RuleBook, pairs: list[tuple[Article, tuple[str, str, str]]], r
                 for text in (article.title, article.summary, article.body):
                     regexes.find(text[:FIELD_CAP])
 
-    def candidates() -> None:
+    def analyse() -> None:
+        for article, streams in pairs:
+            book.analyse(article, streams)
+
+    def flat() -> None:
         for ctx in contexts:
-            book.candidates(ctx)
+            program.holding(ctx)
+
+    def others() -> None:
+        for ctx in contexts:
+            book._evaluate(ctx, compiled.others(ctx))
+
+    def records() -> None:
+        for ctx, indexes in zip(contexts, held, strict=True):
+            program.matches(indexes, ctx)
 
     def whole() -> None:
         for article, streams in pairs:
             book.match(article, streams)
 
     timed = {name: _cpu(run, runs) / len(pairs) * 1e6 for name, run in _named(locals()).items()}
-    deciding = timed["whole"] - timed["keys"] - timed["regex"] - timed["candidates"]
-    mean_candidates = statistics.mean(len(book.candidates(ctx)) for ctx in contexts)
+    rest = timed["whole"] - timed["analyse"] - timed["flat"] - timed["others"] - timed["records"]
+    mean_held = statistics.mean(len(found) for found in held)
+    mean_others = statistics.mean(len(compiled.others(ctx)) for ctx in contexts)
     print(
-        f"  key pass {timed['keys']:.1f} us, regexes {timed['regex']:.1f} us, candidates "
-        f"{timed['candidates']:.1f} us ({mean_candidates:.1f} a article), deciding them "
-        f"{deciding:.1f} us; match in all {timed['whole']:.1f} us "
-        f"({1e6 / timed['whole']:,.0f} articles/s of CPU time)"
+        f"  key pass {timed['keys']:.1f} us, regexes {timed['regex']:.1f} us (with the context: "
+        f"{timed['analyse']:.1f} us); flat rules decided {timed['flat']:.1f} us "
+        f"({len(program.rules):,} rules, {mean_held:.1f} hold a article); other rules "
+        f"{timed['others']:.1f} us ({mean_others:.1f} candidates a article); Match records "
+        f"{timed['records']:.1f} us; the rest {rest:.1f} us; match in all "
+        f"{timed['whole']:.1f} us ({1e6 / timed['whole']:,.0f} articles/s of CPU time)"
     )
 
 
@@ -204,7 +226,8 @@ def _floor(archive: Path) -> float:
 
 
 def _named(scope: dict[str, object]) -> dict[str, Callable[[], None]]:
-    return {name: scope[name] for name in ("keys", "regex", "candidates", "whole")}  # type: ignore[misc]
+    names = ("keys", "regex", "analyse", "flat", "others", "records", "whole")
+    return {name: scope[name] for name in names}  # type: ignore[misc]
 
 
 def _cpu(run: Callable[[], None], runs: int) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -9,6 +10,7 @@ import threading
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import compress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
@@ -603,6 +605,187 @@ class _Flat:
         return self._match(tuple(held) if self._distinct else tuple(dict.fromkeys(held)))
 
 
+# One flat rule's clauses, as `_FlatProgram` indexes them: the atoms of each `all` item and,
+# when the rule has `any`, the atoms of every `any` item as one more clause; every clause must
+# see one of its atoms. Then the atoms of `none`, none of which may be seen, and the leaves.
+_Clauses = tuple[list[frozenset[object]], frozenset[object], list["_Leaf"]]
+
+
+class _FlatProgram:
+    """Every flat rule of a book (see `_Flat`) decided at once by set operations on the atoms
+    an article holds, without a Python step per candidate rule.
+
+    Rules are grouped by their fields and by how many clauses they have (k). For each group
+    and each clause position j < k, an index maps an atom to the rules whose j-th clause holds
+    it; a rule of the group holds when the atoms seen reach it through every position (the
+    intersection of k unions), and no `none` atom of it is seen. A rule's `Match` is made only
+    when it holds: the same one each time for a rule whose terms cannot vary.
+    """
+
+    __slots__ = ("_groups", "_links", "_records", "rules")
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        # mask -> clause count -> per position: atom -> rule indexes
+        positions: dict[int, dict[int, list[dict[object, list[int]]]]] = {}
+        vetoes: dict[int, dict[object, list[int]]] = {}
+        # Per rule, its match when its terms cannot vary, else how to find them.
+        self._records: dict[int, Match | _Varying] = {}
+        self._links: dict[int, LinkFilter] = {}
+        records = self._records
+        flat: list[int] = []
+        for index, rule in enumerate(rules):
+            clauses = _clauses_of(rule)
+            if clauses is None:
+                continue
+            positive, none, leaves = clauses
+            flat.append(index)
+            mask = rule.mask
+            by_count = positions.get(mask)
+            if by_count is None:
+                by_count = positions[mask] = {}
+            slots = by_count.get(len(positive))
+            if slots is None:
+                slots = by_count[len(positive)] = [{} for _ in positive]
+            for slot, atoms in zip(slots, positive, strict=True):
+                for atom in atoms:
+                    found = slot.get(atom)
+                    if found is None:
+                        slot[atom] = [index]
+                    else:
+                        found.append(index)
+            if none:
+                veto = vetoes.setdefault(mask, {})
+                for atom in none:
+                    veto.setdefault(atom, []).append(index)
+            if rule.links is not None:
+                self._links[index] = rule.links
+            texts = tuple([text for _, _, text in leaves])
+            head = (rule.topic, rule.name, rule.priority, rule.status)
+            if all(len(atoms) == 1 for atoms in positive):  # every leaf holds when it does
+                records[index] = _new_match(Match, (*head, tuple(dict.fromkeys(texts))))
+            else:
+                values = tuple([value for _, value, _ in leaves])
+                distinct = len(set(texts)) == len(texts)
+                records[index] = _Varying(mask, values, texts, distinct, head, {})
+        self.rules = frozenset(flat)
+        self._groups = tuple(
+            (
+                mask,
+                tuple(
+                    tuple((_frozen_index(slot), frozenset(slot)) for slot in slots)
+                    for _, slots in sorted(by_count.items())
+                ),
+                _frozen_index(vetoes.get(mask, {})),
+                frozenset(vetoes.get(mask, {})),
+            )
+            for mask, by_count in sorted(positions.items())
+        )
+
+    def holding(self, ctx: Context) -> set[int]:
+        """Indexes of the flat rules that hold for the article (their `links:` not asked)."""
+        held: set[int] = set()
+        for mask, groups, veto_index, veto_atoms in self._groups:
+            atoms = ctx.atoms_in(mask)
+            of_mask: set[int] = set()
+            for slots in groups:
+                found: set[int] | None = None
+                for slot_index, slot_atoms in slots:
+                    seen = slot_atoms & atoms
+                    if not seen:
+                        found = None
+                        break
+                    reached = set().union(*map(slot_index.__getitem__, seen))
+                    if found is None:
+                        found = reached
+                    else:
+                        found &= reached
+                        if not found:
+                            break
+                if found:
+                    of_mask |= found
+            if of_mask and veto_atoms:
+                vetoed = veto_atoms & atoms
+                if vetoed:
+                    of_mask.difference_update(*map(veto_index.__getitem__, vetoed))
+            held |= of_mask
+        return held
+
+    def refused(self, held: set[int], link: str | None) -> set[int]:
+        """The held rules whose `links:` refuse the article's link."""
+        links = self._links
+        if not links:
+            return set()
+        return {index for index in held if index in links and links[index].refusal(link)}
+
+    def matches(self, held: list[int], ctx: Context) -> list[Match]:
+        """The `Match` of each held rule, with its terms as `Rule.matched_terms` gives them."""
+        records = self._records
+        atoms_in = ctx.atoms_in
+        out: list[Match] = []
+        for index in held:
+            record = records[index]
+            if not isinstance(record, _Varying):
+                out.append(record)
+                continue
+            mask, values, _, _, _, made_before = record
+            seen = tuple(map(atoms_in(mask).__contains__, values))
+            made = made_before.get(seen)
+            if made is None:
+                made = _varying_match(record, seen)
+            out.append(made)
+        return out
+
+
+def _varying_match(record: _Varying, seen: tuple[bool, ...]) -> Match:
+    """The match of a rule whose leaves `seen` says are seen, kept for the next time."""
+    terms = tuple(compress(record.texts, seen))
+    made = _new_match(Match, (*record.head, terms if record.distinct else (*dict.fromkeys(terms),)))
+    if len(record.made) < _MADE_PER_RULE:
+        record.made[seen] = made
+    return made
+
+
+# Matches kept per rule, one per combination of its leaves seen: all of them for rules of up
+# to 8 leaves; a rule naming a big set keeps the first ones.
+_MADE_PER_RULE = 256
+
+
+class _Varying(NamedTuple):
+    """How a flat rule whose terms vary with the article reports them."""
+
+    mask: int
+    values: tuple[object, ...]  # each leaf's key or symbol, in report order
+    texts: tuple[str, ...]  # each leaf as written
+    distinct: bool  # no text comes twice
+    head: tuple[str, str, str, str]  # topic, rule, priority, status
+    made: dict[tuple[bool, ...], Match]  # by which leaves were seen: matches made before
+
+
+_new_match = tuple.__new__
+
+
+def _frozen_index(index: dict[object, list[int]]) -> dict[object, tuple[int, ...]]:
+    return {atom: tuple(indexes) for atom, indexes in index.items()}
+
+
+def _clauses_of(rule: Rule) -> _Clauses | None:
+    """The rule's clauses when it is flat and needs at least one atom seen, with its positive
+    leaves in report order; None otherwise."""
+    if rule.sources:
+        return None
+    all_items, any_items = _flat_items(rule.all), _flat_items(rule.any)
+    none_items = _flat_items(rule.none)
+    if all_items is None or any_items is None or none_items is None:
+        return None
+    positive = [frozenset([value for _, value, _ in item]) for item in all_items]
+    if any_items:
+        positive.append(frozenset([value for item in any_items for _, value, _ in item]))
+    if not positive:
+        return None  # holds with nothing seen: evaluated for every article, as before
+    none = frozenset([value for item in none_items for _, value, _ in item])
+    return positive, none, [leaf for item in (*all_items, *any_items) for leaf in item]
+
+
 def _flat_items(group: _Group | None) -> list[list[_Leaf]] | None:
     """Per item of the group, its keywords and tickers in order; None when an item is more
     than keywords and tickers (an `=` term, a regex, `near`, `all`, `none`)."""
@@ -753,6 +936,41 @@ def article_streams(article: Article) -> tuple[str, str, str]:
     )
 
 
+def _without_empty(index: Mapping[Any, tuple[int, ...]]) -> dict[Any, tuple[int, ...]]:
+    return {key: value for key, value in index.items() if value}
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """What `RuleBook.match` runs: the flat rules' program, and the other rules by trigger."""
+
+    program: _FlatProgram
+    key_rules: dict[int, tuple[int, ...]]
+    ticker_rules: dict[str, tuple[int, ...]]
+    regex_rules: dict[int, tuple[int, ...]]
+    always: frozenset[int]
+    trigger_keys: frozenset[int]
+
+    def others(self, ctx: Context) -> list[int]:
+        """Indexes of the rules outside the program worth evaluating, in order."""
+        found = set(self.always)
+        if self.key_rules:
+            hit = ctx.keys_in(ALL_FIELDS) & self.trigger_keys
+            if hit:
+                found.update(*map(self.key_rules.__getitem__, hit))
+        if self.ticker_rules:
+            for symbol in ctx.tickers:
+                rules = self.ticker_rules.get(symbol)
+                if rules:
+                    found.update(rules)
+        if self.regex_rules:
+            for index in ctx.regex_in(ALL_FIELDS):
+                rules = self.regex_rules.get(index)
+                if rules:
+                    found.update(rules)
+        return sorted(found)
+
+
 @dataclass(frozen=True, slots=True)
 class FileInfo:
     """A rule file that compiled: its text (kept for live reload), topic and rules."""
@@ -770,6 +988,7 @@ class RuleBook:
     __slots__ = (
         "_always",
         "_automaton",
+        "_compiled",
         "_flat",
         "_key_rules",
         "_regex_rules",
@@ -807,6 +1026,8 @@ class RuleBook:
         # Each rule's flat form, made when the rule is first a candidate: most of 100,000
         # watches never are in a while, and making them all cost a second at start-up.
         self._flat: list[_Flat | Literal[False] | None] = [False] * len(rules)
+        # The flat rules' program and the index of the other rules, made at the first match.
+        self._compiled: _Compiled | None = None
         self._automaton = automaton
         self._key_rules = dict(key_rules)
         self._trigger_keys = frozenset(key_rules)
@@ -883,9 +1104,57 @@ class RuleBook:
         if not self._rules:
             return []
         ctx = self.analyse(article, streams)
+        compiled = self._compiled
+        if compiled is None:  # a race only makes it twice
+            compiled = self._compiled = self._compile()
+        program = compiled.program
+        held = program.holding(ctx)
+        if held:
+            held -= program.refused(held, article.link)
+        others = self._evaluate(ctx, compiled.others(ctx))
+        if not others:
+            return program.matches(sorted(held), ctx)
+        found = dict(zip(held, program.matches(list(held), ctx), strict=True))
+        found.update(others)
+        return [found[index] for index in sorted(found)]
+
+    def prepare(self) -> None:
+        """Make now what the first match would (the flat rules' program: ~1 s for 100,000
+        watches), so that no article waits for it."""
+        if self._compiled is not None:
+            return
+        # As compile_watches: the cyclic collector would walk the whole book again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._compiled = self._compile()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _compile(self) -> _Compiled:
+        """The flat rules as one program; the others indexed by their triggers, as before."""
+        program = _FlatProgram(self._rules)
+        flat = program.rules
+
+        def rest(indexes: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(index for index in indexes if index not in flat)
+
+        key_rules = _without_empty({key: rest(v) for key, v in self._key_rules.items()})
+        return _Compiled(
+            program,
+            key_rules,
+            _without_empty({symbol: rest(v) for symbol, v in self._ticker_rules.items()}),
+            _without_empty({index: rest(v) for index, v in self._regex_rules.items()}),
+            frozenset(self._always - flat),
+            frozenset(key_rules),
+        )
+
+    def _evaluate(self, ctx: Context, candidates: list[int]) -> dict[int, Match]:
+        """The candidate rules (none of them in the flat program) that match, by index."""
         rules, flat = self._rules, self._flat
-        out = []
-        for index in self.candidates(ctx):
+        out: dict[int, Match] = {}
+        for index in candidates:
             fast = flat[index]
             if fast is False:  # not made yet; a race only makes it twice
                 fast = flat[index] = _Flat.of(rules[index])
@@ -894,14 +1163,14 @@ class RuleBook:
                 if found is None:
                     continue
                 links = fast.rule.links
-                if links is not None and links.refusal(article.link) is not None:
+                if links is not None and links.refusal(ctx.article.link) is not None:
                     continue
-                out.append(found)
+                out[index] = found
                 continue
             rule = rules[index]
             if rule.holds(ctx):
                 terms = rule.matched_terms(ctx)
-                out.append(Match(rule.topic, rule.name, rule.priority, rule.status, terms))
+                out[index] = Match(rule.topic, rule.name, rule.priority, rule.status, terms)
         return out
 
     def refused_by_link(self, article: Article) -> list[tuple[Rule, str]]:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import re2
 
@@ -100,6 +100,94 @@ def parse_query(text: str, *, name: str = QUERY_RULE) -> RuleSpec:
     tokens = _tokens(text)
     if not tokens:
         raise QueryError(text, 1, "empty query: write something to look for")
+    shape = tuple([token.kind for token in tokens])
+    template = _SHAPES.get(shape)
+    if template is not None:
+        found = _filled(template, tokens)
+        if found is not None:
+            return _rule_spec(name, *found)
+    spec = _parsed(text, tokens, name)
+    if len(_SHAPES) < MAX_SHAPES:
+        _SHAPES[shape] = _template(spec, tokens)
+    return spec
+
+
+# Queries of one shape (the same kinds of token in the same order) parse to the same tree:
+# 100,000 stored watches come in a few hundred shapes, parsed once each at a start. Only the
+# terms differ, and `_filled` checks each one as the parser would; any it refuses sends the
+# query through the parser, which says why.
+MAX_SHAPES = 10_000
+# ("t", token) a term; ("g", kind, token, items) a group; ("n", token, terms) a NEAR; `token`
+# the index of the token whose position (and for NEAR, distance) the condition takes.
+_Template = tuple[Any, ...]
+_SHAPES: dict[tuple[str, ...], tuple[tuple[_Template, ...] | None, ...]] = {}
+
+
+def _template(spec: RuleSpec, tokens: list[_Token]) -> tuple[tuple[_Template, ...] | None, ...]:
+    """The rule's `all` and `any` with every text and position replaced by its token's index."""
+    at = {token.position: index for index, token in enumerate(tokens)}
+    return tuple(
+        None if part is None else tuple(_shape_of(item, at) for item in part)
+        for part in (spec.all, spec.any)
+    )
+
+
+def _shape_of(condition: Condition, at: dict[int, int]) -> _Template:
+    if isinstance(condition, Term):
+        return ("t", at[condition.column])
+    if isinstance(condition, Group):
+        items = tuple(_shape_of(item, at) for item in condition.items)
+        return ("g", condition.kind, at[condition.column], items)
+    terms = tuple(("t", at[term.column]) for term in condition.items)
+    return ("n", at[condition.column], terms)
+
+
+def _filled(
+    template: tuple[tuple[_Template, ...] | None, ...], tokens: list[_Token]
+) -> tuple[tuple[Condition, ...] | None, ...] | None:
+    """The shape's conditions with these tokens' terms; None when a term is not valid where
+    it stands (the parser then says why)."""
+    # No nested function: a recursive closure is a reference cycle, and start-up compiles
+    # with the cyclic collector off, so each query's would stay until the next collection.
+    found: list[tuple[Condition, ...] | None] = []
+    for part in template:
+        if part is None:
+            found.append(None)
+            continue
+        items = [_fill(item, tokens) for item in part]
+        if None in items:
+            return None
+        found.append(tuple(items))  # type: ignore[arg-type]
+    return tuple(found)
+
+
+def _fill(item: _Template, tokens: list[_Token]) -> Condition | None:
+    """One condition of a shape with these tokens' terms; None when a term is not valid."""
+    kind = item[0]
+    if kind == "t":
+        token = tokens[item[1]]
+        if token.kind == "phrase" and not token.text.strip():
+            return None
+        if term_problem(token.text):
+            return None
+        return Term(token.text, 1, token.position)
+    if kind == "g":
+        items = [_fill(inner, tokens) for inner in item[3]]
+        if None in items:
+            return None
+        return Group(item[1], tuple(items), 1, tokens[item[2]].position)  # type: ignore[arg-type]
+    near = tokens[item[1]]
+    terms: list[Term] = []
+    for inner in item[2]:
+        term = _fill(inner, tokens)
+        if not isinstance(term, Term) or term.text.strip().startswith(("$", "/")):
+            return None
+        terms.append(term)
+    return Near(tuple(terms), near.within, 1, near.position)
+
+
+def _parsed(text: str, tokens: list[_Token], name: str) -> RuleSpec:
+    """`parse_query` by the parser itself."""
     root = _Parser(text, tokens).query()
     if not _looks_for_something(root):
         raise QueryError(
@@ -115,6 +203,12 @@ def parse_query(text: str, *, name: str = QUERY_RULE) -> RuleSpec:
         all_ = _flat(root)
     else:
         all_ = (_condition(root),)
+    return _rule_spec(name, all_, any_)
+
+
+def _rule_spec(
+    name: str, all_: tuple[Condition, ...] | None, any_: tuple[Condition, ...] | None
+) -> RuleSpec:
     return RuleSpec(
         name=name,
         priority="normal",
@@ -210,6 +304,38 @@ def _path(topic: str) -> str:
 
 def _tokens(text: str) -> list[_Token]:
     """The query split into tokens; unclosed quotes and regexes are errors."""
+    tokens: list[_Token] = []
+    index, size = 0, len(text)
+    match = _PLAIN_TOKEN.match
+    while (found := match(text, index)) is not None:
+        kind = found.lastindex or 0  # one group of the alternatives always took part
+        if kind == 1:
+            tokens.append(_new_token(_Token, (found[1], found[1], found.start(1) + 1, 0)))
+        elif kind == 4:
+            tokens.append(_word_token(text, found[4], found.start(4) + 1))
+        else:  # a phrase: its position is its opening quote's
+            tokens.append(_new_token(_Token, ("phrase", found[kind], found.start(kind), 0)))
+        index = found.end()
+    if index == size or text[index:].isspace():
+        return tokens
+    return _tokens_one_by_one(text)  # a regex, or a quote the fast path does not take
+
+
+# What `_tokens_one_by_one` makes of plain queries (words, parentheses, phrases followed by a
+# space, a parenthesis or the end), in one regex step per token: 100,000 stored watches are
+# read at every start. Anything else (a regex, an unclosed quote) takes the slow path, which
+# says what is wrong.
+_PLAIN_TOKEN = re.compile(
+    r"\s*(?:([()])"
+    r'|"([^"]*)"(?=[\s()]|\Z)'
+    r"|\u201c([^\u201d]*)\u201d(?=[\s()]|\Z)"
+    r'|([^\s()"\u201c/][^\s()"\u201c]*))'
+)
+_new_token = tuple.__new__
+
+
+def _tokens_one_by_one(text: str) -> list[_Token]:
+    """`_tokens` a character at a time: every query, with every error found."""
     tokens: list[_Token] = []
     index, size = 0, len(text)
     while index < size:

@@ -103,6 +103,7 @@ class LiveWatches:
             self._sets = self._shared_sets()
             self._sets_changed = False
             base, self.problems = compile_watches(self._queries, self._sets, cache=self.cache)
+            base.prepare()
             self._base = dict(self._queries)
             self.book = WatchBook(base)
             self._loaded = True
@@ -149,6 +150,7 @@ class LiveWatches:
             self._sets_changed = False
         started = time.perf_counter()
         base, problems = compile_watches(snapshot, sets, cache=self.cache)
+        base.prepare()  # here, in the background, not in the first match after the merge
         with self._lock:
             self._base = snapshot
             self._changed = {key: n for key, n in self._changed.items() if n > upto}
