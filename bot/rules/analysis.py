@@ -64,7 +64,19 @@ _ASCII_CASED = bytes.maketrans(
 _COMMON_MARKS = tuple(chr(code) for code in (*range(0x300, 0x310), 0x323, 0x327, 0x328, 0x331))
 
 
+_ASCII_BYTES = bytes(range(128))
+
+
+def _has_marks(text: str) -> bool:
+    """Whether the text holds a combining mark: its few non-ASCII characters are looked at,
+    picked out in C, instead of a regex stepping through every character of a long body."""
+    rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    return any(unicodedata.combining(char) for char in set(rest.decode("utf-8", "surrogatepass")))
+
+
 def _strip_marks(text: str) -> str:
+    if not _has_marks(text):
+        return text
     text = _MARKS.sub("", text)
     if len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text):
         text = _ASTRAL_MARKS.sub("", text)
