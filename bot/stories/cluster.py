@@ -181,15 +181,49 @@ class StoryIndex:
                 scored.append((margin, entry))
         scored.sort(key=lambda pair: pair[0], reverse=True)
         tried: set[str] = set()
+        accepted: list[tuple[float, _Entry]] = []
         for margin, entry in scored:
             if entry.story_id in tried:
                 continue
             tried.add(entry.story_id)
-            if margin >= _REPOST or (
-                self._fits_seed(query, entry.story_id) and self._coherent(query, entry.story_id)
-            ):
+            if margin >= _REPOST and not accepted:
                 return Decision(entry.story_id, entry.features.article_id, margin)
-        return Decision(new.article_id, None, 0.0)
+            if self._fits_seed(query, entry.story_id) and self._coherent(query, entry.story_id):
+                accepted.append((margin, entry))
+                if len(accepted) == _SPLIT_STORIES:
+                    break
+        if not accepted:
+            return Decision(new.article_id, None, 0.0)
+        margin, entry = self._larger_story(query, accepted)
+        return Decision(entry.story_id, entry.features.article_id, margin)
+
+    def _larger_story(
+        self, query: _Entry, accepted: list[tuple[float, _Entry]]
+    ) -> tuple[float, _Entry]:
+        """Of the stories that would take an article, the best-matching one, unless the
+        article reports one release or one company's results with both and the other holds
+        more articles: one release's copies that split early into two stories (a wire's own
+        flashes beside the other outlets' story) then grow the larger one, not both."""
+        best = accepted[0]
+        if not self._one_report(query, best[1]):
+            return best
+        for candidate in accepted[1:]:
+            larger = (
+                self._stories[candidate[1].story_id].size > self._stories[best[1].story_id].size
+            )
+            if larger and self._one_report(query, candidate[1]):
+                best = candidate
+        return best
+
+    def _one_report(self, new: _Entry, old: _Entry) -> bool:
+        """Whether two articles report one economic release, or one company's results both
+        filed under that company (a report, not a view, an analysis or call remarks)."""
+        evidence = self._evidence(new, old)
+        if evidence is None:
+            return False
+        if evidence.release:
+            return True
+        return evidence.results and bool(event_keys(new.features) & event_keys(old.features))
 
     def _fits_seed(self, query: _Entry, story_id: str) -> bool:
         """Whether the arriving article still tells what the story's first article told:
@@ -428,6 +462,8 @@ _SUBJECT = 2
 
 # A repost's margin: above any margin likeness alone can give.
 _REPOST = 100.0
+# How many stories that would take an article are weighed against each other (`_larger_story`).
+_SPLIT_STORIES = 2
 
 
 def _masses(features: StoryFeatures, weights: dict[str, float]) -> tuple[float, float]:

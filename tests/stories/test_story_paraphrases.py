@@ -231,3 +231,115 @@ def test_one_move_told_by_where_it_went_is_one_story() -> None:
         )
         == 1
     )
+
+
+def test_a_report_joins_the_larger_of_two_stories_one_release_split_into() -> None:
+    index = StoryIndex()
+    # One results release already told as two stories: the outlets' one and a wire's own.
+    for minutes, source, title, summary in (
+        (
+            0,
+            "portal",
+            "Acmeron Non-GAAP EPADS of $0.44, revenue of $45.75B; initiates Q1 outlook",
+            "Acmeron reported fourth-quarter underlying profit of $1.17 billion and FY24"
+            " revenue of $189.19 billion, and announced a $1.75 billion share buyback.",
+        ),
+        (
+            30,
+            "news",
+            "Acmeron's Profit Falls More Than Expected; Announces $1.75 Billion Share Buyback",
+            "Acmeron's fourth-quarter profit fell more than expected and FY24 revenue"
+            " declined to $189.19 billion; it announced a $1.75 billion share buyback.",
+        ),
+    ):
+        index.add(_item(source, title, summary, minutes=minutes), "outlets")
+    index.add(
+        _item(
+            "flash",
+            "Acmeron Posts FY24 Revenue $189.19B",
+            "Acmeron posted FY24 revenue of $189.19 billion, lower than a year earlier.",
+            minutes=40,
+        ),
+        "flash",
+    )
+    copy = _item(
+        "flash",
+        "Acmeron Posts Lower FY24 Profit, Revenue",
+        "Acmeron posted lower FY24 profit and revenue of $189.19 billion, and a $1.75 billion"
+        " share buyback.",
+        minutes=45,
+    )
+    assert index.assign(copy) == "outlets"
+
+
+def test_an_article_about_something_else_keeps_its_best_story() -> None:
+    index = StoryIndex()
+    for minutes in (0, 20):
+        index.add(
+            _item(
+                f"portal{minutes}",
+                "Acmeron Non-GAAP EPADS of $0.44, revenue of $45.75B; initiates Q1 outlook",
+                "Acmeron reported fourth-quarter underlying profit of $1.17 billion and"
+                " announced a new chief executive to take over in April.",
+                minutes=minutes,
+            ),
+            "results",
+        )
+    index.add(
+        _item(
+            "wire",
+            "Acmeron names Jane Roe as chief executive",
+            "Acmeron named Jane Roe as chief executive from April, replacing John Doe.",
+            minutes=30,
+        ),
+        "ceo",
+    )
+    copy = _item(
+        "news",
+        "Acmeron names Jane Roe as new chief executive",
+        "Acmeron named Jane Roe, a former rival executive, as chief executive from April.",
+        minutes=40,
+    )
+    assert index.assign(copy) == "ceo"
+
+
+def test_one_weeks_crude_stocks_told_in_other_words_is_one_story() -> None:
+    assert (
+        _story_count(
+            _item(
+                "portal",
+                "Crude inventory rises by 4.1M barrels for week ended Feb 7 - EIA",
+                "U.S. commercial crude oil inventories rose by 4.1 million barrels in the week"
+                " ended Feb. 7, the Energy Information Administration said.",
+            ),
+            _item(
+                "wire",
+                "U.S. Crude Oil Stockpiles Rise For Third Straight Week",
+                "Commercial crude stockpiles in the U.S. increased for a third week, the EIA"
+                " said, as refiners cut runs.",
+                minutes=90,
+            ),
+        )
+        == 1
+    )
+
+
+def test_crude_stocks_and_gas_storage_of_one_week_stay_apart() -> None:
+    assert (
+        _story_count(
+            _item(
+                "portal",
+                "U.S. Crude Oil Stockpiles Rise For Third Straight Week",
+                "Commercial crude stockpiles in the U.S. increased for a third week, the EIA"
+                " said, as refiners cut runs.",
+            ),
+            _item(
+                "wire",
+                "U.S. Natural Gas Storage Falls More Than Expected",
+                "Natural gas in U.S. storage fell by 100 billion cubic feet last week, the EIA"
+                " said, more than analysts expected.",
+                minutes=30,
+            ),
+        )
+        == 2
+    )
