@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from bot.article import Article
-from bot.stories.features import StoryFeatures, describe, done_forms
+from bot.stories.features import COMPANY_FORMS, StoryFeatures, describe, done_forms
 from bot.stories.reference import idf
 from bot.stories.same_event import (
     event_keys,
@@ -761,7 +761,47 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # one report's supply and its demand estimates: two indicators (rule 2)
     if _release_and_company(new, old) or _release_and_company(old, new):
         return True  # a country's release and one company's own figure: two stories
+    if _namesakes(new, old):
+        return True  # `Brookfield Corp` and `Brookfield Wealth Solutions`: two companies
+    if _unnamed_beside_named(new, old) or _unnamed_beside_named(old, new):
+        return True  # `Year-end Report 2024` of a company its summary never names
     return _other_names(new, old) or _other_symbols(new, old)
+
+
+def _namesakes(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether the headlines open with two companies of one first word: `Brookfield Corp`
+    and `Brookfield Wealth Solutions`, `Siemens Energy` and `Siemens AG`. They are when their
+    own listed symbols differ (`(NYSE: BN)`, `(TSX: BNT)`), or when the words after the first
+    differ and neither article writes the other's two. A bare name beside a longer one
+    (`Siemens`, `Siemens AG`; `SoftBank`, `SoftBank Group`) is one company."""
+    first, second = a.lead_name.split(), b.lead_name.split()
+    if not (first and second) or first[0] != second[0]:
+        return False
+    own, others = a.listed | a.headline_tickers, b.listed | b.headline_tickers
+    if own & others:
+        return False
+    if own and others and first[1:2] != second[1:2] and _name_word(a) != _name_word(b):
+        return True  # `(BN) Brookfield` and `Brookfield Wealth Solutions (TSX: BNT)`
+    if not (a.lead_tail and b.lead_tail) or a.lead_tail == b.lead_tail:
+        return False
+    return not _writes(b, [first[0], a.lead_tail]) and not _writes(a, [second[0], b.lead_tail])
+
+
+def _name_word(features: StoryFeatures) -> str:
+    """The second word of a headline's opening name, a company form aside: `Siemens AG
+    (OTCPK:SIEGY)` and `Siemens (ETR:SIE)` are one company listed twice."""
+    return "" if features.lead_tail in COMPANY_FORMS else features.lead_tail
+
+
+def _unnamed_beside_named(generic: StoryFeatures, named: StoryFeatures) -> bool:
+    """Whether `generic` names no one in its headline (`Year-end Report 2024`) and `named`
+    opens with a company its summary never writes (`HANZA year-end report 2024`): any filer
+    sends the generic headline, so only its summary can say whose report it is."""
+    if generic.lead_name or generic.headline_only or not _names_no_one(generic):
+        return False  # a flash without a summary may be the company's (`Wood Group … Options`)
+    if not (named.lead_name and (named.rare_lead or named.entities.companies or named.listed)):
+        return False
+    return f" {named.lead_name.split()[0]} " not in generic.folded_text
 
 
 def _other_names(new: StoryFeatures, old: StoryFeatures) -> bool:

@@ -598,6 +598,9 @@ class StoryFeatures:
     countries: frozenset[str]  # countries the headline names
     entities: Named  # the knowledge base's companies, places and releases it names
     lead_name: str  # the name a headline opens with (`Aditya Birla Finance`), folded
+    lead_tail: str  # the word after that name's first (`energy` of `Siemens Energy`, `corp`)
+    # (only when the summary writes the two words too)
+    listed: frozenset[str]  # symbols written beside an exchange (`(NYSE: BN)`), not OTC
     rare_lead: bool  # that name has a word rare in news at large: surely a name
     folded_text: str  # headline and summary folded, spaced at both ends: names are looked up
     remarks: bool  # remarks on a call or in an interview, not the release they comment
@@ -686,6 +689,10 @@ def describe(article: Article) -> StoryFeatures:
         entities=named(raw_title, summary),
         lead_name=lead_name,
         rare_lead=bool(lead_name) and _rare_name(lead_name),
+        lead_tail=_lead_tail(
+            lead_name, " ".join(_fold(raw_title).split()), f" {' '.join(_fold(summary).split())} "
+        ),
+        listed=_listed(f"{raw_title} {summary[:_LISTED_CHARS]}"),
         folded_text=f" {' '.join(_fold(raw_title + ' ' + summary).split())} ",
         remarks=bool(_REMARKS.search(raw_title) or _CALL_PIECE.match(summary)),
         confirms=bool(_CONFIRMS.search(raw_title)),
@@ -1198,6 +1205,50 @@ def _lead_name(title: str) -> str:
     if not found.mentioned <= found.companies and not _named_after_place(words):
         return ""  # a country, release or official (`US CPI`, `Hotter inflation`): no company
     return name
+
+
+# Company forms, one spelling each: `Brookfield Corp` and `Brookfield Corporation` are one.
+_FORM_SPELLING = {"corporation": "corp", "limited": "ltd", "holding": "holdings"}
+COMPANY_FORMS = frozenset(_FORM_SPELLING.get(form, form) for form in _NAME_FORMS)
+
+
+def _lead_tail(lead_name: str, title_key: str, summary: str) -> str:
+    """The word after the opening name's first, when the summary writes the two as well: the
+    name's second word (`energy` of `Siemens Energy`), else the company form the headline
+    writes after it (`corp` of `SoftBank Corp. reports`); `` for a bare name (`Siemens`) or
+    a headline word the summary never writes with it (`DEPS` of `Carlyle DEPS of $0.92`)."""
+    words = lead_name.split()
+    if not words:
+        return ""
+    if len(words) > 1:
+        tail = words[1]
+    else:
+        after = re.search(rf"(?:^| ){re.escape(lead_name)} (\w+)", title_key)
+        if after is None or after.group(1) not in _NAME_FORMS:
+            return ""
+        tail = after.group(1)
+    if len(tail) < 2 or f" {words[0]} {tail} " not in summary:
+        return ""  # `Cresud S.A.C.I.F.`: an initial is no name
+    return _FORM_SPELLING.get(tail, tail)
+
+
+# Symbols after an exchange's name inside parentheses: `(NYSE: BN, TSX: BN)`; not over the
+# counter (`OTCPK:NSANY` is a foreign company's second listing, not another company).
+_LISTING = re.compile(r"\(([^()]{1,60}:[^()]{1,60})\)")
+_LISTED_SYMBOL = re.compile(
+    r"(?<![A-Z])(?!OTC)[A-Z]{2,8}\s?:\s?([A-Z][A-Z0-9]{0,5}(?:\.[A-Z]{1,2})?)\b"
+)
+# An issuer's own symbol is written at its first mention, near the summary's start.
+_LISTED_CHARS = 300
+
+
+def _listed(text: str) -> frozenset[str]:
+    """The symbols a text writes after an exchange's name in parentheses: the issuer's own."""
+    return frozenset(
+        symbol
+        for listing in _LISTING.finditer(text)
+        for symbol in _LISTED_SYMBOL.findall(listing.group(1))
+    )
 
 
 def _place_only(text: str) -> bool:

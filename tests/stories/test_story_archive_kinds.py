@@ -1154,3 +1154,141 @@ def test_a_table_of_several_markets_is_not_one_markets_move() -> None:
         )
         == 2
     )
+
+
+def _stories_of(*articles: Article) -> list[str]:
+    """The story an empty index puts each article in, fed in order."""
+    index = StoryIndex()
+    return [index.assign(article) for article in articles]
+
+
+_NORTHGATE_RESULTS = (
+    "distributable earnings rose 15% to a record $4.9 billion, or $3.07 per share, and revenue"
+    " was $19.43 billion for the year ended December 31, 2024."
+)
+
+
+def test_a_company_beside_its_namesake_is_another_company() -> None:
+    corporation, flash, wealth = _stories_of(
+        _item(
+            1,
+            "Northgate Corporation Reports Record 2024 Results",
+            "Northgate Corporation (NYSE: NGC, TSX: NGC) announced that " + _NORTHGATE_RESULTS,
+        ),
+        _item(2, "Earnings Flash (NGC) Northgate Posts Q4 Revenue $19.43B"),
+        _item(
+            3,
+            "Northgate Wealth Solutions Announces Year End 2024 Results and Declares Quarterly"
+            " Distribution Increase",
+            "Northgate Wealth Solutions (NYSE, TSX: NGW) announced financial results for the"
+            " three months and year ended December 31, 2024; its record revenue rose 15%.",
+        ),
+    )
+    assert wealth not in {corporation, flash}
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sonbanko Corp. reports nine-month results",
+                "Sonbanko Corp. press release: nine-month GAAP EPS of ¥9.02. Revenue of ¥4.81T.",
+            ),
+            _item(
+                2,
+                "Sonbanko Group reports nine-month results",
+                "Sonbanko Group press release: nine-month GAAP EPS of ¥9.02. Revenue of ¥4.81T.",
+                hours=2,
+            ),
+        )
+        == 2
+    )
+
+
+def test_one_company_told_bare_or_with_its_form_still_joins() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Northgate Corporation Reports Q4 Revenue of $19.43 Billion",
+                "Northgate Corporation (NYSE: NGC) said " + _NORTHGATE_RESULTS,
+            ),
+            _item(
+                2,
+                "Northgate Corp Q4 Revenue $19.43 Billion, Up 15%",
+                "Northgate Corp said " + _NORTHGATE_RESULTS,
+            ),
+            _item(
+                3,
+                "Northgate Posts Q4 Revenue of $19.43 Billion",
+                "Northgate said " + _NORTHGATE_RESULTS,
+            ),
+        )
+        == 1
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Vendrix AG Q1 net profit rises 12% to EUR 2.1 billion",
+                "Vendrix AG (ETR: VDX) said its fiscal first-quarter net profit rose 12% to EUR 2.1"
+                " billion on data-center demand.",
+            ),
+            _item(
+                2,
+                "Vendrix Q1 net profit rises 12% to EUR 2.1 billion",
+                "Vendrix said its fiscal first-quarter net profit rose 12% to EUR 2.1 billion on"
+                " data-center demand.",
+            ),
+        )
+        == 1
+    )
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Sonbanko Group posts surprise Q3 loss of ¥369 billion",
+                "Sonbanko Group posted a surprise third-quarter loss of ¥369 billion on Wednesday"
+                " as its Vision Fund booked losses.",
+            ),
+            _item(
+                2,
+                "Sonbanko posts surprise Q3 loss of ¥369 billion",
+                "Sonbanko posted a surprise third-quarter loss of ¥369 billion on Wednesday as its"
+                " Vision Fund booked losses.",
+            ),
+        )
+        == 1
+    )
+
+
+_YEAR_END = (
+    "October - December 2024: net sales rose 20% to SEK 1.27 billion and the operating margin"
+    " was 7.1 per cent; the board proposes a dividend of SEK 2.00."
+)
+
+
+def test_a_report_headline_naming_no_company_is_not_a_named_companys_report() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Hanzaro year-end report 2024",
+                "Hanzaro AB presents its year-end report. " + _YEAR_END,
+            ),
+            _item(2, "Year-end Report 2024", "Better results than communicated. " + _YEAR_END),
+        )
+        == 2
+    )
+
+
+def test_a_report_headline_naming_no_company_still_joins_when_its_summary_names_it() -> None:
+    assert (
+        _story_count(
+            _item(
+                1,
+                "Hanzaro year-end report 2024",
+                "Hanzaro AB presents its year-end report. " + _YEAR_END,
+            ),
+            _item(2, "Year-end Report 2024", "Hanzaro AB: " + _YEAR_END),
+        )
+        == 1
+    )
