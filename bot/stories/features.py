@@ -80,6 +80,8 @@ _PREVIEW = re.compile(
     r"|awaits?|awaiting|on\s+deck|gears?\s+up|set\s+to\s+report|to\s+report|due\s+to\s+report"
     r"|before\s+(?:earnings|results|the\s+bell)|results?\s+comes?\s+soon|(?:results|earnings)\s+(?:are\s+)?due"
     r"|to\s+post\s+(?:earnings|results)|next\s+hurdle"
+    # `Will Palo Alto's Q2 Earnings Validate …?`: a question put before the results
+    r"|^\s*will(?=\s[^?]*\b(?:earnings|results)\b[^?]*\?\s*$)"
     r"|reports?\s+(?:earnings|results)\s+(?:on|this|next|today|tomorrow)"
     r"|\bto\s+(?:rise|fall|slow|accelerate|ease|climb|increase|decrease|drop)\s+at\b"
     r"|approach\w*\s+(?:q[1-4]\s+|its\s+)?(?:earnings|results)|expected\s+to\s+(?!be\b)\w+"

@@ -1292,3 +1292,23 @@ def test_a_report_headline_naming_no_company_still_joins_when_its_summary_names_
         )
         == 1
     )
+
+
+def test_a_question_put_before_the_results_is_not_the_results() -> None:
+    summary = (
+        "Zentrix Networks reports second-quarter earnings after the close; revenue of $2.26"
+        " billion and cybersecurity platform growth are what investors watch."
+    )
+    assert (
+        _story_count(
+            _item(1, "Will Zentrix Networks' Q2 Earnings Validate Its Platform Bet?", summary),
+            _item(
+                2,
+                "Zentrix Networks Q2 Earnings Beat; Revenue of $2.26 Billion",
+                "Zentrix Networks reported second-quarter earnings after the close: revenue of"
+                " $2.26 billion on cybersecurity platform growth.",
+                hours=3,
+            ),
+        )
+        == 2
+    )
