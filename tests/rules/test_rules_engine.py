@@ -190,7 +190,8 @@ def test_rule_without_keywords_is_always_evaluated() -> None:
 
 def test_topic_metadata() -> None:
     book = _book(
-        'topic: crude\ntitle: Crude\ndescription: d\nemoji: "🛢️"\nrules:\n  - {name: r, any: [oil]}\n'
+        'topic: crude\ntitle: Crude\ndescription: d\nemoji: "🛢️"\n'
+        "rules:\n  - {name: r, any: [oil]}\n"
     )
     assert book.topics["crude"].title == "Crude"
     assert book.topics["crude"].path == "rules/t.yaml"
