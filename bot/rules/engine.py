@@ -953,22 +953,42 @@ class _Compiled:
 
     def others(self, ctx: Context) -> list[int]:
         """Indexes of the rules outside the program worth evaluating, in order."""
-        found = set(self.always)
-        if self.key_rules:
-            hit = ctx.keys_in(ALL_FIELDS) & self.trigger_keys
-            if hit:
-                found.update(*map(self.key_rules.__getitem__, hit))
-        if self.ticker_rules:
-            for symbol in ctx.tickers:
-                rules = self.ticker_rules.get(symbol)
-                if rules:
-                    found.update(rules)
-        if self.regex_rules:
-            for index in ctx.regex_in(ALL_FIELDS):
-                rules = self.regex_rules.get(index)
-                if rules:
-                    found.update(rules)
-        return sorted(found)
+        return _triggered(
+            ctx,
+            self.always,
+            self.key_rules,
+            self.trigger_keys,
+            self.ticker_rules,
+            self.regex_rules,
+        )
+
+
+def _triggered(
+    ctx: Context,
+    always: frozenset[int],
+    key_rules: Mapping[int, tuple[int, ...]],
+    trigger_keys: frozenset[int],
+    ticker_rules: Mapping[str, tuple[int, ...]],
+    regex_rules: Mapping[int, tuple[int, ...]],
+) -> list[int]:
+    """Indexes of the rules some trigger of which the article holds (and those always
+    evaluated), in order."""
+    found = set(always)
+    if key_rules:
+        hit = ctx.keys_in(ALL_FIELDS) & trigger_keys
+        if hit:
+            found.update(*map(key_rules.__getitem__, hit))
+    if ticker_rules:
+        for symbol in ctx.tickers:
+            rules = ticker_rules.get(symbol)
+            if rules:
+                found.update(rules)
+    if regex_rules:
+        for index in ctx.regex_in(ALL_FIELDS):
+            rules = regex_rules.get(index)
+            if rules:
+                found.update(rules)
+    return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1079,21 +1099,14 @@ class RuleBook:
 
     def candidates(self, ctx: Context) -> list[int]:
         """Indexes of the rules worth evaluating: some trigger of theirs was seen."""
-        found = set(self._always)
-        hit = ctx.keys_in(ALL_FIELDS) & self._trigger_keys
-        if hit:
-            found.update(*map(self._key_rules.__getitem__, hit))
-        if self._ticker_rules:
-            for symbol in ctx.tickers:
-                rules = self._ticker_rules.get(symbol)
-                if rules:
-                    found.update(rules)
-        if self._regex_rules:
-            for index in ctx.regex_in(ALL_FIELDS):
-                rules = self._regex_rules.get(index)
-                if rules:
-                    found.update(rules)
-        return sorted(found)
+        return _triggered(
+            ctx,
+            self._always,
+            self._key_rules,
+            self._trigger_keys,
+            self._ticker_rules,
+            self._regex_rules,
+        )
 
     def match(self, article: Article, streams: tuple[str, str, str] | None = None) -> list[Match]:
         """Every active or test rule that matches the article, sorted by (topic, rule).
