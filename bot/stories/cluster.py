@@ -16,6 +16,7 @@ from bot.stories.same_event import (
     event_keys,
     one_release,
     one_results,
+    one_speaker,
     other_period,
     same_official,
 )
@@ -757,6 +758,8 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # one speaker's two remarks: each is its own claim
     if _quotes_other(new, old) or _quotes_other(old, new):
         return True  # another party's words are a response, a new fact (rule 5)
+    if _answer_of_other(new, old) or _answer_of_other(old, new):
+        return True  # a party's answer beside the event or another party's answer (rule 5)
     if _supply_and_demand(new, old):
         return True  # one report's supply and its demand estimates: two indicators (rule 2)
     if _release_and_company(new, old) or _release_and_company(old, new):
@@ -959,6 +962,17 @@ def _quotes_other(quoting: StoryFeatures, other: StoryFeatures) -> bool:
         and not speaker <= other.text_terms
         and not same_official(quoting, other)
     )
+
+
+def _answer_of_other(answer: StoryFeatures, other: StoryFeatures) -> bool:
+    """Whether `answer` tells a named party's answer (`Trump calls judge 'crazy'`) and
+    `other` neither tells that party's answer nor names it in its headline: the event, or
+    another party's answer. Two outlets' copies of one answer share the party, by name or
+    by office (`EU President vows …`, `European Commission Chief Vows …`)."""
+    party = answer.responder
+    if not party or party & (other.responder | other.title_terms):
+        return False
+    return not (other.speaker is not None and one_speaker(answer, other))
 
 
 def _reaction(mover: StoryFeatures, event: StoryFeatures) -> bool:

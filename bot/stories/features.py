@@ -561,6 +561,13 @@ _NOT_SPEAKERS = frozenset(
 )
 # `Elliott Had Received 1 Board Seat … in Late 2023`: background of an earlier year.
 _BACKGROUND = re.compile(r"(?i)\bhad\b.{0,80}\b((?:19|20)\d\d)\b")
+# `Trump calls judge 'crazy'`, `…; Altman says 'no'`: a named party's answer to an event.
+_ANSWER = re.compile(
+    r"(?i)^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,3}?)\s+"
+    r"(?:calls(?=\s)(?!\s+off\b)|slams?|rebukes?|blasts?|says\s+['‘’\"“]?no\b|rejects?|rebuffs?"
+    r"|responds?|hits\s+back|fires\s+back|lashes\s+out|vows?|criticizes|condemns?|mocks?"
+    r"|derides?|pushes\s+back|dismiss(?:es)?)\b"
+)
 _LEADING_SPEAKER = re.compile(r"^(?P<speaker>[\w.&'-]+(?:\s[\w.&'-]+){0,2})\s*:\s+\S")
 
 
@@ -609,6 +616,7 @@ class StoryFeatures:
     confirms: bool  # an official confirmation (of a report, a deal, a date)
     court: bool  # the headline reports what a court or a judge did
     remark: frozenset[str]  # the claim's words of an executive's remark (`Kering CEO: …`)
+    responder: frozenset[str]  # who answers in the headline's clause (`…; Altman says 'no'`)
     group_move: bool  # a move of a group of stocks (`oil stocks fall`, `gold miners gain`)
     tally: str  # a count told as it runs (`trend`: leads, trails) or its `outcome` (wins)
     headline_only: bool  # no usable summary
@@ -702,6 +710,7 @@ def describe(article: Article) -> StoryFeatures:
         group_move=_group_move(raw_title),
         court=bool(_COURT.search(raw_title)),
         remark=_remark(raw_title),
+        responder=_responder(raw_title),
         preview=bool(_PREVIEW.search(raw_title)),
         deed=_deed(raw_title),
         intents=_intents(raw_title),
@@ -1034,6 +1043,22 @@ def _speaker_words(title: str) -> str | None:
         if not found or _RESULTS.search(label) or _indicators(label) or re.search(r"\d", label):
             return None
     return found.group("speaker")
+
+
+def _responder(title: str) -> frozenset[str]:
+    """The words of the named party whose answer a clause of the headline tells (`Trump
+    calls judge 'crazy'`, `…; Altman says 'no'`, `…: EU chief vows …`); roles (`lawyer`)
+    name no one."""
+    for clause in re.split(r"[;:]", title):
+        found = _ANSWER.match(clause.strip())
+        if found:
+            party = {_ONE_PARTY.get(term, term) for term in _terms(found.group("speaker"))}
+            return frozenset(party) - _ROLES
+    return frozenset()
+
+
+# Words one party is written by in answers: `EU chief vows`, `European Commission Chief Vows`.
+_ONE_PARTY = {"european": "eu"}
 
 
 def _speaker_office(title: str) -> tuple[frozenset[str], str]:

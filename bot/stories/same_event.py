@@ -21,6 +21,13 @@ def same_official(quoting: StoryFeatures, other: StoryFeatures) -> bool:
     return same_speaker(ids, words, theirs)
 
 
+def one_speaker(quoting: StoryFeatures, other: StoryFeatures) -> bool:
+    """Whether the two headlines quote one party, by name or by office (`European Commission
+    Chief Vows …` and `Von der Leyen: …`), whatever else their texts name."""
+    ids, words = quoting.speaker_office
+    return bool(ids) and same_speaker(ids, words, officials(*other.speaker_office))
+
+
 # Months a headline names as a release's period (`January PPI`, `CPI in January`); `may`
 # is a verb too often, and a month followed by a number is a day (`Feb 7`), told apart
 # elsewhere.

@@ -1312,3 +1312,49 @@ def test_a_question_put_before_the_results_is_not_the_results() -> None:
         )
         == 2
     )
+
+
+def test_a_partys_answer_is_not_the_event_nor_another_partys_answer() -> None:
+    ruling = "A federal judge on Saturday barred Musk's cost-cutting team from the payment system."
+    assert (
+        _story_count(
+            _item(1, "Judge blocks cost-cutting team's access to Treasury payment system", ruling),
+            _item(2, "Trump calls judge 'crazy' after ruling on Treasury payment system", ruling),
+        )
+        == 2
+    )
+    assert (
+        _story_count(
+            _item(1, "Musk calls for judges to be fired after Treasury ruling", ruling),
+            _item(2, "Trump rebukes the judge who blocked access to Treasury system", ruling),
+        )
+        == 2
+    )
+    bid = "A consortium led by Elon Musk offered $97.4 billion for the nonprofit behind ChatGPT."
+    assert (
+        _story_count(
+            _item(1, "Musk-led group proposes to buy OpenAI for $97.4 bn", bid),
+            _item(2, "Musk-led group proposes to buy OpenAI for $97.4 bn; Altman says 'no'", bid),
+        )
+        == 2
+    )
+
+
+def test_one_partys_answer_told_by_two_outlets_still_joins() -> None:
+    ruling = "Trump said the judge who blocked his cost-cutting team from the Treasury was crazy."
+    assert (
+        _story_count(
+            _item(1, "Trump calls judge 'crazy' after ruling on Treasury payment system", ruling),
+            _item(2, "Trump slams judge who blocked cost-cutting team at Treasury", ruling),
+        )
+        == 1
+    )
+    bid = "A consortium led by Elon Musk offered $97.4 billion for the nonprofit behind ChatGPT."
+    assert (
+        _story_count(
+            _item(1, "Musk-led group proposes to buy OpenAI for $97.4 bn", bid),
+            _item(2, "Musk-led group offers $97.4 bn to buy OpenAI, Musk says", bid),
+            _item(3, "Musk-led group bids $97.4 bn for OpenAI", bid),
+        )
+        == 1
+    )
