@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
 from bot.stories import StoryIndex
-from tests.support.story_articles import linked
+from tests.support.story_articles import linked, story_count
 from tests.support.story_copies import POWELL
 
 AT = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
@@ -19,30 +19,24 @@ def _item(number: int, title: str, summary: str = "", *, hours: float = 0.0) -> 
     return linked(f"https://wire.example/{number}", title, summary, "wire", published)
 
 
-def _story_count(*articles: Article) -> int:
-    """How many stories an empty index makes of the articles, fed in order."""
-    index = StoryIndex()
-    return len({index.assign(article) for article in articles})
-
-
 def test_a_fresh_index_groups_seven_outlets_of_one_testimony_from_the_first_article() -> None:
     outlets = [
         linked(f"https://{source}.example/powell", title, summary, source, AT + 9 * number * MINUTE)
         for number, (source, title, summary) in enumerate(POWELL)
     ]
-    assert _story_count(*outlets) == 1
+    assert story_count(*outlets) == 1
 
 
 def test_one_results_template_about_two_companies_is_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Acme Industries Dec-Quarter Consol Net Profit 240.4 Million Rupees"),
             _item(2, "Bolt Engineering Dec-Quarter Consol Net Profit 156.2 Million Rupees"),
         )
         == 2
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "BRIEF-Acme Safety Q4 Adjusted EPS USD 2.25 Vs. IBES Estimate USD 2.24"),
             _item(2, "BRIEF-Globex Payments Q4 Adjusted EPS USD 2.95 Vs. IBES Estimate USD 2.96"),
         )
@@ -52,7 +46,7 @@ def test_one_results_template_about_two_companies_is_two_stories() -> None:
 
 def test_rating_notes_on_different_stocks_are_different_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Acme Holdings Is Maintained at Sector Perform by Northbank Capital"),
             _item(2, "Globex Is Maintained at Outperform by Northbank Capital"),
             _item(3, "Initech Is Maintained at Outperform by Northbank Capital"),
@@ -63,7 +57,7 @@ def test_rating_notes_on_different_stocks_are_different_stories() -> None:
 
 def test_recurring_screens_and_listicles_are_never_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Undiscovered Gems Three Promising Small Caps With Strong Potential"),
             _item(2, "Undiscovered Gems And 2 Other Hidden Small Caps With Strong Potential"),
             _item(3, "Acme Unusual Options Activity"),
@@ -75,7 +69,7 @@ def test_recurring_screens_and_listicles_are_never_one_story() -> None:
 
 def test_listings_named_in_the_headline_tell_companies_apart() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Many Still Looking Away From Acme Petrochemical Co.,Ltd. (SHSE:600346)"),
             _item(2, "Many Still Looking Away From Globex Network Co.,Ltd. (SHSE:600050)"),
         )
@@ -87,7 +81,7 @@ def test_the_same_daily_column_on_another_day_is_another_story() -> None:
     table = "7,432,896 33.38 +0.47 6,015,545 18.51 -0.08"  # a price table, no words
     other = "5,088,163 6.66 -0.02 4,799,911 11.59 -0.04"
     assert (
-        _story_count(
+        story_count(
             _item(1, "Manila Closing Stock Prices", table),
             _item(2, "Manila Closing Stock Prices", other, hours=24),
         )
@@ -97,7 +91,7 @@ def test_the_same_daily_column_on_another_day_is_another_story() -> None:
 
 def test_an_offering_priced_after_its_announcement_is_a_follow_up() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Acme Therapeutics Announces Proposed Public Offering of Common Stock"),
             _item(2, "Acme Therapeutics Announces Pricing of Public Offering of Common Stock"),
         )
@@ -114,10 +108,10 @@ def test_two_kinds_of_event_of_one_company_are_two_stories() -> None:
         "Sonic Group announces new CFO",
         "Sonic Group Has Close to 400 Companies on List of Potential Targets, CEO Says",
     ):
-        assert _story_count(_item(1, results, summary), _item(2, other, summary)) == 2, other
+        assert story_count(_item(1, results, summary), _item(2, other, summary)) == 2, other
     # Two outlets' reports of the results stay one story.
     assert (
-        _story_count(
+        story_count(
             _item(1, results, summary),
             _item(2, "Sonic Group Q3 operating profit rises on games, music", summary),
         )
@@ -127,7 +121,7 @@ def test_two_kinds_of_event_of_one_company_are_two_stories() -> None:
 
 def test_one_speakers_two_remarks_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Investors Shouldn't Only Bet on U.S. Equities This Year, Kestrel CIO Says"),
             _item(2, "U.S. Midcaps Could Benefit Most From Trump Policies, Kestrel CIO Says"),
         )
@@ -140,7 +134,7 @@ def test_a_move_before_the_open_and_the_open_are_two_stories() -> None:
         "Wall Street's main indexes were set to rise as investors parsed producer prices data."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Wall St set for slightly higher open after producer prices data", summary),
             _item(2, "Wall St opens higher after producer prices data", summary),
         )
@@ -165,9 +159,9 @@ def test_background_digests_and_a_named_view_stay_apart_from_the_event() -> None
             "Activist Kestrel Partners has built a $2.5 billion stake in refiner Ridgeline Energy.",
             hours=1,
         )
-        assert _story_count(event, copy) == 2, other
+        assert story_count(event, copy) == 2, other
     assert (
-        _story_count(
+        story_count(
             event,
             _item(
                 3,
@@ -188,7 +182,7 @@ DOMAIN = (
 
 def test_results_and_a_ceo_leaving_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Domain 1H Ebit A$59.2M Vs. A$47.5M Ex-Significant Items", DOMAIN),
             _item(2, "Domain CEO Jason Pellegrino Will Leave on Feb 28", DOMAIN),
         )
@@ -199,7 +193,7 @@ def test_results_and_a_ceo_leaving_are_two_stories() -> None:
 def test_daily_items_of_two_days_are_two_stories() -> None:
     forum = "This is the forum for daily political discussion. A new version is published daily."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Politics And The Markets 02/10/25", forum),
             _item(2, "Politics And The Markets 02/11/25", forum, hours=24),
         )
@@ -207,7 +201,7 @@ def test_daily_items_of_two_days_are_two_stories() -> None:
     )
     # A headline-only table a day later is the next day's, however equal its headline.
     assert (
-        _story_count(
+        story_count(
             _item(1, "SGX Sicom RSS3 Rubber Untraded at Midday"),
             _item(2, "SGX Sicom RSS3 Rubber Untraded at Midday", hours=24),
         )
@@ -217,7 +211,7 @@ def test_daily_items_of_two_days_are_two_stories() -> None:
 
 def test_one_column_template_about_two_companies_is_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Earnings Snapshot: Incyte reports Q4 revenue beat, profit misses estimate",
@@ -236,7 +230,7 @@ def test_one_column_template_about_two_companies_is_two_stories() -> None:
 def test_a_holder_crossing_up_and_another_crossing_down_are_two_notices() -> None:
     notice = "Notice of change of interests of substantial holder in Key Petroleum Limited."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Acorn Oil & Gas Ceases Substantial Holding in Key Petroleum", notice),
             _item(2, "Acorn Group Becomes Substantial Holder in Key Petroleum", notice),
         )
@@ -247,7 +241,7 @@ def test_a_holder_crossing_up_and_another_crossing_down_are_two_notices() -> Non
 def test_miners_shares_are_not_the_metal_they_mine() -> None:
     summary = "Gold rose above $2,900 an ounce for the first time as tariff worries grew."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Gold closes above $2,900 for first time on tariff worries", summary),
             _item(2, "Gold miners gain as bullion prices race to record highs", summary),
         )
@@ -258,7 +252,7 @@ def test_miners_shares_are_not_the_metal_they_mine() -> None:
 def test_a_listicle_of_another_horizon_is_another_item() -> None:
     summary = "Here is how much an investment in this stock would be worth today."
     assert (
-        _story_count(
+        story_count(
             _item(
                 1, "If You Invested $100 In This Stock 10 Years Ago, You Would Have This", summary
             ),
@@ -273,7 +267,7 @@ def test_a_listicle_of_another_horizon_is_another_item() -> None:
 def test_a_rise_and_a_fall_of_one_market_are_two_moves() -> None:
     summary = "Gold prices moved as investors weighed new U.S. tariffs on steel and aluminum."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Gold jumps to peak on Trump tariff fears", summary),
             _item(2, "Gold falls from peak on Trump tariff fears", summary, hours=3),
         )
@@ -284,7 +278,7 @@ def test_a_rise_and_a_fall_of_one_market_are_two_moves() -> None:
 def test_an_ebitda_item_and_a_buyback_are_two_stories() -> None:
     summary = "Royal BAM Groep reported its 2024 figures and plans to return cash to shareholders."
     assert (
-        _story_count(
+        story_count(
             _item(1, "BAM Groep delivers adjusted EBITDA of EUR 333 million over 2024", summary),
             _item(2, "Royal BAM Groep to return EUR50M to shareholders via share buyback", summary),
         )
@@ -294,7 +288,7 @@ def test_an_ebitda_item_and_a_buyback_are_two_stories() -> None:
 
 def test_one_brokers_initiations_of_two_stocks_are_two_notes() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Acme Biologics Initiated at Buy by Northbank",
@@ -315,12 +309,12 @@ def test_one_brokers_initiations_of_two_stocks_are_two_notes() -> None:
         "Kestrel Motors' December quarter results sparked optimism among analysts.",
     )
     note = _item(2, "Kestrel Motors Target Price Raised to INR250 From INR247 by Northbank")
-    assert _story_count(results, note) == 2
+    assert story_count(results, note) == 2
 
 
 def test_monthly_sales_of_two_companies_of_one_country_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Zhenqi Holdings Says January Sales Up 3.2% Y/Y At T$65.8 Bln",
@@ -340,7 +334,7 @@ def test_monthly_sales_of_two_companies_of_one_country_are_two_stories() -> None
 
 def test_results_of_two_companies_opening_with_one_word_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Jordan Widget Industries FY Profit Rises",
@@ -365,7 +359,7 @@ def test_a_votes_early_trends_and_its_outcome_are_news_of_their_moments() -> Non
         " trends, the Blue Party is leading on 41 seats while the Green Party is ahead on 27."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Northland poll results: Ada Moss trails in Eastfield, Ben Lark ahead", count),
             _item(2, "Northland assembly result: Cal Reed leads, Ben Lark trails", count, hours=1),
             _item(3, "Blue Party's Ben Lark loses Westfield seat to Cal Reed", count, hours=3),
@@ -379,7 +373,7 @@ def test_a_votes_early_trends_and_its_outcome_are_news_of_their_moments() -> Non
 
 def test_two_editions_of_one_sector_column_are_two_items() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Sector Update: Health Care",
@@ -403,7 +397,7 @@ def test_two_editions_of_one_sector_column_are_two_items() -> None:
 def test_two_filing_notices_of_one_company_are_two_items() -> None:
     filed = "Acme Rebel Holdings filed a Form 8K with the U.S Securities and Exchange Commission."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Acme Rebel Holdings Files 8K - Listing Notice >ARBL", filed),
             _item(2, "Acme Rebel Holdings Files 8K - Regulation FD >ARBL", filed),
         )
@@ -413,7 +407,7 @@ def test_two_filing_notices_of_one_company_are_two_items() -> None:
 
 def test_oil_companies_shares_are_not_the_inventory_report() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "US Total Weekly EIA Crude Oil Stocks Rise by 4.3 Million Barrels"),
             _item(
                 2,
@@ -435,7 +429,7 @@ def test_an_outlets_opinion_section_is_not_the_results_it_discusses() -> None:
         AT,
     )
     flash = _item(30, "Fizzco 4Q Adj EPS 55c >FZC")
-    assert _story_count(opinion, flash) == 2
+    assert story_count(opinion, flash) == 2
     column = linked(
         "https://daily.example/opinion/fizzco-results-column",
         "Fizzco's quarterly beat on strong demand hides a weaker business",
@@ -448,7 +442,7 @@ def test_an_outlets_opinion_section_is_not_the_results_it_discusses() -> None:
         "Fizzco beats quarterly results estimates on strong demand",
         "Fizzco beat fourth-quarter estimates for revenue and profit on strong demand.",
     )
-    assert _story_count(column, report) == 2
+    assert story_count(column, report) == 2
 
 
 def test_a_daily_item_of_two_weekdays_is_two_items() -> None:
@@ -457,7 +451,7 @@ def test_a_daily_item_of_two_weekdays_is_two_items() -> None:
         " testimony."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Monday's economic calendar", calendar),
             _item(2, "Tuesday's Economic Calendar", calendar, hours=24),
         )
@@ -467,7 +461,7 @@ def test_a_daily_item_of_two_weekdays_is_two_items() -> None:
 
 def test_one_release_of_two_countries_is_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Sweden Industrial Output Rises for 2nd Month",
@@ -489,7 +483,7 @@ def test_one_release_of_two_countries_is_two_stories() -> None:
 def test_two_holders_stakes_in_one_company_are_two_notices() -> None:
     notice = "Learning Gadgets Group plc received a notification of major holdings."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Glazer Capital Acquires Significant Stake in Learning Gadgets", notice),
             _item(2, "Northbank Group Increases Stake in Learning Gadgets", notice, hours=6),
         )
@@ -510,7 +504,7 @@ def test_a_courts_ruling_and_a_fact_without_it_are_two_stories() -> None:
         "About 75,000 federal workers accepted the deferred buyout program of the"
         " administration, a spokesperson for the Office of Personnel Management said.",
     )
-    assert _story_count(ruling, uptake) == 2
+    assert story_count(ruling, uptake) == 2
 
 
 def test_two_companies_dividends_of_one_amount_are_two_declarations() -> None:
@@ -519,7 +513,7 @@ def test_two_companies_dividends_of_one_amount_are_two_declarations() -> None:
         " Distribution of $0.10 Per Share"
     )
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 fund,
@@ -540,7 +534,7 @@ def test_two_companies_dividends_of_one_amount_are_two_declarations() -> None:
 
 def test_two_remarks_on_one_call_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Maison Deputy CEO and COO: 2025 Will Be a Year of Stabilization"),
             _item(2, "Maison Deputy CEO and COO: 1H Should Be Quite Low in Terms of Profitability"),
         )
@@ -556,7 +550,7 @@ def _insight(number: int, title: str, summary: str = "") -> Article:
 
 def test_machine_written_items_about_two_companies_are_two_items() -> None:
     assert (
-        _story_count(
+        story_count(
             _insight(1, "Behind the Scenes of Acme Robotics's Latest Options Trends"),
             _insight(2, "Behind the Scenes of Globex Wholesale's Latest Options Trends"),
         )
@@ -566,13 +560,13 @@ def test_machine_written_items_about_two_companies_are_two_items() -> None:
 
 def test_a_machine_written_item_still_joins_its_own_repost_and_a_recap_its_results() -> None:
     item = "Behind the Scenes of Acme Robotics's Latest Options Trends"
-    assert _story_count(_insight(1, item), _insight(2, item)) == 1
+    assert story_count(_insight(1, item), _insight(2, item)) == 1
     release = (
         "Fizzco reported fourth-quarter adjusted earnings of $2.27 per share, beating the"
         " consensus of $2.10, on revenue of $1.71 billion."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Fizzco 4Q Adj EPS $2.27 >FZC", release),
             _insight(20, "Insights into Fizzco Q4 Earnings", release),
         )
@@ -588,7 +582,7 @@ _VALUATION_PIECE = (
 
 def test_a_valuation_piece_is_not_the_results_it_discusses() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Investors Aren't Entirely Convinced By Fizzco's (NYSE:FZC) Earnings",
@@ -608,12 +602,12 @@ def test_a_valuation_piece_is_not_the_results_it_discusses() -> None:
 
 def test_a_valuation_piece_still_joins_its_own_repost() -> None:
     title = "Investors Aren't Entirely Convinced By Fizzco's (NYSE:FZC) Earnings"
-    assert _story_count(_item(1, title, _VALUATION_PIECE), _item(2, title, _VALUATION_PIECE)) == 1
+    assert story_count(_item(1, title, _VALUATION_PIECE), _item(2, title, _VALUATION_PIECE)) == 1
 
 
 def test_a_halt_over_delayed_results_is_not_the_results() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Sandgate Logistics FY Profit Rises",
@@ -634,7 +628,7 @@ def test_a_halt_over_delayed_results_is_not_the_results() -> None:
 
 def test_a_halt_still_joins_another_outlets_report_of_it() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Sandgate Logistics to Halt Trading on Abu Dhabi Bourse Amid Delay in Financial"
@@ -662,7 +656,7 @@ _UK_RETAIL = (
 
 def test_a_countrys_retail_sales_and_one_retailers_sales_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "UK Retail Sales Top Forecasts in January", _UK_RETAIL),
             _item(
                 2,
@@ -679,7 +673,7 @@ def test_a_countrys_retail_sales_and_one_retailers_sales_are_two_stories() -> No
 
 def test_two_reports_of_a_countrys_retail_sales_are_still_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "UK Retail Sales Top Forecasts in January", _UK_RETAIL),
             _item(
                 2,
@@ -705,7 +699,7 @@ _LISTING_FILED = (
 
 def test_an_act_said_to_come_and_the_act_done_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "China's Voltacell plans to file Hong Kong listing application this week, sources"
@@ -725,7 +719,7 @@ def test_an_act_said_to_come_and_the_act_done_are_two_stories() -> None:
 
 def test_two_reports_of_one_intent_and_two_of_one_deed_are_one_story_each() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1, "China's Voltacell plans to file Hong Kong listing application", _LISTING_PLAN
             ),
@@ -738,7 +732,7 @@ def test_two_reports_of_one_intent_and_two_of_one_deed_are_one_story_each() -> N
         == 1
     )
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Voltacell Files for Hong Kong Listing; Targets to Raise Up to $5 Billion",
@@ -759,7 +753,7 @@ _OIL_REPORT = (
 
 def test_one_reports_supply_and_demand_estimates_are_two_indicators() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", _OIL_REPORT
             ),
@@ -771,7 +765,7 @@ def test_one_reports_supply_and_demand_estimates_are_two_indicators() -> None:
 
 def test_two_reports_of_one_demand_estimate_are_still_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", _OIL_REPORT
             ),
@@ -792,7 +786,7 @@ _GDP_SURPRISE = (
 
 def test_a_brokers_view_named_after_says_is_not_the_market_move() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "UK Shares Lag Despite GDP Surprise",
@@ -817,7 +811,7 @@ def test_a_title_case_claim_after_says_is_no_speaker() -> None:
         " 2025 to 1.1 million barrels a day and said the supply surplus is narrowing."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D", report),
             _item(
                 2, "IEA Slightly Lifts Oil Demand Outlook, Says Supply Surplus Narrowing", report
@@ -835,7 +829,7 @@ _APP_STORES = (
 
 def test_a_heres_why_claim_is_not_the_event_it_discusses() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Apple, Google restore TikTok app to U.S. app stores", _APP_STORES),
             _item(
                 2,
@@ -854,7 +848,7 @@ def test_a_trailing_heres_why_explaining_a_stock_move_still_joins_its_news() -> 
         " Mobileye technology in Dallas as soon as 2026."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Lyft to launch Mobileye-powered robotaxis as soon as 2026 in Dallas", news),
             _item(2, "Lyft Stock Is Moving Higher Monday: Here's Why", news, hours=1),
         )
@@ -867,7 +861,7 @@ _NOTICE = "Please see attachment on www.newsweb.no https://newsweb.oslobors.no/m
 
 def test_an_unnamed_notice_a_day_later_is_another_notice() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Notification of major holdings", _NOTICE + "638180"),
             _item(
                 2,
@@ -886,12 +880,12 @@ def test_a_named_item_reposted_a_day_later_is_still_one_story() -> None:
         " twelve months, its first repurchase programme since 2019."
     )
     title = "Fizzco Announces $500 Million Share Buyback Program"
-    assert _story_count(_item(1, title, text), _item(2, title, text, hours=23)) == 1
+    assert story_count(_item(1, title, text), _item(2, title, text, hours=23)) == 1
 
 
 def test_one_figure_of_two_subjects_joins_nothing() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "IEA Raises 2025 Global Oil-Demand Growth Estimate to 1.1 Mln B/D"),
             _item(
                 2,
@@ -907,7 +901,7 @@ def test_one_figure_of_two_subjects_joins_nothing() -> None:
 
 def test_a_placement_announced_and_then_priced_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Hyperion Computer announces $700M private placement of convertible notes",
@@ -929,7 +923,7 @@ def test_a_placement_announced_and_then_priced_are_two_stories() -> None:
 
 def test_remarks_of_one_call_stay_apart_however_they_chain() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "Aurum Gold CEO Says Gold Price Reflecting Uncertainty in Global Economy"),
             _item(2, "Aurum Gold CEO: Gold Becoming Reserve Currency for Central Banks >AUM.T"),
             _item(3, "Aurum Gold CEO: Clear the U.S. Needs More Access to Critical Metals >AUM.T"),
@@ -944,7 +938,7 @@ def test_a_stock_move_on_an_executives_remark_still_joins_the_remark() -> None:
         " revenue growth are too high, sending the shares lower."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Fizzco falls after CFO says Q1 expectations 'too high'", remark),
             _item(2, "Fizzco Stock Slips as CFO Says Wall Street Is Too Upbeat", remark, hours=1),
         )
@@ -966,7 +960,7 @@ _UK_TRADE = (
 
 def test_the_trade_gap_and_industrial_output_of_one_morning_are_two_releases() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "UK Industrial Output Tops Forecasts", _UK_OUTPUT),
             _item(3, "UK Trade Gap Smallest in 3 Months", _UK_TRADE),
         )
@@ -976,7 +970,7 @@ def test_the_trade_gap_and_industrial_output_of_one_morning_are_two_releases() -
 
 def test_two_reports_of_one_trade_gap_are_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(1, "UK Trade Gap Smallest in 3 Months", _UK_TRADE),
             _item(2, "UK trade deficit narrows to 2.82 billion pounds in December", _UK_TRADE),
         )
@@ -986,7 +980,7 @@ def test_two_reports_of_one_trade_gap_are_one_story() -> None:
 
 def test_consumer_and_producer_prices_of_one_country_are_two_releases() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Swiss Inflation Rate Falls to 0.4%",
@@ -1009,7 +1003,7 @@ def test_consumer_and_producer_prices_of_one_country_are_two_releases() -> None:
 
 def test_an_order_signed_after_it_was_said_to_come_is_a_follow_up() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "President says reciprocal tariffs coming on Thursday",
@@ -1032,7 +1026,7 @@ def test_an_order_signed_after_it_was_said_to_come_is_a_follow_up() -> None:
 
 def test_a_premarket_movers_list_is_not_one_companys_news() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Fizzco forecasts annual profit below estimates",
@@ -1054,7 +1048,7 @@ def test_a_premarket_movers_list_is_not_one_companys_news() -> None:
 
 def test_a_placement_contemplated_and_then_completed_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Seabed Survey ASA: Contemplated private placement",
@@ -1075,7 +1069,7 @@ def test_a_placement_contemplated_and_then_completed_are_two_stories() -> None:
 
 def test_two_miners_drilling_results_under_one_template_are_two_stories() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Copperhead Horse Minerals Finds High-Grade Gold Mineralizations in Western"
@@ -1101,7 +1095,7 @@ def test_one_miners_drilling_result_told_twice_is_one_story() -> None:
         " program at its Hakes Find gold project in Western Australia."
     )
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Copperhead Horse Minerals Finds High-Grade Gold Mineralizations in Western"
@@ -1120,7 +1114,7 @@ def test_a_view_of_a_deal_is_not_the_deal() -> None:
         " the company said on Monday."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Lodgeco to acquire Beachside Resorts for $2.6 billion", deal),
             _item(
                 2,
@@ -1136,7 +1130,7 @@ def test_a_view_of_a_deal_is_not_the_deal() -> None:
 
 def test_a_table_of_several_markets_is_not_one_markets_move() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Indian benchmark indexes on six-day losing run on trade war, earnings worries",
@@ -1186,7 +1180,7 @@ def test_a_company_beside_its_namesake_is_another_company() -> None:
     )
     assert wealth not in {corporation, flash}
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Sonbanko Corp. reports nine-month results",
@@ -1205,7 +1199,7 @@ def test_a_company_beside_its_namesake_is_another_company() -> None:
 
 def test_one_company_told_bare_or_with_its_form_still_joins() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Northgate Corporation Reports Q4 Revenue of $19.43 Billion",
@@ -1225,7 +1219,7 @@ def test_one_company_told_bare_or_with_its_form_still_joins() -> None:
         == 1
     )
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Vendrix AG Q1 net profit rises 12% to EUR 2.1 billion",
@@ -1242,7 +1236,7 @@ def test_one_company_told_bare_or_with_its_form_still_joins() -> None:
         == 1
     )
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Sonbanko Group posts surprise Q3 loss of ¥369 billion",
@@ -1268,7 +1262,7 @@ _YEAR_END = (
 
 def test_a_report_headline_naming_no_company_is_not_a_named_companys_report() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Hanzaro year-end report 2024",
@@ -1282,7 +1276,7 @@ def test_a_report_headline_naming_no_company_is_not_a_named_companys_report() ->
 
 def test_a_report_headline_naming_no_company_still_joins_when_its_summary_names_it() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 1,
                 "Hanzaro year-end report 2024",
@@ -1300,7 +1294,7 @@ def test_a_question_put_before_the_results_is_not_the_results() -> None:
         " billion and cybersecurity platform growth are what investors watch."
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Will Zentrix Networks' Q2 Earnings Validate Its Platform Bet?", summary),
             _item(
                 2,
@@ -1317,14 +1311,14 @@ def test_a_question_put_before_the_results_is_not_the_results() -> None:
 def test_a_partys_answer_is_not_the_event_nor_another_partys_answer() -> None:
     ruling = "A federal judge on Saturday barred Musk's cost-cutting team from the payment system."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Judge blocks cost-cutting team's access to Treasury payment system", ruling),
             _item(2, "Trump calls judge 'crazy' after ruling on Treasury payment system", ruling),
         )
         == 2
     )
     assert (
-        _story_count(
+        story_count(
             _item(1, "Musk calls for judges to be fired after Treasury ruling", ruling),
             _item(2, "Trump rebukes the judge who blocked access to Treasury system", ruling),
         )
@@ -1332,7 +1326,7 @@ def test_a_partys_answer_is_not_the_event_nor_another_partys_answer() -> None:
     )
     bid = "A consortium led by Elon Musk offered $97.4 billion for the nonprofit behind ChatGPT."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Musk-led group proposes to buy OpenAI for $97.4 bn", bid),
             _item(2, "Musk-led group proposes to buy OpenAI for $97.4 bn; Altman says 'no'", bid),
         )
@@ -1343,7 +1337,7 @@ def test_a_partys_answer_is_not_the_event_nor_another_partys_answer() -> None:
 def test_one_partys_answer_told_by_two_outlets_still_joins() -> None:
     ruling = "Trump said the judge who blocked his cost-cutting team from the Treasury was crazy."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Trump calls judge 'crazy' after ruling on Treasury payment system", ruling),
             _item(2, "Trump slams judge who blocked cost-cutting team at Treasury", ruling),
         )
@@ -1351,7 +1345,7 @@ def test_one_partys_answer_told_by_two_outlets_still_joins() -> None:
     )
     bid = "A consortium led by Elon Musk offered $97.4 billion for the nonprofit behind ChatGPT."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Musk-led group proposes to buy OpenAI for $97.4 bn", bid),
             _item(2, "Musk-led group offers $97.4 bn to buy OpenAI, Musk says", bid),
             _item(3, "Musk-led group bids $97.4 bn for OpenAI", bid),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
-from bot.stories import StoryIndex
+from tests.support.story_articles import story_count
 
 AT = datetime(2026, 3, 5, 13, 30, tzinfo=UTC)
 
@@ -22,16 +22,10 @@ def _item(number: int, title: str, summary: str = "", *, minutes: float = 0.0) -
     )
 
 
-def _story_count(*articles: Article) -> int:
-    """How many stories an empty index makes of the articles, fed in order."""
-    index = StoryIndex()
-    return len({index.assign(article) for article in articles})
-
-
 def test_two_listed_companies_winning_alike_contracts_are_two_stories() -> None:
     summary = "The Pentagon awarded a $2.1 billion contract for aerial refuelling tankers."
     assert (
-        _story_count(
+        story_count(
             _item(1, "Boeing wins $2.1 billion Air Force contract for refuelling tankers", summary),
             _item(
                 2,
@@ -56,7 +50,7 @@ def test_two_indicators_of_one_country_and_day_are_two_stories() -> None:
         "Britain's economy grew 0.1% in the last three months of 2024, official data showed"
         " on Thursday, while the trade deficit widened to 17.4 billion pounds.",
     )
-    assert _story_count(trade, output) == 2
+    assert story_count(trade, output) == 2
 
 
 def test_weekly_jobless_claims_beside_producer_prices_are_two_stories() -> None:
@@ -72,7 +66,7 @@ def test_weekly_jobless_claims_beside_producer_prices_are_two_stories() -> None:
         "Producer prices rose 0.4% last month, the Labor Department said on Thursday, while"
         " initial claims for unemployment benefits fell to 213,000.",
     )
-    assert _story_count(claims, prices) == 2
+    assert story_count(claims, prices) == 2
 
 
 def test_two_trusts_results_under_one_word_and_no_symbol_in_common_are_two_stories() -> None:
@@ -84,7 +78,7 @@ def test_two_trusts_results_under_one_word_and_no_symbol_in_common_are_two_stori
         ' REIT") is pleased to announce its financial results for the fourth quarter and year'
         " ended December 31, 2024.",
     )
-    assert _story_count(flash, release) == 2
+    assert story_count(flash, release) == 2
 
 
 def test_call_remarks_and_interviews_are_not_the_results_they_comment() -> None:
@@ -98,7 +92,7 @@ def test_call_remarks_and_interviews_are_not_the_results_they_comment() -> None:
         "Earnings Call Insights: Zembla Foods (NYSE:ZMB) Q4 2024 Management View CEO Anna Berg"
         " highlighted a 12% sales growth in Europe and adjusted EPS of $1.20.",
     )
-    assert _story_count(flash, call) == 2
+    assert story_count(flash, call) == 2
     results = _item(
         3,
         "Zembla Foods Q4 adjusted EPS $1.20 beats estimates",
@@ -111,7 +105,7 @@ def test_call_remarks_and_interviews_are_not_the_results_they_comment() -> None:
         "Zembla Foods chief executive said in an interview on Tuesday that adjusted earnings"
         " of $1.20 per share came as the company cut prices in Europe.",
     )
-    assert _story_count(results, interview) == 2
+    assert story_count(results, interview) == 2
 
 
 def test_an_official_confirmation_follows_the_report_it_confirms() -> None:
@@ -127,7 +121,7 @@ def test_an_official_confirmation_follows_the_report_it_confirms() -> None:
         "Brennick said on Tuesday it is in discussions to acquire U.S. cancer drugmaker"
         " Solvaro, confirming earlier media reports.",
     )
-    assert _story_count(report, confirmation) == 2
+    assert story_count(report, confirmation) == 2
 
 
 def test_a_stock_approaching_its_results_is_a_preview_not_the_results() -> None:
@@ -144,7 +138,7 @@ def test_a_stock_approaching_its_results_is_a_preview_not_the_results() -> None:
         " shares rose 8%.",
         minutes=60 * 20,
     )
-    assert _story_count(preview, results) == 2
+    assert story_count(preview, results) == 2
 
 
 def test_one_release_told_in_other_words_is_one_story() -> None:
@@ -157,7 +151,7 @@ def test_one_release_told_in_other_words_is_one_story() -> None:
         "Consumer prices in the United States increased by more than economists had forecast"
         " last month, the Labor Department said on Wednesday.",
     )
-    assert _story_count(flash, rewrite) == 1
+    assert story_count(flash, rewrite) == 1
 
 
 def test_the_same_release_of_another_country_stays_apart() -> None:
@@ -170,7 +164,7 @@ def test_the_same_release_of_another_country_stays_apart() -> None:
         "Consumer prices in Portugal increased by more than economists had forecast last"
         " month, the statistics office said on Wednesday.",
     )
-    assert _story_count(american, portuguese) == 2
+    assert story_count(american, portuguese) == 2
 
 
 def test_a_daily_column_a_day_later_is_another_day_s_news() -> None:
@@ -180,7 +174,7 @@ def test_a_daily_column_a_day_later_is_another_day_s_news() -> None:
     )
     monday = _item(1, "Sector Update: Energy", text)
     tuesday = _item(2, "Sector Update: Energy", text, minutes=60 * 24)
-    assert _story_count(monday, tuesday) == 2
+    assert story_count(monday, tuesday) == 2
 
 
 def test_an_official_s_view_after_a_release_is_not_the_release() -> None:
@@ -195,7 +189,7 @@ def test_an_official_s_view_after_a_release_is_not_the_release() -> None:
         "Powell said the Fed is holding where it is after the hotter-than-expected February"
         " CPI; consumer prices rose 0.5% last month.",
     )
-    assert _story_count(release, view) == 2
+    assert story_count(release, view) == 2
 
 
 def test_one_daily_fixing_with_another_figure_two_days_later_is_another_story() -> None:
@@ -209,7 +203,7 @@ def test_one_daily_fixing_with_another_figure_two_days_later_is_another_story() 
         text,
         minutes=60 * 48,
     )
-    assert _story_count(first, later) == 2
+    assert story_count(first, later) == 2
 
 
 def test_two_outlets_previews_of_one_release_are_each_their_own_story() -> None:
@@ -223,7 +217,7 @@ def test_two_outlets_previews_of_one_release_are_each_their_own_story() -> None:
         "Halvor Health's earnings are on deck. Here are the two biggest things to watch.",
         "Halvor Health reports fourth-quarter earnings on Wednesday; margins and guidance matter.",
     )
-    assert _story_count(first, second) == 2
+    assert story_count(first, second) == 2
 
 
 def test_brokers_raising_targets_after_results_are_not_the_results() -> None:
@@ -238,4 +232,4 @@ def test_brokers_raising_targets_after_results_are_not_the_results() -> None:
         " Results",
         "Halvor Health shares rose 8% after quarterly sales and profit beat estimates.",
     )
-    assert _story_count(results, targets) == 2
+    assert story_count(results, targets) == 2

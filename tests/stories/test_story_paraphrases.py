@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
 from bot.stories import StoryIndex
-from tests.support.story_articles import linked
+from tests.support.story_articles import linked, story_count
 
 AT = datetime(2026, 3, 11, 13, 30, tzinfo=UTC)
 
@@ -18,15 +18,9 @@ def _item(source: str, title: str, summary: str, *, minutes: float = 0.0) -> Art
     return linked(f"https://{source}.example/{minutes:g}", title, summary, source, published)
 
 
-def _story_count(*articles: Article) -> int:
-    """How many stories an empty index makes of the articles, fed in order."""
-    index = StoryIndex()
-    return len({index.assign(article) for article in articles})
-
-
 def test_an_official_named_by_title_or_by_name_is_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "wire",
                 "Fed's Powell Reiterates No 'Hurry' To Cut Interest Rates",
@@ -47,7 +41,7 @@ def test_an_official_named_by_title_or_by_name_is_one_story() -> None:
 
 def test_the_commission_chief_and_the_eu_president_are_one_speaker() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "wire",
                 "European Commission Chief Vows Response to Trump's Steel Tariffs",
@@ -68,7 +62,7 @@ def test_the_commission_chief_and_the_eu_president_are_one_speaker() -> None:
 
 def test_two_fed_officials_quoted_are_two_speakers() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "wire",
                 "Fed's Goolsbee: Rates Can Come Down Over Time",
@@ -98,12 +92,12 @@ _PPI_OTHER_WORDS = (
 
 
 def test_one_release_told_in_other_words_is_one_story() -> None:
-    assert _story_count(_item("wire", *_PPI), _item("portal", *_PPI_OTHER_WORDS, minutes=5)) == 1
+    assert story_count(_item("wire", *_PPI), _item("portal", *_PPI_OTHER_WORDS, minutes=5)) == 1
 
 
 def test_another_countrys_release_of_the_same_kind_stays_apart() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "wire",
                 "U.S. consumer prices rise by 3.0% in January, faster than anticipated",
@@ -124,7 +118,7 @@ def test_another_countrys_release_of_the_same_kind_stays_apart() -> None:
 
 def test_producer_and_consumer_prices_of_one_morning_stay_apart() -> None:
     assert (
-        _story_count(
+        story_count(
             _item("wire", *_PPI),
             _item(
                 "portal",
@@ -140,7 +134,7 @@ def test_producer_and_consumer_prices_of_one_morning_stay_apart() -> None:
 
 def test_one_release_for_two_months_stays_apart() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "wire",
                 "U.S. December PPI rose a faster than expected 0.4%",
@@ -159,7 +153,7 @@ def test_one_release_for_two_months_stays_apart() -> None:
 
 def test_one_companys_results_told_in_other_words_are_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "wire",
                 "Acmeron Non-GAAP EPADS of $0.44, revenue of $45.75B; initiates Q1 outlook",
@@ -214,7 +208,7 @@ def test_a_results_report_finds_its_copy_on_a_busy_results_day() -> None:
 
 def test_one_move_told_by_where_it_went_is_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "wire",
                 "Disappointing U.S. CPI Data Sends Bitcoin Tumbling Below $95K",
@@ -305,7 +299,7 @@ def test_an_article_about_something_else_keeps_its_best_story() -> None:
 
 def test_one_weeks_crude_stocks_told_in_other_words_is_one_story() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "portal",
                 "Crude inventory rises by 4.1M barrels for week ended Feb 7 - EIA",
@@ -326,7 +320,7 @@ def test_one_weeks_crude_stocks_told_in_other_words_is_one_story() -> None:
 
 def test_crude_stocks_and_gas_storage_of_one_week_stay_apart() -> None:
     assert (
-        _story_count(
+        story_count(
             _item(
                 "portal",
                 "U.S. Crude Oil Stockpiles Rise For Third Straight Week",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
+from bot.stories import StoryIndex
 
 MORNING = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
 
@@ -14,6 +15,12 @@ def linked(link: str, title: str, summary: str, source: str, published: datetime
     return Article(
         id=link, title=title, summary=summary, link=link, source=source, published=published
     )
+
+
+def story_count(*articles: Article) -> int:
+    """How many stories an empty index makes of the articles, fed in order."""
+    index = StoryIndex()
+    return len({index.assign(article) for article in articles})
 
 
 def article(
