@@ -219,6 +219,13 @@ _REFUSAL = re.compile(
 _ANSWER_HOURS = 20.0
 
 
+# The words an answer is told in, not what it answers (`says 'no thank you'`, `fires back`).
+_ANSWER_WORDS = frozenset(
+    """reject rebuff dismiss brush brushe off say no thank you turn down spurn snub fire back hit
+    appear seem""".split()
+)
+
+
 def one_answer(a: StoryFeatures, b: StoryFeatures, gap_hours: float) -> bool:
     """Whether both headlines tell one party's refusal of one other party's move, hours
     apart (`Altman fires back at Musk …, says 'no thank you'` and `Altman Rejects Musk's
@@ -232,8 +239,12 @@ def one_answer(a: StoryFeatures, b: StoryFeatures, gap_hours: float) -> bool:
     names = a.names | b.names
     if not first & second & names:
         return False  # two parties' answers: each its own story (rule 5)
-    # Whose move is refused: a name of each headline beside the party, named by the other.
-    return bool((a.names - first) & (b.names - second))
+    # Whose move is refused (a name beside the party), and what (a word of both headlines
+    # that is neither a name nor the answer's own: `bid`): `Altman rejects Musk's bid` and
+    # `Altman dismisses Musk's lawsuit` are two answers.
+    if not (a.names - first) & (b.names - second):
+        return False
+    return bool((a.title_terms & b.title_terms) - names - first - second - _ANSWER_WORDS)
 
 
 def _party(features: StoryFeatures) -> frozenset[str]:
