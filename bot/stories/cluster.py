@@ -13,6 +13,7 @@ from bot.article import Article
 from bot.stories.features import COMPANY_FORMS, StoryFeatures, describe, done_forms
 from bot.stories.reference import idf
 from bot.stories.same_event import (
+    covering,
     event_keys,
     mentioned_companies,
     one_answer,
@@ -357,8 +358,11 @@ class StoryIndex:
         features = query.features
         limit = max(20, int(self.tuning.common_fraction * len(self._entries)))
         scores: dict[str, float] = {}
+        common: list[dict[str, None]] = []
         for term in sorted(features.title_terms | features.numbers):
             postings = self._postings.get(term)
+            if postings and len(postings) > limit and term in features.title_terms:
+                common.append(postings)
             if not postings or len(postings) > limit:
                 continue
             weight = query.weights[term]
@@ -367,6 +371,8 @@ class StoryIndex:
         for article_id in self._title_keys.get(features.title_key, ()):
             scores[article_id] = math.inf
         ranked = heapq.nlargest(self.tuning.max_candidates, scores, key=scores.__getitem__)
+        if not scores:
+            ranked.extend(covering(common, _EVENT_CANDIDATES))
         ranked.extend(self._same_event_candidates(features, set(ranked)))
         return [self._entries[article_id] for article_id in ranked]
 

@@ -250,3 +250,24 @@ def one_answer(a: StoryFeatures, b: StoryFeatures, gap_hours: float) -> bool:
 def _party(features: StoryFeatures) -> frozenset[str]:
     """The words of the party a headline tells answering (`Altman rejects …`)."""
     return features.responder or features.speaker or frozenset()
+
+
+# A headline of only common words is looked up by articles that state this many of them all.
+_COVERING_WORDS = 4
+
+
+def covering(postings: list[dict[str, None]], latest: int) -> list[str]:
+    """The latest earlier articles that state every common word of a headline none of whose
+    words is rare enough to select (`Trump signs off on new steel and aluminum tariffs` on
+    the day of the tariffs): one event's copies on a busy day share all of its words.
+    `postings`: the articles stating each word, oldest first. Looking up is not joining."""
+    if len(postings) < _COVERING_WORDS:
+        return []
+    ordered = sorted(postings, key=len)
+    found: list[str] = []
+    for article_id in reversed(ordered[0]):
+        if all(article_id in other for other in ordered[1:]):
+            found.append(article_id)
+            if len(found) == latest:
+                break
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
+from bot.stories import StoryIndex
 from bot.stories.features import describe
 from bot.stories.same_event import one_answer
 from tests.support.story_articles import linked, story_count
@@ -161,3 +162,67 @@ def test_the_other_partys_answer_is_not_one_answer() -> None:
     )
     assert not one_answer(describe(REFUSAL_FIRST), describe(answer), 2.0)
     assert one_answer(describe(REFUSAL_FIRST), describe(REFUSAL_SECOND), 4.0)
+
+
+def _busy_day() -> StoryIndex:
+    """An index holding a busy morning of one subject: every word of its headlines is in
+    more than 1% of the window, so none of them selects earlier articles by itself."""
+    index = StoryIndex()
+    places = """Brazil Canada Mexico Korea Japan Germany India Vietnam Turkey Taiwan Sweden
+    Austria Australia Argentina Chile Peru Egypt Spain Italy France Poland Norway Finland
+    Belgium Netherlands Ireland""".split()
+    for number, place in enumerate(places):
+        index.assign(
+            _item(
+                f"filler{number}",
+                f"{place} steelmakers weigh the cost of new U.S. levies on metals",
+                f"Producers in {place} said the new tariffs Trump signs on steel and aluminum"
+                f" imports would cut their exports; officials in {place} asked for talks.",
+                minutes=-300 + number * 5,
+            )
+        )
+    return index
+
+
+def test_a_headline_of_common_words_finds_its_event_on_a_busy_day() -> None:
+    index = _busy_day()
+    signed = index.assign(
+        _item(
+            "wire",
+            "Trump imposes 25% tariffs on steel and aluminum, says no exemptions",
+            "President Donald Trump on Monday signed orders imposing new 25% tariffs on all"
+            " imports of steel and aluminum, saying no country would be exempt.",
+        )
+    )
+    copy = index.assign(
+        _item(
+            "daily",
+            "Trump signs off on new aluminum and steel tariffs",
+            "President Trump on Monday signed proclamations imposing tariffs on all steel and"
+            " aluminum imports, ending the exemptions of every country.",
+            minutes=45,
+        )
+    )
+    assert copy == signed
+
+
+def test_a_markets_move_on_a_busy_day_is_still_its_own_story() -> None:
+    index = _busy_day()
+    signed = index.assign(
+        _item(
+            "wire",
+            "Trump imposes 25% tariffs on steel and aluminum, says no exemptions",
+            "President Donald Trump on Monday signed orders imposing new 25% tariffs on all"
+            " imports of steel and aluminum, saying no country would be exempt.",
+        )
+    )
+    reaction = index.assign(
+        _item(
+            "daily",
+            "Steel stocks jump as Trump signs new aluminum and steel tariffs",
+            "Shares of steel producers rose after President Trump signed tariffs on all steel"
+            " and aluminum imports, ending the exemptions of every country.",
+            minutes=45,
+        )
+    )
+    assert reaction != signed
