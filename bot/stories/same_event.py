@@ -182,9 +182,10 @@ def event_keys(features: StoryFeatures) -> frozenset[str]:
 
 
 def one_company_named(a: StoryFeatures, b: StoryFeatures) -> bool:
-    """Whether one headline names a company of the knowledge base and the other opens with
-    its symbol or is tagged with it (`Cisco Systems Fiscal Q2 …` and `CSCO Earnings: …`):
-    one company under its name and under its listing."""
+    """Whether one headline names a company of the knowledge base and the other writes its
+    symbol, opening with it or beside its name (`Cisco Systems Fiscal Q2 …` and `CSCO
+    Earnings: …`): one company under its name and under its listing. Tags alone do not
+    say whose headline it is (a peer's results are tagged with the company too)."""
     return _writes_symbol_of(a, b) or _writes_symbol_of(b, a)
 
 
@@ -192,7 +193,7 @@ def _writes_symbol_of(naming: StoryFeatures, other: StoryFeatures) -> bool:
     symbols = own_symbols(other.entities.companies)
     if not symbols:
         return False
-    written = set(naming.tickers) | set(naming.headline_tickers)
+    written = set(naming.headline_tickers)
     lead = naming.lead_name
     if lead and " " not in lead:
         written.add(lead.upper())  # `CSCO Earnings: …` opens with the symbol

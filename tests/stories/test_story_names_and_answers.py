@@ -68,6 +68,18 @@ def test_another_company_by_its_symbol_stays_apart() -> None:
     assert story_count(RESULTS_FLASH, other) == 2
 
 
+def test_a_peers_results_tagged_with_the_company_stay_another_company() -> None:
+    peer = _item(
+        "portal",
+        "Crown Crafts Q3 Adjusted EPS Rises, Revenue Tops Estimates; Updates 2026 Outlook",
+        "Crown Crafts reported third-quarter adjusted earnings of $0.12 per diluted share, on"
+        " revenue of $23.3 million; building products peer Carlisle reported on Tuesday.",
+        minutes=50,
+        tickers=frozenset({"CRWS", "CSL"}),
+    )
+    assert story_count(RESULTS_FLASH, peer) == 2
+
+
 CHIP_PLAN = _item(
     "wire",
     "Northwind AI works with TSMC to make its own accelerator chips: report",
