@@ -13,7 +13,11 @@ from bot.article import Article
 from bot.stories.features import COMPANY_FORMS, StoryFeatures, describe, done_forms
 from bot.stories.reference import idf
 from bot.stories.same_event import (
+    covering,
     event_keys,
+    mentioned_companies,
+    one_answer,
+    one_company_named,
     one_release,
     one_results,
     one_speaker,
@@ -308,7 +312,7 @@ class StoryIndex:
         rare = self._rare_weight
         shared_numbers = sum(1 for number in a.numbers & b.numbers if new.weights[number] >= rare)
         results = _same_release(a, b)
-        release = gap <= tuning.fresh_hours * 2 and _same_indicator(a, b)
+        release = (gap <= tuning.fresh_hours * 2 and _same_indicator(a, b)) or one_answer(a, b, gap)
         both_full = not (a.headline_only or b.headline_only)
         score = (
             tuning.title_weight * title
@@ -354,8 +358,11 @@ class StoryIndex:
         features = query.features
         limit = max(20, int(self.tuning.common_fraction * len(self._entries)))
         scores: dict[str, float] = {}
+        common: list[dict[str, None]] = []
         for term in sorted(features.title_terms | features.numbers):
             postings = self._postings.get(term)
+            if postings and len(postings) > limit and term in features.title_terms:
+                common.append(postings)
             if not postings or len(postings) > limit:
                 continue
             weight = query.weights[term]
@@ -364,6 +371,8 @@ class StoryIndex:
         for article_id in self._title_keys.get(features.title_key, ()):
             scores[article_id] = math.inf
         ranked = heapq.nlargest(self.tuning.max_candidates, scores, key=scores.__getitem__)
+        if not scores:
+            ranked.extend(covering(common, _EVENT_CANDIDATES))
         ranked.extend(self._same_event_candidates(features, set(ranked)))
         return [self._entries[article_id] for article_id in ranked]
 
@@ -607,7 +616,7 @@ def _one_event(new: _Entry, old: _Entry) -> bool:
     results, hours apart (then their differing words are no evidence of two stories)."""
     a, b = new.features, old.features
     gap = abs(new.timestamp - old.timestamp) / HOUR
-    return one_release(a, b, gap) or one_results(a, b, gap)
+    return one_release(a, b, gap) or one_results(a, b, gap) or one_answer(a, b, gap)
 
 
 def _another_day(
@@ -683,7 +692,7 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     if (
         (templated or (a.results and b.results))
         and (_other_subjects(new, old) or _other_lead_names(a, b))
-        and not one_results(a, b, abs(new.timestamp - old.timestamp) / HOUR)
+        and not _one_event(new, old)
     ):
         return True
     if dividends and _other_openings(a, b):
@@ -878,6 +887,8 @@ def _other_lead_names(new: StoryFeatures, old: StoryFeatures, *, parties: bool =
     a, b = new.lead_name, old.lead_name
     if not (a and b) or f" {a} " in old.folded_text or f" {b} " in new.folded_text:
         return False
+    if one_company_named(new, old):
+        return False  # `CSCO Earnings` and `Cisco Systems Fiscal Q2 …`: a name and its symbol
     if (parties or (new.results and old.results)) and _two_companies(new, old):
         # Two results headlines each opening with a name the other never writes
         # (`Jordan Chemical Industries FY Profit` and `Jordan Commercial Bank FY Profit`).
@@ -907,10 +918,10 @@ def _two_companies(new: StoryFeatures, old: StoryFeatures) -> bool:
     a, b = new.lead_name.split(), old.lead_name.split()
     if _writes(old, a[:2]) or _writes(new, b[:2]):
         return False  # `Nissan Motor 9 Mos EPS` and `Nissan Projects …` (`Nissan Motor`)
-    if new.tickers & old.tickers:
+    if new.tickers & old.tickers or one_company_named(new, old):
         return False
-    return not (new.entities.companies & old.entities.mentioned) and not (
-        old.entities.companies & new.entities.mentioned
+    return not (new.entities.companies & mentioned_companies(old)) and not (
+        old.entities.companies & mentioned_companies(new)
     )
 
 
@@ -920,18 +931,13 @@ def _other_entities(new: StoryFeatures, old: StoryFeatures) -> bool:
     mentions the other's (a copy of one event names its subject; `PPI` and `producer prices`
     are one release)."""
     a, b = new.entities, old.entities
+    named, other_named = mentioned_companies(new), mentioned_companies(old)
     if a.releases and b.releases and not a.releases & b.releases:
         return True  # another indicator of the same day is another story (rule 2)
     if a.releases & b.releases and not (a.actors ^ b.actors) <= a.mentioned & b.mentioned:
         return True  # an official's, a central bank's view of the release is its own story
     for mine, theirs in ((a.companies, b.companies), (a.places, b.places)):
-        if (
-            mine
-            and theirs
-            and not mine & theirs
-            and not mine & b.mentioned
-            and not theirs & a.mentioned
-        ):
+        if mine and theirs and not mine & theirs and not mine & other_named and not theirs & named:
             return True
     return False
 

@@ -53,11 +53,28 @@ def named(title: str, summary: str) -> Named:
     return _Folding.shipped().named(title, summary)
 
 
+def own_symbols(companies: frozenset[str]) -> frozenset[str]:
+    """The symbols the knowledge base lists the companies under (their own listing, not the
+    sector funds they move): `listed.csco` is `CSCO`, `nvidia` is `NVDA`."""
+    symbol_of = _Folding.shipped().symbol_of
+    return frozenset(symbol_of[company] for company in companies if company in symbol_of)
+
+
+def companies_listed_as(symbols: frozenset[str]) -> frozenset[str]:
+    """The knowledge base's companies whose own listing is one of the symbols (an article's
+    tags: `NVDA` is Nvidia, whether or not its text writes the name)."""
+    listed = _Folding.shipped().companies_of
+    found: set[str] = set()
+    for symbol in symbols:
+        found.update(listed.get(symbol, ()))
+    return frozenset(found)
+
+
 class _Folding:
     """The shipped knowledge base, read for stories: central banks stand for their country,
     and the releases it lumps are split as the definition counts them."""
 
-    __slots__ = ("_country_of", "_finder", "_kinds")
+    __slots__ = ("_country_of", "_finder", "_kinds", "companies_of", "symbol_of")
 
     def __init__(self, finder: EntityFinder) -> None:
         self._finder = finder
@@ -74,6 +91,16 @@ class _Folding:
             if entity.kind == "central_bank"
             and (code := entity.facts.get("country", "")) in by_code
         }
+        # A company's own listing is the first instrument it moves (sector funds follow).
+        self.symbol_of = {
+            entity.id: entity.instruments[0].upper()
+            for entity in knowledge.entities.values()
+            if entity.kind in _COMPANY_KINDS and entity.instruments
+        }
+        companies_of: dict[str, list[str]] = {}
+        for company, symbol in self.symbol_of.items():
+            companies_of.setdefault(symbol, []).append(company)
+        self.companies_of = {symbol: tuple(ids) for symbol, ids in companies_of.items()}
 
     @staticmethod
     @cache

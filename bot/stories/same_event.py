@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from bot.stories.entities import companies_listed_as, own_symbols
 from bot.stories.features import StoryFeatures
 from bot.stories.officials import officials, same_speaker
 
@@ -113,6 +114,8 @@ def _one_company(a: StoryFeatures, b: StoryFeatures) -> bool:
     common, or one opening name (the shorter opening the longer, written in both texts)."""
     if a.headline_tickers & b.headline_tickers or a.entities.companies & b.entities.companies:
         return True
+    if one_company_named(a, b):
+        return True
     first, second = a.lead_name, b.lead_name
     if not (first and second):
         return False
@@ -176,3 +179,96 @@ def event_keys(features: StoryFeatures) -> frozenset[str]:
     if _distinctive(features):
         keys.add(f"co:{features.lead_name}")
     return frozenset(keys)
+
+
+def one_company_named(a: StoryFeatures, b: StoryFeatures) -> bool:
+    """Whether one headline names a company of the knowledge base and the other writes its
+    symbol, opening with it or beside its name (`Cisco Systems Fiscal Q2 …` and `CSCO
+    Earnings: …`): one company under its name and under its listing. Tags alone do not
+    say whose headline it is (a peer's results are tagged with the company too)."""
+    return _writes_symbol_of(a, b) or _writes_symbol_of(b, a)
+
+
+def _writes_symbol_of(naming: StoryFeatures, other: StoryFeatures) -> bool:
+    symbols = own_symbols(other.entities.companies)
+    if not symbols:
+        return False
+    written = set(naming.headline_tickers)
+    lead = naming.lead_name
+    if lead and " " not in lead:
+        written.add(lead.upper())  # `CSCO Earnings: …` opens with the symbol
+    return bool(symbols & written)
+
+
+def mentioned_companies(features: StoryFeatures) -> frozenset[str]:
+    """The knowledge base's entities an article mentions, with the companies it is tagged
+    with by symbol (`NVDA` on an item that writes `Nvidia` nowhere): a copy of an event may
+    name its company in its tags only."""
+    return features.entities.mentioned | companies_listed_as(features.tickers)
+
+
+# A party refusing something, in the folded headline (`rejects`, `says 'no thank you'`,
+# `brushes off`); nouns (`after the buyout rejection`) are no refusal of the headline's own.
+_REFUSAL = re.compile(
+    r"\b(?:reject(?:s|ed)?|rebuff(?:s|ed)?|dismiss(?:es|ed)?|brush(?:es|ed)? off"
+    r"|says? no|turn(?:s|ed)? down|spurn(?:s|ed)?|snub(?:s|bed)?)\b"
+)
+
+
+# One answer is told by outlets over the day it is given (across time zones); a refusal
+# repeated a day later is another moment.
+_ANSWER_HOURS = 20.0
+
+
+# The words an answer is told in, not what it answers (`says 'no thank you'`, `fires back`).
+_ANSWER_WORDS = frozenset(
+    """reject rebuff dismiss brush brushe off say no thank you turn down spurn snub fire back hit
+    appear seem""".split()
+)
+
+
+def one_answer(a: StoryFeatures, b: StoryFeatures, gap_hours: float) -> bool:
+    """Whether both headlines tell one party's refusal of one other party's move, hours
+    apart (`Altman fires back at Musk …, says 'no thank you'` and `Altman Rejects Musk's
+    $97.4 Billion OpenAI Bid`): one answer told in other words. Another party's answer, or
+    the same party's later claim about it (`calls the bid an attempt to …`), is not one."""
+    if gap_hours > _ANSWER_HOURS or a.move_subject is not None or b.move_subject is not None:
+        return False
+    if not (_REFUSAL.search(a.title_key) and _REFUSAL.search(b.title_key)):
+        return False
+    first, second = _party(a), _party(b)
+    names = a.names | b.names
+    if not first & second & names:
+        return False  # two parties' answers: each its own story (rule 5)
+    # Whose move is refused (a name beside the party), and what (a word of both headlines
+    # that is neither a name nor the answer's own: `bid`): `Altman rejects Musk's bid` and
+    # `Altman dismisses Musk's lawsuit` are two answers.
+    if not (a.names - first) & (b.names - second):
+        return False
+    return bool((a.title_terms & b.title_terms) - names - first - second - _ANSWER_WORDS)
+
+
+def _party(features: StoryFeatures) -> frozenset[str]:
+    """The words of the party a headline tells answering (`Altman rejects …`)."""
+    return features.responder or features.speaker or frozenset()
+
+
+# A headline of only common words is looked up by articles that state this many of them all.
+_COVERING_WORDS = 4
+
+
+def covering(postings: list[dict[str, None]], latest: int) -> list[str]:
+    """The latest earlier articles that state every common word of a headline none of whose
+    words is rare enough to select (`Trump signs off on new steel and aluminum tariffs` on
+    the day of the tariffs): one event's copies on a busy day share all of its words.
+    `postings`: the articles stating each word, oldest first. Looking up is not joining."""
+    if len(postings) < _COVERING_WORDS:
+        return []
+    ordered = sorted(postings, key=len)
+    found: list[str] = []
+    for article_id in reversed(ordered[0]):
+        if all(article_id in other for other in ordered[1:]):
+            found.append(article_id)
+            if len(found) == latest:
+                break
+    return found
