@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.article import Article
 from bot.stories.features import COMPANY_FORMS, StoryFeatures, describe, done_forms
+from bot.stories.followups import followup_apart
 from bot.stories.reference import idf
 from bot.stories.same_event import (
     event_keys,
@@ -254,6 +255,10 @@ class StoryIndex:
             text = _cosine(shared, query.weights, query.text_mass, member.text_mass)
             if _another_day(query.features, member.features, gap, text, self.tuning):
                 return False
+            if member.features.title_key != query.features.title_key and followup_apart(
+                query.features, member.features, gap
+            ):
+                return False
         return True
 
     def _margin(self, new: _Entry, old: _Entry, slack: float = 0.0) -> float | None:
@@ -296,7 +301,9 @@ class StoryIndex:
         )
         if repost and (a.digest or b.digest) and _other_edition(a, b):
             repost = False  # one column's later edition: the same words, other figures
-        if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
+        if not repost and (
+            _apart(new, old) or _another_day(a, b, gap, text, tuning) or followup_apart(a, b, gap)
+        ):
             return None
         if not repost and _only_a_figure_shared(a, b):
             return None  # `… 1.1 Mln B/D` and `… 1.1 Mln Dinars`: one figure, two subjects

@@ -1,0 +1,197 @@
+"""Follow-ups, other moments and other days kept apart (issue 21, bot/stories/followups.py):
+real headline shapes of the archive, with invented names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.article import Article
+from tests.support.story_articles import linked, story_count
+
+AT = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+
+
+def _item(
+    key: str, title: str, summary: str = "", *, source: str = "wire", hours: float = 0.0
+) -> Article:
+    return linked(
+        f"https://{source}.example/{key}", title, summary, source, AT + timedelta(hours=hours)
+    )
+
+
+REPORT = _item(
+    "report",
+    "Redwood builds $1.8B stake in Alderon Refining, seeks changes - WSJ",
+    "Alderon Refining activist shareholder Redwood Partners has built a more than $1.8B stake in "
+    "the refiner and plans to push for operational changes, the Wall Street Journal reported.",
+    source="alpha",
+)
+REPORT_REWRITE = _item(
+    "rewrite",
+    "Activist Redwood builds over $1.8 billion stake in Alderon Refining, WSJ reports",
+    "Activist Redwood Partners has built an over $1.8 billion stake in Alderon Refining and plans "
+    "to push the refiner to consider operational changes, the Wall Street Journal reported.",
+    source="wire",
+    hours=3,
+)
+CONFIRMATION = _item(
+    "confirmed",
+    "Redwood Partners builds $1.8 billion stake in Alderon Refining",
+    "Redwood Partners said on Tuesday it has built a stake of more than $1.8 billion in refiner "
+    "Alderon Refining, and plans to push for operational changes in a letter to the board.",
+    source="wire",
+    hours=12,
+)
+
+
+def test_an_official_confirmation_is_not_the_report_it_confirms() -> None:
+    assert story_count(REPORT, REPORT_REWRITE) == 1
+    assert story_count(REPORT, REPORT_REWRITE, CONFIRMATION) == 2
+
+
+def test_a_spokespersons_word_after_a_media_report_is_a_new_story() -> None:
+    report = _item(
+        "said-to",
+        "Halvorsen Bank said to drop its board diversity pledge for IPOs",
+        "Halvorsen Bank is reversing its policy on the boards of companies it takes public, "
+        "according to a media report dated Tuesday.",
+    )
+    confirmed = _item(
+        "spokesperson",
+        "Halvorsen Bank ends IPO board diversity policy citing legal developments",
+        "Halvorsen Bank cancelled its board diversity policy for IPOs, a spokesperson for the "
+        "bank said on Tuesday.",
+        hours=3,
+    )
+    assert story_count(report, confirmed) == 2
+
+
+def test_two_editions_of_an_intraday_table_are_two_stories() -> None:
+    noon = _item(
+        "noon",
+        "BUZZ - Nasdaq 100 top and bottom performing stocks at about 12:00 p.m. EST",
+        "Nasdaq 100 Top Performers Percent Change Quillon Inc +9.2% Marlin Corp +5.1%",
+    )
+    late = _item(
+        "late",
+        "BUZZ - Nasdaq 100 top and bottom performing stocks at about 03:30 p.m. EST",
+        "Nasdaq 100 Top Performers Percent Change Quillon Inc +11.4% Marlin Corp +6.0%",
+        hours=3.5,
+    )
+    assert story_count(noon, late) == 2
+
+
+def test_a_market_at_the_open_and_at_midday_are_two_moves() -> None:
+    opening = _item(
+        "open",
+        "Oslo Stock Exchange rises at open",
+        "OSLO, March 3 - The Oslo benchmark index rises 16.19 points to 1,579.30 at open.",
+    )
+    midday = _item(
+        "midday",
+        "Oslo Stocks Rise Slightly; Fjordline Falls on 4Q Miss",
+        "Oslo-listed stocks edged forward Tuesday in midday trading, as gains in energy offset "
+        "declines in transport.",
+        source="desk",
+        hours=3,
+    )
+    assert story_count(opening, midday) == 2
+
+
+def test_futures_falling_and_then_reversing_their_losses_are_two_moves() -> None:
+    falling = _item(
+        "fall",
+        "Stock futures fall as Ortega to announce 20% tariffs on lumber imports",
+        "U.S. stock futures fell Sunday after President Ortega said he will announce tariffs.",
+    )
+    reversing = _item(
+        "reverse",
+        "Stock futures reverse early losses as Ortega to announce 20% tariffs on lumber imports",
+        "U.S. stock futures reversed early losses Sunday after President Ortega said he will "
+        "announce tariffs.",
+        hours=2,
+    )
+    assert story_count(falling, reversing) == 2
+
+
+def test_a_markets_column_telling_another_weekday_is_another_days_story() -> None:
+    monday = _item(
+        "monday",
+        "Inflation, Tariff Outlooks Roil Pacific Stock Markets",
+        "Pacific stock markets were choppy Monday after soft inflation reports and tariff talk.",
+        source="desk",
+    )
+    tuesday = _item(
+        "tuesday",
+        "Tariff Outlook Roils Pacific Stock Markets",
+        "Pacific stock markets churned on Tuesday, as traders weighed the tariff plans.",
+        source="desk",
+        hours=24,
+    )
+    assert story_count(monday, tuesday) == 2
+
+
+def test_one_outlets_other_notice_a_day_later_is_another_days_item() -> None:
+    first = _item(
+        "buyback-1",
+        "Quillon Trust Executes Share Buyback Strategy",
+        "Quillon Smaller Companies Trust PLC bought back 25,000 of its shares on the market.",
+        source="notices",
+    )
+    second = _item(
+        "buyback-2",
+        "Quillon Smaller Companies Trust PLC Executes Share Buyback",
+        "Quillon Smaller Companies Trust PLC bought back 30,000 of its shares on the market.",
+        source="notices",
+        hours=24,
+    )
+    assert story_count(first, second) == 2
+
+
+def test_a_speech_announced_and_the_speech_given_are_two_stories() -> None:
+    announced = _item(
+        "to-testify",
+        "Governor Ortega to testify before the Senate banking committee",
+        "Central bank Governor Ortega will testify before the Senate banking committee on "
+        "Tuesday on monetary policy.",
+    )
+    given = _item(
+        "testified",
+        "Governor Ortega tells the Senate banking committee there is no hurry to cut rates",
+        "Central bank Governor Ortega told the Senate banking committee on Tuesday that there is "
+        "no hurry to cut rates on monetary policy.",
+        hours=5,
+    )
+    assert story_count(announced, given) == 2
+
+
+def test_two_companies_insiders_under_one_template_are_two_stories() -> None:
+    first = _item(
+        "insider-1",
+        "Kelpiecorp CFO Dana Smith Sells 13,000 Shares",
+        "Kelpiecorp's chief financial officer sold 13,000 shares, a filing showed.",
+    )
+    second = _item(
+        "insider-2",
+        "Marlinworks CFO Smith Lee Sells Over $4 Million in Company Shares",
+        "Marlinworks' chief financial officer sold shares worth over $4 million, a filing showed.",
+        hours=3,
+    )
+    assert story_count(first, second) == 2
+
+
+def test_an_evening_digest_is_not_the_article_it_lists() -> None:
+    article = _item(
+        "essay",
+        "Who is afraid of the token halving?",
+        "Source: Quillwright. The token halving comes with fear and hope for miners everywhere.",
+        source="coins",
+    )
+    digest = _item(
+        "digest",
+        "5 must-read articles for the evening | Who is afraid of the token halving?",
+        "1. Quillwright: who is afraid of the token halving. 2. Miners and the halving.",
+        source="coins",
+        hours=8,
+    )
+    assert story_count(article, digest) == 2
