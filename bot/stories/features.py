@@ -14,6 +14,7 @@ from bot.stories.followups import (
     clock_times,
     lead_moment,
     lead_weekday,
+    markets,
     own_word,
     reported,
     speech_preview,
@@ -638,6 +639,7 @@ class StoryFeatures:
     lead_weekday: str = ""  # the first weekday the summary's lead names
     source: str = ""  # the outlet, folded
     speech_preview: bool = False  # a speech, testimony or contest still to come
+    markets: frozenset[str] = frozenset()  # kinds of market the headline names (`equities`)
 
 
 def describe(article: Article) -> StoryFeatures:
@@ -744,6 +746,7 @@ def describe(article: Article) -> StoryFeatures:
         lead_weekday=lead_weekday(summary),
         source=(article.source or "").strip().lower(),
         speech_preview=speech_preview(raw_title),
+        markets=markets(raw_title),
     )
 
 

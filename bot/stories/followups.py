@@ -69,6 +69,40 @@ _SPEECH_PREVIEW = re.compile(
 )
 
 
+# The markets a headline names, by kind: equities (however named), bonds, each currency and
+# token. Two headlines naming markets of no kind in common tell two instruments' moves.
+_MARKET_KINDS = (
+    (
+        "equities",
+        re.compile(
+            r"(?i)\b(?:stocks?|shares|equities|bourses?|benchmark\s+ind(?:ex|ices|exes)"
+            r"|nikkei|topix|ftse|dax|cac|sensex|nifty|s&p|dow|nasdaq|hang\s+seng|kospi|tsx)\b"
+        ),
+    ),
+    ("bonds", re.compile(r"(?i)\b(?:yields?|bonds?|treasur(?:y|ies)|gilts?|bunds?)\b")),
+    ("dollar", re.compile(r"(?i)\b(?:dollar|greenback)\b")),
+    ("pound", re.compile(r"(?i)\b(?:pound|sterling)\b")),
+    ("euro", re.compile(r"(?i)\beuro\b(?!\s*(?:zone|area|stoxx))")),
+    ("yen", re.compile(r"(?i)\byen\b")),
+    ("yuan", re.compile(r"(?i)\b(?:yuan|renminbi)\b")),
+    ("rupee", re.compile(r"(?i)\brupee\b")),
+    ("bitcoin", re.compile(r"(?i)\b(?:bitcoin|btc)\b")),
+)
+
+
+# Stocks that are an inventory, not equities (`Crude Oil Stocks Rise`).
+_INVENTORY = re.compile(
+    r"(?i)\b(?:crude(?:\s+oil)?|oil|gasoline|distillate|fuel|grain|wheat|corn|soy\w*|sugar"
+    r"|palm\s+oil|cotton|coffee|cocoa|metal|copper|aluminium|aluminum)\s+stock(?:s|piles?)?\b"
+)
+
+
+def markets(title: str) -> frozenset[str]:
+    """The kinds of market a headline names (`equities`, `bonds`, `pound`)."""
+    title = _INVENTORY.sub(" ", title)
+    return frozenset(name for name, pattern in _MARKET_KINDS if pattern.search(title))
+
+
 def reported(title: str, summary: str) -> bool:
     """Whether the article tells a media report or sources, not the actor's own word."""
     return bool(_REPORT_TITLE.search(title) or _REPORT_TEXT.search(summary[:_LEAD_CHARS]))
@@ -132,6 +166,12 @@ class _Told(Protocol):
     @property
     def results(self) -> bool: ...
     @property
+    def markets(self) -> frozenset[str]: ...
+    @property
+    def title_terms(self) -> frozenset[str]: ...
+    @property
+    def indicators(self) -> frozenset[str]: ...
+    @property
     def lead_name(self) -> str: ...
     @property
     def headline_tickers(self) -> frozenset[str]: ...
@@ -156,6 +196,8 @@ def followup_apart(a: _Told, b: _Told, gap_hours: float) -> bool:
     weekdays, or one outlet's other headline a day later); a speech announced and given."""
     if (a.reported and b.own_word) or (b.reported and a.own_word):
         return True  # an official confirmation of a report is a new fact (rule 5)
+    if _market_beside_release(a, b):
+        return True  # `Yen Stocks Rise as Wholesale Inflation …` is not the release (rule 4)
     if _two_named_companies(a, b):
         return True  # `Alder Finance to issue bonds` and `Birchwood Finance accepts bids`
     if a.clocks and b.clocks and not a.clocks & b.clocks:
@@ -183,6 +225,17 @@ def followup_apart(a: _Told, b: _Told, gap_hours: float) -> bool:
     ):
         return True  # one outlet's other headline a day later: another day's item
     return a.speech_preview != b.speech_preview  # a speech announced, and given
+
+
+def _market_beside_release(a: _Told, b: _Told) -> bool:
+    """Whether both headlines name one economic release and only one names a market (a
+    market's report that names the release), or they name markets of no kind in common
+    (the pound and UK shares on one GDP release: two instruments' moves)."""
+    if not (a.title_terms & b.title_terms & a.indicators & b.indicators):
+        return False
+    if bool(a.markets) != bool(b.markets):
+        return True
+    return bool(a.markets and b.markets and not a.markets & b.markets)
 
 
 def _one_company(a: _Told, b: _Told) -> bool:

@@ -195,3 +195,56 @@ def test_an_evening_digest_is_not_the_article_it_lists() -> None:
         hours=8,
     )
     assert story_count(article, digest) == 2
+
+
+def test_a_market_report_naming_a_release_is_not_the_release() -> None:
+    release = _item(
+        "release",
+        "Freedonia's wholesale inflation jumps, reinforcing rate-hike bets",
+        "Freedonia's wholesale inflation rose 4.2% in January from a year earlier, data showed.",
+    )
+    stocks = _item(
+        "stocks",
+        "Freedonia Stocks Rise as Wholesale Inflation Fuels Rate Hike Bets",
+        "Freedonia's stocks rose on Thursday as wholesale inflation of 4.2% fuelled bets on a "
+        "rate hike.",
+        source="desk",
+        hours=2,
+    )
+    assert story_count(release, stocks) == 2
+
+
+def test_two_instruments_moving_on_one_release_are_two_stories() -> None:
+    pound = _item(
+        "pound",
+        "Freedonian Pound Appreciates After Better-Than-Expected GDP Growth",
+        "The Freedonian pound rose after GDP grew 0.4% in the fourth quarter, beating forecasts.",
+        source="econ",
+    )
+    shares = _item(
+        "shares",
+        "Freedonian Shares Lag Despite GDP Surprise",
+        "Freedonian shares lagged after GDP grew 0.4% in the fourth quarter, beating forecasts.",
+        source="econ",
+        hours=0.5,
+    )
+    assert story_count(pound, shares) == 2
+
+
+def test_a_weekly_inventory_named_stocks_is_still_one_release() -> None:
+    first = _item(
+        "eia-1",
+        "US Crude Oil Stocks Rise More than Expected",
+        "US crude oil inventories rose by 4.1 million barrels in the week ended February 7, "
+        "the EIA said.",
+        source="econ",
+    )
+    second = _item(
+        "eia-2",
+        "US Total Crude Oil Stocks Rise in Week Ended Feb. 7",
+        "US crude oil inventories rose by 4.1 million barrels in the week ended February 7, "
+        "the EIA said on Wednesday.",
+        source="desk",
+        hours=0.2,
+    )
+    assert story_count(first, second) == 1
