@@ -771,8 +771,10 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # one report's supply and its demand estimates: two indicators (rule 2)
     if _release_and_company(new, old) or _release_and_company(old, new):
         return True  # a country's release and one company's own figure: two stories
-    if _namesakes(new, old):
-        return True  # `Brookfield Corp` and `Brookfield Wealth Solutions`: two companies
+    if _namesakes(new, old) and not new.title_numbers & old.title_numbers:
+        # `Brookfield Corp` and `Brookfield Wealth Solutions`: two companies; one group's
+        # two names stating one figure (`Tata.ev` and `Tata Motors` … `to 400,000`) are one.
+        return True
     if _unnamed_beside_named(new, old) or _unnamed_beside_named(old, new):
         return True  # `Year-end Report 2024` of a company its summary never names
     return _other_names(new, old) or _other_symbols(new, old)

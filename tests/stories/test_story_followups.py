@@ -248,3 +248,22 @@ def test_a_weekly_inventory_named_stocks_is_still_one_release() -> None:
         hours=0.2,
     )
     assert story_count(first, second) == 1
+
+
+def test_one_groups_two_names_stating_one_figure_are_one_story() -> None:
+    parent = _item(
+        "parent",
+        "Zenda Motors plans to double EV charging stations to 250,000 by 2028",
+        "Zenda Motors, the country's EV market leader, said on Thursday it will more than double "
+        "its charging points to 250,000 over the next three years.",
+        source="daily",
+    )
+    unit = _item(
+        "unit",
+        "Zenda.ev plans to double the country's EV charge points to 250,000 by 2028",
+        "Zenda.ev, the country's leading electric vehicle maker, has announced a plan to more than "
+        "double EV charge points to 250,000 by 2028.",
+        source="daily",
+        hours=0.3,
+    )
+    assert story_count(parent, unit) == 1
