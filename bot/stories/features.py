@@ -12,6 +12,7 @@ from bot.article import Article
 from bot.stories.entities import Named, named
 from bot.stories.followups import (
     clock_times,
+    label,
     lead_moment,
     lead_weekday,
     markets,
@@ -640,6 +641,7 @@ class StoryFeatures:
     source: str = ""  # the outlet, folded
     speech_preview: bool = False  # a speech, testimony or contest still to come
     markets: frozenset[str] = frozenset()  # kinds of market the headline names (`equities`)
+    label: tuple[str, frozenset[str]] = ("", frozenset())  # `Grayscale: …` and its words
 
 
 def describe(article: Article) -> StoryFeatures:
@@ -747,6 +749,7 @@ def describe(article: Article) -> StoryFeatures:
         source=(article.source or "").strip().lower(),
         speech_preview=speech_preview(raw_title),
         markets=markets(raw_title),
+        label=label(raw_title),
     )
 
 

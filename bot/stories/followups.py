@@ -174,6 +174,10 @@ class _Told(Protocol):
     @property
     def lead_name(self) -> str: ...
     @property
+    def headline_only(self) -> bool: ...
+    @property
+    def label(self) -> tuple[str, frozenset[str]]: ...
+    @property
     def headline_tickers(self) -> frozenset[str]: ...
     @property
     def entities(self) -> Named: ...
@@ -198,6 +202,8 @@ def followup_apart(a: _Told, b: _Told, gap_hours: float) -> bool:
         return True  # an official confirmation of a report is a new fact (rule 5)
     if _market_beside_release(a, b):
         return True  # `Yen Stocks Rise as Wholesale Inflation …` is not the release (rule 4)
+    if _one_label_two_pieces(a, b, gap_hours):
+        return True  # `Grayscale: How mining …` and `Grayscale: What a 10% allocation …`
     if _two_named_companies(a, b):
         return True  # `Alder Finance to issue bonds` and `Birchwood Finance accepts bids`
     if a.clocks and b.clocks and not a.clocks & b.clocks:
@@ -232,10 +238,42 @@ def _market_beside_release(a: _Told, b: _Told) -> bool:
     market's report that names the release), or they name markets of no kind in common
     (the pound and UK shares on one GDP release: two instruments' moves)."""
     if not (a.title_terms & b.title_terms & a.indicators & b.indicators):
-        return False
+        # A market's move on a release its text names, beside a headline on that release
+        # that names no market (`Japan Stocks Rise as Wholesale Inflation …`).
+        mover, other = (a, b) if a.markets else (b, a)
+        return bool(
+            mover.markets
+            and mover.move_subject is not None
+            and not other.markets
+            and mover.indicators & other.indicators
+        )
     if bool(a.markets) != bool(b.markets):
         return True
     return bool(a.markets and b.markets and not a.markets & b.markets)
+
+
+_LABEL = re.compile(r"^(?P<label>[^:]{2,40}):\s+(?P<rest>\S.*)$")
+_PIECE_HOURS = 1.0
+
+
+def label(title: str) -> tuple[str, frozenset[str]]:
+    """The label a headline opens with (`Grayscale: …`), folded, and the words after it."""
+    found = _LABEL.match(title.strip())
+    if not found:
+        return "", frozenset()
+    rest = frozenset(re.findall(r"[a-z0-9]+", found.group("rest").lower())) - _FILLER
+    return " ".join(found.group("label").lower().split()), rest
+
+
+def _one_label_two_pieces(a: _Told, b: _Told, gap_hours: float) -> bool:
+    """Whether two full articles an hour or more apart open with one label (`Grayscale: …`)
+    and their headlines' claims share at most one word: two pieces of one author or house,
+    not one event (flash lines of one release come minutes apart, with no summary)."""
+    if gap_hours < _PIECE_HOURS or a.headline_only or b.headline_only:
+        return False
+    if not a.label[0] or a.label[0] != b.label[0]:
+        return False
+    return len(a.label[1] & b.label[1]) <= 1
 
 
 def _one_company(a: _Told, b: _Told) -> bool:
@@ -254,10 +292,12 @@ def _one_company(a: _Told, b: _Told) -> bool:
 
 def _two_named_companies(a: _Told, b: _Told) -> bool:
     """Whether both headlines open with a name rare in news at large (surely a company or a
-    person), their first words differ and neither article writes the other's name: two
-    parties' news, whatever the rest of their headlines share."""
+    person), or are both flash lines with no summary opening with a name, their first words
+    differ and neither article writes the other's name: two parties' news, whatever the
+    rest of their headlines share."""
     first, second = a.lead_name, b.lead_name
-    if not (first and second and a.rare_lead and b.rare_lead):
+    flashes = a.headline_only and b.headline_only
+    if not (first and second and ((a.rare_lead and b.rare_lead) or flashes)):
         return False
     if first.split()[0] == second.split()[0] or first[:4] == second[:4]:
         return False  # one name (`Steve Madden`, `Steven Madden`)
@@ -267,6 +307,8 @@ def _two_named_companies(a: _Told, b: _Told) -> bool:
     # parties of one deal or ruling word their headlines each their own way.
     rest_a = _rest(a.title_key, first)
     rest_b = _rest(b.title_key, second)
+    if flashes:
+        return True  # `Tokyo Power 9-Mos Oper Pft …` and `Nissan Motor 9-Mos Oper Pft …`
     if not (rest_a and rest_b):
         return False
     return len(rest_a & rest_b) * 2 >= min(len(rest_a), len(rest_b)) + 1

@@ -267,3 +267,52 @@ def test_one_groups_two_names_stating_one_figure_are_one_story() -> None:
         hours=0.3,
     )
     assert story_count(parent, unit) == 1
+
+
+def test_two_companies_flash_lines_under_one_template_are_two_stories() -> None:
+    first = _item("flash-1", "Kestrel Power 9-Mos Oper Pft Y311.07B Vs Pft Y382.53B")
+    second = _item("flash-2", "Marlin Motor 9-Mos Oper Pft Y64.01B Vs Pft Y478.38B", hours=0.7)
+    assert story_count(first, second) == 2
+
+
+def test_one_releases_flash_lines_still_join() -> None:
+    first = _item("line-1", "Kestrel Power 9-Mos Oper Pft Y311.07B Vs Pft Y382.53B")
+    second = _item("line-2", "Kestrel Power 9-Mos Net Pft Y201.50B Vs Pft Y250.10B", hours=0.1)
+    assert story_count(first, second) == 1
+
+
+def test_two_pieces_under_one_houses_label_are_two_stories() -> None:
+    first = _item(
+        "piece-1",
+        "Quarrystone: How Token Mining Will Reshape Power Grids",
+        "Source: Quarrystone. Token mining is a competitive process that uses power, and grids "
+        "are adapting to its demand across many regions.",
+        source="coins",
+    )
+    second = _item(
+        "piece-2",
+        "Quarrystone: What a 10% Token Allocation Does to a Portfolio",
+        "Source: Quarrystone. Token allocation of 10% in a portfolio of index funds changes its "
+        "risk and return across many regions.",
+        source="coins",
+        hours=2,
+    )
+    assert story_count(first, second) == 2
+
+
+def test_a_markets_move_on_a_release_named_in_its_text_is_not_the_release() -> None:
+    release = _item(
+        "ppi",
+        "More sticky inflation data, this time from Freedonia",
+        "The PPI data is here: Freedonia PPI for January is +4.2% y/y, expected +4.0%.",
+        source="fx",
+    )
+    stocks = _item(
+        "stocks-up",
+        "Freedonia Stocks Rise as Wholesale Inflation Fuels Rate Hike Bets",
+        "Freedonian stocks edged higher on Thursday as accelerating wholesale inflation (PPI) "
+        "reinforced expectations of a rate hike.",
+        source="desk",
+        hours=5,
+    )
+    assert story_count(release, stocks) == 2
