@@ -66,6 +66,8 @@ _SPEECH_PREVIEW = re.compile(
     r"|(?:address|deliver|give)\s+(?:a\s+|an\s+|his\s+|her\s+|the\s+)?(?:\w+\s+)?"
     r"(?:speech|address|keynote|testimony|remarks|nation|congress|parliament|lawmakers))\b"
     r"|\bup\s+against\b"
+    # `When does the halftime show begin?`, `Upcoming Stock Splits This Week`: before the event.
+    r"|^\W*(?:\S+\s+){0,4}?when\s+(?:does|do|is|will)\b[^?]*\?\s*$|^\W*upcoming\b"
 )
 
 

@@ -316,3 +316,22 @@ def test_a_markets_move_on_a_release_named_in_its_text_is_not_the_release() -> N
         hours=5,
     )
     assert story_count(release, stocks) == 2
+
+
+def test_a_question_on_when_an_event_begins_is_not_the_event() -> None:
+    before = _item(
+        "when",
+        "Grand Final 2026: When does Lyra Vance's halftime show begin?",
+        "Millions are expected to tune in for the Grand Final on Sunday, and for Lyra Vance's "
+        "halftime show at the stadium.",
+        source="daily",
+    )
+    after = _item(
+        "show",
+        "The meaning behind Lyra Vance's jacket during the Grand Final halftime show",
+        "Lyra Vance wore a letterman jacket during her Grand Final halftime show on Sunday at the "
+        "stadium.",
+        source="daily",
+        hours=8,
+    )
+    assert story_count(before, after) == 2
