@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.article import Article
 from bot.stories.entities import Named, named
 from bot.stories.followups import (
+    appeals,
     clock_times,
     label,
     lead_moment,
@@ -642,6 +643,7 @@ class StoryFeatures:
     speech_preview: bool = False  # a speech, testimony or contest still to come
     markets: frozenset[str] = frozenset()  # kinds of market the headline names (`equities`)
     label: tuple[str, frozenset[str]] = ("", frozenset())  # `Grayscale: …` and its words
+    appeal: bool = False  # the headline reports an appeal of a ruling or decision
 
 
 def describe(article: Article) -> StoryFeatures:
@@ -750,6 +752,7 @@ def describe(article: Article) -> StoryFeatures:
         speech_preview=speech_preview(raw_title),
         markets=markets(raw_title),
         label=label(raw_title),
+        appeal=appeals(raw_title),
     )
 
 

@@ -67,6 +67,7 @@ _SPEECH_PREVIEW = re.compile(
     r"(?:speech|address|keynote|testimony|remarks|nation|congress|parliament|lawmakers))\b"
     r"|\bup\s+against\b"
     # `When does the halftime show begin?`, `Upcoming Stock Splits This Week`: before the event.
+    r"|\bwatch\s+the\s+(?:earnings|results|numbers|report)\b"
     r"|^\W*(?:\S+\s+){0,4}?when\s+(?:does|do|is|will)\b[^?]*\?\s*$|^\W*upcoming\b"
 )
 
@@ -137,6 +138,18 @@ def lead_weekday(summary: str) -> str:
     return found.group(1).lower() if found else ""
 
 
+# An appeal of a ruling or decision: another party's answer, a new story (rule 5).
+_APPEAL = re.compile(
+    r"(?i)\b(?:appeals|appealed|appealing|to\s+appeal|will\s+appeal|files?\s+(?:an\s+)?appeal)\b"
+    r"(?!\s+(?:team|court|panel|division)\b)"
+)
+
+
+def appeals(title: str) -> bool:
+    """Whether the headline reports an appeal (`DOJ appeals judge's order …`)."""
+    return bool(_APPEAL.search(title))
+
+
 def speech_preview(title: str) -> bool:
     """Whether the headline announces a speech, a testimony or a contest still to come."""
     return bool(_SPEECH_PREVIEW.search(title))
@@ -180,6 +193,8 @@ class _Told(Protocol):
     @property
     def label(self) -> tuple[str, frozenset[str]]: ...
     @property
+    def appeal(self) -> bool: ...
+    @property
     def headline_tickers(self) -> frozenset[str]: ...
     @property
     def entities(self) -> Named: ...
@@ -204,6 +219,8 @@ def followup_apart(a: _Told, b: _Told, gap_hours: float) -> bool:
         return True  # an official confirmation of a report is a new fact (rule 5)
     if _market_beside_release(a, b):
         return True  # `Yen Stocks Rise as Wholesale Inflation …` is not the release (rule 4)
+    if a.appeal != b.appeal:
+        return True  # `DOJ appeals judge's order …` beside the order: another party's answer
     if _one_label_two_pieces(a, b, gap_hours):
         return True  # `Grayscale: How mining …` and `Grayscale: What a 10% allocation …`
     if _two_named_companies(a, b):
@@ -319,10 +336,21 @@ def _two_named_companies(a: _Told, b: _Told) -> bool:
 _FILLER = frozenset("a an the of for to in on at by with and or as its it is are be from".split())
 
 
+# Words of company names that name no one company (`Aditya Birla Finance`, `Railway Finance`).
+_GENERIC_NAME_WORDS = frozenset(
+    """finance financial bank banking group holding holdings capital energy power motor motors
+    international global industries industrial technologies technology company corp trust reit
+    partners shareholders shareholder majority investment investments resources systems
+    services national india china american""".split()
+)
+
+
 def _writes_any(text: str, name: str) -> bool:
-    """Whether a text writes the name, or any of its words of four letters or more."""
+    """Whether a text writes the name, or any of its own words of four letters or more."""
     return f" {name} " in text or any(
-        f" {word} " in text for word in name.split() if len(word) >= 4 and word not in _FILLER
+        f" {word} " in text
+        for word in name.split()
+        if len(word) >= 4 and word not in _FILLER and word not in _GENERIC_NAME_WORDS
     )
 
 

@@ -335,3 +335,58 @@ def test_a_question_on_when_an_event_begins_is_not_the_event() -> None:
         hours=8,
     )
     assert story_count(before, after) == 2
+
+
+def test_two_issuers_under_one_bankers_say_template_are_two_stories() -> None:
+    first = _item(
+        "bond-1",
+        "Zorvath Finance to issue perpetual bonds, bankers say",
+        "Zorvath Finance plans to raise 5 billion rupees through a sale of perpetual bonds, "
+        "three bankers said on Monday.",
+    )
+    second = _item(
+        "bond-2",
+        "QRFX to issue 15-year bonds, bankers say",
+        "Quillon Railway Finance Corp (QRFX) plans to raise 30 billion rupees selling bonds "
+        "maturing in 15 years, three bankers said on Monday.",
+        hours=6,
+    )
+    assert story_count(first, second) == 2
+
+
+def test_an_appeal_of_an_order_is_not_the_order() -> None:
+    order = _item(
+        "order",
+        "Judge directs the administration to comply with order to unfreeze grants",
+        "A federal judge on Monday ordered the administration to comply with his order to "
+        "unfreeze federal grants to the states.",
+        source="daily",
+    )
+    appeal = _item(
+        "appeal",
+        "Justice Department appeals judge's order to unfreeze grants",
+        "The Justice Department on Monday appealed a federal judge's order to unfreeze federal "
+        "grants to the states.",
+        source="daily",
+        hours=3,
+    )
+    assert story_count(order, appeal) == 2
+
+
+def test_a_preview_telling_readers_to_watch_the_earnings_is_not_the_results() -> None:
+    preview = _item(
+        "watch",
+        "Brindle Burgers' Discounts Could Hurt Profit. Watch the Earnings on Monday.",
+        "Discounts and promotions from Brindle Burgers might attract customers but hurt its "
+        "quarterly earnings, due Monday.",
+        source="weekly",
+    )
+    results = _item(
+        "results",
+        "Brindle Burgers Reports Fourth Quarter and Full Year Results",
+        "Brindle Burgers released its quarterly earnings on Monday: sales fell 1.4% as discounts "
+        "hurt profit.",
+        source="wire",
+        hours=15,
+    )
+    assert story_count(preview, results) == 2
