@@ -219,8 +219,10 @@ def followup_apart(a: _Told, b: _Told, gap_hours: float) -> bool:
         return True  # an official confirmation of a report is a new fact (rule 5)
     if _market_beside_release(a, b):
         return True  # `Yen Stocks Rise as Wholesale Inflation …` is not the release (rule 4)
-    if a.appeal != b.appeal:
-        return True  # `DOJ appeals judge's order …` beside the order: another party's answer
+    if a.appeal != b.appeal and gap_hours >= _PIECE_HOURS:
+        # `DOJ appeals judge's order …` beside the order: another party's answer, hours
+        # later (a release telling an appeal and another fact comes with its flash lines).
+        return True
     if _one_label_two_pieces(a, b, gap_hours):
         return True  # `Grayscale: How mining …` and `Grayscale: What a 10% allocation …`
     if _two_named_companies(a, b):
