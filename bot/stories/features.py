@@ -16,10 +16,13 @@ from bot.stories.followups import (
     label,
     lead_moment,
     lead_weekday,
+    market_wide,
     markets,
+    opinion,
     own_word,
     reported,
     speech_preview,
+    weekly,
 )
 from bot.stories.reference import reference
 
@@ -644,6 +647,9 @@ class StoryFeatures:
     markets: frozenset[str] = frozenset()  # kinds of market the headline names (`equities`)
     label: tuple[str, frozenset[str]] = ("", frozenset())  # `Grayscale: …` and its words
     appeal: bool = False  # the headline reports an appeal of a ruling or decision
+    market_wide: bool = False  # about a whole market (`Australian Shares Flat`), not a company
+    weekly: bool = False  # a week's move (`… Fell This Week`)
+    opinion: bool = False  # a column's claim (`… That's Where the Good News Ends`)
 
 
 def describe(article: Article) -> StoryFeatures:
@@ -753,6 +759,9 @@ def describe(article: Article) -> StoryFeatures:
         markets=markets(raw_title),
         label=label(raw_title),
         appeal=appeals(raw_title),
+        market_wide=market_wide(raw_title),
+        weekly=weekly(raw_title),
+        opinion=opinion(raw_title),
     )
 
 

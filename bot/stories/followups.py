@@ -106,6 +106,48 @@ def markets(title: str) -> frozenset[str]:
     return frozenset(name for name, pattern in _MARKET_KINDS if pattern.search(title))
 
 
+# A headline about a whole market (`Australian Shares Flat …`, `Stocks fall …`, `Wall St
+# opens higher`), not one company's shares: its story is the market's (rule 4).
+_REGIONS = (
+    r"u\.?s\.?|uk|u\.k\.|british|europe(?:an)?|asian?|global|world|australian?|chinese|china"
+    r"|japan(?:ese)?|indian?|hong\s+kong|south\s+korean?|korean?|canadian?|german|french|swiss"
+    r"|brazilian?|mexican?|taiwan(?:ese)?|singapore|malaysian?|indonesian?|thai|philippine"
+    r"|vietnam(?:ese)?|saudi|gulf|mideast|nordic|emerging(?:\s+markets?)?|toronto|london|major"
+)
+_MARKET_WIDE = re.compile(
+    rf"(?i)^\W*(?:(?:(?:{_REGIONS})\s+)+(?:stocks?|shares|equities|equity\s+(?:markets?|indexes)"
+    rf"|stock\s+(?:markets?|indexes)|bourses?|indexes|indices|benchmark\s+indexes)"
+    rf"|stocks?\b|stock\s+futures|equities|wall\s+st(?:reet)?)\b"
+)
+# A week's move, not a day's (`… Fell This Week`, `weekly gain`).
+_WEEK = re.compile(
+    r"(?i)\b(?:this|the|last|for\s+the)\s+week\b|\bweekly\b|\bweek'?s\s+(?:gains?|loss(?:es)?)"
+)
+
+
+# A column's claim about the event, not the event (rule 6): `… — What's Next?`, `…, But
+# There's More to the Story`, `That's Where the Good News Ends`, `Won't Be So Easily …`.
+_OPINION = re.compile(
+    r"(?i)\bwhat'?s\s+next\s*\??\s*$|\bmore\s+to\s+the\s+story\b|\bgood\s+news\s+ends\b"
+    r"|\bwon'?t\s+be\s+(?:so\s+)?easily\b|\bhas\s+investors\s+on\s+edge\b"
+)
+
+
+def opinion(title: str) -> bool:
+    """Whether the headline is a column's claim about an event (rule 6)."""
+    return bool(_OPINION.search(title))
+
+
+def market_wide(title: str) -> bool:
+    """Whether the headline is about a whole market, not one company's shares."""
+    return bool(_MARKET_WIDE.search(title))
+
+
+def weekly(title: str) -> bool:
+    """Whether the headline tells a week's move."""
+    return bool(_WEEK.search(title))
+
+
 def reported(title: str, summary: str) -> bool:
     """Whether the article tells a media report or sources, not the actor's own word."""
     return bool(_REPORT_TITLE.search(title) or _REPORT_TEXT.search(summary[:_LEAD_CHARS]))
@@ -195,6 +237,12 @@ class _Told(Protocol):
     @property
     def appeal(self) -> bool: ...
     @property
+    def market_wide(self) -> bool: ...
+    @property
+    def weekly(self) -> bool: ...
+    @property
+    def opinion(self) -> bool: ...
+    @property
     def headline_tickers(self) -> frozenset[str]: ...
     @property
     def entities(self) -> Named: ...
@@ -219,6 +267,12 @@ def followup_apart(a: _Told, b: _Told, gap_hours: float) -> bool:
         return True  # an official confirmation of a report is a new fact (rule 5)
     if _market_beside_release(a, b):
         return True  # `Yen Stocks Rise as Wholesale Inflation …` is not the release (rule 4)
+    if a.opinion != b.opinion:
+        return True  # `Amazon Posts Solid Earnings. That's Where the Good News Ends.` (rule 6)
+    if _market_beside_news(a, b) or _market_beside_news(b, a):
+        return True  # `Australian Shares Flat …; Acme Posts …` is the market's story (rule 4)
+    if a.move_subject is not None and b.move_subject is not None and a.weekly != b.weekly:
+        return True  # a week's move and a day's: two moves
     if a.appeal != b.appeal and gap_hours >= _PIECE_HOURS:
         # `DOJ appeals judge's order …` beside the order: another party's answer, hours
         # later (a release telling an appeal and another fact comes with its flash lines).
@@ -295,6 +349,24 @@ def _one_label_two_pieces(a: _Told, b: _Told, gap_hours: float) -> bool:
     if not a.label[0] or a.label[0] != b.label[0]:
         return False
     return len(a.label[1] & b.label[1]) <= 1
+
+
+# Any word of a market in a headline (`Asian markets mixed`, `Tech lifts Wall Street`).
+_ANY_MARKET_WORD = re.compile(
+    r"(?i)\b(?:markets?|stocks?|shares|equities|equity|indexes|indices|index|futures|bourses?"
+    r"|wall\s+st(?:reet)?|sensex|nifty|nikkei|ftse|dax|dow|nasdaq|s&p|tsx|kospi|hang\s+seng)\b"
+)
+
+
+def _market_beside_news(market: _Told, news: _Told) -> bool:
+    """Whether one headline is about a whole market (`Australian Shares Flat …; Acme Posts
+    Higher H1`) and the other names no market at all: one company's or one agency's news."""
+    return (
+        market.market_wide
+        and not news.markets
+        and not news.market_wide
+        and not _ANY_MARKET_WORD.search(news.title_key)
+    )
 
 
 def _one_company(a: _Told, b: _Told) -> bool:

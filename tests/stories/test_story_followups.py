@@ -390,3 +390,58 @@ def test_a_preview_telling_readers_to_watch_the_earnings_is_not_the_results() ->
         hours=15,
     )
     assert story_count(preview, results) == 2
+
+
+def test_a_markets_report_naming_a_company_is_not_the_companys_news() -> None:
+    company = _item(
+        "company",
+        "Freedonia's Brindlewood hits record high on solid half-year result",
+        "Shares of furniture retailer Brindlewood rose as much as 12% after it posted a 40% rise "
+        "in half-year profit.",
+    )
+    market = _item(
+        "market",
+        "Freedonian Shares Flat Amid Trade Talks; Brindlewood Posts Higher Fiscal H1 Earnings",
+        "Freedonian shares ended flat on Thursday; Brindlewood posted a 40% rise in half-year "
+        "profit.",
+        source="desk",
+        hours=5,
+    )
+    assert story_count(company, market) == 2
+
+
+def test_a_weeks_move_and_a_days_move_are_two_stories() -> None:
+    day = _item(
+        "day",
+        "Freedonian Equities End Lower Friday as Economy Adds Fewer Jobs Than Expected",
+        "Freedonian equity indexes ended lower on Friday after a weaker jobs report.",
+        source="desk",
+    )
+    week = _item(
+        "week",
+        "Freedonian Equity Indexes Fell This Week as Inflation Expectations Add to Pain",
+        "Freedonian equity indexes fell this week after a weaker jobs report and higher "
+        "inflation expectations.",
+        source="desk",
+        hours=0.7,
+    )
+    assert story_count(day, week) == 2
+
+
+def test_a_columns_claim_about_the_news_is_not_the_news() -> None:
+    news = _item(
+        "news",
+        "Ortega to announce 25% tariffs on lumber and copper imports on Monday",
+        "President Ortega said Sunday he will announce 25% tariffs on all lumber and copper "
+        "imports on Monday.",
+        source="daily",
+    )
+    column = _item(
+        "column",
+        "Ortega's Next Round of Tariffs — 25% on Lumber and Copper — Won't Be So Easily Averted",
+        "President Ortega said he will announce 25% tariffs on lumber and copper, and this round "
+        "may not be averted by talks.",
+        source="journal",
+        hours=1,
+    )
+    assert story_count(news, column) == 2
