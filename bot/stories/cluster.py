@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.article import Article
 from bot.stories.features import COMPANY_FORMS, StoryFeatures, describe, done_forms
+from bot.stories.followups import followup_apart
 from bot.stories.reference import idf
 from bot.stories.same_event import (
     covering,
@@ -258,6 +259,10 @@ class StoryIndex:
             text = _cosine(shared, query.weights, query.text_mass, member.text_mass)
             if _another_day(query.features, member.features, gap, text, self.tuning):
                 return False
+            if member.features.title_key != query.features.title_key and followup_apart(
+                query.features, member.features, gap
+            ):
+                return False
         return True
 
     def _margin(self, new: _Entry, old: _Entry, slack: float = 0.0) -> float | None:
@@ -300,7 +305,9 @@ class StoryIndex:
         )
         if repost and (a.digest or b.digest) and _other_edition(a, b):
             repost = False  # one column's later edition: the same words, other figures
-        if not repost and (_apart(new, old) or _another_day(a, b, gap, text, tuning)):
+        if not repost and (
+            _apart(new, old) or _another_day(a, b, gap, text, tuning) or followup_apart(a, b, gap)
+        ):
             return None
         if not repost and _only_a_figure_shared(a, b):
             return None  # `… 1.1 Mln B/D` and `… 1.1 Mln Dinars`: one figure, two subjects
@@ -773,8 +780,10 @@ def _kept_apart(new: StoryFeatures, old: StoryFeatures) -> bool:
         return True  # one report's supply and its demand estimates: two indicators (rule 2)
     if _release_and_company(new, old) or _release_and_company(old, new):
         return True  # a country's release and one company's own figure: two stories
-    if _namesakes(new, old):
-        return True  # `Brookfield Corp` and `Brookfield Wealth Solutions`: two companies
+    if _namesakes(new, old) and not new.title_numbers & old.title_numbers:
+        # `Brookfield Corp` and `Brookfield Wealth Solutions`: two companies; one group's
+        # two names stating one figure (`Tata.ev` and `Tata Motors` … `to 400,000`) are one.
+        return True
     if _unnamed_beside_named(new, old) or _unnamed_beside_named(old, new):
         return True  # `Year-end Report 2024` of a company its summary never names
     return _other_names(new, old) or _other_symbols(new, old)

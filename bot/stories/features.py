@@ -10,6 +10,20 @@ from datetime import datetime
 
 from bot.article import Article
 from bot.stories.entities import Named, named
+from bot.stories.followups import (
+    appeals,
+    clock_times,
+    label,
+    lead_moment,
+    lead_weekday,
+    market_wide,
+    markets,
+    opinion,
+    own_word,
+    reported,
+    speech_preview,
+    weekly,
+)
 from bot.stories.reference import reference
 
 # Wire conventions appended to or prepended to headlines: they name the desk or the version,
@@ -38,7 +52,7 @@ _DIGEST = re.compile(
     r"(?i)\b(?:roundup|round-up|highlights|top\s+(?:\w+\s+)?news|news\s+of\s+the\s+day"
     r"|morning\s+(?:call|bid|briefing)|sector\s+update|what\s+to\s+watch|things\s+to\s+know"
     r"|market\s+wrap|stock\s+market\s+today|live\s+(?:updates|score|blog)|52-week\s+highs"
-    r"|closing\s+(?:stock\s+)?prices|press\s+digests?|markets\s+today)\b"
+    r"|closing\s+(?:stock\s+)?prices|press\s+digests?|markets\s+today|must[\s-]reads?)\b"
     # A newspaper's day (`Wall Street Journal - February 11`): its stories, none alone.
     rf"|^\s*(?:the\s+)?(?:wall\s+street\s+journal|financial\s+times|new\s+york\s+times)"
     rf"\s*[-\u2013\u2014:]\s*{_MONTHS_NAMES}\.?\s+\d{{1,2}}\s*$"
@@ -621,6 +635,21 @@ class StoryFeatures:
     tally: str  # a count told as it runs (`trend`: leads, trails) or its `outcome` (wins)
     headline_only: bool  # no usable summary
     timestamp: float | None
+    # Read by bot/stories/followups.py: a report or the actor's own word, the moment and
+    # day it tells, its outlet.
+    reported: bool = False  # a media report or sources (`…, Sources Say`, `- WSJ`)
+    own_word: bool = False  # the actor's own statement, letter or spokesperson, no report
+    clocks: frozenset[str] = frozenset()  # clock times the headline names (`12:00p`)
+    moment: str = ""  # a market move's moment the summary's lead names (`midday`)
+    lead_weekday: str = ""  # the first weekday the summary's lead names
+    source: str = ""  # the outlet, folded
+    speech_preview: bool = False  # a speech, testimony or contest still to come
+    markets: frozenset[str] = frozenset()  # kinds of market the headline names (`equities`)
+    label: tuple[str, frozenset[str]] = ("", frozenset())  # `Grayscale: …` and its words
+    appeal: bool = False  # the headline reports an appeal of a ruling or decision
+    market_wide: bool = False  # about a whole market (`Australian Shares Flat`), not a company
+    weekly: bool = False  # a week's move (`… Fell This Week`)
+    opinion: bool = False  # a column's claim (`… That's Where the Good News Ends`)
 
 
 def describe(article: Article) -> StoryFeatures:
@@ -720,6 +749,19 @@ def describe(article: Article) -> StoryFeatures:
         | frozenset(f"${ticker}" for ticker in headline_tickers),
         headline_only=len(summary_words) < 5,
         timestamp=published.timestamp() if isinstance(published, datetime) else None,
+        reported=reported(raw_title, summary),
+        own_word=own_word(raw_title, summary),
+        clocks=clock_times(raw_title),
+        moment=lead_moment(summary) if move_subject is not None else "",
+        lead_weekday=lead_weekday(summary),
+        source=(article.source or "").strip().lower(),
+        speech_preview=speech_preview(raw_title),
+        markets=markets(raw_title),
+        label=label(raw_title),
+        appeal=appeals(raw_title),
+        market_wide=market_wide(raw_title),
+        weekly=weekly(raw_title),
+        opinion=opinion(raw_title),
     )
 
 
@@ -981,8 +1023,14 @@ _DOWN = re.compile(
 )
 
 
+# `Stock futures reverse early losses`: a turn up, whatever `losses` says (and the other way).
+_REVERSED = re.compile(r"(?i)\brevers\w*\s+(?:\w+\s+){0,2}?(?P<what>losses|declines|gains|rally)\b")
+
+
 def _direction(title: str) -> str:
     """Which way a market move went, when the headline says one way only: `up` or `down`."""
+    if found := _REVERSED.search(title):
+        return "up" if found.group("what") in ("losses", "declines") else "down"
     up, down = bool(_UP.search(title)), bool(_DOWN.search(title))
     return "up" if up and not down else "down" if down and not up else ""
 
