@@ -152,6 +152,14 @@ _PRICED = re.compile(
     # `Successfully completed private placement` after `Contemplated private placement`.
     r"|\bcomplet(?:es|ed|ion)\b.{0,40}\b(?:offering|placement)"
 )
+# A closed offering follows its announcement and its pricing (rule 5): `… Announces Closing
+# of $1.05 Million Registered Direct Offering`, `… Conditionally Raises GBP2 Million via
+# Share Placing` after `… Plans GBP2 Million Fundraise via Share Placement`.
+_CLOSED = re.compile(
+    r"(?i)\bclos(?:es|ed|ing)\b.{0,60}\b(?:offering|placement|placing)"
+    r"|\bcomplet(?:es|ed|ion)\b.{0,40}\b(?:offering|placement|placing)"
+    r"|\b(?:conditionally|successfully)\s+rais(?:es|ed)\b.{0,60}\b(?:offering|placement|placing)"
+)
 # What kind of company event a headline reports. Two events of one company on one day
 # (results and a buyback, results and a new CFO, a restructuring and a rejected bid) are
 # two stories, however many words they share: headlines of two kinds and none in common
@@ -599,6 +607,7 @@ class StoryFeatures:
     days: frozenset[str]  # the days the headline names (`feb-12`)
     weekdays: frozenset[str]  # the weekdays it names (`monday`): a daily item's day
     priced: bool  # the headline reports an offering's price (after its announcement)
+    closed: bool  # the headline reports an offering closed or raised (after its pricing)
     title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
@@ -700,6 +709,7 @@ def describe(article: Article) -> StoryFeatures:
         days=_days(raw_title),
         weekdays=frozenset(found.lower() for found in _WEEKDAY.findall(raw_title)),
         priced=bool(_PRICED.search(raw_title)),
+        closed=bool(_CLOSED.search(raw_title)),
         tickers=tickers,
         move_subject=move_subject,
         market_move=market_move,

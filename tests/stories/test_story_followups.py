@@ -445,3 +445,39 @@ def test_a_columns_claim_about_the_news_is_not_the_news() -> None:
         hours=1,
     )
     assert story_count(news, column) == 2
+
+
+def test_an_offering_closed_after_its_announcement_is_a_follow_up() -> None:
+    announced = _item(
+        "announced",
+        "Veridian Bio Announces $2.4 Million Registered Direct Offering Priced At-the-Market",
+        "Veridian Bio today announced that it has entered into a definitive agreement for the "
+        "sale of shares in a registered direct offering for gross proceeds of $2.4 million.",
+        source="globe",
+    )
+    closed = _item(
+        "closed",
+        "Veridian Bio Announces Closing of $2.4 Million Registered Direct Offering Priced "
+        "At-the-Market",
+        "Veridian Bio today announced the closing of its previously announced registered direct "
+        "offering for gross proceeds of $2.4 million.",
+        source="globe",
+        hours=48,
+    )
+    planned = _item(
+        "planned",
+        "Brackmoor Mining Plans GBP3 Million Fundraise via Share Placement",
+        "Brackmoor Mining said it plans to raise up to 3 million pounds through a placement of "
+        "new shares at 0.20 pound apiece.",
+        source="mt",
+    )
+    raised = _item(
+        "raised",
+        "Brackmoor Mining Conditionally Raises GBP3 Million via Share Placing",
+        "Brackmoor Mining conditionally raised 3 million pounds via a placement of 15 million "
+        "shares at 0.20 pound apiece.",
+        source="mt",
+        hours=4,
+    )
+    assert story_count(announced, closed) == 2
+    assert story_count(planned, raised) == 2
