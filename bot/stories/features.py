@@ -501,6 +501,15 @@ _ANALYST_ACTION = re.compile(
     r"|^how\b.{0,80}\bcould|\bhere'?s\s+why\s+(?=\w)|\bis\s+seen\s+(?:as|being)\b|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
+# A research house's view or forecast (`Amundi Investment Institute sees tariffs cutting
+# growth`, `Capital Economics sees further decline in …`): its own claim, never the release
+# or the event it is about (rule 6). A central bank's or an official's forecast is news.
+_HOUSE_VIEW = re.compile(
+    r"(?i)\b(?:institute|research|economists?|strategists?|asset\s+management"
+    r"|investment\s+management|capital\s+economics)\s+(?:now\s+)?"
+    r"(?:sees?|expects?|forecasts?|predicts?|projects?)\b"
+)
+
 # An outlet's opinion and analysis sections (`/opinion/`, Seeking Alpha's contributor
 # `/article/`s): each piece makes its own claim, whatever event it is about (rule 6).
 _OPINION_LINK = re.compile(
@@ -726,6 +735,7 @@ def describe(article: Article) -> StoryFeatures:
             or _OPINION_LINK.search(article.link or "")
             or _VALUATION.search(summary)
             or _ANALYST_ACTION.search(raw_title)
+            or _HOUSE_VIEW.search(raw_title)
             or _background(raw_title, published)
         ),
         digest=bool(

@@ -481,3 +481,22 @@ def test_an_offering_closed_after_its_announcement_is_a_follow_up() -> None:
     )
     assert story_count(announced, closed) == 2
     assert story_count(planned, raised) == 2
+
+
+def test_a_research_houses_view_is_not_the_release() -> None:
+    release = _item(
+        "release",
+        "US Core Inflation Unexpectedly Accelerates",
+        "The annual core consumer price inflation rate in the United States edged up to 3.3% in "
+        "January, from 3.2% in the prior month, surpassing expectations of 3.1%.",
+        source="econ",
+    )
+    view = _item(
+        "view",
+        "Ostrava Investment Institute sees tariffs cutting growth, raising inflation",
+        "Key points: Dow off ~0.4%, S&P 500 off ~0.2%. US core inflation rose to 3.3% in "
+        "January; Ostrava Investment Institute sees tariffs raising inflation further.",
+        source="blog",
+        hours=3.5,
+    )
+    assert story_count(release, view) == 2
