@@ -62,6 +62,8 @@ _DIGEST = re.compile(
 # own item (reposts aside), whatever words the template shares.
 _TEMPLATED = re.compile(
     r"(?i)\b(?:most\s+actives?|most\s+active\s+issues|gainers\s*(?:&|and)\s*losers"
+    # `Top Midday Gainers`, `Top Premarket Decliners`: a movers' list, each its own item.
+    r"|top\s+(?:\w+\s+){0,2}(?:gainers|decliners|losers)"
     r"|cftc\b.{0,30}\bcommitments|expert\s+outlook|earnings\s+summary|options\s+trading|through\s+the\s+eyes\s+of|analyst\s+ratings|anticipated\s+adjustment|first\s+tick|stocks?\s+moving\b|penny\s+stocks?|undiscovered\s+gems?"
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"

@@ -500,3 +500,22 @@ def test_a_research_houses_view_is_not_the_release() -> None:
         hours=3.5,
     )
     assert story_count(release, view) == 2
+
+
+def test_two_movers_lists_are_two_items() -> None:
+    gainers = _item(
+        "gainers",
+        "Top Midday Gainers",
+        "Quillon Health shares surged 35% after analysts raised their price targets following "
+        "improved results.",
+        source="mt",
+    )
+    decliners = _item(
+        "decliners",
+        "Top Midday Decliners",
+        "Farrow Devices unveiled a registered direct offering of about 2 million shares; its "
+        "shares fell 30%.",
+        source="mt",
+        hours=0.5,
+    )
+    assert story_count(gainers, decliners) == 2
