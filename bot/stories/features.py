@@ -169,7 +169,10 @@ _CLOSED = re.compile(
 _KINDS = (
     (
         "buyback",
-        re.compile(r"(?i)\b(?:buy[\s-]?backs?|buy\s+back|repurchas\w*|own\s+shares)\b"),
+        re.compile(
+            r"(?i)\b(?:buy[\s-]?backs?|buy\s+back|repurchas\w*|own\s+shares"
+            r"|(?:normal\s+course\s+)?issuer\s+bid|ncib)\b"
+        ),
     ),
     (
         "management",
@@ -193,7 +196,7 @@ _KINDS = (
     (
         "deal",
         re.compile(
-            r"(?i)\b(?:acquir\w*(?!\s+(?:additional\s+|more\s+|own\s+)?shares)|acquisitions?|merger|merge|takeover|buyout|bids?|to\s+buy(?!\s+back)"
+            r"(?i)\b(?:acquir\w*(?!\s+(?:additional\s+|more\s+|own\s+)?shares)|acquisitions?|merger|merge|takeover|buyout|(?<!issuer\s)bids?|to\s+buy(?!\s+back)"
             r"|divest\w*|stake|(?:sell|sells|sale\s+of)\s+(?:\w+\s+){0,4}(?:unit|business|division))\b"
         ),
     ),
@@ -201,7 +204,9 @@ _KINDS = (
         "financing",
         re.compile(
             r"(?i)\b(?:offerings?|placements?|raises?\s+\$|capital\s+raise"
-            r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo)\b"
+            r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo"
+            # `To Issue $350 Million Senior Bonds`.
+            r"|issu(?:es?|ing)\s+(?:\S+\s+){0,4}(?:bonds|notes|debentures))\b"
         ),
     ),
     # A halt of trading in a company's shares, and its resumption, are two notices.
@@ -210,8 +215,25 @@ _KINDS = (
         "resume",
         re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b|\breturns?\s+to\s+trading\b"),
     ),
+    # A shareholders' meeting notice is not the deal or the financing it may vote on.
+    (
+        "meeting",
+        re.compile(
+            r"(?i)\b(?:extraordinary|annual|special)\s+general\s+meeting|\b(?:egm|agm)\b"
+            r"|\bnotice\s+of\s+(?:\w+\s+){0,2}meeting|\bmeeting\s+results\b"
+        ),
+    ),
     ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
     # A holder's notices: crossing the threshold up, down, or moving above it.
+    # A major holder's notification (`Major shareholder notification - X`), whatever else
+    # the holder's company announces.
+    (
+        "holder-notice",
+        re.compile(
+            r"(?i)\b(?:major|substantial)\s+(?:share)?holder(?:ing)?s?\s+(?:notifications?|notices?"
+            r"|announcements?|disclosures?)|\bnotification\s+of\s+major\s+(?:share)?holdings?"
+        ),
+    ),
     ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
     ("holder-out", re.compile(r"(?i)\bceas\w*\s+(?:to\s+be\s+(?:a\s+)?)?substantial")),
     ("restructuring", re.compile(r"(?i)\b(?:restructur\w*|bankruptcy|chapter\s+11|insolven\w*)\b")),
@@ -531,6 +553,9 @@ _VALUATION = re.compile(r'(?i)\bprice-to-(?:earnings|sales|book)\s*\((?:or\s+)?"
 _DELAYED_RESULTS = re.compile(
     r"(?i)\bdelay\w*\s+(?:in|of|to)\s+(?:\w+\s+){0,2}(?:results|earnings|accounts)\b"
     r"|\b(?:results|earnings)\s+delay"
+    # Results of another act (`Results of Normal Course Issuer Bid`, `… of Tender Offer`).
+    r"|\bresults?\s+of\s+(?:\w+\s+){0,4}(?:issuer\s+bid|tender\s+offer|buy[\s-]?back"
+    r"|repurchase|offering|placement|placing|meeting|egm|agm|vote)\b"
 )
 
 _ROLES = frozenset(

@@ -519,3 +519,54 @@ def test_two_movers_lists_are_two_items() -> None:
         hours=0.5,
     )
     assert story_count(gainers, decliners) == 2
+
+
+def test_one_companys_two_capital_actions_are_two_stories() -> None:
+    issue = _item(
+        "issue",
+        "Larkspur Land To Issue $350 Million Senior Bonds",
+        "Larkspur Land plans to issue $350 million senior bonds on Feb. 25, according to a filing "
+        "with the Hong Kong bourse. The bonds will mature in 2028.",
+        source="mt",
+    )
+    buyback = _item(
+        "buyback",
+        "Larkspur Land Offers to Buy Back $741 Million Worth of Outstanding Bonds",
+        "Larkspur Land offered to buy back outstanding bonds amounting to $741 million, according "
+        "to a Hong Kong Stock Exchange filing.",
+        source="mt",
+        hours=0.5,
+    )
+    bid_results = _item(
+        "bid",
+        "Norvale Petroleum Corporation Announces Results of Normal Course Issuer Bid",
+        "Norvale Petroleum Corporation is pleased to announce that it repurchased a total of "
+        "407,001 common shares under its normal course issuer bid.",
+        source="globe",
+    )
+    quarter = _item(
+        "quarter",
+        "Norvale Petroleum reports Q4 results; initiates FY25 outlook",
+        "Norvale Petroleum press release: Q4 average net production of approximately 47,400 "
+        "boepd was in line with guidance.",
+        source="alpha",
+        hours=17,
+    )
+    offering = _item(
+        "offering",
+        "Tessmar ASA: Key Information related to the Subsequent Offering",
+        "Reference is made to the stock exchange release from Tessmar ASA announcing the "
+        "completion of a private placement of 18,750,000 new shares.",
+        source="oslo",
+    )
+    meeting = _item(
+        "meeting",
+        "Tessmar: Notice of Extraordinary General Meeting",
+        "Reference is made to the stock exchange announcement by Tessmar ASA regarding the "
+        "successfully placed private placement of 18,750,000 new shares.",
+        source="oslo",
+        hours=13,
+    )
+    assert story_count(issue, buyback) == 2
+    assert story_count(bid_results, quarter) == 2
+    assert story_count(offering, meeting) == 2
