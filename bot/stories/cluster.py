@@ -1037,8 +1037,9 @@ def _other_claims(new: StoryFeatures, old: StoryFeatures) -> bool:
 
 def _proposed_and_priced(new: StoryFeatures, old: StoryFeatures) -> bool:
     """Whether one headline launches an offering (or a placement of notes) and the other
-    prices it (rule 5)."""
-    return new.priced != old.priced and _financing(new) and _financing(old)
+    prices it, or closes it (rule 5)."""
+    stages = (new.priced != old.priced) or (new.closed != old.closed)
+    return stages and _financing(new) and _financing(old)
 
 
 def _financing(features: StoryFeatures) -> bool:
@@ -1046,4 +1047,4 @@ def _financing(features: StoryFeatures) -> bool:
     return bool(_FINANCING_WORDS & set(features.title_key.split()))
 
 
-_FINANCING_WORDS = frozenset({"offering", "placement", "notes"})
+_FINANCING_WORDS = frozenset({"offering", "placement", "placing", "notes"})

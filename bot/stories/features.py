@@ -62,6 +62,8 @@ _DIGEST = re.compile(
 # own item (reposts aside), whatever words the template shares.
 _TEMPLATED = re.compile(
     r"(?i)\b(?:most\s+actives?|most\s+active\s+issues|gainers\s*(?:&|and)\s*losers"
+    # `Top Midday Gainers`, `Top Premarket Decliners`: a movers' list, each its own item.
+    r"|top\s+(?:\w+\s+){0,2}(?:gainers|decliners|losers)"
     r"|cftc\b.{0,30}\bcommitments|expert\s+outlook|earnings\s+summary|options\s+trading|through\s+the\s+eyes\s+of|analyst\s+ratings|anticipated\s+adjustment|first\s+tick|stocks?\s+moving\b|penny\s+stocks?|undiscovered\s+gems?"
     r"|hidden\s+(?:gems?|small\s+caps?)|(?:small|mid|large)[\s-]caps?\b.{0,40}\bpotential"
     r"|stocks?\s+to\s+(?:watch|consider|buy)|dividend\s+stocks|growth\s+companies"
@@ -152,6 +154,14 @@ _PRICED = re.compile(
     # `Successfully completed private placement` after `Contemplated private placement`.
     r"|\bcomplet(?:es|ed|ion)\b.{0,40}\b(?:offering|placement)"
 )
+# A closed offering follows its announcement and its pricing (rule 5): `… Announces Closing
+# of $1.05 Million Registered Direct Offering`, `… Conditionally Raises GBP2 Million via
+# Share Placing` after `… Plans GBP2 Million Fundraise via Share Placement`.
+_CLOSED = re.compile(
+    r"(?i)\bclos(?:es|ed|ing)\b.{0,60}\b(?:offering|placement|placing)"
+    r"|\bcomplet(?:es|ed|ion)\b.{0,40}\b(?:offering|placement|placing)"
+    r"|\b(?:conditionally|successfully)\s+rais(?:es|ed)\b.{0,60}\b(?:offering|placement|placing)"
+)
 # What kind of company event a headline reports. Two events of one company on one day
 # (results and a buyback, results and a new CFO, a restructuring and a rejected bid) are
 # two stories, however many words they share: headlines of two kinds and none in common
@@ -159,7 +169,10 @@ _PRICED = re.compile(
 _KINDS = (
     (
         "buyback",
-        re.compile(r"(?i)\b(?:buy[\s-]?backs?|buy\s+back|repurchas\w*|own\s+shares)\b"),
+        re.compile(
+            r"(?i)\b(?:buy[\s-]?backs?|buy\s+back|repurchas\w*|own\s+shares"
+            r"|(?:normal\s+course\s+)?issuer\s+bid|ncib)\b"
+        ),
     ),
     (
         "management",
@@ -183,7 +196,7 @@ _KINDS = (
     (
         "deal",
         re.compile(
-            r"(?i)\b(?:acquir\w*(?!\s+(?:additional\s+|more\s+|own\s+)?shares)|acquisitions?|merger|merge|takeover|buyout|bids?|to\s+buy(?!\s+back)"
+            r"(?i)\b(?:acquir\w*(?!\s+(?:additional\s+|more\s+|own\s+)?shares)|acquisitions?|merger|merge|takeover|buyout|(?<!issuer\s)bids?|to\s+buy(?!\s+back)"
             r"|divest\w*|stake|(?:sell|sells|sale\s+of)\s+(?:\w+\s+){0,4}(?:unit|business|division))\b"
         ),
     ),
@@ -191,7 +204,9 @@ _KINDS = (
         "financing",
         re.compile(
             r"(?i)\b(?:offerings?|placements?|raises?\s+\$|capital\s+raise"
-            r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo)\b"
+            r"|share\s+sale|convertible|notes\s+due|bond\s+issue|ipo"
+            # `To Issue $350 Million Senior Bonds`.
+            r"|issu(?:es?|ing)\s+(?:\S+\s+){0,4}(?:bonds|notes|debentures))\b"
         ),
     ),
     # A halt of trading in a company's shares, and its resumption, are two notices.
@@ -200,8 +215,25 @@ _KINDS = (
         "resume",
         re.compile(r"(?i)\b(?:resum\w+|restarts?)\s+trading\b|\breturns?\s+to\s+trading\b"),
     ),
+    # A shareholders' meeting notice is not the deal or the financing it may vote on.
+    (
+        "meeting",
+        re.compile(
+            r"(?i)\b(?:extraordinary|annual|special)\s+general\s+meeting|\b(?:egm|agm)\b"
+            r"|\bnotice\s+of\s+(?:\w+\s+){0,2}meeting|\bmeeting\s+results\b"
+        ),
+    ),
     ("debut", re.compile(r"(?i)\bdebut\w*|\bfirst\s+day\s+of\s+trading\b")),
     # A holder's notices: crossing the threshold up, down, or moving above it.
+    # A major holder's notification (`Major shareholder notification - X`), whatever else
+    # the holder's company announces.
+    (
+        "holder-notice",
+        re.compile(
+            r"(?i)\b(?:major|substantial)\s+(?:share)?holder(?:ing)?s?\s+(?:notifications?|notices?"
+            r"|announcements?|disclosures?)|\bnotification\s+of\s+major\s+(?:share)?holdings?"
+        ),
+    ),
     ("holder-in", re.compile(r"(?i)\bbecom\w*\s+(?:a\s+)?substantial\s+(?:share)?holder")),
     ("holder-out", re.compile(r"(?i)\bceas\w*\s+(?:to\s+be\s+(?:a\s+)?)?substantial")),
     ("restructuring", re.compile(r"(?i)\b(?:restructur\w*|bankruptcy|chapter\s+11|insolven\w*)\b")),
@@ -493,6 +525,15 @@ _ANALYST_ACTION = re.compile(
     r"|^how\b.{0,80}\bcould|\bhere'?s\s+why\s+(?=\w)|\bis\s+seen\s+(?:as|being)\b|^meet\b|^what\s+happened\b|\bresearch\b.{0,30}\b(?:positive|negative|bullish|bearish|cautious)\s+on\b|\bwho\s+(?:will|could|might|would)\s+be\b|analysts?$|factbox|fact\s+box|timeline|recent\s+(?:holdings|campaigns|deals))\b"
 )
 
+# A research house's view or forecast (`Amundi Investment Institute sees tariffs cutting
+# growth`, `Capital Economics sees further decline in …`): its own claim, never the release
+# or the event it is about (rule 6). A central bank's or an official's forecast is news.
+_HOUSE_VIEW = re.compile(
+    r"(?i)\b(?:institute|research|economists?|strategists?|asset\s+management"
+    r"|investment\s+management|capital\s+economics)\s+(?:now\s+)?"
+    r"(?:sees?|expects?|forecasts?|predicts?|projects?)\b"
+)
+
 # An outlet's opinion and analysis sections (`/opinion/`, Seeking Alpha's contributor
 # `/article/`s): each piece makes its own claim, whatever event it is about (rule 6).
 _OPINION_LINK = re.compile(
@@ -512,6 +553,9 @@ _VALUATION = re.compile(r'(?i)\bprice-to-(?:earnings|sales|book)\s*\((?:or\s+)?"
 _DELAYED_RESULTS = re.compile(
     r"(?i)\bdelay\w*\s+(?:in|of|to)\s+(?:\w+\s+){0,2}(?:results|earnings|accounts)\b"
     r"|\b(?:results|earnings)\s+delay"
+    # Results of another act (`Results of Normal Course Issuer Bid`, `… of Tender Offer`).
+    r"|\bresults?\s+of\s+(?:\w+\s+){0,4}(?:issuer\s+bid|tender\s+offer|buy[\s-]?back"
+    r"|repurchase|offering|placement|placing|meeting|egm|agm|vote)\b"
 )
 
 _ROLES = frozenset(
@@ -599,6 +643,7 @@ class StoryFeatures:
     days: frozenset[str]  # the days the headline names (`feb-12`)
     weekdays: frozenset[str]  # the weekdays it names (`monday`): a daily item's day
     priced: bool  # the headline reports an offering's price (after its announcement)
+    closed: bool  # the headline reports an offering closed or raised (after its pricing)
     title_numbers: frozenset[str]  # those of the headline
     tickers: frozenset[str]
     move_subject: frozenset[str] | None  # the words before a price-move verb in the headline
@@ -700,6 +745,7 @@ def describe(article: Article) -> StoryFeatures:
         days=_days(raw_title),
         weekdays=frozenset(found.lower() for found in _WEEKDAY.findall(raw_title)),
         priced=bool(_PRICED.search(raw_title)),
+        closed=bool(_CLOSED.search(raw_title)),
         tickers=tickers,
         move_subject=move_subject,
         market_move=market_move,
@@ -716,6 +762,7 @@ def describe(article: Article) -> StoryFeatures:
             or _OPINION_LINK.search(article.link or "")
             or _VALUATION.search(summary)
             or _ANALYST_ACTION.search(raw_title)
+            or _HOUSE_VIEW.search(raw_title)
             or _background(raw_title, published)
         ),
         digest=bool(

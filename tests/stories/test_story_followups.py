@@ -445,3 +445,128 @@ def test_a_columns_claim_about_the_news_is_not_the_news() -> None:
         hours=1,
     )
     assert story_count(news, column) == 2
+
+
+def test_an_offering_closed_after_its_announcement_is_a_follow_up() -> None:
+    announced = _item(
+        "announced",
+        "Veridian Bio Announces $2.4 Million Registered Direct Offering Priced At-the-Market",
+        "Veridian Bio today announced that it has entered into a definitive agreement for the "
+        "sale of shares in a registered direct offering for gross proceeds of $2.4 million.",
+        source="globe",
+    )
+    closed = _item(
+        "closed",
+        "Veridian Bio Announces Closing of $2.4 Million Registered Direct Offering Priced "
+        "At-the-Market",
+        "Veridian Bio today announced the closing of its previously announced registered direct "
+        "offering for gross proceeds of $2.4 million.",
+        source="globe",
+        hours=48,
+    )
+    planned = _item(
+        "planned",
+        "Brackmoor Mining Plans GBP3 Million Fundraise via Share Placement",
+        "Brackmoor Mining said it plans to raise up to 3 million pounds through a placement of "
+        "new shares at 0.20 pound apiece.",
+        source="mt",
+    )
+    raised = _item(
+        "raised",
+        "Brackmoor Mining Conditionally Raises GBP3 Million via Share Placing",
+        "Brackmoor Mining conditionally raised 3 million pounds via a placement of 15 million "
+        "shares at 0.20 pound apiece.",
+        source="mt",
+        hours=4,
+    )
+    assert story_count(announced, closed) == 2
+    assert story_count(planned, raised) == 2
+
+
+def test_a_research_houses_view_is_not_the_release() -> None:
+    release = _item(
+        "release",
+        "US Core Inflation Unexpectedly Accelerates",
+        "The annual core consumer price inflation rate in the United States edged up to 3.3% in "
+        "January, from 3.2% in the prior month, surpassing expectations of 3.1%.",
+        source="econ",
+    )
+    view = _item(
+        "view",
+        "Ostrava Investment Institute sees tariffs cutting growth, raising inflation",
+        "Key points: Dow off ~0.4%, S&P 500 off ~0.2%. US core inflation rose to 3.3% in "
+        "January; Ostrava Investment Institute sees tariffs raising inflation further.",
+        source="blog",
+        hours=3.5,
+    )
+    assert story_count(release, view) == 2
+
+
+def test_two_movers_lists_are_two_items() -> None:
+    gainers = _item(
+        "gainers",
+        "Top Midday Gainers",
+        "Quillon Health shares surged 35% after analysts raised their price targets following "
+        "improved results.",
+        source="mt",
+    )
+    decliners = _item(
+        "decliners",
+        "Top Midday Decliners",
+        "Farrow Devices unveiled a registered direct offering of about 2 million shares; its "
+        "shares fell 30%.",
+        source="mt",
+        hours=0.5,
+    )
+    assert story_count(gainers, decliners) == 2
+
+
+def test_one_companys_two_capital_actions_are_two_stories() -> None:
+    issue = _item(
+        "issue",
+        "Larkspur Land To Issue $350 Million Senior Bonds",
+        "Larkspur Land plans to issue $350 million senior bonds on Feb. 25, according to a filing "
+        "with the Hong Kong bourse. The bonds will mature in 2028.",
+        source="mt",
+    )
+    buyback = _item(
+        "buyback",
+        "Larkspur Land Offers to Buy Back $741 Million Worth of Outstanding Bonds",
+        "Larkspur Land offered to buy back outstanding bonds amounting to $741 million, according "
+        "to a Hong Kong Stock Exchange filing.",
+        source="mt",
+        hours=0.5,
+    )
+    bid_results = _item(
+        "bid",
+        "Norvale Petroleum Corporation Announces Results of Normal Course Issuer Bid",
+        "Norvale Petroleum Corporation is pleased to announce that it repurchased a total of "
+        "407,001 common shares under its normal course issuer bid.",
+        source="globe",
+    )
+    quarter = _item(
+        "quarter",
+        "Norvale Petroleum reports Q4 results; initiates FY25 outlook",
+        "Norvale Petroleum press release: Q4 average net production of approximately 47,400 "
+        "boepd was in line with guidance.",
+        source="alpha",
+        hours=17,
+    )
+    offering = _item(
+        "offering",
+        "Tessmar ASA: Key Information related to the Subsequent Offering",
+        "Reference is made to the stock exchange release from Tessmar ASA announcing the "
+        "completion of a private placement of 18,750,000 new shares.",
+        source="oslo",
+    )
+    meeting = _item(
+        "meeting",
+        "Tessmar: Notice of Extraordinary General Meeting",
+        "Reference is made to the stock exchange announcement by Tessmar ASA regarding the "
+        "successfully placed private placement of 18,750,000 new shares.",
+        source="oslo",
+        hours=13,
+    )
+    assert story_count(issue, buyback) == 2
+    assert story_count(bid_results, quarter) == 2
+    assert story_count(offering, meeting) == 2
