@@ -5,6 +5,7 @@ else stay apart."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.article import Article
@@ -26,15 +27,7 @@ def _item(
 ) -> Article:
     published = AT + timedelta(minutes=minutes)
     article = linked(f"https://{source}.example/{minutes:g}", title, summary, source, published)
-    return Article(
-        id=article.id,
-        title=article.title,
-        summary=article.summary,
-        link=article.link,
-        source=article.source,
-        published=article.published,
-        tickers=tickers,
-    )
+    return replace(article, tickers=tickers)
 
 
 # Carlisle Companies is listed as CSL in the shipped knowledge base (listed.tsv).
@@ -101,12 +94,7 @@ def test_a_company_in_one_articles_tags_is_one_the_other_names() -> None:
 
 
 def test_without_the_tag_the_other_company_is_another_story() -> None:
-    untagged = _item(
-        "wire",
-        "Northwind AI works with TSMC to make its own accelerator chips: report",
-        "Northwind AI is pushing ahead with plans to make its first in-house accelerator,"
-        " working with Taiwan Semiconductor Manufacturing on production next year.",
-    )
+    untagged = replace(CHIP_PLAN, tickers=frozenset())
     assert story_count(untagged, CHIP_PLAN_REWRITE) == 2
 
 
