@@ -337,3 +337,36 @@ def test_crude_stocks_and_gas_storage_of_one_week_stay_apart() -> None:
         )
         == 2
     )
+
+
+_INDUSTRY = _item(
+    "stats",
+    "Canadian Industrial Output Tops Forecasts",
+    "Industrial production in Canada rose by 0.6% month-on-month in January 2026, rebounding"
+    " from an upwardly revised 0.4% fall in the previous month and beating market estimates"
+    " of 0.2% gain. Output recovered for mining and utilities.",
+)
+
+
+def test_construction_output_beside_industrial_output_of_one_morning_stays_apart() -> None:
+    building = _item(
+        "stats",
+        "Canadian Construction Output Grows More than Estimated",
+        "Construction output in Canada increased by 1.4% year-on-year in January 2026,"
+        " exceeding market forecasts of 1.0% and accelerating from an upwardly revised 0.9%"
+        " rise.",
+        minutes=11,
+    )
+    assert story_count(_INDUSTRY, building) == 2
+
+
+def test_manufacturing_output_joins_industrial_production_of_one_release() -> None:
+    factories = _item(
+        "stats",
+        "Canada Manufacturing Output Recovers in January",
+        "Manufacturing production in Canada increased by 0.8% month-over-month in January"
+        " 2026, rebounding from a 0.5% drop in the previous month and defying forecasts of a"
+        " fall.",
+        minutes=12,
+    )
+    assert story_count(_INDUSTRY, factories) == 1
