@@ -402,3 +402,20 @@ def test_a_correction_notice_to_an_older_article_stays_apart() -> None:
         minutes=30,
     )
     assert story_count(_RESULTS, notice) == 2
+
+
+def test_flash_lines_of_one_results_release_are_one_story() -> None:
+    lines = [
+        _item("flashwire", "Quillmere Homes 4Q EPS $1.54 >QMHX", "", minutes=0),
+        _item("flashwire", "Quillmere Homes 4Q Adj EPS $1.66 >QMHX", "", minutes=0.5),
+        _item("flashwire", "Quillmere Homes 4Q Rev $7.36B >QMHX", "", minutes=1),
+    ]
+    assert story_count(*lines) == 1
+
+
+def test_flash_lines_of_two_quarters_or_two_companies_stay_apart() -> None:
+    fourth = _item("flashwire", "Quillmere Homes 4Q EPS $1.54 >QMHX", "")
+    third = _item("flashwire", "Quillmere Homes 3Q EPS $1.21 >QMHX", "", minutes=1)
+    other = _item("flashwire", "Brackenfield Foods 4Q EPS $0.88 >BKFD", "", minutes=2)
+    assert story_count(fourth, third) == 2
+    assert story_count(fourth, other) == 2
