@@ -714,7 +714,19 @@ def _other_figures(new: _Entry, old: _Entry) -> bool:
     moves = a.move_subject is not None and b.move_subject is not None
     if a.guidance != b.guidance and a.results and b.results:
         return False  # an outlook's figures and the quarter's are one release's
+    if _one_release_metrics(new, old):
+        return False  # `Duke Energy 4Q EPS $1.54` and `… 4Q Adj EPS $1.66`: two metrics
     return (templated or moves or dividends) and _other_amounts(a, b)
+
+
+def _one_release_metrics(new: _Entry, old: _Entry) -> bool:
+    """Whether the two headlines state other figures of one company's results for one
+    named quarter or half (the wire's flash lines of one release: EPS, adjusted EPS,
+    revenue, net income): other metrics of one release, not two releases (rule 3)."""
+    a, b = new.features, old.features
+    if not (a.quarters & b.quarters):
+        return False
+    return one_results(a, b, abs(new.timestamp - old.timestamp) / HOUR)
 
 
 def _other_things(new: _Entry, old: _Entry) -> bool:

@@ -37,6 +37,14 @@ _TITLE_TAIL = re.compile(
 )
 _TICKER_TAIL = re.compile(r"\s*>([A-Z][A-Z0-9.]{0,9})\s*$")
 _BRIEF = re.compile(r"^\s*BRIEF\s*[-:\u2014]\s*")
+# A corrected repost says so before or after the headline (`Correction: Stora Enso …`,
+# `Repeat & Correct: Orange …`, `CORRECTED-BRIEF-…`, `… (CORRECTED)`): the same report
+# (rule 1). `Correction to … Article` is a notice of its own and keeps its words.
+_CORRECTED = re.compile(
+    r"(?i)^\s*(?:corrected(?:\s+headline)?|correction|repeat\s*&\s*correct)\s*"
+    r"(?::|-{1,2}|[\u2014\u2013])\s*"
+)
+_CORRECTED_TAIL = re.compile(r"(?i)\s*\((?:corrected|correction)\)\s*$")
 _EARNINGS_FLASH = re.compile(r"^\s*earnings\s+flash\s*\(([A-Z0-9.]{1,10})\)\s*", re.I)
 # Column names that repeat with new content every day: the headline says nothing by itself.
 _ANALYSIS_TAG = re.compile(r"(?i)(?:[\u2014\u2013:]|\s-)\s*(?:market|data)\s+talk\b")
@@ -822,6 +830,7 @@ def _strip_title(title: str) -> tuple[str, str | None]:
     if found := _TICKER_TAIL.search(title):
         ticker = found.group(1)
         title = title[: found.start()]
+    title = _CORRECTED_TAIL.sub("", _CORRECTED.sub("", title))
     title = _BRIEF.sub("", title)
     if found := _EARNINGS_FLASH.match(title):
         ticker = found.group(1).upper()

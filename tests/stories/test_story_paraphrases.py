@@ -370,3 +370,52 @@ def test_manufacturing_output_joins_industrial_production_of_one_release() -> No
         minutes=12,
     )
     assert story_count(_INDUSTRY, factories) == 1
+
+
+_RESULTS = _item(
+    "wire",
+    "Finland's Brindlemoor Paper Q4 operating profit more than doubles",
+    "Finnish forestry group Brindlemoor Paper said on Wednesday its fourth quarter operating"
+    " profit more than doubled from a year earlier, driven by higher prices and cost savings.",
+)
+
+
+def test_a_corrected_repost_is_the_report_it_corrects() -> None:
+    corrected = _item(
+        "newswire",
+        "Correction: Brindlemoor Paper Financial Statement Release 2025: Improved results in"
+        " challenging markets",
+        "Correction: Brindlemoor Paper Financial Statement Release 2025: Improved results in"
+        " challenging markets. Fourth quarter operating profit more than doubled to EUR 210"
+        " million.",
+        minutes=30,
+    )
+    assert story_count(_RESULTS, corrected) == 1
+
+
+def test_a_correction_notice_to_an_older_article_stays_apart() -> None:
+    notice = _item(
+        "newswire",
+        "Correction to Brindlemoor Paper Mill Closure Article on Mar. 2",
+        "An article on March 2 about Brindlemoor Paper's mill closure misstated the number of"
+        " jobs affected.",
+        minutes=30,
+    )
+    assert story_count(_RESULTS, notice) == 2
+
+
+def test_flash_lines_of_one_results_release_are_one_story() -> None:
+    lines = [
+        _item("flashwire", "Quillmere Homes 4Q EPS $1.54 >QMHX", "", minutes=0),
+        _item("flashwire", "Quillmere Homes 4Q Adj EPS $1.66 >QMHX", "", minutes=0.5),
+        _item("flashwire", "Quillmere Homes 4Q Rev $7.36B >QMHX", "", minutes=1),
+    ]
+    assert story_count(*lines) == 1
+
+
+def test_flash_lines_of_two_quarters_or_two_companies_stay_apart() -> None:
+    fourth = _item("flashwire", "Quillmere Homes 4Q EPS $1.54 >QMHX", "")
+    third = _item("flashwire", "Quillmere Homes 3Q EPS $1.21 >QMHX", "", minutes=1)
+    other = _item("flashwire", "Brackenfield Foods 4Q EPS $0.88 >BKFD", "", minutes=2)
+    assert story_count(fourth, third) == 2
+    assert story_count(fourth, other) == 2
